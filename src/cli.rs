@@ -1,0 +1,241 @@
+//! The command line. With no subcommand the binary is a KRM function (what kustomize and kpt
+//! run); the subcommands render, and build with the guard rails a host forgets.
+
+use crate::config::{FunctionConfig, Orchestrator};
+use crate::diag::{Diagnostic, FileRef};
+use crate::function::{self, Outcome};
+use crate::krm::ResourceList;
+use crate::resources;
+use clap::{Parser, Subcommand};
+use serde_yaml::Value;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The default base config, so `render` works with nothing but the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../bases/orchestrator/orchestrator.yaml");
+const DEFAULT_CONFIG_NAME: &str = "bases/orchestrator/orchestrator.yaml (embedded)";
+
+#[derive(Parser)]
+#[command(
+    name = "maverics-krm",
+    version,
+    about = "KRM function and kustomize exec plugin for the Strata Maverics Orchestrator",
+    long_about = "KRM function and kustomize exec plugin for the Strata Maverics Orchestrator.\n\n\
+With no subcommand it reads a ResourceList on stdin and writes one on stdout: this is how \
+kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) and kpt \
+(`kpt fn eval --exec`, `kpt fn render --allow-exec`) run it.",
+    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the manifests an Orchestrator config generates, without kustomize.
+    #[command(after_help = "Example:\n  maverics-krm render bases/orchestrator/orchestrator.yaml > base.yaml")]
+    Render {
+        /// The Orchestrator config file; `-` reads stdin. Default: the embedded base config.
+        config: Option<PathBuf>,
+    },
+    /// Run `kustomize build` with the flags exec functions need, and fail if the function did
+    /// not run (kustomize skips exec functions silently without `--enable-exec`).
+    #[command(after_help = "Example:\n  maverics-krm build overlays/eks > eks.yaml")]
+    Build {
+        /// The kustomization directory.
+        dir: PathBuf,
+        /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of this
+        /// checkout, then `kustomize` on PATH.
+        #[arg(long)]
+        kustomize: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => function_mode(),
+        Some(Cmd::Render { config }) => report(render(config.as_deref())),
+        Some(Cmd::Build { dir, kustomize }) => report(build(&dir, kustomize.as_deref())),
+    }
+}
+
+/// KRM function mode. A panic (a bug) still yields a valid ResourceList and exit 1, never
+/// empty output, which kustomize and kpt would take as "delete everything".
+fn function_mode() -> ExitCode {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!(
+            "maverics-krm: expected a ResourceList on stdin (this is how kustomize and kpt run it).\n\
+             To see the manifests, run `maverics-krm render`; for help, `maverics-krm --help`."
+        );
+        return ExitCode::from(2);
+    }
+    let mut input = Vec::new();
+    let outcome = match stdin
+        .by_ref()
+        .take(crate::krm::resource_list::MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut input)
+    {
+        Err(e) => Outcome {
+            list: ResourceList::empty(),
+            diagnostics: vec![Diagnostic::error(format!("could not read stdin: {e}"))],
+        },
+        Ok(_) => std::panic::catch_unwind(|| function::run(&input)).unwrap_or_else(|_| Outcome {
+            list: ResourceList::empty(),
+            diagnostics: vec![
+                Diagnostic::error("internal error: maverics-krm panicked; this is a bug")
+                    .fix("report it with the input that caused it"),
+            ],
+        }),
+    };
+    for d in &outcome.diagnostics {
+        eprintln!("{d}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(outcome.to_yaml().as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        eprintln!("error: could not write stdout: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::from(outcome.exit_code())
+}
+
+/// Prints diagnostics and turns them into the exit code: 1 for findings in the input, 2 for
+/// usage or environment errors.
+fn report(result: Result<Vec<Diagnostic>, CliError>) -> ExitCode {
+    match result {
+        Ok(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            ExitCode::from(u8::from(crate::diag::has_errors(&diags)))
+        }
+        Err(CliError::Findings(diags)) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            ExitCode::from(1)
+        }
+        Err(CliError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum CliError {
+    Findings(Vec<Diagnostic>),
+    Usage(String),
+}
+
+/// Reads an Orchestrator config file and renders its base as a multi-document stream.
+fn render(config: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    let (name, text) = match config {
+        None => (DEFAULT_CONFIG_NAME.to_owned(), DEFAULT_CONFIG.to_owned()),
+        Some(p) if p == Path::new("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| CliError::Usage(format!("reading stdin: {e}")))?;
+            ("<stdin>".to_owned(), s)
+        }
+        Some(p) => {
+            let s = std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
+            (p.display().to_string(), s)
+        }
+    };
+    let (text, diags) = render_text(&name, &text).map_err(CliError::Findings)?;
+    print!("{text}");
+    Ok(diags)
+}
+
+/// The manifests for one config file's text: `---`-separated documents, no host annotations.
+pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let file = Some(FileRef {
+        path: name.to_owned(),
+        index: 0,
+    });
+    let value: Value = serde_yaml::from_str(text).map_err(|e| {
+        vec![
+            Diagnostic::error(format!("not a valid YAML document: {e}"))
+                .file(file.clone())
+                .fix("fix the YAML syntax at that line and column"),
+        ]
+    })?;
+    let o: Orchestrator = match FunctionConfig::from_value(&value, file)? {
+        FunctionConfig::Orchestrator(o) => *o,
+    };
+    let diags = crate::config::checks::check(&o);
+    if crate::diag::has_errors(&diags) {
+        return Err(diags);
+    }
+    let docs: Vec<String> = resources::generate(&o)
+        .iter()
+        .map(|g| serde_yaml::to_string(&g.object).unwrap_or_default())
+        .collect();
+    let out = docs.join("---\n");
+    Ok((out, diags))
+}
+
+/// The kustomize binary: explicit flag, $KUSTOMIZE, this checkout's `.tools/bin/kustomize`,
+/// then PATH.
+fn find_kustomize(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_owned();
+    }
+    if let Some(p) = std::env::var_os("KUSTOMIZE") {
+        return PathBuf::from(p);
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kustomize");
+    if local.is_file() {
+        return local;
+    }
+    PathBuf::from("kustomize")
+}
+
+/// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the
+/// plugin, and a check that the output holds the orchestrator: the guard against a build
+/// that skipped the function and would ship an empty deployment.
+fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    let bin = find_kustomize(kustomize);
+    let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
+    let out = Command::new(&bin)
+        .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+        .arg(dir)
+        .env("MAVERICS_KRM_BIN", &me)
+        .output()
+        .map_err(|e| {
+            CliError::Usage(format!(
+                "cannot run `{}`: {e}; install kustomize 5.x (scripts/install-tools) or pass --kustomize",
+                bin.display()
+            ))
+        })?;
+    std::io::stderr().write_all(&out.stderr).ok();
+    if !out.status.success() {
+        return Err(CliError::Findings(vec![Diagnostic::error(format!(
+            "`{} build` of {} failed ({})",
+            bin.display(),
+            dir.display(),
+            out.status
+        ))]));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !text.lines().any(|l| l == "kind: StatefulSet") {
+        return Err(CliError::Findings(vec![
+            Diagnostic::error(format!(
+                "the build of {} holds no orchestrator StatefulSet: the function did not run",
+                dir.display()
+            ))
+            .fix(
+                "declare the Orchestrator config under `generators:` with the exec annotation (see bases/orchestrator)",
+            ),
+        ]));
+    }
+    print!("{text}");
+    Ok(Vec::new())
+}

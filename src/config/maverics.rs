@@ -1,0 +1,115 @@
+//! What the tool reads from the orchestrator's own `maverics.yaml` (`spec.config`): the
+//! facts that decide the cache, stickiness and network rules.
+
+use serde_yaml::Value;
+
+pub const DEFAULT_SESSION_COOKIE: &str = "maverics_session";
+pub const DEFAULT_HEALTH_PATH: &str = "/status";
+
+/// Looks up a dotted path, accepting both nested keys and a literal dotted key at any level
+/// (`session: {cookie.name: x}` is as common in examples as `session: {cookie: {name: x}}`).
+pub fn lookup<'a>(config: &'a Value, path: &str) -> Option<&'a Value> {
+    if let Some(v) = config.get(path) {
+        return Some(v);
+    }
+    let mut split = path.char_indices().filter(|(_, c)| *c == '.').map(|(i, _)| i);
+    split.find_map(|i| lookup(config.get(&path[..i])?, &path[i + 1..]))
+}
+
+fn lookup_str<'a>(config: &'a Value, path: &str) -> Option<&'a str> {
+    lookup(config, path)?.as_str()
+}
+
+/// The facts, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MavericsFacts {
+    /// `oidcProvider` is configured: the orchestrator is an OIDC provider.
+    pub oidc_provider: bool,
+    /// `oidcProvider.cache`, the cache the provider stores its state in.
+    pub oidc_cache: Option<String>,
+    pub caches: Vec<Cache>,
+    pub session_cookie: String,
+    pub health_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cache {
+    pub name: String,
+    pub kind: String,
+    /// `host:port` entries of a Redis cache.
+    pub addresses: Vec<String>,
+}
+
+impl MavericsFacts {
+    pub fn read(config: &Value) -> Self {
+        let oidc = lookup(config, "oidcProvider");
+        let caches = config
+            .get("caches")
+            .and_then(Value::as_sequence)
+            .map(|list| {
+                list.iter()
+                    .map(|c| Cache {
+                        name: lookup_str(c, "name").unwrap_or_default().to_owned(),
+                        kind: lookup_str(c, "type").unwrap_or_default().to_owned(),
+                        addresses: lookup(c, "redis.addresses")
+                            .and_then(Value::as_sequence)
+                            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        MavericsFacts {
+            oidc_provider: oidc.is_some_and(|v| !v.is_null()),
+            oidc_cache: oidc.and_then(|o| lookup_str(o, "cache")).map(str::to_owned),
+            caches,
+            session_cookie: lookup_str(config, "session.cookie.name")
+                .unwrap_or(DEFAULT_SESSION_COOKIE)
+                .to_owned(),
+            health_path: lookup_str(config, "health.location")
+                .unwrap_or(DEFAULT_HEALTH_PATH)
+                .to_owned(),
+        }
+    }
+
+    /// The Redis cache the OIDC provider points at, when both exist.
+    pub fn oidc_redis_cache(&self) -> Option<&Cache> {
+        let name = self.oidc_cache.as_deref()?;
+        self.caches.iter().find(|c| c.name == name && c.kind == "redis")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(yaml: &str) -> MavericsFacts {
+        MavericsFacts::read(&serde_yaml::from_str(yaml).unwrap())
+    }
+
+    #[test]
+    fn defaults_when_config_is_silent() {
+        let f = facts("version: 0.0.1\n");
+        assert!(!f.oidc_provider);
+        assert_eq!(f.session_cookie, "maverics_session");
+        assert_eq!(f.health_path, "/status");
+    }
+
+    #[test]
+    fn reads_nested_and_dotted_keys() {
+        assert_eq!(facts("session:\n  cookie:\n    name: a\n").session_cookie, "a");
+        assert_eq!(facts("session:\n  cookie.name: b\n").session_cookie, "b");
+        assert_eq!(facts("health:\n  location: /healthz\n").health_path, "/healthz");
+    }
+
+    #[test]
+    fn finds_the_oidc_redis_cache() {
+        let f = facts(
+            "caches:\n- name: r\n  type: redis\n  redis:\n    addresses: [redis:6379]\noidcProvider:\n  cache: r\n",
+        );
+        assert!(f.oidc_provider);
+        assert_eq!(f.oidc_redis_cache().unwrap().addresses, vec!["redis:6379"]);
+        let f = facts("caches:\n- name: r\n  type: redis\noidcProvider:\n  cache: other\n");
+        assert!(f.oidc_redis_cache().is_none());
+    }
+}

@@ -1,0 +1,54 @@
+//! Function configs: which kinds this binary accepts and how they are read.
+
+pub mod checks;
+pub mod maverics;
+pub mod orchestrator;
+mod parse;
+pub mod quantity;
+
+pub use orchestrator::Orchestrator;
+
+use crate::diag::{Diagnostic, FileRef};
+use crate::krm::object;
+use serde_yaml::Value;
+
+pub const API_VERSION: &str = "krm.maverics.dev/v1alpha1";
+
+/// The function config kinds, one per role the binary plays.
+pub const KINDS: &[&str] = &["Orchestrator"];
+
+#[derive(Debug, Clone)]
+pub enum FunctionConfig {
+    Orchestrator(Box<Orchestrator>),
+}
+
+impl FunctionConfig {
+    /// Dispatches on apiVersion and kind, then reads the typed config. `file` is where the
+    /// config came from, when known, so every error can name it.
+    pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
+        let api_version = object::api_version(value);
+        let kind = object::kind(value);
+        let supported = KINDS
+            .iter()
+            .map(|k| format!("`{API_VERSION}` `{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if api_version != API_VERSION || !KINDS.contains(&kind) {
+            let what = if kind == "ConfigMap" && object::name(value) == "function-input" {
+                "no function config was given (kpt sent its placeholder ConfigMap `function-input`)".to_owned()
+            } else {
+                format!("unsupported function config `{api_version}` `{kind}`")
+            };
+            return Err(vec![
+                Diagnostic::error(what)
+                    .file(file)
+                    .resource(Some(object::resource_ref(value)))
+                    .fix(format!("use one of the supported kinds: {supported}")),
+            ]);
+        }
+        match kind {
+            "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
+            _ => unreachable!("KINDS lists only kinds handled above"),
+        }
+    }
+}

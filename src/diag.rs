@@ -1,0 +1,209 @@
+//! Diagnostics: one type for every problem the tool reports, rendered both as KRM `results`
+//! (kpt shows them) and as readable lines on stderr (kustomize shows only stderr).
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// The object a diagnostic is about (the spec's `resourceRef`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// The file a diagnostic is about (the spec's `file`), when the host told us.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRef {
+    pub path: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub index: u32,
+}
+
+fn is_zero(i: &u32) -> bool {
+    *i == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    /// Field path inside the object, e.g. `spec.autoscaling.minReplicas`.
+    pub field: Option<String>,
+    pub file: Option<FileRef>,
+    pub resource: Option<Box<ResourceRef>>,
+    /// How to fix it, in one sentence.
+    pub fix: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, message)
+    }
+
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, message)
+    }
+
+    fn new(severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            message: message.into(),
+            field: None,
+            file: None,
+            resource: None,
+            fix: None,
+        }
+    }
+
+    pub fn field(mut self, path: impl Into<String>) -> Self {
+        self.field = Some(path.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn file(mut self, file: Option<FileRef>) -> Self {
+        if self.file.is_none() {
+            self.file = file;
+        }
+        self
+    }
+
+    pub fn resource(mut self, resource: Option<ResourceRef>) -> Self {
+        if self.resource.is_none() {
+            self.resource = resource.map(Box::new);
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The KRM function spec's `Result` object.
+    pub fn to_result(&self) -> KrmResult {
+        let message = match &self.fix {
+            Some(fix) => format!("{} Fix: {}", self.message, fix),
+            None => self.message.clone(),
+        };
+        // The spec requires `resourceRef` whenever `field` is set; the hosts drop a bare field.
+        let field = match (&self.field, &self.resource) {
+            (Some(path), Some(_)) => Some(FieldRef { path: path.clone() }),
+            _ => None,
+        };
+        KrmResult {
+            message,
+            severity: self.severity,
+            resource_ref: self.resource.as_deref().cloned(),
+            field,
+            file: self.file.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `error: orchestrator.yaml: spec.replica: unknown field ...` then an indented fix line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.severity)?;
+        if let Some(file) = &self.file {
+            if file.index > 0 {
+                write!(f, "{} (document {}): ", file.path, file.index)?;
+            } else {
+                write!(f, "{}: ", file.path)?;
+            }
+        } else if let Some(r) = &self.resource {
+            write!(f, "{} {}: ", r.kind, r.name)?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(fix) = &self.fix {
+            write!(f, "\n  fix: {fix}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldRef {
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KrmResult {
+    pub message: String,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_ref: Option<ResourceRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileRef>,
+}
+
+/// True when any diagnostic is an error: the process must then exit non-zero, because both
+/// hosts treat an error result with exit code 0 as success.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_file_field_and_fix() {
+        let d = Diagnostic::error("unknown field `replica`")
+            .field("spec.replica")
+            .file(Some(FileRef {
+                path: "bases/orchestrator/orchestrator.yaml".into(),
+                index: 0,
+            }))
+            .fix("did you mean `replicas`?");
+        assert_eq!(
+            d.to_string(),
+            "error: bases/orchestrator/orchestrator.yaml: spec.replica: unknown field `replica`\n  fix: did you mean `replicas`?"
+        );
+    }
+
+    #[test]
+    fn result_drops_field_without_resource_ref() {
+        let d = Diagnostic::error("x").field("spec.a");
+        assert!(d.to_result().field.is_none());
+        let r = ResourceRef {
+            api_version: "v1".into(),
+            kind: "K".into(),
+            name: "n".into(),
+            namespace: None,
+        };
+        let d = d.resource(Some(r));
+        assert_eq!(d.to_result().field.unwrap().path, "spec.a");
+    }
+}

@@ -1,0 +1,143 @@
+//! The KRM function: ResourceList in, ResourceList out. Dispatches on the function config
+//! and upserts what the generator produces, leaving every other item as it came.
+
+use crate::config::{self, FunctionConfig, Orchestrator};
+use crate::diag::{self, Diagnostic};
+use crate::krm::{ObjectKey, ResourceList, annotations, object};
+use crate::resources::{self, LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY};
+use serde_yaml::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// What the function writes and how it exits.
+#[derive(Debug)]
+pub struct Outcome {
+    pub list: ResourceList,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    /// 1 on any error: both hosts ignore an error result when the exit code is 0.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(diag::has_errors(&self.diagnostics))
+    }
+
+    pub fn to_yaml(&self) -> String {
+        let results: Vec<_> = self.diagnostics.iter().map(Diagnostic::to_result).collect();
+        self.list.to_yaml(&results)
+    }
+}
+
+/// Runs the function on raw stdin bytes.
+pub fn run(input: &[u8]) -> Outcome {
+    match ResourceList::parse(input) {
+        Ok(list) => process(list),
+        Err(d) => Outcome {
+            list: ResourceList::empty(),
+            diagnostics: vec![d],
+        },
+    }
+}
+
+/// Runs the function on a parsed list. On error the items come back exactly as they came in,
+/// so a host that ignored the exit code would still lose nothing.
+pub fn process(mut list: ResourceList) -> Outcome {
+    let Some(fc) = list.function_config.as_ref() else {
+        let kinds = config::KINDS.join(", ");
+        return Outcome {
+            list,
+            diagnostics: vec![Diagnostic::error("no functionConfig was given").fix(format!(
+                "declare the function on a config object of kind {kinds} (apiVersion `{}`): kustomize `generators:`, \
+                 `kpt fn eval --fn-config FILE`, or a Kptfile `configPath`",
+                config::API_VERSION
+            ))],
+        };
+    };
+    let file = config_file(&list.items, fc);
+    let parsed = FunctionConfig::from_value(fc, file);
+    let diagnostics = match parsed {
+        Err(diags) => diags,
+        Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o),
+    };
+    Outcome { list, diagnostics }
+}
+
+/// kpt sends the config both as `functionConfig` (without its path) and as an item (with
+/// it); the item says which file to name in errors and where generated files go.
+fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
+    object::file_ref(fc).or_else(|| {
+        let key = ObjectKey::of(fc);
+        items
+            .iter()
+            .find(|i| ObjectKey::of(i) == key)
+            .and_then(object::file_ref)
+    })
+}
+
+/// The (apiVersion, kind) pairs the generator can emit: only these are ever pruned.
+fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
+    BTreeSet::from([
+        ("v1", "ServiceAccount"),
+        ("v1", "ConfigMap"),
+        ("v1", "Service"),
+        ("apps/v1", "StatefulSet"),
+        ("policy/v1", "PodDisruptionBudget"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("networking.k8s.io/v1", "Ingress"),
+        ("external-secrets.io/v1", "ExternalSecret"),
+    ])
+}
+
+/// Checks the config, generates the base and upserts it into `items`. Returns the
+/// diagnostics; on errors `items` is left untouched.
+fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
+    let diagnostics = config::checks::check(o);
+    if diag::has_errors(&diagnostics) {
+        return diagnostics;
+    }
+    let dir = o
+        .file
+        .as_ref()
+        .and_then(|f| f.path.rsplit_once('/').map(|(d, _)| format!("{d}/")))
+        .unwrap_or_default();
+    let generated = resources::generate(o);
+    let keys: BTreeSet<ObjectKey> = generated.iter().map(|g| ObjectKey::of(&g.object)).collect();
+
+    // Objects an earlier run generated that this config no longer asks for (kpt keeps them
+    // in the package): recognised by our labels, limited to the kinds we generate.
+    let kinds = generated_kinds();
+    items.retain(|item| {
+        let ours = object::label(item, LABEL_MANAGED_BY) == Some(MANAGED_BY)
+            && object::label(item, LABEL_INSTANCE) == Some(o.name())
+            && kinds.contains(&(object::api_version(item), object::kind(item)));
+        !ours || keys.contains(&ObjectKey::of(item))
+    });
+
+    let position: HashMap<ObjectKey, usize> = items.iter().enumerate().map(|(i, v)| (ObjectKey::of(v), i)).collect();
+    for g in generated {
+        let mut obj = g.object;
+        let key = ObjectKey::of(&obj);
+        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_mapping_mut) else {
+            continue;
+        };
+        let ann = meta
+            .entry("annotations".into())
+            .or_insert_with(|| Value::Mapping(Default::default()));
+        let Some(ann) = ann.as_mapping_mut() else { continue };
+        match position.get(&key) {
+            Some(&i) => {
+                // Replace in place and keep the host's ids, path and build state.
+                annotations::copy_host_owned(&items[i], ann);
+                if ann.is_empty() {
+                    meta.remove("annotations");
+                }
+                items[i] = obj;
+            }
+            None => {
+                annotations::set_path(ann, &format!("{dir}{}/{}", o.name(), g.file));
+                items.push(obj);
+            }
+        }
+    }
+    diagnostics
+}

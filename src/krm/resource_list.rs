@@ -1,0 +1,264 @@
+//! Reading and writing the `ResourceList` document exchanged with the host.
+
+use crate::diag::{Diagnostic, KrmResult};
+use crate::krm::object;
+use serde::Serialize;
+use serde_yaml::Value;
+
+pub const API_VERSION_V1: &str = "config.kubernetes.io/v1";
+pub const API_VERSION_V1BETA1: &str = "config.kubernetes.io/v1beta1";
+const KIND: &str = "ResourceList";
+
+/// Largest input accepted on stdin. Ten thousand realistic resources are about 20 MiB; the
+/// limit leaves room for far more while refusing input that would only exhaust memory.
+pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceList {
+    /// Echoed on output, so a host that speaks v1beta1 gets v1beta1 back.
+    pub api_version: String,
+    pub items: Vec<Value>,
+    pub function_config: Option<Value>,
+}
+
+impl ResourceList {
+    /// Parses what a host sent. Every failure names the place and the fix.
+    pub fn parse(input: &[u8]) -> Result<Self, Diagnostic> {
+        if input.len() > MAX_INPUT_BYTES {
+            return Err(Diagnostic::error(format!(
+                "input is {} bytes, above the limit of {} bytes",
+                input.len(),
+                MAX_INPUT_BYTES
+            ))
+            .fix("split the package or overlay; no real orchestrator deployment comes near this size"));
+        }
+        let text = std::str::from_utf8(input).map_err(|e| {
+            Diagnostic::error(format!(
+                "input is not UTF-8: invalid byte at offset {}",
+                e.valid_up_to()
+            ))
+            .fix("KRM hosts send UTF-8 YAML; re-encode the file that holds that byte as UTF-8")
+        })?;
+        if text.trim().is_empty() {
+            return Err(Diagnostic::error("input is empty: expected a ResourceList on stdin").fix(
+                "run this binary from kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) or kpt, \
+                 or use `maverics-krm render CONFIG` to render without a host",
+            ));
+        }
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| {
+            Diagnostic::error(format!("input is not a valid YAML document: {e}"))
+                .fix("send exactly one ResourceList document in YAML or JSON")
+        })?;
+        let Value::Mapping(mut map) = doc else {
+            return Err(
+                Diagnostic::error("input is not a ResourceList: the document is not a mapping").fix(format!(
+                    "send a mapping with `apiVersion: {API_VERSION_V1}` and `kind: {KIND}`"
+                )),
+            );
+        };
+        let api_version = match map.get("apiVersion").and_then(Value::as_str) {
+            Some(v @ (API_VERSION_V1 | API_VERSION_V1BETA1)) => v.to_owned(),
+            other => {
+                return Err(Diagnostic::error(format!(
+                    "input has apiVersion {}, not a ResourceList version",
+                    quoted(other)
+                ))
+                .field("apiVersion")
+                .fix(format!("use `{API_VERSION_V1}` (or `{API_VERSION_V1BETA1}`)")));
+            }
+        };
+        match map.get("kind").and_then(Value::as_str) {
+            Some(KIND) => {}
+            other => {
+                return Err(
+                    Diagnostic::error(format!("input has kind {}, expected `{KIND}`", quoted(other)))
+                        .field("kind")
+                        .fix(format!("send `kind: {KIND}`")),
+                );
+            }
+        }
+        let items = match map.remove("items") {
+            Some(Value::Sequence(items)) => items,
+            Some(Value::Null) | None => {
+                return Err(Diagnostic::error("the ResourceList has no `items`")
+                    .field("items")
+                    .fix("send `items:` as a list (it may be empty: `items: []`)"));
+            }
+            Some(_) => {
+                return Err(Diagnostic::error("`items` is not a list")
+                    .field("items")
+                    .fix("send `items:` as a list of Kubernetes objects"));
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            check_item(i, item)?;
+        }
+        let function_config = match map.remove("functionConfig") {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Mapping(_)) => Some(v),
+            Some(_) => {
+                return Err(Diagnostic::error("`functionConfig` is not an object")
+                    .field("functionConfig")
+                    .fix("send the function config as a Kubernetes-style object"));
+            }
+        };
+        Ok(ResourceList {
+            api_version,
+            items,
+            function_config,
+        })
+    }
+
+    /// Serialises the list in block-style YAML. Results are written only when present.
+    pub fn to_yaml(&self, results: &[KrmResult]) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            api_version: &'a str,
+            kind: &'static str,
+            items: &'a [Value],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            function_config: Option<&'a Value>,
+            #[serde(skip_serializing_if = "<[KrmResult]>::is_empty")]
+            results: &'a [KrmResult],
+        }
+        let out = Out {
+            api_version: &self.api_version,
+            kind: KIND,
+            items: &self.items,
+            function_config: self.function_config.as_ref(),
+            results,
+        };
+        // Serialising a tree of Values and plain structs has no failure mode left once
+        // parsing succeeded; should the emitter still refuse, say so instead of writing half.
+        serde_yaml::to_string(&out).unwrap_or_else(|e| {
+            let fallback = ResourceList {
+                api_version: self.api_version.clone(),
+                items: Vec::new(),
+                function_config: None,
+            };
+            let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
+            serde_yaml::to_string(&Out {
+                api_version: &fallback.api_version,
+                kind: KIND,
+                items: &[],
+                function_config: None,
+                results: &[diag.to_result()],
+            })
+            .unwrap_or_default()
+        })
+    }
+
+    /// The list the function writes when the input could not be read at all: no items
+    /// (there are none it could trust) and the error as a result. The caller exits 1, so no
+    /// host applies it.
+    pub fn empty() -> Self {
+        ResourceList {
+            api_version: API_VERSION_V1.to_owned(),
+            items: Vec::new(),
+            function_config: None,
+        }
+    }
+}
+
+fn quoted(v: Option<&str>) -> String {
+    v.map_or_else(|| "(missing)".to_owned(), |s| format!("`{s}`"))
+}
+
+fn check_item(i: usize, item: &Value) -> Result<(), Diagnostic> {
+    let field = format!("items[{i}]");
+    if !item.is_mapping() {
+        return Err(Diagnostic::error(format!("item {i} is not an object"))
+            .field(field)
+            .fix("every item must be a Kubernetes object with `apiVersion`, `kind` and `metadata`"));
+    }
+    for key in ["apiVersion", "kind"] {
+        if item.get(key).and_then(Value::as_str).is_none_or(str::is_empty) {
+            return Err(Diagnostic::error(format!("item {i} has no `{key}`"))
+                .field(format!("{field}.{key}"))
+                .file(object::file_ref(item))
+                .fix(format!("add `{key}` to that object")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<ResourceList, Diagnostic> {
+        ResourceList::parse(s.as_bytes())
+    }
+
+    #[test]
+    fn accepts_v1_and_v1beta1_and_echoes_the_version() {
+        for v in [API_VERSION_V1, API_VERSION_V1BETA1] {
+            let rl = parse(&format!("apiVersion: {v}\nkind: ResourceList\nitems: []\n")).unwrap();
+            assert_eq!(rl.api_version, v);
+            assert!(rl.to_yaml(&[]).starts_with(&format!("apiVersion: {v}\n")));
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_resource_list() {
+        let cases = [
+            ("", "input is empty"),
+            ("   \n", "input is empty"),
+            ("a: [", "not a valid YAML"),
+            ("- 1\n", "not a mapping"),
+            ("apiVersion: v1\nkind: ResourceList\nitems: []\n", "apiVersion `v1`"),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: List\nitems: []\n",
+                "kind `List`",
+            ),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n",
+                "no `items`",
+            ),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: 3\n",
+                "not a list",
+            ),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [3]\n",
+                "item 0 is not an object",
+            ),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{kind: A}]\n",
+                "no `apiVersion`",
+            ),
+            ("a: 1\na: 2\n", "duplicate entry"),
+        ];
+        for (input, want) in cases {
+            let err = parse(input).unwrap_err();
+            assert!(err.message.contains(want), "{input:?}: {}", err.message);
+            assert!(err.fix.is_some(), "{input:?} has no fix");
+        }
+    }
+
+    #[test]
+    fn refuses_non_utf8() {
+        let err = ResourceList::parse(b"apiVersion: \xff\n").unwrap_err();
+        assert!(err.message.contains("offset 12"), "{}", err.message);
+    }
+
+    #[test]
+    fn yaml_1_1_lookalike_strings_stay_quoted() {
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    a: 'on'\n    b: 'yes'\n    c: '0755'\n    d: '1e3'\n    e: 'null'\n    f: 'N'\n    g: '1_000'\n    h: '2001-12-14'\n";
+        let out = parse(input).unwrap().to_yaml(&[]);
+        for want in [
+            "a: 'on'",
+            "b: 'yes'",
+            "c: '0755'",
+            "d: '1e3'",
+            "e: 'null'",
+            "f: 'N'",
+            "g: '1_000'",
+            "h: '2001-12-14'",
+        ] {
+            assert!(out.contains(want), "missing {want} in\n{out}");
+        }
+        assert_eq!(parse(&out).unwrap().to_yaml(&[]), out);
+    }
+}

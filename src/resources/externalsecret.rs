@@ -1,0 +1,175 @@
+//! The one way secrets reach the orchestrator: an External Secrets Operator `ExternalSecret`
+//! (`external-secrets.io/v1`) whose Secret is mounted as files into the orchestrator
+//! container. No `kind: Secret` is ever emitted.
+
+use super::Ctx;
+use crate::config::orchestrator::{RemoteRef, Secrets};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const MOUNT_DIR: &str = "/etc/maverics/secrets";
+/// Read by the orchestrator's `secretfile` provider; holds every `<group.key>` value.
+pub const SECRETS_FILE: &str = "secrets.yaml";
+pub const LICENSE_FILE: &str = "license";
+pub const TLS_CERT_FILE: &str = "tls.crt";
+pub const TLS_KEY_FILE: &str = "tls.key";
+// Remote values are fetched under these keys; they have no '.', so they cannot collide with
+// a `group.key` value name.
+const LICENSE_KEY: &str = "maverics-license";
+const TLS_CERT_KEY: &str = "maverics-tls-crt";
+const TLS_KEY_KEY: &str = "maverics-tls-key";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecret {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    spec: Spec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    secret_store_ref: StoreRef,
+    refresh_interval: String,
+    target: Target,
+    data: Vec<Data>,
+}
+
+#[derive(Serialize)]
+struct StoreRef {
+    name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Target {
+    name: String,
+    creation_policy: &'static str,
+    deletion_policy: &'static str,
+    template: Template,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Template {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    engine_version: &'static str,
+    merge_policy: &'static str,
+    data: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    secret_key: String,
+    remote_ref: Remote,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Remote {
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    property: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+}
+
+fn data(secret_key: &str, r: &RemoteRef) -> Data {
+    Data {
+        secret_key: secret_key.to_owned(),
+        remote_ref: Remote {
+            key: r.key.clone(),
+            property: r.property.clone(),
+            version: r.version.clone(),
+        },
+    }
+}
+
+/// The files the Secret holds, for the mount and the environment.
+pub fn files(secrets: &Secrets) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if !secrets.values.is_empty() {
+        f.push(SECRETS_FILE);
+    }
+    if secrets.license.is_some() {
+        f.push(LICENSE_FILE);
+    }
+    if secrets.tls.is_some() {
+        f.extend([TLS_CERT_FILE, TLS_KEY_FILE]);
+    }
+    f
+}
+
+/// The `secretfile` provider's YAML: one mapping per group, one entry per key, each value
+/// written with `toJson` so any character survives as a valid YAML scalar.
+fn secrets_file_template(secrets: &Secrets) -> String {
+    let mut groups: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for v in &secrets.values {
+        if let Some((group, key)) = v.split() {
+            groups.entry(group).or_default().push((key, &v.name));
+        }
+    }
+    let mut out = String::new();
+    for (group, keys) in groups {
+        out.push_str(&format!("{group}:\n"));
+        for (key, name) in keys {
+            out.push_str(&format!("  {key}: {{{{ index . \"{name}\" | toJson }}}}\n"));
+        }
+    }
+    out
+}
+
+pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
+    let secrets = ctx.o.spec.secrets.as_ref()?;
+    let mut data_list = Vec::new();
+    let mut template = BTreeMap::new();
+    for v in &secrets.values {
+        data_list.push(data(&v.name, &v.remote_ref));
+    }
+    if !secrets.values.is_empty() {
+        template.insert(SECRETS_FILE.to_owned(), secrets_file_template(secrets));
+    }
+    if let Some(license) = &secrets.license {
+        data_list.push(data(LICENSE_KEY, license));
+        template.insert(LICENSE_FILE.to_owned(), format!("{{{{ index . \"{LICENSE_KEY}\" }}}}"));
+    }
+    if let Some(tls) = &secrets.tls {
+        data_list.push(data(TLS_CERT_KEY, &tls.certificate));
+        data_list.push(data(TLS_KEY_KEY, &tls.private_key));
+        template.insert(
+            TLS_CERT_FILE.to_owned(),
+            format!("{{{{ index . \"{TLS_CERT_KEY}\" }}}}"),
+        );
+        template.insert(TLS_KEY_FILE.to_owned(), format!("{{{{ index . \"{TLS_KEY_KEY}\" }}}}"));
+    }
+    Some(ExternalSecret {
+        api_version: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: ctx.meta(&ctx.names.secret),
+        spec: Spec {
+            secret_store_ref: StoreRef {
+                name: secrets.store_ref.name.clone(),
+                kind: secrets.store_ref.kind.as_str(),
+            },
+            refresh_interval: secrets.refresh_interval.clone(),
+            target: Target {
+                name: ctx.names.secret.clone(),
+                creation_policy: "Owner",
+                deletion_policy: "Retain",
+                template: Template {
+                    type_: "Opaque",
+                    engine_version: "v2",
+                    merge_policy: "Replace",
+                    data: template,
+                },
+            },
+            data: data_list,
+        },
+    })
+}

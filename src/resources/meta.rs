@@ -1,0 +1,85 @@
+//! Names, labels and object metadata shared by every generated object.
+
+use super::Ctx;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use std::collections::BTreeMap;
+
+pub const LABEL_NAME: &str = "app.kubernetes.io/name";
+pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY: &str = "maverics-krm";
+const APP_NAME: &str = "maverics-orchestrator";
+
+pub struct Names {
+    pub base: String,
+    pub headless: String,
+    pub config: String,
+    pub secret: String,
+}
+
+impl Names {
+    pub fn new(base: &str) -> Self {
+        Names {
+            base: base.to_owned(),
+            headless: format!("{base}-headless"),
+            config: format!("{base}-config"),
+            secret: format!("{base}-secrets"),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Selector labels: only name and instance, because a StatefulSet selector is immutable
+    /// and anything that changes on upgrade (version) would make every upgrade fail.
+    pub fn selector_labels(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (LABEL_NAME.to_owned(), APP_NAME.to_owned()),
+            (LABEL_INSTANCE.to_owned(), self.names.base.clone()),
+        ])
+    }
+
+    pub fn selector(&self) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(self.selector_labels()),
+            match_expressions: None,
+        }
+    }
+
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        let mut l = self.selector_labels();
+        l.insert("app.kubernetes.io/component".into(), "identity-orchestrator".into());
+        l.insert("app.kubernetes.io/part-of".into(), "maverics".into());
+        l.insert(LABEL_MANAGED_BY.into(), MANAGED_BY.into());
+        if let Some(v) = self.version_label() {
+            l.insert("app.kubernetes.io/version".into(), v);
+        }
+        l
+    }
+
+    /// The image tag when it is a valid label value, else the digest's first 12 hex digits.
+    fn version_label(&self) -> Option<String> {
+        let image = &self.o.spec.image;
+        let valid = |s: &str| {
+            s.len() <= 63
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+        };
+        match (&image.tag, &image.digest) {
+            (Some(t), _) if valid(t) => Some(t.clone()),
+            (_, Some(d)) => d
+                .strip_prefix("sha256:")
+                .map(|h| format!("sha256-{}", &h[..h.len().min(12)])),
+            _ => None,
+        }
+    }
+
+    pub fn meta(&self, name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: self.o.spec.namespace.clone(),
+            labels: Some(self.labels()),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The base: typed Kubernetes objects built from an `Orchestrator` config.
+//!
+//! Each module builds one kind. `generate` returns them in a fixed order with the file name
+//! kpt writes them to, so output is deterministic.
+
+mod configmap;
+mod externalsecret;
+mod hpa;
+mod ingress;
+mod meta;
+mod networkpolicy;
+mod pdb;
+mod service;
+mod serviceaccount;
+mod statefulset;
+
+pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+
+use crate::config::Orchestrator;
+use crate::config::maverics::MavericsFacts;
+use serde::Serialize;
+use serde_yaml::Value;
+
+/// A generated object and the file (relative to the config's directory) kpt writes it to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub file: &'static str,
+    pub object: Value,
+}
+
+/// Everything the builders share: the config, the facts read from `maverics.yaml`, names
+/// and labels.
+pub struct Ctx<'a> {
+    pub o: &'a Orchestrator,
+    pub facts: MavericsFacts,
+    pub names: meta::Names,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(o: &'a Orchestrator) -> Self {
+        Ctx {
+            o,
+            facts: MavericsFacts::read(&o.spec.config),
+            names: meta::Names::new(o.name()),
+        }
+    }
+}
+
+/// All objects of the base, in output order.
+pub fn generate(o: &Orchestrator) -> Vec<Generated> {
+    let ctx = Ctx::new(o);
+    let mut out = Vec::new();
+    let mut push = |file: &'static str, obj: Option<Value>| {
+        if let Some(object) = obj {
+            out.push(Generated { file, object });
+        }
+    };
+    push("serviceaccount.yaml", Some(to_value(&serviceaccount::build(&ctx))));
+    push("configmap.yaml", Some(to_value(&configmap::build(&ctx))));
+    push("externalsecret.yaml", externalsecret::build(&ctx).map(|e| to_value(&e)));
+    push("service.yaml", Some(to_value(&service::client(&ctx))));
+    push("service-headless.yaml", Some(to_value(&service::headless(&ctx))));
+    push("statefulset.yaml", Some(to_value(&statefulset::build(&ctx))));
+    push("poddisruptionbudget.yaml", pdb::build(&ctx).map(|p| to_value(&p)));
+    push("horizontalpodautoscaler.yaml", hpa::build(&ctx).map(|h| to_value(&h)));
+    push("networkpolicy.yaml", networkpolicy::build(&ctx).map(|n| to_value(&n)));
+    push("ingress.yaml", ingress::build(&ctx).map(|i| to_value(&i)));
+    out
+}
+
+/// Typed objects of this crate and k8s-openapi always serialise: they hold only strings,
+/// numbers, maps and lists. A failure would be a bug in a builder, reported as such.
+fn to_value<T: Serialize>(t: &T) -> Value {
+    serde_yaml::to_value(t).unwrap_or_else(|e| panic!("bug: a generated object failed to serialise: {e}"))
+}
