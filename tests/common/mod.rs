@@ -1,0 +1,116 @@
+//! Shared helpers for the integration tests: the binary under test, the real host tools,
+//! and golden files.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary cargo built for this test run: the plugin shim is pointed at it through
+/// `MAVERICS_KRM_BIN`, so no installed or stale copy is ever exercised.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_maverics-krm"))
+}
+
+/// A tool that `scripts/install-tools` puts in `.tools/bin`. Missing tools fail the test
+/// with the install command: a test never skips silently.
+pub fn tool(name: &str) -> PathBuf {
+    let p = root().join(".tools/bin").join(name);
+    assert!(
+        p.is_file(),
+        "{name} is missing: run `scripts/install-tools` (it installs into .tools/bin)"
+    );
+    p
+}
+
+pub fn kustomize_versions() -> [(&'static str, PathBuf); 2] {
+    [("5.8.1", tool("kustomize-5.8.1")), ("4.5.4", tool("kustomize-4.5.4"))]
+}
+
+/// kpt ships with the machine image and cannot be installed by a script.
+pub fn kpt() -> PathBuf {
+    let p = PathBuf::from("/usr/bin/kpt");
+    assert!(
+        p.is_file(),
+        "kpt is missing: it ships with this machine image (/usr/bin/kpt, 1.0.0-beta.56) and cannot be installed by a script"
+    );
+    p
+}
+
+/// Runs a command with the plugin pointed at the binary under test.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    c.env("MAVERICS_KRM_BIN", bin());
+    c
+}
+
+/// Runs the binary in function mode with `input` on stdin.
+pub fn run_fn(input: &[u8]) -> Output {
+    run_with_stdin(&mut Command::new(bin()), input)
+}
+
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the binary under test");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for the binary under test")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `kustomize build --enable-alpha-plugins --enable-exec DIR`; panics with stderr on failure.
+pub fn kustomize_build(kustomize: &Path, dir: &Path) -> String {
+    let out = command(kustomize)
+        .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+        .arg(dir)
+        .output()
+        .expect("run kustomize");
+    assert!(
+        out.status.success(),
+        "kustomize build {} failed:\n{}",
+        dir.display(),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Compares `actual` with the golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it.
+pub fn assert_golden(rel: &str, actual: &str) {
+    let path = root().join("tests/golden").join(rel);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; create it with `UPDATE_GOLDEN=1 cargo test`", path.display()));
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
+            .unified_diff()
+            .header("golden", "actual")
+            .to_string();
+        panic!(
+            "{} differs from the output (UPDATE_GOLDEN=1 cargo test to accept):\n{diff}",
+            path.display()
+        );
+    }
+}

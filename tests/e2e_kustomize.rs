@@ -1,0 +1,148 @@
+//! End-to-end: the real kustomize 5.8.1 and 4.5.4 binaries run the real plugin (the shim in
+//! plugins/, pointed at the binary under test).
+
+mod common;
+
+use common::{assert_golden, bin, command, kustomize_build, kustomize_versions, root, stderr, stdout, tool};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+/// Objects of a multi-document stream, keyed by kind/namespace/name.
+fn objects(stream: &str) -> BTreeMap<String, Value> {
+    stream
+        .split("\n---\n")
+        .map(|doc| serde_yaml::from_str::<Value>(doc).expect("valid YAML document"))
+        .map(|v| {
+            let key = format!(
+                "{}/{}/{}",
+                v["kind"].as_str().unwrap_or_default(),
+                v["metadata"]["namespace"].as_str().unwrap_or_default(),
+                v["metadata"]["name"].as_str().unwrap_or_default()
+            );
+            (key, v)
+        })
+        .collect()
+}
+
+#[test]
+fn base_builds_to_its_golden_with_both_kustomize_versions() {
+    for (version, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("bases/orchestrator"));
+        assert_golden("kustomize/base.yaml", &out);
+        assert!(
+            out.contains("kind: StatefulSet"),
+            "kustomize {version}: the generator did not run"
+        );
+    }
+}
+
+#[test]
+fn dev_overlay_builds_to_its_golden_with_both_kustomize_versions() {
+    for (_, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("overlays/dev"));
+        assert_golden("kustomize/dev.yaml", &out);
+        let objs = objects(&out);
+        let sts = &objs["StatefulSet/maverics-dev/maverics"];
+        assert_eq!(
+            sts["spec"]["template"]["spec"]["containers"][0]["image"].as_str(),
+            Some("registry.dev.example.com/strata/orchestrator:v2026.01.2")
+        );
+        assert_eq!(
+            objs["HorizontalPodAutoscaler/maverics-dev/maverics"]["spec"]["maxReplicas"].as_u64(),
+            Some(3)
+        );
+        assert!(
+            objs.keys().all(|k| k.contains("/maverics-dev/")),
+            "every object is in maverics-dev: {objs:#?}"
+        );
+    }
+}
+
+#[test]
+fn kustomize_output_has_the_same_objects_as_the_standalone_render() {
+    let render = std::fs::read_to_string(root().join("tests/golden/render/base.yaml")).expect("render golden");
+    let built = kustomize_build(&tool("kustomize-5.8.1"), &root().join("bases/orchestrator"));
+    assert_eq!(objects(&built), objects(&render), "kustomize build and render disagree");
+}
+
+#[test]
+fn without_enable_exec_kustomize_silently_skips_the_function_and_build_catches_it() {
+    let k = tool("kustomize-5.8.1");
+    // The trap itself: exit 0, and the orchestrator is missing from the output.
+    let out = command(&k)
+        .args(["build", "--enable-alpha-plugins"])
+        .arg(root().join("bases/orchestrator"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        !stdout(&out).contains("StatefulSet"),
+        "kustomize now runs exec functions without --enable-exec?"
+    );
+
+    // `maverics-krm build` with a kustomize that forgets the flag fails loudly.
+    let dir = tempfile::tempdir().unwrap();
+    let wrapper = dir.path().join("kustomize-no-exec");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nargs=\"\"\nfor a in \"$@\"; do [ \"$a\" = --enable-exec ] || args=\"$args $a\"; done\nexec {} $args\n", k.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = command(bin())
+        .arg("build")
+        .arg(root().join("bases/orchestrator"))
+        .arg("--kustomize")
+        .arg(&wrapper)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("the function did not run"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no partial output on failure");
+
+    // With the real flags it passes and prints the build.
+    let out = command(bin())
+        .arg("build")
+        .arg(root().join("overlays/dev"))
+        .arg("--kustomize")
+        .arg(&k)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_golden("kustomize/dev.yaml", &stdout(&out));
+}
+
+#[test]
+fn a_config_error_fails_the_build_with_a_readable_message_on_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let shim = root().join("plugins/maverics-krm");
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "generators:\n- orchestrator.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("orchestrator.yaml"),
+        format!(
+            "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata:\n  name: bad\n  annotations:\n    \
+             config.kubernetes.io/function: |\n      exec:\n        path: {}\nspec:\n  replica: 3\n",
+            shim.display()
+        ),
+    )
+    .unwrap();
+    for (version, k) in kustomize_versions() {
+        let out = command(&k)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "kustomize {version} accepted a bad config");
+        let err = stderr(&out);
+        assert!(
+            err.contains("error: ") && err.contains("spec.replica: unknown field `replica`"),
+            "{version}: {err}"
+        );
+        assert!(err.contains("did you mean `replicas`?"), "{version}: {err}");
+        assert!(out.stdout.is_empty(), "{version}: no partial output");
+    }
+}
