@@ -103,14 +103,18 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
     // kustomize hands a generator its own config as the only item, marked local-config and
     // without a path, and drops local-config objects from the build anyway. Echoing it back
     // makes kustomize match it by id and load its OpenAPI schema to sync field order:
-    // 120 ms of a 150 ms build (measured with 5.8.1). A config that lives in a package file
-    // (kpt: it has a path) always passes through.
-    let is_own_config = |item: &Value| {
-        object::api_version(item) == o.api_version && object::kind(item) == o.kind && object::name(item) == o.name()
-    };
-    items.retain(|item| {
-        !(is_own_config(item) && annotations::is_local_config(item) && annotations::path(item).is_none())
-    });
+    // 120 ms of a 150 ms build (measured with 5.8.1). Only that exact shape is recognised: a
+    // config in a package file (kpt: it has a path) or piped in with other documents passes
+    // through.
+    if let [item] = items.as_slice()
+        && object::api_version(item) == o.api_version
+        && object::kind(item) == o.kind
+        && object::name(item) == o.name()
+        && annotations::is_local_config(item)
+        && annotations::path(item).is_none()
+    {
+        items.clear();
+    }
     let generated = resources::generate(o);
     let keys: BTreeSet<ObjectKey> = generated.iter().map(|g| ObjectKey::of(&g.object)).collect();
 

@@ -1,0 +1,995 @@
+//! Function mode end to end: the binary reads a ResourceList on stdin and writes one on
+//! stdout, exactly as kustomize 4.5.4 / 5.8.1 and kpt 1.0.0-beta.56 run it. The inputs under
+//! `tests/fixtures/resourcelists` mirror what those hosts were observed to send
+//! (`krm-hosts.md`, Appendix A). No host binary is needed here; `e2e_*.rs` runs the real ones.
+
+mod common;
+
+use common::{root, run_fn, stderr, stdout};
+use pretty_assertions::assert_eq;
+use serde_yaml::Value;
+
+const V1: &str = "config.kubernetes.io/v1";
+const V1BETA1: &str = "config.kubernetes.io/v1beta1";
+
+const PATH: &str = "internal.config.kubernetes.io/path";
+const LEGACY_PATH: &str = "config.kubernetes.io/path";
+const INDEX: &str = "internal.config.kubernetes.io/index";
+const LEGACY_INDEX: &str = "config.kubernetes.io/index";
+const ID: &str = "internal.config.kubernetes.io/id";
+const LEGACY_ID: &str = "config.k8s.io/id";
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+fn fixture(name: &str) -> String {
+    let path = root().join("tests/fixtures/resourcelists").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One run of the binary. `list` is stdout parsed and checked to be a ResourceList.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    list: Value,
+}
+
+impl Run {
+    fn items(&self) -> &[Value] {
+        items(&self.list)
+    }
+
+    fn results(&self) -> Vec<&Value> {
+        self.list
+            .get("results")
+            .and_then(Value::as_sequence)
+            .map(|r| r.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn results_of(&self, severity: &str) -> Vec<&Value> {
+        self.results()
+            .into_iter()
+            .filter(|r| r.get("severity").and_then(Value::as_str) == Some(severity))
+            .collect()
+    }
+
+    /// Everything a failed assertion needs to show.
+    fn dump(&self) -> String {
+        format!(
+            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_success(&self) {
+        assert_eq!(self.code, 0, "expected success\n{}", self.dump());
+        assert!(
+            self.results_of("error").is_empty(),
+            "error results on success\n{}",
+            self.dump()
+        );
+    }
+}
+
+/// Runs the binary on `input`. Whatever the input, stdout must be a ResourceList: hosts
+/// treat empty or broken stdout as "delete everything" (krm-hosts.md §0.7).
+fn run(input: impl AsRef<[u8]>) -> Run {
+    let out = run_fn(input.as_ref());
+    let err = stderr(&out);
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("the binary was killed by a signal\n--- stderr ---\n{err}"));
+    let text = stdout(&out);
+    let list = parse_resource_list(&text)
+        .unwrap_or_else(|e| panic!("stdout is not a ResourceList: {e}\n--- stdout ---\n{text}\n--- stderr ---\n{err}"));
+    assert!(!err.contains("panicked"), "the binary panicked\n--- stderr ---\n{err}");
+    Run {
+        code,
+        stdout: text,
+        stderr: err,
+        list,
+    }
+}
+
+/// Parses `text` and checks it against the KRM Functions Specification's ResourceList and
+/// Result schemas (krm-hosts.md §1.2).
+fn parse_resource_list(text: &str) -> Result<Value, String> {
+    let list: Value = serde_yaml::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    let api_version = list.get("apiVersion").and_then(Value::as_str);
+    if !matches!(api_version, Some(V1 | V1BETA1)) {
+        return Err(format!("apiVersion is {api_version:?}"));
+    }
+    if list.get("kind").and_then(Value::as_str) != Some("ResourceList") {
+        return Err("kind is not ResourceList".into());
+    }
+    if !list.get("items").is_some_and(Value::is_sequence) {
+        return Err("`items` is missing or not a list".into());
+    }
+    if let Some(results) = list.get("results") {
+        let results = results.as_sequence().ok_or("`results` is not a list")?;
+        for r in results {
+            if !r.get("message").is_some_and(Value::is_string) {
+                return Err(format!("result without a message: {r:?}"));
+            }
+            let severity = r.get("severity").and_then(Value::as_str).unwrap_or("error");
+            if !matches!(severity, "error" | "warning" | "info") {
+                return Err(format!("result severity {severity:?}"));
+            }
+            if let Some(field) = r.get("field") {
+                if !field.get("path").is_some_and(Value::is_string) {
+                    return Err(format!("result field without a path: {r:?}"));
+                }
+                // "if `field` is set, `resourceRef` must also be set"
+                if !r
+                    .get("resourceRef")
+                    .and_then(|rr| rr.get("name"))
+                    .is_some_and(Value::is_string)
+                {
+                    return Err(format!("result has a field but no resourceRef with a name: {r:?}"));
+                }
+            }
+            if let Some(file) = r.get("file")
+                && !file.get("path").is_some_and(Value::is_string)
+            {
+                return Err(format!("result file without a path: {r:?}"));
+            }
+        }
+    }
+    Ok(list)
+}
+
+fn parse(text: &str) -> Value {
+    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("test input is not YAML: {e}\n{text}"))
+}
+
+fn items(list: &Value) -> &[Value] {
+    list.get("items")
+        .and_then(Value::as_sequence)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |cur, key| cur.get(*key))?.as_str()
+}
+
+fn kind(obj: &Value) -> &str {
+    str_at(obj, &["kind"]).unwrap_or_default()
+}
+
+fn name(obj: &Value) -> &str {
+    str_at(obj, &["metadata", "name"]).unwrap_or_default()
+}
+
+fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    str_at(obj, &["metadata", "annotations", key])
+}
+
+/// Equal as YAML values, and equal once re-serialised: the second catches reordered keys,
+/// which `Value` equality ignores.
+fn assert_same_value(actual: &Value, expected: &Value, what: &str) {
+    let text = |v: &Value| serde_yaml::to_string(v).expect("serialise a Value");
+    assert_eq!(text(actual), text(expected), "{what}");
+    assert!(actual == expected, "{what}: the values differ");
+}
+
+/// An object the base generates: kind, name and the file it belongs in (relative to the
+/// directory named after the config).
+struct Expected {
+    api_version: &'static str,
+    kind: &'static str,
+    name: String,
+    file: &'static str,
+}
+
+/// What the base generates for config `name`, in output order.
+fn base_objects(name: &str, external_secret: bool) -> Vec<Expected> {
+    let e = |api_version, kind, suffix: &str, file| Expected {
+        api_version,
+        kind,
+        name: format!("{name}{suffix}"),
+        file,
+    };
+    let mut out = vec![
+        e("v1", "ServiceAccount", "", "serviceaccount.yaml"),
+        e("v1", "ConfigMap", "-config", "configmap.yaml"),
+    ];
+    if external_secret {
+        out.push(e(
+            "external-secrets.io/v1",
+            "ExternalSecret",
+            "-secrets",
+            "externalsecret.yaml",
+        ));
+    }
+    out.extend([
+        e("v1", "Service", "", "service.yaml"),
+        e("v1", "Service", "-headless", "service-headless.yaml"),
+        e("apps/v1", "StatefulSet", "", "statefulset.yaml"),
+        e("policy/v1", "PodDisruptionBudget", "", "poddisruptionbudget.yaml"),
+        e(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "",
+            "horizontalpodautoscaler.yaml",
+        ),
+        e("networking.k8s.io/v1", "NetworkPolicy", "", "networkpolicy.yaml"),
+    ]);
+    out
+}
+
+/// The input items the function must echo: every one, except the function's own config
+/// when it is local-config and has no path. That is how kustomize hands a generator its
+/// config; kustomize drops local-config objects from the build anyway, and not echoing it
+/// spares kustomize an OpenAPI schema load (src/function.rs). A config with a path lives in
+/// a kpt package file and always comes back.
+fn echoed_items(list: &Value) -> Vec<Value> {
+    let fc = &list["functionConfig"];
+    let identity = |v: &Value| (str_at(v, &["apiVersion"]).map(str::to_owned), kind(v).to_owned(), name(v).to_owned());
+    let all = items(list);
+    // kustomize's generator shape: the function's own config, local-config, no path, alone.
+    let kustomize_generator_echo = all.len() == 1 && {
+        let i = &all[0];
+        fc.is_mapping()
+            && identity(i) == identity(fc)
+            && annotation(i, "config.kubernetes.io/local-config") == Some("true")
+            && annotation(i, PATH).is_none()
+            && annotation(i, LEGACY_PATH).is_none()
+    };
+    if kustomize_generator_echo { Vec::new() } else { all.to_vec() }
+}
+
+/// The host contract for one captured input shape:
+/// * exit 0, a ResourceList of the input's apiVersion;
+/// * every input item first (see `echoed_items`), in order, unchanged (annotations included);
+/// * then the generated objects, in order, each with both path annotations set to
+///   `<config dir><config name>/<file>` and both index annotations `'0'`, and no ids (an id
+///   is the host's handle on an input item; a new object must not claim one).
+fn assert_host_contract(fixture_name: &str, input: &str, config_dir: &str, expected: &[Expected]) -> Run {
+    let input_list = parse(input);
+    let out = run(input);
+    out.assert_success();
+    assert_eq!(
+        out.list["apiVersion"], input_list["apiVersion"],
+        "{fixture_name}: apiVersion"
+    );
+
+    let echoed = echoed_items(&input_list);
+    let (inp, outp) = (echoed.as_slice(), out.items());
+    assert_eq!(
+        outp.len(),
+        inp.len() + expected.len(),
+        "{fixture_name}: item count\n{}",
+        out.dump()
+    );
+    for (i, (o, want)) in outp.iter().zip(inp).enumerate() {
+        assert_same_value(
+            o,
+            want,
+            &format!("{fixture_name}: input item {i} must come back unchanged"),
+        );
+    }
+
+    let config_name = expected[0].name.as_str();
+    for (g, want) in outp[inp.len()..].iter().zip(expected) {
+        let what = format!("{fixture_name}: generated {} {}", want.kind, want.name);
+        assert_eq!(
+            (str_at(g, &["apiVersion"]).unwrap_or_default(), kind(g), name(g)),
+            (want.api_version, want.kind, want.name.as_str()),
+            "{what}: order or identity"
+        );
+        let path = format!("{config_dir}{config_name}/{}", want.file);
+        assert_eq!(annotation(g, PATH), Some(path.as_str()), "{what}: {PATH}");
+        assert_eq!(annotation(g, LEGACY_PATH), Some(path.as_str()), "{what}: {LEGACY_PATH}");
+        assert_eq!(annotation(g, INDEX), Some("0"), "{what}: {INDEX}");
+        assert_eq!(annotation(g, LEGACY_INDEX), Some("0"), "{what}: {LEGACY_INDEX}");
+        assert_eq!(annotation(g, ID), None, "{what}: a new object must not carry an id");
+        assert_eq!(
+            annotation(g, LEGACY_ID),
+            None,
+            "{what}: a new object must not carry an id"
+        );
+        assert_eq!(
+            str_at(g, &["metadata", "labels", "app.kubernetes.io/managed-by"]),
+            Some("maverics-krm"),
+            "{what}: managed-by label"
+        );
+    }
+    out
+}
+
+/// A kustomize-generator-shaped input (Appendix A) for an Orchestrator named `maverics`
+/// whose `spec` is the YAML text `spec`, written at column 0.
+fn generator_input(spec: &str) -> String {
+    let indented = |n: usize| {
+        spec.lines()
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{:n$}{l}\n", "")
+                }
+            })
+            .collect::<String>()
+    };
+    format!(
+        "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: krm.maverics.dev/v1alpha1
+  kind: Orchestrator
+  metadata:
+    annotations:
+      config.kubernetes.io/local-config: 'true'
+      config.kubernetes.io/index: '0'
+      internal.config.kubernetes.io/index: '0'
+      internal.config.kubernetes.io/annotations-migration-resource-id: '0'
+      internal.config.kubernetes.io/id: '1'
+      config.k8s.io/id: '1'
+    name: maverics
+  spec:
+{item}functionConfig:
+  apiVersion: krm.maverics.dev/v1alpha1
+  kind: Orchestrator
+  metadata:
+    annotations:
+      config.kubernetes.io/local-config: 'true'
+    name: maverics
+  spec:
+{fc}",
+        item = indented(4),
+        fc = indented(4),
+    )
+}
+
+/// The valid spec the error and warning cases start from.
+const GOOD_SPEC: &str = "namespace: maverics
+image:
+  repository: strata/orchestrator
+  tag: v2026.01.2
+";
+
+// ---------------------------------------------------------------------------------------
+// 1. Host captures
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn kustomize_4_5_4_generator_input_gets_the_base_without_its_own_config_echoed() {
+    let file = "kustomize-4.5.4-generator.yaml";
+    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    // The config was the only item; kustomize would drop it from the build, so it is not echoed.
+    assert_eq!(out.items().len(), 9);
+    for g in out.items() {
+        assert_eq!(str_at(g, &["metadata", "namespace"]), Some("maverics"), "{}", name(g));
+    }
+}
+
+#[test]
+fn kustomize_5_8_1_generator_input_gets_the_base_without_its_own_config_echoed() {
+    let file = "kustomize-5.8.1-generator.yaml";
+    // The config relies on defaults: no spec.secrets (so no ExternalSecret), no namespace.
+    let out = assert_host_contract(file, &fixture(file), "", &base_objects("idp-gateway", false));
+    for g in out.items() {
+        assert_eq!(str_at(g, &["metadata", "namespace"]), None, "{}", name(g));
+    }
+}
+
+#[test]
+fn kustomize_5_8_1_transformer_input_keeps_build_annotations_and_appends_the_base() {
+    let file = "kustomize-5.8.1-transformer.yaml";
+    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    // kustomize maps output back to its resources by these; losing them loses the hash suffix.
+    let gencm = &out.items()[1];
+    assert_eq!(
+        annotation(gencm, "internal.config.kubernetes.io/needsHashSuffix"),
+        Some("enabled")
+    );
+    assert_eq!(
+        annotation(gencm, "kustomize.config.k8s.io/id"),
+        Some("kind: ConfigMap\nname: p-gencm\nversion: v1\n")
+    );
+}
+
+#[test]
+fn kpt_fn_eval_input_puts_generated_files_next_to_the_config_item() {
+    let file = "kpt-fn-eval.yaml";
+    // functionConfig has no path: the directory comes from the config *item*, `sub/orchestrator.yaml`.
+    let out = assert_host_contract(file, &fixture(file), "sub/", &base_objects("maverics", true));
+    let kinds: Vec<&str> = out.items()[..5].iter().map(kind).collect();
+    assert_eq!(kinds, ["Kptfile", "Deployment", "Service", "Orchestrator", "ConfigMap"]);
+    assert_eq!(
+        annotation(&out.items()[1], "internal.config.kubernetes.io/seqindent"),
+        Some("wide")
+    );
+}
+
+#[test]
+fn kpt_fn_eval_with_the_config_at_the_package_root_generates_into_a_top_level_dir() {
+    let input = fixture("kpt-fn-eval.yaml").replace("'sub/orchestrator.yaml'", "'orchestrator.yaml'");
+    assert!(input.contains("path: 'orchestrator.yaml'"));
+    assert_host_contract(
+        "kpt-fn-eval.yaml (config at the root)",
+        &input,
+        "",
+        &base_objects("maverics", true),
+    );
+}
+
+#[test]
+fn v1beta1_resource_list_is_answered_in_v1beta1() {
+    let file = "v1beta1.yaml";
+    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    assert!(
+        out.stdout.starts_with("apiVersion: config.kubernetes.io/v1beta1\n"),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn json_input_is_accepted_and_answered_in_block_yaml() {
+    // JSON is YAML; kpt rewrote package files as one-line JSON when a function answered in JSON.
+    let value = parse(&fixture("kustomize-4.5.4-generator.yaml"));
+    let json = serde_json::to_string(&value).expect("to JSON");
+    let out = assert_host_contract("JSON input", &json, "", &base_objects("maverics", true));
+    assert!(
+        out.stdout
+            .starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ")
+    );
+}
+
+#[test]
+fn empty_item_list_gets_just_the_base() {
+    // `kpt fn eval` on an empty package, or a config given only as functionConfig.
+    let mut list = parse(&generator_input(GOOD_SPEC));
+    list["items"] = Value::Sequence(Vec::new());
+    let out = run(serde_yaml::to_string(&list).expect("serialise"));
+    out.assert_success();
+    let kinds: Vec<&str> = out.items().iter().map(kind).collect();
+    let expected: Vec<&str> = base_objects("maverics", false).iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, expected);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Idempotency
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn feeding_the_output_back_gives_byte_identical_output() {
+    for name in [
+        "kustomize-4.5.4-generator.yaml",
+        "kustomize-5.8.1-generator.yaml",
+        "kustomize-5.8.1-transformer.yaml",
+        "kpt-fn-eval.yaml",
+        "v1beta1.yaml",
+        "passthrough-scalars.yaml",
+        "upsert-stale-statefulset.yaml",
+    ] {
+        let first = run(fixture(name));
+        first.assert_success();
+        let second = run(&first.stdout);
+        second.assert_success();
+        assert_eq!(second.stdout, first.stdout, "{name}: second run differs from the first");
+        let third = run(&second.stdout);
+        third.assert_success();
+        assert_eq!(third.stdout, second.stdout, "{name}: third run differs from the second");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Upsert
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn existing_generated_object_is_replaced_in_place_keeping_host_annotations() {
+    let input = fixture("upsert-stale-statefulset.yaml");
+    let out = run(&input);
+    out.assert_success();
+    let inp = parse(&input);
+    let (in_items, out_items) = (items(&inp), out.items());
+
+    // The same input without the stale StatefulSet: what a fresh run generates.
+    let mut without = inp.clone();
+    without["items"].as_sequence_mut().expect("items").remove(1);
+    let fresh_run = run(serde_yaml::to_string(&without).expect("serialise"));
+    fresh_run.assert_success();
+    let fresh = fresh_run
+        .items()
+        .iter()
+        .find(|i| kind(i) == "StatefulSet")
+        .expect("a fresh StatefulSet");
+
+    // Same position, fresh content.
+    let sts = &out_items[1];
+    assert_eq!((kind(sts), name(sts)), ("StatefulSet", "maverics"), "{}", out.dump());
+    assert_same_value(
+        &sts["spec"],
+        &fresh["spec"],
+        "the stale spec is replaced by the fresh one",
+    );
+    assert_same_value(
+        &sts["metadata"]["labels"],
+        &fresh["metadata"]["labels"],
+        "labels are the generator's",
+    );
+
+    // The host's ids, path, index and seqindent stay, so kpt keeps the file and comments.
+    let stale = &in_items[1];
+    for key in [
+        ID,
+        LEGACY_ID,
+        PATH,
+        LEGACY_PATH,
+        INDEX,
+        LEGACY_INDEX,
+        "internal.config.kubernetes.io/seqindent",
+        "internal.config.kubernetes.io/annotations-migration-resource-id",
+    ] {
+        assert!(annotation(stale, key).is_some(), "the fixture sets {key}");
+        assert_eq!(
+            annotation(sts, key),
+            annotation(stale, key),
+            "{key} must be kept\n{}",
+            out.dump()
+        );
+    }
+    assert_eq!(annotation(sts, ID), Some("7"));
+    assert_eq!(annotation(sts, PATH), Some("custom/sts.yaml"));
+    // The generator's own annotations are the fresh ones.
+    assert_eq!(
+        annotation(sts, "secret.reloader.stakater.com/reload"),
+        annotation(fresh, "secret.reloader.stakater.com/reload")
+    );
+    assert!(annotation(sts, "secret.reloader.stakater.com/reload").is_some());
+
+    // Everything else: unchanged and in place, then the rest of the base, without duplicates.
+    for i in [0, 2, 3] {
+        assert_same_value(&out_items[i], &in_items[i], &format!("input item {i}"));
+    }
+    let expected: Vec<(&str, String)> = base_objects("maverics", true)
+        .into_iter()
+        .filter(|e| e.kind != "StatefulSet")
+        .map(|e| (e.kind, e.name))
+        .collect();
+    let appended: Vec<(&str, String)> = out_items[in_items.len()..]
+        .iter()
+        .map(|i| (kind(i), name(i).to_owned()))
+        .collect();
+    assert_eq!(appended, expected);
+    let mut ids: Vec<String> = out_items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} {}/{}",
+                str_at(i, &["apiVersion"]).unwrap_or_default(),
+                kind(i),
+                str_at(i, &["metadata", "namespace"]).unwrap_or_default(),
+                name(i)
+            )
+        })
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate objects in the output\n{}", out.dump());
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Pass-through fidelity
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn foreign_items_keep_their_exact_values() {
+    let input = fixture("passthrough-scalars.yaml");
+    let inp = parse(&input);
+    let out = run(&input);
+    out.assert_success();
+    let in_items = items(&inp);
+    assert_eq!(in_items.len(), 2);
+    for (i, want) in in_items.iter().enumerate() {
+        assert_same_value(&out.items()[i], want, &format!("item {i} ({})", name(want)));
+    }
+    // Spot checks that the fixture says what it means to.
+    let spec = &out.items()[1]["spec"];
+    assert_eq!(spec["integers"]["u64_max"].as_u64(), Some(u64::MAX));
+    assert_eq!(spec["integers"]["i64_min"].as_i64(), Some(i64::MIN));
+    assert!(spec["floats"]["nan"].as_f64().is_some_and(f64::is_nan));
+    assert_eq!(
+        spec["floats"]["negative_zero"].as_f64().map(f64::is_sign_negative),
+        Some(true)
+    );
+    assert_eq!(spec["unicode"].as_str(), Some("héllo wörld ✓ 日本語 🚀 Ωμέγα"));
+    assert_eq!(spec["multiline_keep"].as_str(), Some("trailing newlines kept\n\n\n"));
+    assert_eq!(spec["on"].as_str(), Some("a key a YAML 1.1 reader takes for true"));
+}
+
+/// The raw text after `key: ` on the first output line that starts (after indentation)
+/// with `key:`.
+fn raw_value<'a>(text: &'a str, key: &str) -> &'a str {
+    let prefix = format!("{key}:");
+    text.lines()
+        .map(str::trim_start)
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no `{key}:` line in\n{text}"))
+}
+
+#[test]
+fn yaml_1_1_lookalike_strings_are_written_quoted() {
+    // Plain `on` is the string "on" to a YAML 1.2 reader but `true` to go-yaml v2 (kubectl,
+    // sigs.k8s.io/yaml): every such string must be quoted in the output text.
+    let out = run(fixture("passthrough-scalars.yaml"));
+    out.assert_success();
+    let data = out.items()[0]["data"].as_mapping().expect("data");
+    assert!(data.len() >= 12);
+    for (key, value) in data {
+        let (key, value) = (key.as_str().expect("key"), value.as_str().expect("value"));
+        let raw = raw_value(&out.stdout, key);
+        let quoted = [format!("'{value}'"), format!("\"{value}\"")];
+        assert!(
+            quoted.contains(&raw.to_owned()),
+            "{key}: {value:?} is written as {raw}, not quoted"
+        );
+    }
+    // Keys too: `on` and `10` as keys are strings and must stay strings.
+    let keys: Vec<&str> = out.stdout.lines().map(str::trim_start).collect();
+    for key in ["on", "10"] {
+        assert!(
+            keys.iter()
+                .any(|l| l.starts_with(&format!("'{key}':")) || l.starts_with(&format!("\"{key}\":"))),
+            "key {key} is not quoted\n{}",
+            out.stdout
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Errors
+// ---------------------------------------------------------------------------------------
+
+/// A bad input and what the error must say.
+struct Bad {
+    what: &'static str,
+    input: Vec<u8>,
+    /// Text the error result's message must contain (the problem or the fix).
+    message: &'static [&'static str],
+    /// `results[].field.path`, where the error is about a field of the config.
+    field: Option<&'static str>,
+    /// Text the `error:` line on stderr must contain: the field path, or the subject.
+    stderr: &'static str,
+}
+
+fn bad(what: &'static str, input: impl Into<Vec<u8>>, message: &'static [&'static str], stderr: &'static str) -> Bad {
+    Bad {
+        what,
+        input: input.into(),
+        message,
+        field: None,
+        stderr,
+    }
+}
+
+/// A config error: the generator input with `spec`, the result on `field`.
+fn bad_spec(what: &'static str, spec: &str, message: &'static [&'static str], field: &'static str) -> Bad {
+    Bad {
+        what,
+        input: generator_input(spec).into_bytes(),
+        message,
+        field: Some(field),
+        stderr: field,
+    }
+}
+
+fn bad_inputs() -> Vec<Bad> {
+    let list = |rest: &str| format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n{rest}");
+    let valid_items = generator_input(GOOD_SPEC);
+    let no_function_config = valid_items.split("functionConfig:").next().expect("split").to_owned();
+    let kpt_placeholder = format!(
+        "{no_function_config}functionConfig:\n  metadata:\n    name: function-input\n  data: {{}}\n  kind: ConfigMap\n  apiVersion: v1\n"
+    );
+    let unsupported_kind = valid_items.replace("kind: Orchestrator", "kind: Gateway");
+    let non_utf8 = valid_items
+        .replacen(
+            "repository: strata/orchestrator",
+            "repository: strata/orch\u{1}estrator",
+            1,
+        )
+        .into_bytes()
+        .into_iter()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect::<Vec<u8>>();
+    vec![
+        bad(
+            "not YAML",
+            list("items: [\n  - {apiVersion: v1, kind: ConfigMap\n"),
+            &["not a valid YAML document"],
+            "YAML",
+        ),
+        bad("empty stdin", "", &["input is empty", "ResourceList"], "empty"),
+        bad(
+            "ResourceList without items",
+            list("functionConfig: {}\n"),
+            &["no `items`"],
+            "items",
+        ),
+        bad(
+            "wrong apiVersion of the list",
+            "apiVersion: v1\nkind: ResourceList\nitems: []\n",
+            &["apiVersion `v1`", "config.kubernetes.io/v1"],
+            "apiVersion",
+        ),
+        bad(
+            "wrong kind of the list",
+            "apiVersion: config.kubernetes.io/v1\nkind: List\nitems: []\n",
+            &["kind `List`", "ResourceList"],
+            "kind",
+        ),
+        bad(
+            "item without apiVersion",
+            list("items:\n- kind: ConfigMap\n  metadata:\n    name: x\n"),
+            &["item 0 has no `apiVersion`"],
+            "items[0].apiVersion",
+        ),
+        bad(
+            "no functionConfig",
+            no_function_config,
+            &["no functionConfig", "generators:"],
+            "functionConfig",
+        ),
+        bad(
+            "kpt placeholder ConfigMap function-input",
+            kpt_placeholder,
+            &["placeholder ConfigMap `function-input`", "Orchestrator"],
+            "function-input",
+        ),
+        bad(
+            "unsupported config kind",
+            unsupported_kind,
+            &["unsupported function config", "Gateway", "Orchestrator"],
+            "Gateway",
+        ),
+        bad_spec(
+            "misspelled field",
+            &format!("{GOOD_SPEC}replica: 3\n"),
+            &["unknown field `replica`", "`replicas`"],
+            "spec.replica",
+        ),
+        bad_spec(
+            "misspelled nested field",
+            &format!("{GOOD_SPEC}autoscaling:\n  minReplica: 3\n"),
+            &["unknown field `minReplica`", "`minReplicas`"],
+            "spec.autoscaling.minReplica",
+        ),
+        bad_spec(
+            "wrong type",
+            &format!("{GOOD_SPEC}replicas: three\n"),
+            &["three", "whole number"],
+            "spec.replicas",
+        ),
+        bad_spec(
+            "negative replicas",
+            &format!("{GOOD_SPEC}replicas: -1\n"),
+            &["-1", "not negative"],
+            "spec.replicas",
+        ),
+        bad_spec(
+            "invalid quantity",
+            &format!("{GOOD_SPEC}resources:\n  requests:\n    cpu: 500m\n    memory: 500mb\n"),
+            &["`500mb` is not a Kubernetes quantity", "256Mi"],
+            "spec.resources.requests.memory",
+        ),
+        bad_spec(
+            "minReplicas above maxReplicas",
+            &format!("{GOOD_SPEC}autoscaling:\n  minReplicas: 6\n  maxReplicas: 3\n"),
+            &["minReplicas (6) is greater than maxReplicas (3)"],
+            "spec.autoscaling.minReplicas",
+        ),
+        bad_spec(
+            "OIDC provider scaled out without a Redis cache",
+            &format!("{GOOD_SPEC}config:\n  version: 0.0.1\n  oidcProvider:\n    issuer: https://auth.example.com\n"),
+            &["OIDC provider", "Redis", "spec.config.caches"],
+            "spec.config.oidcProvider.cache",
+        ),
+        bad(
+            "duplicate keys",
+            generator_input(&format!("{GOOD_SPEC}replicas: 2\nreplicas: 3\n")),
+            &["duplicate entry", "replicas"],
+            "duplicate",
+        ),
+        bad("non-UTF-8 bytes", non_utf8, &["not UTF-8", "offset"], "UTF-8"),
+    ]
+}
+
+/// The items of `input` when it is a valid ResourceList of KRM objects, else `None`.
+fn valid_input_items(input: &[u8]) -> Option<Vec<Value>> {
+    let list = parse_resource_list(std::str::from_utf8(input).ok()?).ok()?;
+    let objects = items(&list).iter().all(|i| {
+        ["apiVersion", "kind"]
+            .iter()
+            .all(|k| i.get(k).is_some_and(Value::is_string))
+    });
+    objects.then(|| items(&list).to_vec())
+}
+
+#[test]
+fn bad_inputs_fail_with_a_resource_list_naming_the_problem() {
+    let cases = bad_inputs();
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let what = case.what;
+        let out = run(&case.input);
+        assert_eq!(out.code, 1, "{what}: exit code\n{}", out.dump());
+
+        // The error result names the problem and the fix.
+        let errors = out.results_of("error");
+        assert!(!errors.is_empty(), "{what}: no error result\n{}", out.dump());
+        let messages: Vec<&str> = errors.iter().filter_map(|r| r["message"].as_str()).collect();
+        for want in case.message {
+            assert!(
+                messages.iter().any(|m| m.contains(want)),
+                "{what}: no error message contains {want:?}: {messages:#?}"
+            );
+        }
+        assert!(
+            messages.iter().all(|m| m.contains("Fix: ")),
+            "{what}: every error says how to fix it: {messages:#?}"
+        );
+        if let Some(field) = case.field {
+            let paths: Vec<&str> = errors.iter().filter_map(|r| r["field"]["path"].as_str()).collect();
+            assert_eq!(paths, [field], "{what}: results[].field.path\n{}", out.dump());
+            for r in &errors {
+                assert_eq!(r["resourceRef"]["kind"].as_str(), Some("Orchestrator"), "{what}");
+                assert_eq!(r["resourceRef"]["name"].as_str(), Some("maverics"), "{what}");
+            }
+        }
+
+        // Nothing generated, nothing lost: a valid list comes back exactly as it came.
+        match valid_input_items(&case.input) {
+            Some(want) => {
+                assert_eq!(out.items().len(), want.len(), "{what}: items\n{}", out.dump());
+                for (i, (o, w)) in out.items().iter().zip(&want).enumerate() {
+                    assert_same_value(o, w, &format!("{what}: item {i}"));
+                }
+            }
+            None => assert!(
+                out.items().is_empty(),
+                "{what}: items from an unreadable input\n{}",
+                out.dump()
+            ),
+        }
+
+        // kustomize shows only stderr: a readable `error:` line naming the field or subject.
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{what}: no `error:` line on stderr\n{}", out.stderr));
+        assert!(
+            out.stderr
+                .lines()
+                .filter(|l| l.starts_with("error: "))
+                .any(|l| l.contains(case.stderr)),
+            "{what}: the `error:` lines do not mention {:?}; first: {line}\n{}",
+            case.stderr,
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn config_errors_in_a_kpt_package_name_the_config_file() {
+    let input = fixture("kpt-fn-eval.yaml").replace("    replicas: 2\n", "    replica: 2\n");
+    assert_eq!(
+        input.matches("replica: 2").count(),
+        2,
+        "the item and functionConfig both change"
+    );
+    let out = run(&input);
+    assert_eq!(out.code, 1, "{}", out.dump());
+    let errors = out.results_of("error");
+    assert_eq!(errors.len(), 1, "{}", out.dump());
+    assert_eq!(errors[0]["field"]["path"].as_str(), Some("spec.replica"));
+    assert_eq!(errors[0]["file"]["path"].as_str(), Some("sub/orchestrator.yaml"));
+    assert!(
+        out.stderr
+            .starts_with("error: sub/orchestrator.yaml: spec.replica: unknown field `replica`"),
+        "{}",
+        out.stderr
+    );
+    let inp = parse(&input);
+    assert_eq!(out.items().len(), items(&inp).len(), "nothing generated");
+    for (o, w) in out.items().iter().zip(items(&inp)) {
+        assert_same_value(o, w, "items come back unchanged");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Warnings
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn risky_but_valid_settings_warn_and_still_generate_everything() {
+    let spec = "namespace: default\nimage:\n  repository: strata/orchestrator\n  tag: latest\n";
+    let out = run(generator_input(spec));
+    out.assert_success();
+    let warnings = out.results_of("warning");
+    let mut paths: Vec<&str> = warnings.iter().filter_map(|r| r["field"]["path"].as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["spec.image.tag", "spec.namespace"], "{}", out.dump());
+    for w in &warnings {
+        let m = w["message"].as_str().unwrap_or_default();
+        assert!(m.contains("Fix: "), "a warning says how to fix it: {m}");
+        assert_eq!(w["resourceRef"]["name"].as_str(), Some("maverics"));
+    }
+    for field in ["spec.namespace", "spec.image.tag"] {
+        assert!(
+            out.stderr
+                .lines()
+                .any(|l| l.starts_with("warning: ") && l.contains(field)),
+            "no warning line for {field} on stderr\n{}",
+            out.stderr
+        );
+    }
+    // The full output: the whole base, in the `default` namespace.
+    let kinds: Vec<&str> = out.items().iter().map(kind).collect();
+    let expected: Vec<&str> = base_objects("maverics", false).iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, expected, "{}", out.dump());
+    for g in out.items() {
+        assert_eq!(str_at(g, &["metadata", "namespace"]), Some("default"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. No panic
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn truncated_input_never_panics_and_always_answers_with_a_resource_list() {
+    // passthrough-scalars.yaml has multi-byte characters: some cuts split one (not UTF-8).
+    for name in [
+        "kpt-fn-eval.yaml",
+        "kustomize-4.5.4-generator.yaml",
+        "passthrough-scalars.yaml",
+    ] {
+        let input = fixture(name).into_bytes();
+        let mut cuts: Vec<usize> = (0..input.len()).step_by(37).collect();
+        cuts.push(input.len());
+        for cut in cuts {
+            let out = run(&input[..cut]);
+            let what = format!("{name} cut at byte {cut}");
+            match out.code {
+                0 => assert!(
+                    out.results_of("error").is_empty(),
+                    "{what}: exit 0 with an error\n{}",
+                    out.dump()
+                ),
+                1 => assert!(
+                    !out.results_of("error").is_empty(),
+                    "{what}: exit 1 without an error\n{}",
+                    out.dump()
+                ),
+                code => panic!("{what}: exit code {code}\n{}", out.dump()),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pathless_config_piped_in_with_other_documents_passes_through() {
+    // kpt's stdin mode (`cat *.yaml | kpt fn eval - ...`): items have no path, and the
+    // config is one document among several. Only kustomize's generator shape (the config
+    // alone) is not echoed.
+    let input = generator_input(GOOD_SPEC).replacen(
+        "items:\n",
+        "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: other\n  data:\n    a: b\n",
+        1,
+    );
+    let out = run(&input);
+    out.assert_success();
+    let kinds: Vec<&str> = out.items().iter().map(kind).collect();
+    assert_eq!(&kinds[..2], ["ConfigMap", "Orchestrator"], "{kinds:?}");
+}
