@@ -6,7 +6,7 @@ use crate::diag::{Diagnostic, FileRef};
 use crate::function::{self, Outcome};
 use crate::krm::ResourceList;
 use crate::resources;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use serde_yaml::Value;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ const DEFAULT_CONFIG_NAME: &str = "bases/orchestrator/orchestrator.yaml (embedde
 #[derive(Parser)]
 #[command(
     name = "maverics-krm",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("MAVERICS_KRM_GIT_REV"), ")"),
     about = "KRM function and kustomize exec plugin for the Strata Maverics Orchestrator",
     long_about = "KRM function and kustomize exec plugin for the Strata Maverics Orchestrator.\n\n\
 With no subcommand it reads a ResourceList on stdin and writes one on stdout: this is how \
@@ -51,6 +51,12 @@ enum Cmd {
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  maverics-krm completions bash > /etc/bash_completion.d/maverics-krm")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Example:\n  maverics-krm man > /usr/local/share/man/man1/maverics-krm.1")]
+    Man,
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +65,14 @@ pub fn main() -> ExitCode {
         None => function_mode(),
         Some(Cmd::Render { config }) => report(render(config.as_deref())),
         Some(Cmd::Build { dir, kustomize }) => report(build(&dir, kustomize.as_deref())),
+        Some(Cmd::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "maverics-krm", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Some(Cmd::Man) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(Err(CliError::Usage(format!("writing the man page: {e}")))),
+        },
     }
 }
 

@@ -229,7 +229,13 @@ fn base_objects(name: &str, external_secret: bool) -> Vec<Expected> {
 /// a kpt package file and always comes back.
 fn echoed_items(list: &Value) -> Vec<Value> {
     let fc = &list["functionConfig"];
-    let identity = |v: &Value| (str_at(v, &["apiVersion"]).map(str::to_owned), kind(v).to_owned(), name(v).to_owned());
+    let identity = |v: &Value| {
+        (
+            str_at(v, &["apiVersion"]).map(str::to_owned),
+            kind(v).to_owned(),
+            name(v).to_owned(),
+        )
+    };
     let all = items(list);
     // kustomize's generator shape: the function's own config, local-config, no path, alone.
     let kustomize_generator_echo = all.len() == 1 && {
@@ -240,7 +246,11 @@ fn echoed_items(list: &Value) -> Vec<Value> {
             && annotation(i, PATH).is_none()
             && annotation(i, LEGACY_PATH).is_none()
     };
-    if kustomize_generator_echo { Vec::new() } else { all.to_vec() }
+    if kustomize_generator_echo {
+        Vec::new()
+    } else {
+        all.to_vec()
+    }
 }
 
 /// The host contract for one captured input shape:

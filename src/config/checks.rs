@@ -55,13 +55,14 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         );
     }
     if let Some(d) = &image.digest {
+        // OCI digests are lower-case hex; registries refuse upper case.
         let ok = d
             .strip_prefix("sha256:")
-            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         if !ok {
             err(Diagnostic::error(format!("`{d}` is not an image digest"))
                 .field("spec.image.digest")
-                .fix("write `sha256:` followed by 64 hexadecimal characters"));
+                .fix("write `sha256:` followed by 64 lower-case hexadecimal characters"));
         }
     }
 
@@ -143,7 +144,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                 .fix("set only one of them (maxUnavailable: 1 is the default)"),
         );
     }
-    if pdb.enabled != Some(false) {
+    if o.pdb_enabled() {
         let never = match (&pdb.max_unavailable, &pdb.min_available) {
             (Some(IntOrString::Int(0)), _) => true,
             (Some(IntOrString::String(s)), _) if s.trim_end_matches('%') == "0" => true,

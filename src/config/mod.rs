@@ -52,3 +52,6 @@ impl FunctionConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -186,7 +186,9 @@ impl Default for ScaleDown {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Resources {
+    #[serde(deserialize_with = "requests_over_defaults")]
     pub requests: ResourceAmounts,
+    #[serde(deserialize_with = "limits_over_defaults")]
     pub limits: ResourceAmounts,
 }
 
@@ -205,13 +207,44 @@ impl Default for Resources {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceAmounts {
-    #[serde(default)]
     pub cpu: Option<Quantity>,
-    #[serde(default)]
     pub memory: Option<Quantity>,
+}
+
+/// `requests` or `limits` as written: an absent field keeps its default, an explicit `null`
+/// removes it (`requests: {cpu: 1}` keeps the memory request).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenAmounts {
+    #[serde(default, deserialize_with = "present")]
+    cpu: Option<Option<Quantity>>,
+    #[serde(default, deserialize_with = "present")]
+    memory: Option<Option<Quantity>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Quantity>>, D::Error> {
+    Option::<Quantity>::deserialize(d).map(Some)
+}
+
+fn over_defaults<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    default: ResourceAmounts,
+) -> Result<ResourceAmounts, D::Error> {
+    let w = WrittenAmounts::deserialize(d)?;
+    Ok(ResourceAmounts {
+        cpu: w.cpu.unwrap_or(default.cpu),
+        memory: w.memory.unwrap_or(default.memory),
+    })
+}
+
+fn requests_over_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ResourceAmounts, D::Error> {
+    over_defaults(d, Resources::default().requests)
+}
+
+fn limits_over_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ResourceAmounts, D::Error> {
+    over_defaults(d, Resources::default().limits)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -426,6 +459,15 @@ impl Orchestrator {
         } else {
             self.spec.replicas
         }
+    }
+
+    /// Whether a PodDisruptionBudget is generated: as configured, else whenever more than one
+    /// replica can run.
+    pub fn pdb_enabled(&self) -> bool {
+        self.spec
+            .pod_disruption_budget
+            .enabled
+            .unwrap_or(self.max_replicas() > 1)
     }
 
     pub fn min_replicas(&self) -> u32 {

@@ -16,7 +16,7 @@ pub fn typed<T: DeserializeOwned>(
     let mut ignored = Vec::new();
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value.clone(), &mut track);
-    let result: Result<T, _> = serde_ignored::deserialize(de, |path| ignored.push(path.to_string()));
+    let result: Result<T, _> = serde_ignored::deserialize(de, |path| ignored.push(field_path(&path.to_string())));
     let locate = |d: Diagnostic| d.file(file.cloned()).resource(Some(resource.clone()));
     match result {
         Err(e) => {
@@ -36,6 +36,23 @@ pub fn typed<T: DeserializeOwned>(
             .collect()),
         Ok(t) => Ok(t),
     }
+}
+
+/// serde_ignored writes `a.0.b` and `?` for transparent layers; every other path in our
+/// diagnostics reads `a[0].b`.
+fn field_path(ignored: &str) -> String {
+    let mut out = String::new();
+    for seg in ignored.split('.').filter(|s| *s != "?") {
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
 }
 
 /// Turns a serde message into a diagnostic with a fix.
@@ -128,6 +145,14 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignored_paths_use_brackets_for_indices() {
+        assert_eq!(
+            field_path("spec.networkPolicy.ingressFrom.0.podSelector.?.matchLabelz"),
+            "spec.networkPolicy.ingressFrom[0].podSelector.matchLabelz"
+        );
+    }
 
     #[test]
     fn nearest_finds_typos_only() {

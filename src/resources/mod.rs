@@ -73,3 +73,6 @@ pub fn generate(o: &Orchestrator) -> Vec<Generated> {
 fn to_value<T: Serialize>(t: &T) -> Value {
     serde_yaml::to_value(t).unwrap_or_else(|e| panic!("bug: a generated object failed to serialise: {e}"))
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 /// `maxUnavailable: 1` protects nothing and anything stricter blocks node drains.
 pub fn build(ctx: &Ctx) -> Option<PodDisruptionBudget> {
     let cfg = &ctx.o.spec.pod_disruption_budget;
-    let enabled = cfg.enabled.unwrap_or(ctx.o.max_replicas() > 1);
-    if !enabled {
+    if !ctx.o.pdb_enabled() {
         return None;
     }
     let max_unavailable = match (&cfg.max_unavailable, &cfg.min_available) {
