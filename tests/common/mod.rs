@@ -10,10 +10,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary cargo built for this test run: the plugin shim is pointed at it through
-/// `MAVERICS_KRM_BIN`, so no installed or stale copy is ever exercised.
+/// The binary cargo built for this test run, or the one `MAVERICS_KRM_TEST_BIN` names
+/// (scripts/build-static runs the suites against the static release binary). The plugin
+/// shim is pointed at it through `MAVERICS_KRM_BIN`, so no installed or stale copy is used.
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_maverics-krm"))
+    std::env::var_os("MAVERICS_KRM_TEST_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_maverics-krm")), PathBuf::from)
 }
 
 /// A tool that `scripts/install-tools` puts in `.tools/bin`. Missing tools fail the test
