@@ -46,8 +46,7 @@ enum Cmd {
     Build {
         /// The kustomization directory.
         dir: PathBuf,
-        /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of this
-        /// checkout, then `kustomize` on PATH.
+        /// The kustomize binary. Default: $KUSTOMIZE, then `kustomize` on PATH.
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
@@ -196,20 +195,11 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
     Ok((out, diags))
 }
 
-/// The kustomize binary: explicit flag, $KUSTOMIZE, this checkout's `.tools/bin/kustomize`,
-/// then PATH.
+/// The kustomize binary: explicit flag, then $KUSTOMIZE, then `kustomize` on PATH.
 fn find_kustomize(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_owned();
-    }
-    if let Some(p) = std::env::var_os("KUSTOMIZE") {
-        return PathBuf::from(p);
-    }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kustomize");
-    if local.is_file() {
-        return local;
-    }
-    PathBuf::from("kustomize")
+    flag.map(Path::to_owned)
+        .or_else(|| std::env::var_os("KUSTOMIZE").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("kustomize"))
 }
 
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the

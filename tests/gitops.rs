@@ -1,0 +1,140 @@
+//! GitOps: the Argo CD Config Management Plugin is valid and its declared command renders an
+//! overlay; the kustomize Component installs it into argocd-repo-server.
+
+mod common;
+
+use common::{assert_golden, bin, root, stderr, stdout, tool};
+use serde_yaml::Value;
+use std::process::Command;
+
+fn plugin() -> Value {
+    let text = std::fs::read_to_string(root().join("gitops/argocd/plugin.yaml")).expect("plugin.yaml");
+    serde_yaml::from_str(&text).expect("plugin.yaml is YAML")
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_mapping()
+        .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_sequence()
+        .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_plugin_uses_only_documented_fields() {
+    // Argo CD's ConfigManagementPlugin (argoproj.io/v1alpha1), as documented for v2.6+ sidecar plugins.
+    let p = plugin();
+    assert_eq!(p["apiVersion"].as_str(), Some("argoproj.io/v1alpha1"));
+    assert_eq!(p["kind"].as_str(), Some("ConfigManagementPlugin"));
+    assert_eq!(p["metadata"]["name"].as_str(), Some("maverics-krm"));
+    for k in keys(&p) {
+        assert!(
+            ["apiVersion", "kind", "metadata", "spec"].contains(&k.as_str()),
+            "undocumented top-level field {k}"
+        );
+    }
+    let documented = [
+        "version",
+        "init",
+        "generate",
+        "discover",
+        "parameters",
+        "preserveFileMode",
+        "provideGitCreds",
+    ];
+    for k in keys(&p["spec"]) {
+        assert!(documented.contains(&k.as_str()), "undocumented spec field {k}");
+    }
+    for k in keys(&p["spec"]["generate"]) {
+        assert!(
+            ["command", "args"].contains(&k.as_str()),
+            "undocumented generate field {k}"
+        );
+    }
+    assert!(
+        !strings(&p["spec"]["generate"]["command"]).is_empty(),
+        "generate.command must be a non-empty list"
+    );
+}
+
+#[test]
+fn the_declared_command_renders_the_overlay_in_the_sidecar_environment() {
+    let p = plugin();
+    let mut argv = strings(&p["spec"]["generate"]["command"]);
+    argv.extend(strings(&p["spec"]["generate"]["args"]));
+    // The sidecar's PATH has maverics-krm; its env names kustomize (repo-server-patch.yaml).
+    let path_dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(bin(), path_dir.path().join("maverics-krm")).unwrap();
+    let overlay = root().join("overlays/dev");
+    let out = Command::new(&argv[0])
+        .args(&argv[1..])
+        .current_dir(&overlay)
+        .env("PATH", format!("{}:/usr/bin:/bin", path_dir.path().display()))
+        .env("KUSTOMIZE", tool("kustomize-5.8.1"))
+        .env_remove("MAVERICS_KRM_BIN")
+        .output()
+        .expect("run the plugin's generate command");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_golden("kustomize/dev.yaml", &stdout(&out));
+}
+
+#[test]
+fn the_component_adds_the_sidecar_and_the_plugin_config_to_the_repo_server() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("repo-server.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\nspec:\n  selector:\n    matchLabels: {app: r}\n  template:\n    metadata:\n      labels: {app: r}\n    spec:\n      containers:\n      - name: argocd-repo-server\n        image: quay.io/argoproj/argocd:v3.1.0\n      volumes:\n      - name: var-files\n        emptyDir: {}\n      - name: plugins\n        emptyDir: {}\n",
+    )
+    .unwrap();
+    // kustomize refuses absolute component paths: use a copy beside the kustomization.
+    let component = dir.path().join("argocd");
+    std::fs::create_dir(&component).unwrap();
+    for f in ["kustomization.yaml", "plugin.yaml", "repo-server-patch.yaml"] {
+        std::fs::copy(root().join("gitops/argocd").join(f), component.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "namespace: argocd\nresources:\n- repo-server.yaml\ncomponents:\n- argocd\n",
+    )
+    .unwrap();
+    let out = Command::new(tool("kustomize-5.8.1"))
+        .arg("build")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let docs: Vec<Value> = stdout(&out)
+        .split("\n---\n")
+        .map(|d| serde_yaml::from_str(d).unwrap())
+        .collect();
+    let cm = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap")
+        .expect("plugin ConfigMap");
+    assert_eq!(cm["metadata"]["name"].as_str(), Some("argocd-cmp-maverics-krm"));
+    let embedded: Value = serde_yaml::from_str(cm["data"]["plugin.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(embedded, plugin(), "the ConfigMap carries plugin.yaml as is");
+    let deploy = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let containers = deploy["spec"]["template"]["spec"]["containers"].as_sequence().unwrap();
+    let sidecar = containers
+        .iter()
+        .find(|c| c["name"] == "maverics-krm")
+        .expect("sidecar container");
+    assert_eq!(
+        sidecar["command"][0].as_str(),
+        Some("/var/run/argocd/argocd-cmp-server")
+    );
+    assert_eq!(
+        sidecar["securityContext"]["runAsUser"].as_u64(),
+        Some(999),
+        "Argo CD's CMP user"
+    );
+    assert!(
+        containers.iter().any(|c| c["name"] == "argocd-repo-server"),
+        "the repo server itself stays"
+    );
+}
