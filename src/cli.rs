@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use serde_yaml::Value;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 /// The default base config, so `render` works with nothing but the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../bases/orchestrator/orchestrator.yaml");
@@ -51,6 +51,12 @@ enum Cmd {
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
+    /// Semantic diff of rendered manifests: two renders, or the overlays at a git revision
+    /// against the working tree. Exit 0: no change, 1: changes, 2: error.
+    #[command(
+        after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md"
+    )]
+    Diff(crate::diff::DiffArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +65,7 @@ pub fn main() -> ExitCode {
         None => function_mode(),
         Some(Cmd::Render { config }) => report(render(config.as_deref())),
         Some(Cmd::Build { dir, kustomize }) => report(build(&dir, kustomize.as_deref())),
+        Some(Cmd::Diff(args)) => crate::diff::main(args),
     }
 }
 
@@ -182,49 +189,15 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
     Ok((out, diags))
 }
 
-/// The kustomize binary: explicit flag, $KUSTOMIZE, this checkout's `.tools/bin/kustomize`,
-/// then PATH.
-fn find_kustomize(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_owned();
-    }
-    if let Some(p) = std::env::var_os("KUSTOMIZE") {
-        return PathBuf::from(p);
-    }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kustomize");
-    if local.is_file() {
-        return local;
-    }
-    PathBuf::from("kustomize")
-}
-
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the
 /// plugin, and a check that the output holds the orchestrator: the guard against a build
 /// that skipped the function and would ship an empty deployment.
 fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
-    let bin = find_kustomize(kustomize);
+    let bin = crate::kustomize::find(kustomize);
     let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
-    let out = Command::new(&bin)
-        .args(["build", "--enable-alpha-plugins", "--enable-exec"])
-        .arg(dir)
-        .env("MAVERICS_KRM_BIN", &me)
-        .output()
-        .map_err(|e| {
-            CliError::Usage(format!(
-                "cannot run `{}`: {e}; install kustomize 5.x (scripts/install-tools) or pass --kustomize",
-                bin.display()
-            ))
-        })?;
-    std::io::stderr().write_all(&out.stderr).ok();
-    if !out.status.success() {
-        return Err(CliError::Findings(vec![Diagnostic::error(format!(
-            "`{} build` of {} failed ({})",
-            bin.display(),
-            dir.display(),
-            out.status
-        ))]));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let built = crate::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
+    std::io::stderr().write_all(&built.stderr).ok();
+    let text = built.stdout;
     if !text.lines().any(|l| l == "kind: StatefulSet") {
         return Err(CliError::Findings(vec![
             Diagnostic::error(format!(
