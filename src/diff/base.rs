@@ -62,15 +62,16 @@ pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<
             .fix("give overlay directories relative to the current directory, e.g. overlays/dev"));
         }
         // The two renders are independent processes: run them side by side.
+        let render = |yes: bool, dir: &Path, ctx: &Ctx| {
+            if yes {
+                render_kustomization(dir, ctx, &label)
+            } else {
+                Ok(Vec::new())
+            }
+        };
         let (o, n) = std::thread::scope(|s| {
-            let o = s.spawn(|| {
-                at_rev
-                    .then(|| render_kustomization(&old_dir, &old_ctx, &label))
-                    .unwrap_or(Ok(Vec::new()))
-            });
-            let n = here
-                .then(|| render_kustomization(&new_dir, &new_ctx, &label))
-                .unwrap_or(Ok(Vec::new()));
+            let o = s.spawn(|| render(at_rev, &old_dir, &old_ctx));
+            let n = render(here, &new_dir, &new_ctx);
             let o = o
                 .join()
                 .unwrap_or_else(|_| Err(Diagnostic::error("internal error: the render thread panicked")));

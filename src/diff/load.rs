@@ -104,13 +104,13 @@ pub fn parse_stream(origin: &str, text: &str, overlay: &str) -> Result<Vec<Resou
             continue;
         }
         let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if matches!(kind, "List" | "ResourceList") {
-            if let Some(items) = value.get("items").and_then(Value::as_sequence) {
-                for item in items {
-                    out.push(resource(item.clone(), overlay, file.clone())?);
-                }
-                continue;
+        if matches!(kind, "List" | "ResourceList")
+            && let Some(items) = value.get("items").and_then(Value::as_sequence)
+        {
+            for item in items {
+                out.push(resource(item.clone(), overlay, file.clone())?);
             }
+            continue;
         }
         out.push(resource(value, overlay, file)?);
     }

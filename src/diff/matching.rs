@@ -63,12 +63,10 @@ pub fn pair(old: Vec<Resource>, new: Vec<Resource>) -> Result<Pairing, Diagnosti
     let old_stems = stems(&old);
     let new_stems = stems(&new);
     for (stem, olds) in &old_stems {
-        if let (Some(news), [o]) = (new_stems.get(stem), olds.as_slice()) {
-            if let [n] = news.as_slice() {
-                if let (Some(o), Some(n)) = (old.remove(o), new.remove(n)) {
-                    out.pairs.push((o, n));
-                }
-            }
+        if let (Some([n]), [o]) = (new_stems.get(stem).map(Vec::as_slice), olds.as_slice())
+            && let (Some(o), Some(n)) = (old.remove(o), new.remove(n))
+        {
+            out.pairs.push((o, n));
         }
     }
     out.removed = old.into_values().collect();
