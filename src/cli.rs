@@ -25,7 +25,7 @@ const DEFAULT_CONFIG_NAME: &str = "bases/orchestrator/orchestrator.yaml (embedde
 With no subcommand it reads a ResourceList on stdin and writes one on stdout: this is how \
 kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) and kpt \
 (`kpt fn eval --exec`, `kpt fn render --allow-exec`) run it.",
-    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
+    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  maverics-krm diff --base origin/main             # what a PR changes in the rendered overlays\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -77,7 +77,10 @@ pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<
                 .unwrap_or_else(|_| Err(Diagnostic::error("internal error: the render thread panicked")));
             (o, n)
         });
-        old.extend(o.map_err(|d| Diagnostic::error(format!("at {rev}: {}", d.message)))?);
+        old.extend(o.map_err(|d| Diagnostic {
+            message: format!("at {rev}: {}", d.message),
+            ..d
+        })?);
         new.extend(n?);
     }
     Ok((old, new))
