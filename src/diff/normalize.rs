@@ -115,49 +115,98 @@ enum Seg {
 }
 
 /// Redacts both sides of one object, as `helm diff` does: every value of a Secret's
-/// `data`/`stringData`, string values under secret-like keys, and PEM blocks anywhere. A
-/// value that differs between the sides gets a different marker on each, so the diff still
-/// shows *that* it changed, never *what* it is.
+/// `data`/`stringData`, string values under secret-like keys, PEM blocks anywhere, and
+/// `key: value` / `key=value` lines with a secret-like key inside multi-line strings (a
+/// config file in a ConfigMap). A value that differs between the sides gets a different
+/// marker on each, so the diff still shows *that* it changed, never *what* it is.
 pub fn redact_pair(kind: &str, old: Option<Value>, new: Option<Value>) -> (Option<Value>, Option<Value>) {
-    let old_leaves = old.as_ref().map(|v| secret_leaves(kind, v)).unwrap_or_default();
-    let new_leaves = new.as_ref().map(|v| secret_leaves(kind, v)).unwrap_or_default();
-    let markers = |leaves: &[Vec<Seg>], this: &Value, other: Option<&Value>, changed: &'static str| {
-        leaves
-            .iter()
-            .map(|p| {
-                let mine = get_path(this, p);
-                let theirs = other.and_then(|o| get_path(o, p));
-                let marker = match theirs {
-                    Some(t) if Some(t) != mine => changed,
-                    _ => REDACTED,
+    let replacements = |this: &Value, other: Option<&Value>, changed: &'static str| {
+        secret_leaves(kind, this)
+            .into_iter()
+            .filter_map(|(p, how)| {
+                let mine = get_path(this, &p)?;
+                let theirs = other.and_then(|o| get_path(o, &p));
+                let text = match how {
+                    Leaf::Whole => match theirs {
+                        Some(t) if t != mine => changed.to_owned(),
+                        _ => REDACTED.to_owned(),
+                    },
+                    Leaf::Lines => redact_lines(mine.as_str()?, theirs.and_then(Value::as_str), changed),
                 };
-                (p.clone(), marker)
+                Some((p, text))
             })
             .collect::<Vec<_>>()
     };
-    let old_markers = old
+    let old_r = old
         .as_ref()
-        .map(|o| markers(&old_leaves, o, new.as_ref(), REDACTED_BEFORE))
+        .map(|o| replacements(o, new.as_ref(), REDACTED_BEFORE))
         .unwrap_or_default();
-    let new_markers = new
+    let new_r = new
         .as_ref()
-        .map(|n| markers(&new_leaves, n, old.as_ref(), REDACTED_AFTER))
+        .map(|n| replacements(n, old.as_ref(), REDACTED_AFTER))
         .unwrap_or_default();
-    let apply = |v: Option<Value>, ms: Vec<(Vec<Seg>, &'static str)>| {
+    let apply = |v: Option<Value>, rs: Vec<(Vec<Seg>, String)>| {
         v.map(|mut v| {
-            for (p, m) in ms {
+            for (p, text) in rs {
                 if let Some(slot) = get_path_mut(&mut v, &p) {
-                    *slot = Value::String(m.to_owned());
+                    *slot = Value::String(text);
                 }
             }
             v
         })
     };
-    (apply(old, old_markers), apply(new, new_markers))
+    (apply(old, old_r), apply(new, new_r))
 }
 
-/// Paths of the scalar values to redact in one object.
-fn secret_leaves(kind: &str, v: &Value) -> Vec<Vec<Seg>> {
+/// How a string is redacted: all of it, or its secret-looking lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Whole,
+    Lines,
+}
+
+/// The byte offset of the value in a `key: value` or `key=value` line whose key looks
+/// secret and whose value is a literal, not a reference (`<idp.client_secret>`, `{{ ... }}`,
+/// `${VAR}`, `$(VAR)`): the orchestrator's own config puts secrets in as placeholders.
+fn embedded_secret(line: &str) -> Option<usize> {
+    let body = line.trim_start();
+    let body = body.strip_prefix("- ").unwrap_or(body);
+    let offset = line.len() - body.len();
+    let sep = body.find([':', '='])?;
+    let key = body[..sep].trim().trim_matches(['"', '\'']);
+    let rest = &body[sep + 1..];
+    if body[sep..].starts_with(':') && !(rest.is_empty() || rest.starts_with(' ')) {
+        return None; // `http://...`, not a key
+    }
+    let value = rest.trim();
+    let reference = (value.starts_with('<') && value.ends_with('>'))
+        || value.contains("{{")
+        || value.starts_with("${")
+        || value.starts_with("$(");
+    if key.is_empty() || !is_secret_key(key) || value.is_empty() || reference || matches!(value, "|" | ">") {
+        return None;
+    }
+    Some(offset + sep + 1 + (rest.len() - rest.trim_start().len()))
+}
+
+fn redact_lines(this: &str, other: Option<&str>, changed: &str) -> String {
+    this.split_inclusive('\n')
+        .map(|line| {
+            let (content, eol) = line.strip_suffix('\n').map_or((line, ""), |c| (c, "\n"));
+            match embedded_secret(content) {
+                None => line.to_owned(),
+                Some(at) => {
+                    let same = other.is_none_or(|o| o.lines().any(|l| l == content));
+                    let marker = if same { REDACTED } else { changed };
+                    format!("{}{marker}{eol}", &content[..at])
+                }
+            }
+        })
+        .collect()
+}
+
+/// Paths of the strings to redact in one object.
+fn secret_leaves(kind: &str, v: &Value) -> Vec<(Vec<Seg>, Leaf)> {
     let mut out = Vec::new();
     let mut path = Vec::new();
     if let Value::Mapping(m) = v {
@@ -172,7 +221,7 @@ fn secret_leaves(kind: &str, v: &Value) -> Vec<Vec<Seg>> {
 }
 
 /// `secret`: every scalar below is secret (a Secret's data, or a list under a secret key).
-fn walk(v: &Value, secret: bool, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+fn walk(v: &Value, secret: bool, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Leaf)>) {
     match v {
         Value::Mapping(m) => {
             for (k, child) in m {
@@ -194,8 +243,11 @@ fn walk(v: &Value, secret: bool, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
                 path.pop();
             }
         }
-        Value::String(s) if secret || s.trim_start().starts_with("-----BEGIN") => out.push(path.clone()),
-        Value::Number(_) if secret => out.push(path.clone()),
+        Value::String(s) if secret || s.trim_start().starts_with("-----BEGIN") => out.push((path.clone(), Leaf::Whole)),
+        Value::String(s) if s.contains('\n') && s.lines().any(|l| embedded_secret(l).is_some()) => {
+            out.push((path.clone(), Leaf::Lines))
+        }
+        Value::Number(_) if secret => out.push((path.clone(), Leaf::Whole)),
         _ => {}
     }
 }
@@ -217,6 +269,30 @@ fn get_path_mut<'a>(v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_lines_inside_config_files_are_redacted_but_placeholders_are_not() {
+        let cm = |pw: &str| {
+            y(&format!(
+                "data:\n  maverics.yaml: \"connectors:\\n- name: idp\\n  oauthClientSecret: <idp.client_secret>\\n  dbPassword: {pw}\\n  url: http://x\\n\"\n  app.properties: \"api.token=abc123\\nmode=x\\n\"\n"
+            ))
+        };
+        let (o, n) = redact_pair("ConfigMap", Some(cm("hunter2")), Some(cm("hunter3")));
+        let (o, n) = (o.unwrap(), n.unwrap());
+        let (os, ns) = (
+            o["data"]["maverics.yaml"].as_str().unwrap(),
+            n["data"]["maverics.yaml"].as_str().unwrap(),
+        );
+        assert_eq!(
+            os,
+            "connectors:\n- name: idp\n  oauthClientSecret: <idp.client_secret>\n  dbPassword: (redacted, changed: before)\n  url: http://x\n"
+        );
+        assert!(ns.contains("dbPassword: (redacted, changed: after)"), "{ns}");
+        assert_eq!(
+            n["data"]["app.properties"].as_str(),
+            Some("api.token=(redacted)\nmode=x\n")
+        );
+    }
 
     fn y(s: &str) -> Value {
         serde_yaml::from_str(s).unwrap()
