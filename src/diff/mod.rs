@@ -210,6 +210,7 @@ pub struct DiffArgs {
     /// with the generator of its own revision.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Color the text format: auto (on a terminal, unless NO_COLOR is set), always, never.
@@ -277,4 +278,63 @@ fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
 
 fn current_exe() -> Result<PathBuf, Diagnostic> {
     std::env::current_exe().map_err(|e| Diagnostic::error(format!("cannot locate this binary: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(kind: &str, name: &str, yaml: &str) -> Resource {
+        Resource {
+            key: Key {
+                overlay: String::new(),
+                group: String::new(),
+                kind: kind.into(),
+                namespace: "ns".into(),
+                name: name.into(),
+            },
+            value: normalize::normalize(serde_yaml::from_str(yaml).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_hash_suffix_change_is_reported_as_a_content_change_of_one_object() {
+        let r = compare(
+            vec![res(
+                "ConfigMap",
+                "cfg-7f9c2b5m8k",
+                "metadata: {name: cfg-7f9c2b5m8k}\ndata: {level: info}",
+            )],
+            vec![res(
+                "ConfigMap",
+                "cfg-h2k4m6t8b9",
+                "metadata: {name: cfg-h2k4m6t8b9}\ndata: {level: debug}",
+            )],
+        )
+        .unwrap();
+        assert_eq!(r.changes.len(), 1);
+        let c = &r.changes[0];
+        assert_eq!(c.change, ChangeKind::Changed);
+        assert_eq!(c.previous_name.as_deref(), Some("cfg-7f9c2b5m8k"));
+        assert!(c.diff.contains("-  level: info\n+  level: debug\n"), "{}", c.diff);
+    }
+
+    #[test]
+    fn reordered_keys_and_named_lists_are_no_change() {
+        let r = compare(
+            vec![res(
+                "Pod",
+                "p",
+                "spec: {containers: [{name: a, image: x}, {name: b, image: y}]}",
+            )],
+            vec![res(
+                "Pod",
+                "p",
+                "spec:\n  containers:\n  - {image: y, name: b}\n  - {name: a, image: x}\n",
+            )],
+        )
+        .unwrap();
+        assert!(!r.has_changes());
+        assert_eq!(r.unchanged, 1);
+    }
 }
