@@ -25,7 +25,10 @@ fn resource_list(n: usize) -> String {
              data:\n    key: value-{i}\n    flag: 'on'\n"
         ));
     }
-    let config: String = maverics_krm::cli::DEFAULT_CONFIG.lines().map(|l| format!("  {l}\n")).collect();
+    let config: String = maverics_krm::cli::DEFAULT_CONFIG
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
     s.push_str("functionConfig:\n");
     s.push_str(&config);
     s
@@ -37,9 +40,15 @@ fn stages(c: &mut Criterion) {
     let parsed = ResourceList::parse(input.as_bytes()).expect("valid list");
     let generated = maverics_krm::function::process(parsed.clone());
 
-    c.bench_function("parse 100 items", |b| b.iter(|| ResourceList::parse(black_box(input.as_bytes()))));
-    c.bench_function("generate base", |b| b.iter(|| maverics_krm::resources::generate(black_box(&o))));
-    c.bench_function("process 100 items", |b| b.iter(|| maverics_krm::function::process(black_box(parsed.clone()))));
+    c.bench_function("parse 100 items", |b| {
+        b.iter(|| ResourceList::parse(black_box(input.as_bytes())))
+    });
+    c.bench_function("generate base", |b| {
+        b.iter(|| maverics_krm::resources::generate(black_box(&o)))
+    });
+    c.bench_function("process 100 items", |b| {
+        b.iter(|| maverics_krm::function::process(black_box(parsed.clone())))
+    });
     c.bench_function("serialise output", |b| b.iter(|| black_box(&generated).to_yaml()));
 }
 

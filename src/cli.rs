@@ -10,7 +10,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use serde_yaml::Value;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 /// The default base config, so `render` works with nothing but the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../bases/orchestrator/orchestrator.yaml");
@@ -25,7 +25,7 @@ const DEFAULT_CONFIG_NAME: &str = "bases/orchestrator/orchestrator.yaml (embedde
 With no subcommand it reads a ResourceList on stdin and writes one on stdout: this is how \
 kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) and kpt \
 (`kpt fn eval --exec`, `kpt fn render --allow-exec`) run it.",
-    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
+    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  maverics-krm diff --base origin/main             # what a PR changes in the rendered overlays\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,7 +46,8 @@ enum Cmd {
     Build {
         /// The kustomization directory.
         dir: PathBuf,
-        /// The kustomize binary. Default: $KUSTOMIZE, then `kustomize` on PATH.
+        /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of the
+        /// checkout this binary was built in, then `kustomize` on PATH.
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
@@ -56,6 +57,12 @@ enum Cmd {
     /// Print the man page (roff), generated from the same definitions as --help.
     #[command(after_help = "Example:\n  maverics-krm man > /usr/local/share/man/man1/maverics-krm.1")]
     Man,
+    /// Semantic diff of rendered manifests: two renders, or the overlays at a git revision
+    /// against the working tree. Exit 0: no change, 1: changes, 2: error.
+    #[command(
+        after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md"
+    )]
+    Diff(crate::diff::DiffArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -72,6 +79,7 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => report(Err(CliError::Usage(format!("writing the man page: {e}")))),
         },
+        Some(Cmd::Diff(args)) => crate::diff::main(args),
     }
 }
 
@@ -195,40 +203,15 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
     Ok((out, diags))
 }
 
-/// The kustomize binary: explicit flag, then $KUSTOMIZE, then `kustomize` on PATH.
-fn find_kustomize(flag: Option<&Path>) -> PathBuf {
-    flag.map(Path::to_owned)
-        .or_else(|| std::env::var_os("KUSTOMIZE").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("kustomize"))
-}
-
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the
 /// plugin, and a check that the output holds the orchestrator: the guard against a build
 /// that skipped the function and would ship an empty deployment.
 fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
-    let bin = find_kustomize(kustomize);
+    let bin = crate::kustomize::find(kustomize);
     let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
-    let out = Command::new(&bin)
-        .args(["build", "--enable-alpha-plugins", "--enable-exec"])
-        .arg(dir)
-        .env("MAVERICS_KRM_BIN", &me)
-        .output()
-        .map_err(|e| {
-            CliError::Usage(format!(
-                "cannot run `{}`: {e}; install kustomize 5.x (scripts/install-tools) or pass --kustomize",
-                bin.display()
-            ))
-        })?;
-    std::io::stderr().write_all(&out.stderr).ok();
-    if !out.status.success() {
-        return Err(CliError::Findings(vec![Diagnostic::error(format!(
-            "`{} build` of {} failed ({})",
-            bin.display(),
-            dir.display(),
-            out.status
-        ))]));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let built = crate::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
+    std::io::stderr().write_all(&built.stderr).ok();
+    let text = built.stdout;
     if !text.lines().any(|l| l == "kind: StatefulSet") {
         return Err(CliError::Findings(vec![
             Diagnostic::error(format!(

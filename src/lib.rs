@@ -5,11 +5,15 @@
 //! - [`config`]: the function config kinds, their defaults and checks.
 //! - [`resources`]: the typed objects of the orchestrator base.
 //! - [`function`]: the function itself, dispatch and upsert.
-//! - [`cli`]: the command line (function mode, `render`, `build`).
+//! - [`cli`]: the command line (function mode, `render`, `build`, `diff`).
+//! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
+//! - [`kustomize`]: running the real kustomize with the exec flags.
 
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod diff;
 pub mod function;
 pub mod krm;
+pub mod kustomize;
 pub mod resources;

@@ -1,0 +1,575 @@
+//! The changes a reviewer must not miss, found on the normalized (unredacted) objects and
+//! shown at the top of every format.
+
+use serde::Serialize;
+use serde_yaml::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// A NetworkPolicy removed, or a rule that lets more traffic through.
+    NetworkPolicy,
+    /// A pod or container security setting weakened.
+    SecurityContext,
+    /// Replicas or autoscaling bounds changed.
+    Scaling,
+    /// A container image changed.
+    Image,
+    /// An ExternalSecret reads from another store.
+    SecretStore,
+    /// A Service exposed through a cloud load balancer.
+    LoadBalancer,
+    /// A field the API server refuses to update: the object must be deleted and re-created.
+    ImmutableField,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::NetworkPolicy => "network-policy",
+            Rule::SecurityContext => "security-context",
+            Rule::Scaling => "scaling",
+            Rule::Image => "image",
+            Rule::SecretStore => "secret-store",
+            Rule::LoadBalancer => "load-balancer",
+            Rule::ImmutableField => "immutable-field",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub rule: Rule,
+    pub message: String,
+}
+
+fn flag(rule: Rule, message: impl Into<String>) -> Flag {
+    Flag {
+        rule,
+        message: message.into(),
+    }
+}
+
+/// Flags for one object of kind `kind`; `None` on a side means added or removed.
+pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> {
+    let mut out = Vec::new();
+    match (old, new) {
+        (Some(o), Some(n)) => {
+            network_policy(kind, o, n, &mut out);
+            security(kind, o, n, &mut out);
+            scaling(kind, o, n, &mut out);
+            images(kind, o, n, &mut out);
+            secret_store(kind, o, n, &mut out);
+            load_balancer(kind, Some(o), n, &mut out);
+            immutable(kind, o, n, &mut out);
+        }
+        (Some(_), None) => match kind {
+            "NetworkPolicy" => out.push(flag(
+                Rule::NetworkPolicy,
+                "NetworkPolicy removed: the pods it selected lose this protection",
+            )),
+            "HorizontalPodAutoscaler" => out.push(flag(
+                Rule::Scaling,
+                "HorizontalPodAutoscaler removed: the replica count is no longer managed",
+            )),
+            _ => {}
+        },
+        (None, Some(n)) => {
+            if kind == "HorizontalPodAutoscaler" {
+                out.push(flag(
+                    Rule::Scaling,
+                    format!(
+                        "HorizontalPodAutoscaler added: {} to {} replicas",
+                        show(n.get("spec").and_then(|s| s.get("minReplicas"))),
+                        show(n.get("spec").and_then(|s| s.get("maxReplicas")))
+                    ),
+                ));
+            }
+            load_balancer(kind, None, n, &mut out);
+        }
+        (None, None) => {}
+    }
+    out
+}
+
+fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |cur, k| cur.get(*k))
+}
+
+/// A value for a message: scalars as they are, structures as flow YAML, `absent` for none.
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "absent".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+fn seq(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_sequence).map(Vec::as_slice).unwrap_or_default()
+}
+
+// ---- NetworkPolicy -----------------------------------------------------------------------
+
+fn network_policy(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    if kind != "NetworkPolicy" {
+        return;
+    }
+    let types = |v: &Value| {
+        seq(at(v, &["spec", "policyTypes"]))
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (ot, nt) = (types(o), types(n));
+    for t in ot.iter().filter(|t| !nt.contains(t)) {
+        out.push(flag(
+            Rule::NetworkPolicy,
+            format!("policyTypes no longer lists {t}: all {t} traffic is allowed again"),
+        ));
+    }
+    if at(o, &["spec", "podSelector"]) != at(n, &["spec", "podSelector"]) {
+        out.push(flag(
+            Rule::NetworkPolicy,
+            "spec.podSelector changed: pods selected before may no longer be protected",
+        ));
+    }
+    for (dir, peers) in [("ingress", "from"), ("egress", "to")] {
+        let old_rules = seq(at(o, &["spec", dir]));
+        for (i, rule) in seq(at(n, &["spec", dir])).iter().enumerate() {
+            if !old_rules.iter().any(|old| covers(old, rule, peers)) {
+                out.push(flag(
+                    Rule::NetworkPolicy,
+                    format!(
+                        "{dir} rule {i} allows traffic no old rule allowed: {}",
+                        show(Some(rule))
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// True when `old` lets through everything `new` does: for peers and for ports, an empty or
+/// absent list means "all", otherwise each new entry must be one of the old ones.
+fn covers(old: &Value, new: &Value, peers: &str) -> bool {
+    let list_covers = |field: &str| {
+        let o = seq(old.get(field));
+        let n = seq(new.get(field));
+        o.is_empty() || (!n.is_empty() && n.iter().all(|x| o.contains(x)))
+    };
+    list_covers(peers) && list_covers("ports")
+}
+
+// ---- security context --------------------------------------------------------------------
+
+/// The pod spec of a workload kind.
+fn pod_spec<'a>(kind: &str, v: &'a Value) -> Option<&'a Value> {
+    match kind {
+        "Pod" => v.get("spec"),
+        "CronJob" => at(v, &["spec", "jobTemplate", "spec", "template", "spec"]),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "ReplicationController" => {
+            at(v, &["spec", "template", "spec"])
+        }
+        _ => None,
+    }
+}
+
+/// Containers and init containers by name.
+fn containers(spec: &Value) -> Vec<(String, &Value)> {
+    ["initContainers", "containers"]
+        .iter()
+        .flat_map(|k| seq(spec.get(*k)))
+        .filter_map(|c| Some((c.get("name")?.as_str()?.to_owned(), c)))
+        .collect()
+}
+
+fn security(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    if kind == "ServiceAccount" {
+        if must_stay(
+            o.get("automountServiceAccountToken"),
+            n.get("automountServiceAccountToken"),
+            false,
+        ) {
+            out.push(flag(
+                Rule::SecurityContext,
+                "automountServiceAccountToken no longer false: pods get an API token",
+            ));
+        }
+        return;
+    }
+    let (Some(op), Some(np)) = (pod_spec(kind, o), pod_spec(kind, n)) else {
+        return;
+    };
+    for host in ["hostNetwork", "hostPID", "hostIPC"] {
+        if became(op.get(host), np.get(host), true) {
+            out.push(flag(Rule::SecurityContext, format!("pod {host} turned on")));
+        }
+    }
+    if must_stay(
+        op.get("automountServiceAccountToken"),
+        np.get("automountServiceAccountToken"),
+        false,
+    ) {
+        out.push(flag(
+            Rule::SecurityContext,
+            "pod automountServiceAccountToken no longer false: pods get an API token",
+        ));
+    }
+    sc_weakened(
+        "pod securityContext",
+        op.get("securityContext"),
+        np.get("securityContext"),
+        out,
+    );
+    let old_cs = containers(op);
+    for (name, nc) in containers(np) {
+        let oc = old_cs.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+        if let Some(oc) = oc {
+            sc_weakened(
+                &format!("container {name} securityContext"),
+                oc.get("securityContext"),
+                nc.get("securityContext"),
+                out,
+            );
+        }
+    }
+}
+
+/// `old` was `safe` and `new` is not (absent counts as not).
+fn must_stay(old: Option<&Value>, new: Option<&Value>, safe: bool) -> bool {
+    old.and_then(Value::as_bool) == Some(safe) && new.and_then(Value::as_bool) != Some(safe)
+}
+
+/// `new` is `bad` and `old` was not.
+fn became(old: Option<&Value>, new: Option<&Value>, bad: bool) -> bool {
+    new.and_then(Value::as_bool) == Some(bad) && old.and_then(Value::as_bool) != Some(bad)
+}
+
+fn sc_weakened(what: &str, o: Option<&Value>, n: Option<&Value>, out: &mut Vec<Flag>) {
+    fn get<'a>(v: Option<&'a Value>, k: &str) -> Option<&'a Value> {
+        v.and_then(|v| v.get(k))
+    }
+    let mut weak = |field: &str, why: &str| {
+        out.push(flag(
+            Rule::SecurityContext,
+            format!(
+                "{what}.{field}: {} -> {} ({why})",
+                show(get(o, field)),
+                show(get(n, field))
+            ),
+        ))
+    };
+    for (field, safe, why) in [
+        ("runAsNonRoot", true, "may run as root"),
+        ("readOnlyRootFilesystem", true, "root filesystem writable"),
+        ("allowPrivilegeEscalation", false, "privilege escalation allowed"),
+    ] {
+        if must_stay(get(o, field), get(n, field), safe) {
+            weak(field, why);
+        }
+    }
+    if became(get(o, "privileged"), get(n, "privileged"), true) {
+        weak("privileged", "privileged container");
+    }
+    if get(n, "runAsUser").and_then(Value::as_u64) == Some(0) && get(o, "runAsUser").and_then(Value::as_u64) != Some(0)
+    {
+        weak("runAsUser", "runs as root");
+    }
+    let confined = |v: Option<&Value>| {
+        matches!(
+            v.and_then(|v| v.get("seccompProfile"))
+                .and_then(|s| s.get("type"))
+                .and_then(Value::as_str),
+            Some("RuntimeDefault" | "Localhost")
+        )
+    };
+    if confined(o) && !confined(n) {
+        let seccomp = |v: Option<&Value>| show(v.and_then(|v| at(v, &["seccompProfile", "type"])));
+        out.push(flag(
+            Rule::SecurityContext,
+            format!(
+                "{what}.seccompProfile.type: {} -> {} (system calls unfiltered)",
+                seccomp(o),
+                seccomp(n)
+            ),
+        ));
+    }
+    let caps = |v: Option<&Value>, list: &str| -> Vec<String> {
+        seq(v.and_then(|v| at(v, &["capabilities", list])))
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    if caps(o, "drop").iter().any(|c| c == "ALL") && !caps(n, "drop").iter().any(|c| c == "ALL") {
+        out.push(flag(
+            Rule::SecurityContext,
+            format!("{what}.capabilities.drop no longer drops ALL"),
+        ));
+    }
+    let old_add = caps(o, "add");
+    for c in caps(n, "add").into_iter().filter(|c| !old_add.contains(c)) {
+        out.push(flag(
+            Rule::SecurityContext,
+            format!("{what}.capabilities.add gains {c}"),
+        ));
+    }
+}
+
+// ---- scaling, images, stores, Services ----------------------------------------------------
+
+fn scaling(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    let fields: &[&str] = match kind {
+        "HorizontalPodAutoscaler" => &["minReplicas", "maxReplicas"],
+        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => &["replicas"],
+        _ => return,
+    };
+    for f in fields {
+        let (a, b) = (at(o, &["spec", f]), at(n, &["spec", f]));
+        if a != b {
+            out.push(flag(Rule::Scaling, format!("spec.{f}: {} -> {}", show(a), show(b))));
+        }
+    }
+}
+
+fn images(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    let (Some(op), Some(np)) = (pod_spec(kind, o), pod_spec(kind, n)) else {
+        return;
+    };
+    let old_cs = containers(op);
+    for (name, nc) in containers(np) {
+        let new_image = nc.get("image");
+        match old_cs.iter().find(|(n, _)| *n == name) {
+            Some((_, oc)) if oc.get("image") != new_image => out.push(flag(
+                Rule::Image,
+                format!("container {name}: {} -> {}", show(oc.get("image")), show(new_image)),
+            )),
+            Some(_) => {}
+            None => out.push(flag(
+                Rule::Image,
+                format!("container {name} added: {}", show(new_image)),
+            )),
+        }
+    }
+}
+
+fn secret_store(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    if kind != "ExternalSecret" {
+        return;
+    }
+    let (a, b) = (at(o, &["spec", "secretStoreRef"]), at(n, &["spec", "secretStoreRef"]));
+    if a != b {
+        let store = |v: Option<&Value>| {
+            format!(
+                "{} {}",
+                show(v.and_then(|v| v.get("kind"))),
+                show(v.and_then(|v| v.get("name")))
+            )
+        };
+        out.push(flag(
+            Rule::SecretStore,
+            format!("spec.secretStoreRef: {} -> {}", store(a), store(b)),
+        ));
+    }
+}
+
+fn load_balancer(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
+    if kind != "Service" {
+        return;
+    }
+    let ty = |v: &Value| {
+        at(v, &["spec", "type"])
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_owned()
+    };
+    let new_ty = ty(n);
+    let old_ty = o.map(ty);
+    if new_ty == "LoadBalancer" && old_ty.as_deref() != Some("LoadBalancer") {
+        out.push(flag(
+            Rule::LoadBalancer,
+            format!(
+                "spec.type: {} -> LoadBalancer: exposed through a cloud load balancer",
+                old_ty.as_deref().unwrap_or("(new Service)")
+            ),
+        ));
+    }
+}
+
+// ---- immutable fields ---------------------------------------------------------------------
+
+fn immutable(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    let fields: &[&str] = match kind {
+        // The API server allows only replicas, ordinals, template, updateStrategy,
+        // persistentVolumeClaimRetentionPolicy and minReadySeconds to change.
+        "StatefulSet" => &["selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"],
+        "Deployment" | "DaemonSet" | "ReplicaSet" => &["selector"],
+        "Service" => &["clusterIP", "clusterIPs"],
+        "Job" => &["selector", "template"],
+        _ => return,
+    };
+    for f in fields {
+        if at(o, &["spec", f]) != at(n, &["spec", f]) {
+            out.push(flag(
+                Rule::ImmutableField,
+                format!(
+                    "spec.{f} is immutable: the apply will fail until the {kind} is deleted and re-created{}",
+                    if kind == "StatefulSet" {
+                        " (kubectl delete --cascade=orphan keeps the pods)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn y(s: &str) -> Value {
+        super::super::normalize::normalize(serde_yaml::from_str(s).unwrap())
+    }
+
+    fn rules(kind: &str, o: Option<&str>, n: Option<&str>) -> Vec<Rule> {
+        let (o, n) = (o.map(y), n.map(y));
+        check(kind, o.as_ref(), n.as_ref())
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    const NP: &str = "spec:\n  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.1.0.0/16}}]\n    ports: [{port: 443, protocol: TCP}]\n";
+
+    #[test]
+    fn network_policy_removed_or_widened_is_flagged_but_narrowed_is_not() {
+        assert_eq!(rules("NetworkPolicy", Some(NP), None), [Rule::NetworkPolicy]);
+        let wider_cidr = NP.replace("10.1.0.0/16", "0.0.0.0/0");
+        assert_eq!(
+            rules("NetworkPolicy", Some(NP), Some(&wider_cidr)),
+            [Rule::NetworkPolicy]
+        );
+        let any_port = NP.replace("    ports: [{port: 443, protocol: TCP}]\n", "");
+        assert_eq!(rules("NetworkPolicy", Some(NP), Some(&any_port)), [Rule::NetworkPolicy]);
+        let no_egress_type = NP.replace("[Ingress, Egress]", "[Ingress]");
+        assert_eq!(
+            rules("NetworkPolicy", Some(NP), Some(&no_egress_type)),
+            [Rule::NetworkPolicy]
+        );
+        // Narrowing: fewer ports, or no egress rule at all (deny), is not flagged.
+        assert!(rules("NetworkPolicy", Some(&any_port), Some(NP)).is_empty());
+        let deny = NP.split("  egress:").next().unwrap().to_owned();
+        assert!(rules("NetworkPolicy", Some(NP), Some(&deny)).is_empty());
+    }
+
+    const STS: &str = "spec:\n  serviceName: h\n  selector: {matchLabels: {app: a}}\n  replicas: 2\n  template:\n    spec:\n      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n      containers:\n      - name: c\n        image: r/i:1\n        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n";
+
+    #[test]
+    fn security_context_weakened() {
+        for (from, to) in [
+            ("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"),
+            ("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"),
+            ("runAsNonRoot: true", "runAsNonRoot: false"),
+            ("type: RuntimeDefault", "type: Unconfined"),
+            ("drop: [ALL]", "drop: [NET_RAW]"),
+            ("drop: [ALL]", "drop: [ALL], add: [NET_ADMIN]"),
+        ] {
+            let weaker = STS.replace(from, to);
+            assert_eq!(
+                rules("StatefulSet", Some(STS), Some(&weaker)),
+                [Rule::SecurityContext],
+                "{from} -> {to}"
+            );
+            // The other way round it is a hardening, not flagged.
+            assert!(
+                rules("StatefulSet", Some(&weaker), Some(STS)).is_empty(),
+                "{to} -> {from}"
+            );
+        }
+        let sa = |v: &str| format!("automountServiceAccountToken: {v}\n");
+        assert_eq!(
+            rules("ServiceAccount", Some(&sa("false")), Some(&sa("true"))),
+            [Rule::SecurityContext]
+        );
+    }
+
+    #[test]
+    fn replicas_and_autoscaling_bounds() {
+        assert_eq!(
+            rules(
+                "StatefulSet",
+                Some(STS),
+                Some(&STS.replace("replicas: 2", "replicas: 3"))
+            ),
+            [Rule::Scaling]
+        );
+        let hpa = "spec: {minReplicas: 2, maxReplicas: 3}";
+        let f = check(
+            "HorizontalPodAutoscaler",
+            Some(&y(hpa)),
+            Some(&y(&hpa.replace('3', "5"))),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "spec.maxReplicas: 3 -> 5");
+        assert_eq!(rules("HorizontalPodAutoscaler", Some(hpa), None), [Rule::Scaling]);
+    }
+
+    #[test]
+    fn image_changed() {
+        let f = check("StatefulSet", Some(&y(STS)), Some(&y(&STS.replace("r/i:1", "r/i:2"))));
+        assert_eq!(f, [flag(Rule::Image, "container c: r/i:1 -> r/i:2")]);
+    }
+
+    #[test]
+    fn external_secret_store_changed() {
+        let es = "spec: {secretStoreRef: {kind: ClusterSecretStore, name: aws}}";
+        let f = check("ExternalSecret", Some(&y(es)), Some(&y(&es.replace("aws", "vault"))));
+        assert_eq!(f[0].rule, Rule::SecretStore);
+        assert!(f[0].message.contains("ClusterSecretStore vault"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn service_to_load_balancer_and_cluster_ip_change() {
+        let svc = "spec: {type: ClusterIP, clusterIP: None}";
+        assert_eq!(
+            rules(
+                "Service",
+                Some(svc),
+                Some("spec: {type: LoadBalancer, clusterIP: None}")
+            ),
+            [Rule::LoadBalancer]
+        );
+        assert_eq!(
+            rules("Service", None, Some("spec: {type: LoadBalancer}")),
+            [Rule::LoadBalancer]
+        );
+        assert_eq!(
+            rules("Service", Some(svc), Some("spec: {type: ClusterIP}")),
+            [Rule::ImmutableField]
+        );
+    }
+
+    #[test]
+    fn statefulset_immutable_fields() {
+        for (from, to) in [
+            ("serviceName: h", "serviceName: other"),
+            ("{matchLabels: {app: a}}", "{matchLabels: {app: b}}"),
+            (
+                "  replicas: 2\n",
+                "  replicas: 2\n  volumeClaimTemplates: [{metadata: {name: d}}]\n",
+            ),
+        ] {
+            assert_eq!(
+                rules("StatefulSet", Some(STS), Some(&STS.replace(from, to))),
+                [Rule::ImmutableField],
+                "{to}"
+            );
+        }
+    }
+}

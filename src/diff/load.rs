@@ -1,0 +1,200 @@
+//! The inputs of `diff`: a rendered YAML file, a directory of YAML files, stdin, or a
+//! kustomization directory that is rendered here with the real kustomize.
+
+use super::{Key, Resource, normalize};
+use crate::diag::{Diagnostic, FileRef};
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// What rendering a kustomization needs.
+pub struct Ctx<'a> {
+    pub kustomize: &'a Path,
+    /// The generator binary the exec plugin runs.
+    pub plugin: &'a Path,
+}
+
+/// The kustomization file names kustomize accepts.
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn is_kustomization(dir: &Path) -> bool {
+    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+}
+
+/// Loads one side; objects carry an empty overlay in their key.
+pub fn load(arg: &Path, ctx: &Ctx) -> Result<Vec<Resource>, Diagnostic> {
+    if arg.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")))?;
+        return parse_stream("<stdin>", &text, "");
+    }
+    if arg.is_dir() {
+        if is_kustomization(arg) {
+            return render_kustomization(arg, ctx, "");
+        }
+        let mut out = Vec::new();
+        for file in yaml_files(arg)? {
+            out.extend(parse_stream(&file.display().to_string(), &read(&file)?, "")?);
+        }
+        return Ok(out);
+    }
+    if arg.is_file() {
+        return parse_stream(&arg.display().to_string(), &read(arg)?, "");
+    }
+    Err(
+        Diagnostic::error(format!("{}: no such file or directory", arg.display()))
+            .fix("give a rendered YAML file, a directory, a kustomization directory or `-`"),
+    )
+}
+
+/// `kustomize build` of `dir` with `ctx.plugin` as the generator.
+pub fn render_kustomization(dir: &Path, ctx: &Ctx, overlay: &str) -> Result<Vec<Resource>, Diagnostic> {
+    let built = crate::kustomize::build(ctx.kustomize, dir, ctx.plugin)?;
+    parse_stream(&format!("kustomize build {}", dir.display()), &built.stdout, overlay)
+}
+
+fn read(path: &Path) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path).map_err(|e| Diagnostic::error(format!("{}: {e}", path.display())))
+}
+
+/// Every `*.yaml`/`*.yml` file under `dir`, sorted by path so the result is deterministic;
+/// hidden directories (`.git`) are skipped.
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| Diagnostic::error(format!("{}: {e}", d.display())))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| Diagnostic::error(format!("{}: {e}", d.display())))?
+                .path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Parses a multi-document stream into normalized objects. `List` and `ResourceList`
+/// documents are unpacked, so `kubectl get -o yaml` and KRM function output work too.
+pub fn parse_stream(origin: &str, text: &str, overlay: &str) -> Result<Vec<Resource>, Diagnostic> {
+    let mut out = Vec::new();
+    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let file = Some(FileRef {
+            path: origin.to_owned(),
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+        });
+        let value = Value::deserialize(doc).map_err(|e| {
+            Diagnostic::error(format!("not valid YAML: {e}"))
+                .file(file.clone())
+                .fix("fix the YAML syntax at that line and column")
+        })?;
+        if value.is_null() {
+            continue;
+        }
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
+        if matches!(kind, "List" | "ResourceList")
+            && let Some(items) = value.get("items").and_then(Value::as_sequence)
+        {
+            for item in items {
+                out.push(resource(item.clone(), overlay, file.clone())?);
+            }
+            continue;
+        }
+        out.push(resource(value, overlay, file)?);
+    }
+    Ok(out)
+}
+
+fn resource(mut value: Value, overlay: &str, file: Option<FileRef>) -> Result<Resource, Diagnostic> {
+    let field = |name: &str| -> Result<String, Diagnostic> {
+        let v = match name {
+            "metadata.name" => value.get("metadata").and_then(|m| m.get("name")),
+            other => value.get(other),
+        };
+        v.and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+            Diagnostic::error(format!("not a Kubernetes object: `{name}` is missing or not a string"))
+                .field(name)
+                .file(file.clone())
+                .fix("every document must have apiVersion, kind and metadata.name")
+        })
+    };
+    let api_version = field("apiVersion")?;
+    let kind = field("kind")?;
+    let name = field("metadata.name")?;
+    let namespace = value
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let group = api_version
+        .rsplit_once('/')
+        .map(|(g, _)| g.to_owned())
+        .unwrap_or_default();
+    strip_host_annotations(&mut value);
+    Ok(Resource {
+        key: Key {
+            overlay: overlay.to_owned(),
+            group,
+            kind,
+            namespace,
+            name,
+        },
+        value: normalize::normalize(value),
+    })
+}
+
+/// Annotations kpt and kyaml add while functions run (path, index, ids): bookkeeping of the
+/// host, not something the cluster sees.
+fn strip_host_annotations(value: &mut Value) {
+    let Some(meta) = value.get_mut("metadata").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    let Some(ann) = meta.get_mut("annotations").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    ann.retain(|k, _| {
+        let k = k.as_str().unwrap_or_default();
+        !(k.starts_with("internal.config.kubernetes.io/")
+            || k == "config.kubernetes.io/index"
+            || k == "config.kubernetes.io/path"
+            || k == "config.k8s.io/id")
+    });
+    if ann.is_empty() {
+        meta.remove("annotations");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_unpacked_and_host_annotations_dropped() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: a\n    namespace: n\n    annotations:\n      config.kubernetes.io/index: '0'\n---\n";
+        let rs = parse_stream("x.yaml", text, "").unwrap();
+        assert_eq!(rs.len(), 1);
+        assert_eq!(rs[0].key.group, "apps");
+        assert_eq!(rs[0].key.namespace, "n");
+        assert!(rs[0].value["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn a_document_without_a_name_is_an_error_naming_file_and_field() {
+        let err = parse_stream("x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "").unwrap_err();
+        let s = err.to_string();
+        assert!(s.contains("x.yaml") && s.contains("metadata.name"), "{s}");
+    }
+}

@@ -1,0 +1,340 @@
+//! `maverics-krm diff`: a semantic diff of rendered manifests, for reviewing what a change to
+//! `bases/` or `overlays/` (or to the generator) does in the cluster.
+//!
+//! - [`load`]: the inputs (rendered YAML, directories, stdin, kustomizations).
+//! - [`base`]: `--base REV`: the same overlays rendered at a git revision.
+//! - [`normalize`]: key order, keyed lists, redaction of secret-like values.
+//! - [`matching`]: pairing old and new objects, across kustomize hash suffixes.
+//! - [`flags`]: the changes a reviewer must not miss.
+//! - [`render`]: text, Markdown and JSON output.
+
+pub mod base;
+pub mod flags;
+pub mod load;
+pub mod matching;
+pub mod normalize;
+pub mod render;
+
+use crate::diag::Diagnostic;
+use serde::Serialize;
+use serde_yaml::Value;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The identity of an object: what Kubernetes itself keys on (the version is left out, so an
+/// apiVersion bump is a change, not a remove and an add), plus the overlay under `--base`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Key {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub overlay: String,
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for Key {
+    /// `[overlays/dev] StatefulSet maverics-dev/maverics`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.overlay.is_empty() {
+            write!(f, "[{}] ", self.overlay)?;
+        }
+        write!(f, "{} ", self.kind)?;
+        if !self.namespace.is_empty() {
+            write!(f, "{}/", self.namespace)?;
+        }
+        f.write_str(&self.name)
+    }
+}
+
+/// One object of one side, normalized (see [`normalize::normalize`]) but not yet redacted.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub key: Key,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One added, removed or changed object, with its redacted unified diff.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub change: ChangeKind,
+    #[serde(flatten)]
+    pub key: Key,
+    /// The old name when kustomize's hash suffix changed with the content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_name: Option<String>,
+    pub flags: Vec<flags::Flag>,
+    pub diff: String,
+}
+
+/// The whole comparison; ordered by key, so every format is deterministic.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub changes: Vec<Change>,
+    pub unchanged: usize,
+}
+
+impl Report {
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.changes.iter().filter(|c| c.change == kind).count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    pub fn flag_count(&self) -> usize {
+        self.changes.iter().map(|c| c.flags.len()).sum()
+    }
+}
+
+/// Compares two sides: pairs objects, flags risky changes, redacts, and diffs the YAML.
+pub fn compare(old: Vec<Resource>, new: Vec<Resource>) -> Result<Report, Diagnostic> {
+    let pairing = matching::pair(old, new)?;
+    let mut report = Report::default();
+    let mut changes = Vec::new();
+    for (o, n) in pairing.pairs {
+        if o.value == n.value {
+            report.unchanged += 1;
+            continue;
+        }
+        let flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
+        let previous_name = (o.key.name != n.key.name).then(|| o.key.name.clone());
+        let (ov, nv) = normalize::redact_pair(&n.key.kind, Some(o.value), Some(n.value));
+        changes.push(Change {
+            change: ChangeKind::Changed,
+            previous_name,
+            flags,
+            diff: unified(
+                &label(&o.key),
+                &label(&n.key),
+                &to_yaml(ov.as_ref()),
+                &to_yaml(nv.as_ref()),
+            ),
+            key: n.key,
+        });
+    }
+    for r in pairing.removed {
+        let flags = flags::check(&r.key.kind, Some(&r.value), None);
+        let (ov, _) = normalize::redact_pair(&r.key.kind, Some(r.value), None);
+        changes.push(Change {
+            change: ChangeKind::Removed,
+            previous_name: None,
+            flags,
+            diff: unified(&label(&r.key), "/dev/null", &to_yaml(ov.as_ref()), ""),
+            key: r.key,
+        });
+    }
+    for a in pairing.added {
+        let flags = flags::check(&a.key.kind, None, Some(&a.value));
+        let (_, nv) = normalize::redact_pair(&a.key.kind, None, Some(a.value));
+        changes.push(Change {
+            change: ChangeKind::Added,
+            previous_name: None,
+            flags,
+            diff: unified("/dev/null", &label(&a.key), "", &to_yaml(nv.as_ref())),
+            key: a.key,
+        });
+    }
+    changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.previous_name.cmp(&b.previous_name)));
+    report.changes = changes;
+    Ok(report)
+}
+
+fn label(k: &Key) -> String {
+    let mut s = String::new();
+    if !k.overlay.is_empty() {
+        s.push_str(&k.overlay);
+        s.push(':');
+    }
+    s.push_str(&k.kind);
+    s.push('/');
+    if !k.namespace.is_empty() {
+        s.push_str(&k.namespace);
+        s.push('/');
+    }
+    s.push_str(&k.name);
+    s
+}
+
+fn to_yaml(v: Option<&Value>) -> String {
+    // Serializing a serde_yaml Value cannot fail (string keys or not, it is plain data).
+    v.map(|v| serde_yaml::to_string(v).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// A unified diff with three lines of context, as reviewers know from `git diff`.
+fn unified(old_label: &str, new_label: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_label, new_label)
+        .to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Unified diff per object, colored on a terminal.
+    Text,
+    /// A pull-request comment: summary table, one collapsible section per object.
+    Markdown,
+    /// For tools: summary, flags and per-object diffs.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// OLD and NEW: each a rendered YAML file, a directory of YAML, `-` for stdin, or a
+    /// kustomization directory (rendered with kustomize). With --base: the overlays to compare
+    /// (default: every directory under overlays/).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Compare the working tree with git revision REV (e.g. origin/main), each side rendered
+    /// with the generator of its own revision.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Color the text format: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of this
+    /// checkout, then `kustomize` on PATH.
+    #[arg(long)]
+    pub kustomize: Option<PathBuf>,
+}
+
+/// The subcommand. Exit codes as diff(1): 0 no change, 1 changes, 2 error.
+pub fn main(args: DiffArgs) -> ExitCode {
+    match run(&args) {
+        Ok(report) => {
+            let color = match args.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let text = match args.format {
+                Format::Text => render::text(&report, color),
+                Format::Markdown => render::markdown(&report),
+                Format::Json => render::json(&report),
+            };
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                eprintln!("error: could not write stdout: {e}");
+                return ExitCode::from(2);
+            }
+            ExitCode::from(u8::from(report.has_changes()))
+        }
+        Err(d) => {
+            eprintln!("{d}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
+    let kustomize = crate::kustomize::find(args.kustomize.as_deref());
+    let (old, new) = match &args.base {
+        Some(rev) => base::load_both(rev, &args.paths, &kustomize)?,
+        None => {
+            let [old, new] = args.paths.as_slice() else {
+                return Err(
+                    Diagnostic::error(format!("diff takes two inputs, OLD and NEW; got {}", args.paths.len()))
+                        .fix("run `maverics-krm diff OLD NEW`, or `maverics-krm diff --base REV [OVERLAY...]`"),
+                );
+            };
+            if old.as_os_str() == "-" && new.as_os_str() == "-" {
+                return Err(Diagnostic::error("OLD and NEW cannot both be `-` (stdin)")
+                    .fix("give one side as a file or directory"));
+            }
+            let me = current_exe()?;
+            let ctx = load::Ctx {
+                kustomize: &kustomize,
+                plugin: &me,
+            };
+            (load::load(old, &ctx)?, load::load(new, &ctx)?)
+        }
+    };
+    compare(old, new)
+}
+
+fn current_exe() -> Result<PathBuf, Diagnostic> {
+    std::env::current_exe().map_err(|e| Diagnostic::error(format!("cannot locate this binary: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(kind: &str, name: &str, yaml: &str) -> Resource {
+        Resource {
+            key: Key {
+                overlay: String::new(),
+                group: String::new(),
+                kind: kind.into(),
+                namespace: "ns".into(),
+                name: name.into(),
+            },
+            value: normalize::normalize(serde_yaml::from_str(yaml).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_hash_suffix_change_is_reported_as_a_content_change_of_one_object() {
+        let r = compare(
+            vec![res(
+                "ConfigMap",
+                "cfg-7f9c2b5m8k",
+                "metadata: {name: cfg-7f9c2b5m8k}\ndata: {level: info}",
+            )],
+            vec![res(
+                "ConfigMap",
+                "cfg-h2k4m6t8b9",
+                "metadata: {name: cfg-h2k4m6t8b9}\ndata: {level: debug}",
+            )],
+        )
+        .unwrap();
+        assert_eq!(r.changes.len(), 1);
+        let c = &r.changes[0];
+        assert_eq!(c.change, ChangeKind::Changed);
+        assert_eq!(c.previous_name.as_deref(), Some("cfg-7f9c2b5m8k"));
+        assert!(c.diff.contains("-  level: info\n+  level: debug\n"), "{}", c.diff);
+    }
+
+    #[test]
+    fn reordered_keys_and_named_lists_are_no_change() {
+        let r = compare(
+            vec![res(
+                "Pod",
+                "p",
+                "spec: {containers: [{name: a, image: x}, {name: b, image: y}]}",
+            )],
+            vec![res(
+                "Pod",
+                "p",
+                "spec:\n  containers:\n  - {image: y, name: b}\n  - {name: a, image: x}\n",
+            )],
+        )
+        .unwrap();
+        assert!(!r.has_changes());
+        assert_eq!(r.unchanged, 1);
+    }
+}

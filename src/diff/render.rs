@@ -1,0 +1,332 @@
+//! The output formats: unified text (colored on a terminal), Markdown for a pull-request
+//! comment, JSON for tools.
+
+use super::{Change, ChangeKind, Report};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// GitHub refuses comments over 65,536 characters; the rest is headroom for what a CI step
+/// wraps around the comment.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+fn summary_line(r: &Report) -> String {
+    format!(
+        "{} changed, {} added, {} removed, {} unchanged",
+        r.count(ChangeKind::Changed),
+        r.count(ChangeKind::Added),
+        r.count(ChangeKind::Removed),
+        r.unchanged
+    )
+}
+
+fn verb(c: &Change) -> &'static str {
+    match c.change {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Changed => "changed",
+    }
+}
+
+fn sigil(c: &Change) -> char {
+    match c.change {
+        ChangeKind::Added => '+',
+        ChangeKind::Removed => '-',
+        ChangeKind::Changed => '~',
+    }
+}
+
+fn title(c: &Change) -> String {
+    match &c.previous_name {
+        Some(prev) => format!("{} (renamed from {prev}: content hash changed)", c.key),
+        None => c.key.to_string(),
+    }
+}
+
+/// Unified diffs, one per object, after a summary and the flags.
+pub fn text(r: &Report, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = String::new();
+    if !r.has_changes() {
+        let _ = writeln!(out, "No changes ({} objects compared).", r.unchanged);
+        return out;
+    }
+    let _ = writeln!(out, "{}", paint(BOLD, &summary_line(r)));
+    if r.flag_count() > 0 {
+        let _ = writeln!(out, "\n{}", paint(YELLOW, "Review these:"));
+        for c in &r.changes {
+            for f in &c.flags {
+                let _ = writeln!(out, "  ! [{}] {}: {}", f.rule.as_str(), c.key, f.message);
+            }
+        }
+    }
+    for c in &r.changes {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(BOLD, &format!("{} {} {}", sigil(c), verb(c), title(c)))
+        );
+        for line in c.diff.lines() {
+            let code = if line.starts_with("+++") || line.starts_with("---") {
+                BOLD
+            } else if line.starts_with('+') {
+                GREEN
+            } else if line.starts_with('-') {
+                RED
+            } else if line.starts_with("@@") {
+                CYAN
+            } else {
+                ""
+            };
+            if code.is_empty() {
+                let _ = writeln!(out, "{line}");
+            } else {
+                let _ = writeln!(out, "{}", paint(code, line));
+            }
+        }
+    }
+    out
+}
+
+/// A fence longer than any backtick run in `body`, so a manifest can never close it early.
+fn fence(body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// A PR comment: summary, flags, a table of objects, then one collapsible section per
+/// object, cut to [`MARKDOWN_LIMIT`] characters with a note that says what was left out.
+pub fn markdown(r: &Report) -> String {
+    let mut head = String::from("### maverics-krm diff\n\n");
+    if !r.has_changes() {
+        let _ = writeln!(
+            head,
+            "No changes in the rendered manifests ({} objects compared).",
+            r.unchanged
+        );
+        return head;
+    }
+    let _ = writeln!(head, "**{}**\n", summary_line(r));
+    if r.flag_count() > 0 {
+        head.push_str("#### :warning: Review these\n\n");
+        for c in &r.changes {
+            for f in &c.flags {
+                let _ = writeln!(head, "- **{}** `{}`: {}", f.rule.as_str(), c.key, f.message);
+            }
+        }
+        head.push('\n');
+    }
+    head.push_str("| | object | change | flags |\n|---|---|---|---|\n");
+    for c in &r.changes {
+        let flags: Vec<&str> = c.flags.iter().map(|f| f.rule.as_str()).collect();
+        let _ = writeln!(
+            head,
+            "| {} | `{}` | {} | {} |",
+            sigil(c),
+            cell(&title(c)),
+            verb(c),
+            cell(&flags.join(", "))
+        );
+    }
+    head.push('\n');
+
+    let note = |left_out: &[String]| {
+        format!(
+            "\n_Truncated to fit a GitHub comment: the diff of {} left out ({}). Run `maverics-krm diff` locally for all of it._\n",
+            if left_out.len() == 1 {
+                "one object is".to_owned()
+            } else {
+                format!("{} objects are", left_out.len())
+            },
+            left_out.join(", ")
+        )
+    };
+    // Room for the truncation note, should one be needed; every object named in it.
+    let all_names: Vec<String> = r.changes.iter().map(|c| format!("`{}`", c.key)).collect();
+    let reserve = note(&all_names).chars().count();
+    let mut out = head;
+    let mut left_out = Vec::new();
+    for c in &r.changes {
+        let section = details(c, None);
+        let used = out.chars().count();
+        if used + section.chars().count() + reserve <= MARKDOWN_LIMIT {
+            out.push_str(&section);
+            continue;
+        }
+        // Too big for what is left: show as many lines as fit, if that is a useful amount.
+        let room = MARKDOWN_LIMIT.saturating_sub(used + reserve);
+        match room.checked_sub(details(c, Some(0)).chars().count()) {
+            Some(lines_room) if lines_room > 500 => {
+                out.push_str(&details(c, Some(lines_room)));
+                left_out.push(format!("`{}` (partly)", c.key));
+            }
+            _ => left_out.push(format!("`{}`", c.key)),
+        }
+    }
+    if !left_out.is_empty() {
+        out.push_str(&note(&left_out));
+    }
+    out
+}
+
+/// One `<details>` section; with `budget`, the diff is cut to that many characters at a line
+/// boundary and says so.
+fn details(c: &Change, budget: Option<usize>) -> String {
+    let flags = if c.flags.is_empty() {
+        String::new()
+    } else {
+        format!(" :warning: {}", c.flags.len())
+    };
+    let mut body = String::new();
+    match budget {
+        None => body.push_str(&c.diff),
+        Some(max) => {
+            let total = c.diff.lines().count();
+            let mut shown = 0;
+            for line in c.diff.lines() {
+                if body.chars().count() + line.chars().count() + 1 > max {
+                    break;
+                }
+                body.push_str(line);
+                body.push('\n');
+                shown += 1;
+            }
+            let _ = writeln!(body, "... {} more lines not shown", total - shown);
+        }
+    }
+    let f = fence(&c.diff);
+    format!(
+        "<details><summary>{} {} <code>{}</code>{flags}</summary>\n\n{f}diff\n{body}{f}\n\n</details>\n",
+        sigil(c),
+        verb(c),
+        html_escape(&title(c)),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    changed: bool,
+    summary: JsonSummary,
+    resources: &'a [Change],
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    added: usize,
+    removed: usize,
+    changed: usize,
+    unchanged: usize,
+    flags: usize,
+}
+
+/// `{changed, summary, resources: [{change, group, kind, namespace, name, flags, diff}]}`.
+pub fn json(r: &Report) -> String {
+    let report = JsonReport {
+        changed: r.has_changes(),
+        summary: JsonSummary {
+            added: r.count(ChangeKind::Added),
+            removed: r.count(ChangeKind::Removed),
+            changed: r.count(ChangeKind::Changed),
+            unchanged: r.unchanged,
+            flags: r.flag_count(),
+        },
+        resources: &r.changes,
+    };
+    // Plain data with string keys: serialization cannot fail.
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Key, flags};
+    use super::*;
+
+    fn change(name: &str, lines: usize) -> Change {
+        let body: String = (0..lines).map(|i| format!("+line {i} {}\n", "x".repeat(60))).collect();
+        Change {
+            change: ChangeKind::Added,
+            key: Key {
+                overlay: String::new(),
+                group: String::new(),
+                kind: "ConfigMap".into(),
+                namespace: "ns".into(),
+                name: name.into(),
+            },
+            previous_name: None,
+            flags: vec![flags::Flag {
+                rule: flags::Rule::Image,
+                message: "m".into(),
+            }],
+            diff: format!("--- /dev/null\n+++ b\n@@ -0,0 +1,{lines} @@\n{body}"),
+        }
+    }
+
+    #[test]
+    fn markdown_fits_a_github_comment_and_says_what_was_cut() {
+        let r = Report {
+            changes: (0..40).map(|i| change(&format!("cm{i:02}"), 60)).collect(),
+            unchanged: 0,
+        };
+        let md = markdown(&r);
+        assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
+        assert!(md.contains("_Truncated to fit a GitHub comment"));
+        assert!(
+            md.contains("`ConfigMap ns/cm39`"),
+            "the last object is named in the note"
+        );
+        // Every object is still in the summary table.
+        assert_eq!(md.matches("| + | `ConfigMap").count(), 40);
+        // Every opened fence and details section is closed.
+        assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
+        assert_eq!(md.matches("```diff").count() * 2, md.matches("```").count());
+    }
+
+    #[test]
+    fn one_huge_object_is_cut_at_a_line_boundary() {
+        let r = Report {
+            changes: vec![change("big", 3000)],
+            unchanged: 0,
+        };
+        let md = markdown(&r);
+        assert!(md.chars().count() <= MARKDOWN_LIMIT);
+        assert!(md.contains("more lines not shown") && md.contains("(partly)"));
+    }
+
+    #[test]
+    fn a_fence_is_longer_than_any_backticks_inside() {
+        assert_eq!(fence("a ``` b"), "````");
+        assert_eq!(fence("plain"), "```");
+    }
+
+    #[test]
+    fn text_is_plain_unless_colored() {
+        let r = Report {
+            changes: vec![change("a", 1)],
+            unchanged: 1,
+        };
+        assert!(!text(&r, false).contains('\x1b'));
+        assert!(text(&r, true).contains(GREEN));
+    }
+}

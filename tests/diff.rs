@@ -1,0 +1,299 @@
+//! `maverics-krm diff` end to end: real kustomize renders of the dev overlay, every output
+//! format against goldens under tests/golden/diff/, stdin and file inputs, and `--base`
+//! against a throwaway clone of this repository.
+
+mod common;
+
+use common::{assert_golden, bin, root, run_with_stdin, stderr, stdout, tool};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary with the pinned kustomize.
+fn diff_cmd() -> Command {
+    let mut c = Command::new(bin());
+    c.arg("diff")
+        .env("KUSTOMIZE", tool("kustomize-5.8.1"))
+        .env_remove("NO_COLOR");
+    c
+}
+
+fn diff(args: &[&std::ffi::OsStr]) -> Output {
+    diff_cmd().args(args).output().expect("run maverics-krm diff")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+/// Copies what the dev overlay needs (overlays, bases, the plugin shim) into `dst`.
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// A copy of overlays/dev with: a new image tag, HPA max 3 -> 6, an egress rule to any
+/// address on port 5432 (a widened NetworkPolicy), and the PodDisruptionBudget deleted.
+fn changed_dev() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["overlays", "bases", "plugins"] {
+        copy_tree(&root().join(d), &tmp.path().join(d));
+    }
+    let dev = tmp.path().join("overlays/dev");
+    let k = dev.join("kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap();
+    assert!(text.contains("newTag: v2026.01.2"));
+    let text = text.replace("newTag: v2026.01.2", "newTag: v2026.02.0")
+        + "  - path: egress-postgres.yaml\n    target:\n      kind: NetworkPolicy\n  - path: no-pdb.yaml\n";
+    std::fs::write(&k, text).unwrap();
+    let hpa = dev.join("hpa-replicas.yaml");
+    let text = std::fs::read_to_string(&hpa).unwrap();
+    assert!(text.contains("value: 3"));
+    std::fs::write(&hpa, text.replace("value: 3", "value: 6")).unwrap();
+    std::fs::write(
+        dev.join("egress-postgres.yaml"),
+        "- op: add\n  path: /spec/egress/-\n  value:\n    to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n    ports: [{port: 5432, protocol: TCP}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dev.join("no-pdb.yaml"),
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: maverics\n  namespace: maverics\n$patch: delete\n",
+    )
+    .unwrap();
+    (tmp, dev)
+}
+
+#[test]
+fn dev_against_itself_is_no_change_in_every_format() {
+    let dev = root().join("overlays/dev");
+    for (format, golden) in [
+        ("text", "diff/dev-same.txt"),
+        ("markdown", "diff/dev-same.md"),
+        ("json", "diff/dev-same.json"),
+    ] {
+        let o = diff(&["--format".as_ref(), format.as_ref(), dev.as_os_str(), dev.as_os_str()]);
+        assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
+        assert_golden(golden, &stdout(&o));
+    }
+}
+
+#[test]
+fn dev_against_a_changed_copy_in_every_format() {
+    let (_tmp, changed) = changed_dev();
+    let dev = root().join("overlays/dev");
+    for (format, golden) in [
+        ("text", "diff/dev-changed.txt"),
+        ("markdown", "diff/dev-changed.md"),
+        ("json", "diff/dev-changed.json"),
+    ] {
+        let o = diff(&[
+            "--format".as_ref(),
+            format.as_ref(),
+            "--color".as_ref(),
+            "never".as_ref(),
+            dev.as_os_str(),
+            changed.as_os_str(),
+        ]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        assert_golden(golden, &stdout(&o));
+    }
+    let o = diff(&[
+        "--format".as_ref(),
+        "json".as_ref(),
+        dev.as_os_str(),
+        changed.as_os_str(),
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["summary"]["changed"], 3, "{json:#}");
+    assert_eq!(json["summary"]["removed"], 1);
+    let rules: Vec<(String, String)> = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        r["kind"].as_str().unwrap().to_owned(),
+                        f["rule"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for expected in [
+        ("StatefulSet", "image"),
+        ("HorizontalPodAutoscaler", "scaling"),
+        ("NetworkPolicy", "network-policy"),
+    ] {
+        assert!(
+            rules.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} not in {rules:?}"
+        );
+    }
+    let removed = &json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["change"] == "removed")
+        .unwrap();
+    assert_eq!(removed["kind"], "PodDisruptionBudget");
+}
+
+#[test]
+fn color_always_colors_and_piped_auto_does_not() {
+    let (_tmp, changed) = changed_dev();
+    let dev = root().join("overlays/dev");
+    let auto = diff(&[dev.as_os_str(), changed.as_os_str()]);
+    assert!(!stdout(&auto).contains('\x1b'), "piped output must be plain");
+    let always = diff(&[
+        "--color".as_ref(),
+        "always".as_ref(),
+        dev.as_os_str(),
+        changed.as_os_str(),
+    ]);
+    assert!(stdout(&always).contains("\x1b[32m+"), "{}", stdout(&always));
+}
+
+#[test]
+fn stdin_and_rendered_files_are_inputs_too() {
+    let golden = root().join("tests/golden/kustomize/dev.yaml");
+    let rendered = std::fs::read(&golden).unwrap();
+    let o = run_with_stdin(
+        diff_cmd().args(["-".as_ref(), root().join("overlays/dev").as_os_str()]),
+        &rendered,
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // A directory of YAML: the same objects split over files, in another key order.
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, doc) in String::from_utf8(rendered).unwrap().split("\n---\n").enumerate() {
+        std::fs::write(tmp.path().join(format!("{i:02}.yaml")), doc).unwrap();
+    }
+    let o = diff(&[tmp.path().as_os_str(), golden.as_os_str()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn errors_exit_2_and_name_the_problem() {
+    let o = diff(&["/nonexistent/old.yaml".as_ref(), "/nonexistent/new.yaml".as_ref()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("/nonexistent/old.yaml"), "{}", stderr(&o));
+    let o = diff(&["only-one.yaml".as_ref()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("OLD and NEW"), "{}", stderr(&o));
+}
+
+// ---- --base ------------------------------------------------------------------------------
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=diff test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    stdout(&o).trim().to_owned()
+}
+
+/// A clone of this repository's committed state, with its own target directory.
+fn clone() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let o = Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(root())
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git clone: {}", stderr(&o));
+    (tmp, repo)
+}
+
+fn diff_base(repo: &Path, args: &[&str]) -> Output {
+    diff_cmd()
+        .arg("--base")
+        .args(args)
+        .current_dir(repo)
+        .env("CARGO_TARGET_DIR", repo.join("target"))
+        .output()
+        .expect("run diff --base")
+}
+
+#[test]
+fn base_shows_a_committed_overlay_change_with_the_current_binary_for_both_sides() {
+    let (_tmp, repo) = clone();
+    let o = diff_base(&repo, &["HEAD"]);
+    assert_eq!(code(&o), 0, "HEAD against itself: {}{}", stdout(&o), stderr(&o));
+
+    let k = repo.join("overlays/dev/kustomization.yaml");
+    let text = std::fs::read_to_string(&k)
+        .unwrap()
+        .replace("newTag: v2026.01.2", "newTag: v2026.03.1");
+    std::fs::write(&k, text).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "dev: new image"]);
+    let o = diff_base(&repo, &["HEAD~1", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("[image] [overlays/dev] StatefulSet maverics-dev/maverics")
+            && out.contains("+        image: registry.dev.example.com/strata/orchestrator:v2026.03.1"),
+        "{out}"
+    );
+    // The generator did not change between the revisions: nothing was built or cached.
+    assert!(!repo.join("target/diff-cache").exists());
+    // The temporary worktree is gone again.
+    assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn base_renders_the_old_side_with_the_cached_generator_of_its_commit() {
+    let (_tmp, repo) = clone();
+    let old = git(&repo, &["rev-parse", "HEAD"]);
+    let lib = repo.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap() + "// a generator change\n";
+    std::fs::write(&lib, text).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "generator: change"]);
+    // A cached "old generator" that records that it ran, then behaves as the current one.
+    let cached = repo.join("target/diff-cache").join(&old).join("maverics-krm");
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    let marker = repo.join("old-generator-ran");
+    std::fs::write(
+        &cached,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nexec '{}' \"$@\"\n",
+            marker.display(),
+            bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cached, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let o = diff_base(&repo, &["HEAD~1"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        marker.exists(),
+        "the old side was not rendered with the cached generator of {old}"
+    );
+    assert!(
+        !repo.join("target/diff-cache/build").exists(),
+        "nothing may be built on a cache hit"
+    );
+}
