@@ -167,8 +167,15 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
                 .fix("fix the YAML syntax at that line and column"),
         ]
     })?;
-    let o: Orchestrator = match FunctionConfig::from_value(&value, file)? {
+    let o: Orchestrator = match FunctionConfig::from_value(&value, file.clone())? {
         FunctionConfig::Orchestrator(o) => *o,
+        FunctionConfig::Platform(_) => {
+            return Err(vec![
+                Diagnostic::error("`render` takes an Orchestrator config; an OrchestratorPlatform is a transformer")
+                    .file(file)
+                    .fix("build the overlay that lists it under `transformers:` (`maverics-krm build overlays/eks`), or eject it (`maverics-krm eject eks --config FILE --out DIR`)"),
+            ]);
+        }
     };
     let diags = crate::config::checks::check(&o);
     if crate::diag::has_errors(&diags) {

@@ -5,6 +5,7 @@
 //! - [`config`]: the function config kinds, their defaults and checks.
 //! - [`resources`]: the typed objects of the orchestrator base.
 //! - [`function`]: the function itself, dispatch and upsert.
+//! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
 //! - [`cli`]: the command line (function mode, `render`, `build`).
 
 pub mod cli;
@@ -12,4 +13,5 @@ pub mod config;
 pub mod diag;
 pub mod function;
 pub mod krm;
+pub mod platform;
 pub mod resources;
