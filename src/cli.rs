@@ -51,6 +51,22 @@ enum Cmd {
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
+    /// Write an overlay's platform layer as a plain kustomize overlay (patch files, resource
+    /// files, `$patch: delete`) that needs no exec function for that layer.
+    #[command(after_help = "Example:\n  maverics-krm eject eks --config overlays/eks/platform.yaml --out deploy/eks\n  kustomize build --enable-alpha-plugins --enable-exec deploy/eks")]
+    Eject {
+        /// The platform: `eks` or `rosa`; must match the config's `spec.platform`.
+        platform: String,
+        /// The OrchestratorPlatform config, inside the overlay that lists it under `transformers:`.
+        #[arg(long)]
+        config: PathBuf,
+        /// The directory to write; it must not exist or be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// The kustomize binary that builds the overlay's resources (as for `build`).
+        #[arg(long)]
+        kustomize: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +75,12 @@ pub fn main() -> ExitCode {
         None => function_mode(),
         Some(Cmd::Render { config }) => report(render(config.as_deref())),
         Some(Cmd::Build { dir, kustomize }) => report(build(&dir, kustomize.as_deref())),
+        Some(Cmd::Eject {
+            platform,
+            config,
+            out,
+            kustomize,
+        }) => report(eject(&platform, &config, &out, kustomize.as_deref())),
     }
 }
 
@@ -187,6 +209,14 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
         .collect();
     let out = docs.join("---\n");
     Ok((out, diags))
+}
+
+fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
+    let diags = crate::platform::eject::eject(platform, config, out, &find_kustomize(kustomize), &me)
+        .map_err(CliError::Findings)?;
+    eprintln!("wrote {}", out.display());
+    Ok(diags)
 }
 
 /// The kustomize binary: explicit flag, $KUSTOMIZE, this checkout's `.tools/bin/kustomize`,
