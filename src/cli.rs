@@ -53,7 +53,9 @@ enum Cmd {
     },
     /// Write an overlay's platform layer as a plain kustomize overlay (patch files, resource
     /// files, `$patch: delete`) that needs no exec function for that layer.
-    #[command(after_help = "Example:\n  maverics-krm eject eks --config overlays/eks/platform.yaml --out deploy/eks\n  kustomize build --enable-alpha-plugins --enable-exec deploy/eks")]
+    #[command(
+        after_help = "Example:\n  maverics-krm eject eks --config overlays/eks/platform.yaml --out deploy/eks\n  kustomize build --enable-alpha-plugins --enable-exec deploy/eks"
+    )]
     Eject {
         /// The platform: `eks` or `rosa`; must match the config's `spec.platform`.
         platform: String,

@@ -325,20 +325,26 @@ impl OrchestratorPlatform {
             }
             for (n, arn) in i.certificate_arns.iter().enumerate() {
                 if let Err(why) = check_arn(arn, "acm", "certificate/") {
-                    err(Diagnostic::error(format!("`{arn}` is not an ACM certificate ARN: {why}"))
-                        .field(format!("spec.eks.ingress.certificateArns[{n}]"))
-                        .fix("write `arn:aws:acm:<region>:<12-digit account>:certificate/<id>`"));
+                    err(
+                        Diagnostic::error(format!("`{arn}` is not an ACM certificate ARN: {why}"))
+                            .field(format!("spec.eks.ingress.certificateArns[{n}]"))
+                            .fix("write `arn:aws:acm:<region>:<12-digit account>:certificate/<id>`"),
+                    );
                 }
             }
             if !(1..=604_800).contains(&i.stickiness.duration_seconds) {
-                err(Diagnostic::error("the ALB accepts stickiness durations of 1 to 604800 seconds")
-                    .field("spec.eks.ingress.stickiness.durationSeconds")
-                    .fix("use a value from 1 to 604800 (7 days); 86400 is one day"));
+                err(
+                    Diagnostic::error("the ALB accepts stickiness durations of 1 to 604800 seconds")
+                        .field("spec.eks.ingress.stickiness.durationSeconds")
+                        .fix("use a value from 1 to 604800 (7 days); 86400 is one day"),
+                );
             }
             if i.deregistration_delay_seconds > 3600 {
-                err(Diagnostic::error("the ALB accepts deregistration delays of 0 to 3600 seconds")
-                    .field("spec.eks.ingress.deregistrationDelaySeconds")
-                    .fix("use a value from 0 to 3600; 30 fits the orchestrator's short requests"));
+                err(
+                    Diagnostic::error("the ALB accepts deregistration delays of 0 to 3600 seconds")
+                        .field("spec.eks.ingress.deregistrationDelaySeconds")
+                        .fix("use a value from 0 to 3600; 30 fits the orchestrator's short requests"),
+                );
             }
             if let Some(arn) = &eks.orchestrator_role_arn
                 && let Err(why) = check_arn(arn, "iam", "role/")
@@ -355,7 +361,9 @@ impl OrchestratorPlatform {
             {
                 err(Diagnostic::error(format!("`{arn}` is not a KMS key ARN: {why}"))
                     .field("spec.eks.storage.kmsKeyArn")
-                    .fix("write `arn:aws:kms:<region>:<12-digit account>:key/<id>`, or remove it to use the aws/ebs key"));
+                    .fix(
+                        "write `arn:aws:kms:<region>:<12-digit account>:key/<id>`, or remove it to use the aws/ebs key",
+                    ));
             }
             for (n, cidr) in eks.network_policy.vpc_cidrs.iter().enumerate() {
                 if !is_cidr(cidr) {
@@ -365,9 +373,11 @@ impl OrchestratorPlatform {
                 }
             }
             if eks.network_policy.vpc_cidrs.is_empty() {
-                err(Diagnostic::error("the NetworkPolicy needs the VPC CIDRs the ALB sends from")
-                    .field("spec.eks.networkPolicy.vpcCidrs")
-                    .fix("list the VPC CIDR(s) of the ALB's subnets, e.g. `[10.0.0.0/16]`"));
+                err(
+                    Diagnostic::error("the NetworkPolicy needs the VPC CIDRs the ALB sends from")
+                        .field("spec.eks.networkPolicy.vpcCidrs")
+                        .fix("list the VPC CIDR(s) of the ALB's subnets, e.g. `[10.0.0.0/16]`"),
+                );
             }
             if let Some(w) = &eks.topology_spread.when_unsatisfiable
                 && w != "ScheduleAnyway"
@@ -390,10 +400,17 @@ impl OrchestratorPlatform {
                     .field("spec.rosa.route.host")
                     .fix("write the host only, e.g. `sso.apps.example.com`"));
             }
-            if r.cookie_name.is_empty() || !r.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b)) {
-                err(Diagnostic::error(format!("`{}` is not a usable cookie name", r.cookie_name))
-                    .field("spec.rosa.route.cookieName")
-                    .fix("use letters, digits, '_' and '-', e.g. `MAVERICS_RTE`"));
+            if r.cookie_name.is_empty()
+                || !r
+                    .cookie_name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+            {
+                err(
+                    Diagnostic::error(format!("`{}` is not a usable cookie name", r.cookie_name))
+                        .field("spec.rosa.route.cookieName")
+                        .fix("use letters, digits, '_' and '-', e.g. `MAVERICS_RTE`"),
+                );
             }
             if let Some(store) = &rosa.secret_store {
                 check_store(store, "spec.rosa.secretStore", &mut err);
@@ -473,7 +490,14 @@ mod tests {
     #[test]
     fn arn_shapes() {
         assert!(check_arn("arn:aws:iam::111122223333:role/maverics", "iam", "role/").is_ok());
-        assert!(check_arn("arn:aws:acm:us-east-1:111122223333:certificate/abc", "acm", "certificate/").is_ok());
+        assert!(
+            check_arn(
+                "arn:aws:acm:us-east-1:111122223333:certificate/abc",
+                "acm",
+                "certificate/"
+            )
+            .is_ok()
+        );
         assert!(check_arn("arn:aws:iam::1111:role/x", "iam", "role/").is_err());
         assert!(check_arn("arn:aws:iam:us-east-1:111122223333:role/x", "iam", "role/").is_err());
         assert!(check_arn("111122223333:role/x", "iam", "role/").is_err());

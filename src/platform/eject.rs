@@ -125,7 +125,10 @@ pub fn eject(
             .fix(format!("run `maverics-krm eject {} ...`", cfg.spec.platform.as_str())),
         ]);
     }
-    let overlay = config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let overlay = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let kfile = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
         .map(|n| overlay.join(n))
@@ -139,7 +142,12 @@ pub fn eject(
     let k: Value = std::fs::read_to_string(&kfile)
         .ok()
         .and_then(|t| serde_yaml::from_str(&t).ok())
-        .ok_or_else(|| err(format!("cannot read {}", kfile.display()), "fix the kustomization's YAML"))?;
+        .ok_or_else(|| {
+            err(
+                format!("cannot read {}", kfile.display()),
+                "fix the kustomization's YAML",
+            )
+        })?;
     let strings = |key: &str| -> Vec<String> {
         k.get(key)
             .and_then(Value::as_sequence)
@@ -161,7 +169,10 @@ pub fn eject(
     }
     let config_name = config.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let transformers = strings("transformers");
-    if transformers.iter().any(|t| Path::new(t).file_name().and_then(|n| n.to_str()) != Some(config_name)) {
+    if transformers
+        .iter()
+        .any(|t| Path::new(t).file_name().and_then(|n| n.to_str()) != Some(config_name))
+    {
         return Err(err(
             format!("{}: other transformers than {config_name}", kfile.display()),
             "eject an overlay whose only transformer is this platform config",
@@ -224,7 +235,12 @@ pub fn eject(
             "choose a new directory for --out (eject never overwrites files)",
         ));
     }
-    let io = |e: std::io::Error| err(format!("writing {}: {e}", out.display()), "check the directory's permissions");
+    let io = |e: std::io::Error| {
+        err(
+            format!("writing {}: {e}", out.display()),
+            "check the directory's permissions",
+        )
+    };
     std::fs::create_dir_all(out.join("patches")).map_err(io)?;
     std::fs::create_dir_all(out.join("resources")).map_err(io)?;
     let out_abs = std::fs::canonicalize(out).map_err(io)?;
@@ -259,7 +275,12 @@ pub fn eject(
                 let rel = format!("patches/{}.yaml", target.file_stem());
                 write(
                     &rel,
-                    &format!("# RFC 6902 patch of {} {}, from {}\n", target.kind, target.name, config.display()),
+                    &format!(
+                        "# RFC 6902 patch of {} {}, from {}\n",
+                        target.kind,
+                        target.name,
+                        config.display()
+                    ),
                     yaml(ops),
                 )?;
                 kust.patches.push(PatchEntry {
@@ -279,7 +300,10 @@ pub fn eject(
                     patch: "delete",
                 };
                 write(&rel, "# The platform replaces this object.\n", yaml(&body))?;
-                kust.patches.push(PatchEntry { path: rel, target: None });
+                kust.patches.push(PatchEntry {
+                    path: rel,
+                    target: None,
+                });
             }
             Change::Add { object } => {
                 let rel = format!("resources/{}.yaml", Target::of(object).file_stem());
@@ -307,8 +331,16 @@ fn relative(from: &Path, to: &Path) -> String {
     let to_c: Vec<Component> = to.components().collect();
     let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
-    parts.extend(to_c[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+    parts.extend(
+        to_c[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Resolves `.` and `..` without touching the file system (the target may be a file).
@@ -333,7 +365,10 @@ mod tests {
     #[test]
     fn relative_paths() {
         assert_eq!(
-            relative(Path::new("/tmp/out"), Path::new("/repo/overlays/eks/../../bases/orchestrator")),
+            relative(
+                Path::new("/tmp/out"),
+                Path::new("/repo/overlays/eks/../../bases/orchestrator")
+            ),
             "../../repo/bases/orchestrator"
         );
         assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b/c.yaml")), "c.yaml");

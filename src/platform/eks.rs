@@ -324,7 +324,10 @@ fn storage(p: &mut Planner, eks: &Eks) {
         .is_some_and(|v| !v.is_empty());
     if has_claims {
         let sts = p.edit(p.found.statefulset);
-        if let Some(claims) = sts.pointer_mut("/spec/volumeClaimTemplates").and_then(Json::as_array_mut) {
+        if let Some(claims) = sts
+            .pointer_mut("/spec/volumeClaimTemplates")
+            .and_then(Json::as_array_mut)
+        {
             for claim in claims {
                 if let Some(spec) = ensure_map(claim, &["spec"]) {
                     spec.insert("storageClassName".into(), Json::String(class.clone()));
@@ -412,7 +415,12 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         .unwrap_or_default();
     let selector = selector_expr(&labels);
     let mut ingress = Vec::new();
-    for rule in np.pointer("/spec/ingress").and_then(Json::as_array).into_iter().flatten() {
+    for rule in np
+        .pointer("/spec/ingress")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
         let mut nets: Vec<String> = cidrs.to_vec();
         for peer in rule.get("from").and_then(Json::as_array).into_iter().flatten() {
             match peer.pointer("/ipBlock/cidr").and_then(Json::as_str) {
@@ -437,7 +445,12 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         }
     }
     let mut egress = Vec::new();
-    for rule in np.pointer("/spec/egress").and_then(Json::as_array).into_iter().flatten() {
+    for rule in np
+        .pointer("/spec/egress")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
         let peers: Vec<Entity> = match rule.get("to").and_then(Json::as_array) {
             None => vec![Entity::default()],
             Some(to) => to.iter().map(peer_entity).collect::<Result<_, _>>()?,
@@ -476,9 +489,11 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
 }
 
 fn by_hand(what: &str) -> Diagnostic {
-    Diagnostic::error(format!("the base's NetworkPolicy has {what}, which this tool does not convert to Calico"))
-        .field("spec.eks.networkPolicy.flavour")
-        .fix("use `flavour: standard`, or write the Calico policy by hand as a plain resource of the overlay")
+    Diagnostic::error(format!(
+        "the base's NetworkPolicy has {what}, which this tool does not convert to Calico"
+    ))
+    .field("spec.eks.networkPolicy.flavour")
+    .fix("use `flavour: standard`, or write the Calico policy by hand as a plain resource of the overlay")
 }
 
 fn selector_expr(labels: &serde_json::Map<String, Json>) -> String {
@@ -496,14 +511,23 @@ fn label_selector(sel: &Json) -> Result<String, Diagnostic> {
     if sel.get("matchExpressions").is_some_and(|e| !e.is_null()) {
         return Err(by_hand("a matchExpressions selector"));
     }
-    let labels = sel.get("matchLabels").and_then(Json::as_object).cloned().unwrap_or_default();
+    let labels = sel
+        .get("matchLabels")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
     Ok(selector_expr(&labels))
 }
 
 fn peer_entity(peer: &Json) -> Result<Entity, Diagnostic> {
     let mut e = Entity::default();
     if let Some(b) = peer.get("ipBlock") {
-        e.nets = b.get("cidr").and_then(Json::as_str).map(str::to_owned).into_iter().collect();
+        e.nets = b
+            .get("cidr")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
         e.not_nets = b
             .get("except")
             .and_then(Json::as_array)

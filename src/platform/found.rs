@@ -76,7 +76,11 @@ impl Found {
                             if instances.is_empty() {
                                 "(none found)".to_owned()
                             } else {
-                                instances.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                                instances
+                                    .iter()
+                                    .map(|i| format!("`{i}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             }
                         )),
                 ]);
@@ -92,7 +96,11 @@ impl Found {
                 return Err(vec![
                     Diagnostic::error(format!(
                         "several orchestrator instances in the resources: {}",
-                        instances.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                        instances
+                            .iter()
+                            .map(|i| format!("`{i}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                     .field("spec.instance")
                     .fix("set `spec.instance` to the one this platform config is for"),
@@ -128,10 +136,14 @@ impl Found {
         };
         let headless = |o: &Json| o.pointer("/spec/clusterIP").and_then(Json::as_str) == Some("None");
         let Some(service) = find("v1", "Service", &|o| !headless(o)) else {
-            return Err(vec![Diagnostic::error("the orchestrator's client Service is missing")
-                .fix("keep the generated Service; the platform's Ingress or Route points at it")]);
+            return Err(vec![
+                Diagnostic::error("the orchestrator's client Service is missing")
+                    .fix("keep the generated Service; the platform's Ingress or Route points at it"),
+            ]);
         };
-        let config_map = find("v1", "ConfigMap", &|o| o.pointer("/data").and_then(|d| d.get(configmap::KEY)).is_some());
+        let config_map = find("v1", "ConfigMap", &|o| {
+            o.pointer("/data").and_then(|d| d.get(configmap::KEY)).is_some()
+        });
         let facts = config_map
             .and_then(|i| json[i].pointer("/data").and_then(|d| d.get(configmap::KEY)))
             .and_then(Json::as_str)

@@ -55,8 +55,13 @@ pub enum Change {
         target: Target,
         ops: Vec<PatchOperation>,
     },
-    Add { object: Json },
-    Delete { index: usize, target: Target },
+    Add {
+        object: Json,
+    },
+    Delete {
+        index: usize,
+        target: Target,
+    },
 }
 
 /// The platform layer for one stream.
@@ -236,15 +241,19 @@ pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diag
 fn apply(items: &[Value], changes: &[Change], cfg: &OrchestratorPlatform) -> Result<Vec<Value>, Diagnostic> {
     let mut out: Vec<Option<Value>> = items.iter().cloned().map(Some).collect();
     // kpt keeps new objects in a file next to the config; kustomize ignores paths.
-    let dir = cfg
-        .file
-        .as_ref()
-        .map(|f| f.path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default());
+    let dir = cfg.file.as_ref().map(|f| {
+        f.path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default()
+    });
     let mut added = Vec::new();
     for change in changes {
         match change {
             Change::Patch { index, target, ops } => {
-                let Some(Some(item)) = out.get_mut(*index) else { continue };
+                let Some(Some(item)) = out.get_mut(*index) else {
+                    continue;
+                };
                 let mut doc = to_json(item)?;
                 json_patch::patch(&mut doc, ops).map_err(|e| {
                     Diagnostic::error(format!(
@@ -266,8 +275,14 @@ fn apply(items: &[Value], changes: &[Change], cfg: &OrchestratorPlatform) -> Res
                     let t = Target::of(&obj);
                     if let Some(ann) = ensure_map(&mut obj, &["metadata", "annotations"]) {
                         for (k, v) in [
-                            (annotations::PATH, format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem())),
-                            (annotations::LEGACY_PATH, format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem())),
+                            (
+                                annotations::PATH,
+                                format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem()),
+                            ),
+                            (
+                                annotations::LEGACY_PATH,
+                                format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem()),
+                            ),
                             (annotations::INDEX, "0".to_owned()),
                             (annotations::LEGACY_INDEX, "0".to_owned()),
                         ] {

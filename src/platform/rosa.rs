@@ -17,7 +17,9 @@ const ROUTER_NS_LABEL: &str = "policy-group.network.openshift.io/ingress";
 
 pub fn plan(p: &mut Planner) {
     let Some(rosa) = p.cfg.spec.rosa.clone() else { return };
-    let Some(termination) = termination(p, &rosa) else { return };
+    let Some(termination) = termination(p, &rosa) else {
+        return;
+    };
     route(p, &rosa, termination);
     if termination == RouteTermination::Reencrypt {
         serving_cert(p, &rosa);
@@ -50,17 +52,21 @@ fn termination(p: &mut Planner, rosa: &Rosa) -> Option<RouteTermination> {
         (None, true) | (Some(RouteTermination::Reencrypt), true) => Some(RouteTermination::Reencrypt),
         (Some(RouteTermination::Edge), true) => {
             p.error(
-                Diagnostic::error("`edge` sends plain HTTP, but the orchestrator serves HTTPS (`tls.termination: pod` in the base)")
-                    .field("spec.rosa.route.termination")
-                    .fix("use `reencrypt`, or remove the field"),
+                Diagnostic::error(
+                    "`edge` sends plain HTTP, but the orchestrator serves HTTPS (`tls.termination: pod` in the base)",
+                )
+                .field("spec.rosa.route.termination")
+                .fix("use `reencrypt`, or remove the field"),
             );
             None
         }
         (Some(RouteTermination::Reencrypt), false) => {
             p.error(
-                Diagnostic::error("`reencrypt` needs a pod that serves HTTPS, but the base has `tls.termination: edge`")
-                    .field("spec.rosa.route.termination")
-                    .fix("use `edge`, or set `spec.tls.termination: pod` in the base's Orchestrator config"),
+                Diagnostic::error(
+                    "`reencrypt` needs a pod that serves HTTPS, but the base has `tls.termination: edge`",
+                )
+                .field("spec.rosa.route.termination")
+                .fix("use `edge`, or set `spec.tls.termination: pod` in the base's Orchestrator config"),
             );
             None
         }
@@ -75,7 +81,10 @@ fn route(p: &mut Planner, rosa: &Rosa, termination: RouteTermination) {
     let annotations = BTreeMap::from([
         // Cookie stickiness is the router's default on edge and reencrypt routes; written out
         // so nobody turns it off by accident.
-        ("haproxy.router.openshift.io/disable_cookies".to_owned(), "false".to_owned()),
+        (
+            "haproxy.router.openshift.io/disable_cookies".to_owned(),
+            "false".to_owned(),
+        ),
         ("router.openshift.io/cookie_name".to_owned(), r.cookie_name.clone()),
         ("router.openshift.io/cookie-same-site".to_owned(), "Lax".to_owned()),
         ("haproxy.router.openshift.io/timeout".to_owned(), r.timeout.clone()),
@@ -203,8 +212,7 @@ fn security_context(p: &mut Planner, rosa: &Rosa) {
             "CKV_K8S_40=OpenShift assigns the UID from the namespace range (restricted-v2 SCC)".into(),
         );
     }
-    if let Some(image) = sts
-        .pointer_mut(&format!("/spec/template/spec/containers/{c}/image"))
+    if let Some(image) = sts.pointer_mut(&format!("/spec/template/spec/containers/{c}/image"))
         && let Some(current) = image.as_str()
     {
         *image = Json::String(with_repository(current, &rosa.image.repository));
@@ -258,7 +266,9 @@ fn network_policy(p: &mut Planner) {
     });
     if let Some(rules) = np.pointer_mut("/spec/egress").and_then(Json::as_array_mut) {
         let kube_dns = rules.iter().position(|r| {
-            r.pointer("/to/0/podSelector/matchLabels/k8s-app").and_then(Json::as_str) == Some("kube-dns")
+            r.pointer("/to/0/podSelector/matchLabels/k8s-app")
+                .and_then(Json::as_str)
+                == Some("kube-dns")
         });
         match kube_dns {
             Some(k) => rules[k] = dns,
