@@ -547,11 +547,14 @@ fn peer_entity(peer: &Json) -> Result<Entity, Diagnostic> {
 }
 
 /// A Kubernetes rule's ports grouped by protocol: Calico rules need one protocol each.
-fn by_protocol(rule: &Json) -> Result<Vec<(Option<String>, Vec<Json>)>, Diagnostic> {
+/// A protocol (None: any) and its ports.
+type PortGroup = (Option<String>, Vec<Json>);
+
+fn by_protocol(rule: &Json) -> Result<Vec<PortGroup>, Diagnostic> {
     let Some(ports) = rule.get("ports").and_then(Json::as_array) else {
         return Ok(vec![(None, Vec::new())]);
     };
-    let mut out: Vec<(Option<String>, Vec<Json>)> = Vec::new();
+    let mut out: Vec<PortGroup> = Vec::new();
     for port in ports {
         let protocol = port.get("protocol").and_then(Json::as_str).unwrap_or("TCP").to_owned();
         let value = match (port.get("port"), port.get("endPort").and_then(Json::as_i64)) {
