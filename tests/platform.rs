@@ -770,3 +770,13 @@ fn walk(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+#[test]
+fn items_json_cannot_hold_pass_through_untouched() {
+    let mut items = base_items();
+    let odd = yaml("apiVersion: example.com/v1\nkind: Odd\nmetadata: {name: odd}\nspec: {1: one, 2: two}\n");
+    items.insert(0, odd.clone());
+    let (out, err, code) = transform(&items, &platform_config("eks"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out[0], odd);
+}

@@ -54,11 +54,9 @@ pub fn namespace(o: &Json) -> Option<&str> {
 
 impl Found {
     pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<Found, Vec<Diagnostic>> {
-        let json = items
-            .iter()
-            .map(super::to_json)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|d| vec![d])?;
+        // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
+        // untouched; as Null it matches nothing.
+        let json: Vec<Json> = items.iter().map(|i| super::to_json(i).unwrap_or(Json::Null)).collect();
         let ours = |o: &Json| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
         let instances: BTreeSet<&str> = json
             .iter()
