@@ -12,6 +12,7 @@ fn base_config() -> Orchestrator {
         serde_yaml::from_str(maverics_krm::cli::DEFAULT_CONFIG).expect("the embedded base config is YAML");
     match FunctionConfig::from_value(&value, None).expect("the base config is valid") {
         FunctionConfig::Orchestrator(o) => *o,
+        _ => unreachable!("the embedded base config is an Orchestrator"),
     }
 }
 

@@ -63,6 +63,24 @@ enum Cmd {
         after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md"
     )]
     Diff(crate::diff::DiffArgs),
+    /// Write an overlay's platform layer as a plain kustomize overlay (patch files, resource
+    /// files, `$patch: delete`) that needs no exec function for that layer.
+    #[command(
+        after_help = "Example:\n  maverics-krm eject eks --config overlays/eks/platform.yaml --out deploy/eks\n  kustomize build --enable-alpha-plugins --enable-exec deploy/eks"
+    )]
+    Eject {
+        /// The platform: `eks` or `rosa`; must match the config's `spec.platform`.
+        platform: String,
+        /// The OrchestratorPlatform config, inside the overlay that lists it under `transformers:`.
+        #[arg(long)]
+        config: PathBuf,
+        /// The directory to write; it must not exist or be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// The kustomize binary that builds the overlay's resources (as for `build`).
+        #[arg(long)]
+        kustomize: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -80,6 +98,12 @@ pub fn main() -> ExitCode {
             Err(e) => report(Err(CliError::Usage(format!("writing the man page: {e}")))),
         },
         Some(Cmd::Diff(args)) => crate::diff::main(args),
+        Some(Cmd::Eject {
+            platform,
+            config,
+            out,
+            kustomize,
+        }) => report(eject(&platform, &config, &out, kustomize.as_deref())),
     }
 }
 
@@ -188,8 +212,15 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
                 .fix("fix the YAML syntax at that line and column"),
         ]
     })?;
-    let o: Orchestrator = match FunctionConfig::from_value(&value, file)? {
+    let o: Orchestrator = match FunctionConfig::from_value(&value, file.clone())? {
         FunctionConfig::Orchestrator(o) => *o,
+        FunctionConfig::Platform(_) => {
+            return Err(vec![
+                Diagnostic::error("`render` takes an Orchestrator config; an OrchestratorPlatform is a transformer")
+                    .file(file)
+                    .fix("build the overlay that lists it under `transformers:` (`maverics-krm build overlays/eks`), or eject it (`maverics-krm eject eks --config FILE --out DIR`)"),
+            ]);
+        }
     };
     let diags = crate::config::checks::check(&o);
     if crate::diag::has_errors(&diags) {
@@ -201,6 +232,14 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
         .collect();
     let out = docs.join("---\n");
     Ok((out, diags))
+}
+
+fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
+    let diags = crate::platform::eject::eject(platform, config, out, &crate::kustomize::find(kustomize), &me)
+        .map_err(CliError::Findings)?;
+    eprintln!("wrote {}", out.display());
+    Ok(diags)
 }
 
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the

@@ -57,6 +57,7 @@ pub fn process(mut list: ResourceList) -> Outcome {
     let diagnostics = match parsed {
         Err(diags) => diags,
         Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o),
+        Ok(FunctionConfig::Platform(p)) => crate::platform::transform(&mut list.items, &p),
     };
     Outcome { list, diagnostics }
 }

@@ -5,7 +5,8 @@
 //! - [`config`]: the function config kinds, their defaults and checks.
 //! - [`resources`]: the typed objects of the orchestrator base.
 //! - [`function`]: the function itself, dispatch and upsert.
-//! - [`cli`]: the command line (function mode, `render`, `build`, `diff`).
+//! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
+//! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
 
@@ -16,4 +17,5 @@ pub mod diff;
 pub mod function;
 pub mod krm;
 pub mod kustomize;
+pub mod platform;
 pub mod resources;

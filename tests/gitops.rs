@@ -69,7 +69,7 @@ fn the_declared_command_renders_the_overlay_in_the_sidecar_environment() {
     // The sidecar's PATH has maverics-krm; its env names kustomize (repo-server-patch.yaml).
     let path_dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(bin(), path_dir.path().join("maverics-krm")).unwrap();
-    let overlay = root().join("overlays/dev");
+    let overlay = root().join("overlays/eks");
     let out = Command::new(&argv[0])
         .args(&argv[1..])
         .current_dir(&overlay)
@@ -79,7 +79,7 @@ fn the_declared_command_renders_the_overlay_in_the_sidecar_environment() {
         .output()
         .expect("run the plugin's generate command");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_golden("kustomize/dev.yaml", &stdout(&out));
+    assert_golden("kustomize/eks.yaml", &stdout(&out));
 }
 
 #[test]

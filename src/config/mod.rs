@@ -4,9 +4,11 @@ pub mod checks;
 pub mod maverics;
 pub mod orchestrator;
 mod parse;
+pub mod platform;
 pub mod quantity;
 
 pub use orchestrator::Orchestrator;
+pub use platform::OrchestratorPlatform;
 
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
@@ -15,11 +17,12 @@ use serde_yaml::Value;
 pub const API_VERSION: &str = "krm.maverics.dev/v1alpha1";
 
 /// The function config kinds, one per role the binary plays.
-pub const KINDS: &[&str] = &["Orchestrator"];
+pub const KINDS: &[&str] = &["Orchestrator", platform::KIND];
 
 #[derive(Debug, Clone)]
 pub enum FunctionConfig {
     Orchestrator(Box<Orchestrator>),
+    Platform(Box<OrchestratorPlatform>),
 }
 
 impl FunctionConfig {
@@ -48,6 +51,9 @@ impl FunctionConfig {
         }
         match kind {
             "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
+            platform::KIND => {
+                OrchestratorPlatform::from_value(value, file).map(|p| FunctionConfig::Platform(Box::new(p)))
+            }
             _ => unreachable!("KINDS lists only kinds handled above"),
         }
     }

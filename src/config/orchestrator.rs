@@ -58,6 +58,7 @@ pub struct Spec {
     pub service_account: ServiceAccount,
     pub ingress: Ingress,
     pub network_policy: NetworkPolicy,
+    pub persistence: Persistence,
 }
 
 impl Default for Spec {
@@ -78,6 +79,7 @@ impl Default for Spec {
             service_account: ServiceAccount::default(),
             ingress: Ingress::default(),
             network_policy: NetworkPolicy::default(),
+            persistence: Persistence::default(),
         }
     }
 }
@@ -425,6 +427,29 @@ impl Default for NetworkPolicy {
                 }]),
                 to: None,
             }],
+        }
+    }
+}
+
+/// A volume per pod (StatefulSet `volumeClaimTemplates`), off by default: the orchestrator
+/// keeps its state in memory or in a Redis cache unless its config writes files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Persistence {
+    pub enabled: bool,
+    pub size: Quantity,
+    /// Unset: the cluster's default class (platform layers set their own, e.g. encrypted gp3).
+    pub storage_class_name: Option<String>,
+    pub mount_path: String,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence {
+            enabled: false,
+            size: Quantity::new("1Gi"),
+            storage_class_name: None,
+            mount_path: "/var/lib/maverics".into(),
         }
     }
 }

@@ -3,16 +3,16 @@
 //! Each module builds one kind. `generate` returns them in a fixed order with the file name
 //! kpt writes them to, so output is deterministic.
 
-mod configmap;
+pub mod configmap;
 mod externalsecret;
 mod hpa;
 mod ingress;
 mod meta;
 mod networkpolicy;
 mod pdb;
-mod service;
+pub mod service;
 mod serviceaccount;
-mod statefulset;
+pub mod statefulset;
 
 pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 

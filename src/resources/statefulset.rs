@@ -10,9 +10,10 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    HTTPGetAction, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretVolumeSource, SecurityContext, TopologySpreadConstraint, Volume,
-    VolumeMount, WeightedPodAffinityTerm,
+    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretVolumeSource,
+    SecurityContext, TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
+    WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -24,6 +25,8 @@ pub const CONTAINER: &str = "orchestrator";
 pub const UID: i64 = 10001;
 pub const TERMINATION_GRACE_SECONDS: i64 = 120;
 const TMP_DIR: &str = "/tmp";
+/// The volume claim template of `spec.persistence`.
+pub const DATA_VOLUME: &str = "data";
 const TLS_DIR: &str = "/etc/maverics/tls";
 
 fn env(name: &str, value: impl Into<String>) -> EnvVar {
@@ -123,6 +126,9 @@ fn wiring(ctx: &Ctx) -> Wiring {
         mount("config", configmap::MOUNT_DIR, true),
         mount("tmp", TMP_DIR, false),
     ];
+    if spec.persistence.enabled {
+        mounts.push(mount(DATA_VOLUME, &spec.persistence.mount_path, false));
+    }
 
     let mut tls_files = None;
     if let Some(secrets) = &spec.secrets {
@@ -312,8 +318,34 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
                     ..Default::default()
                 }),
             },
+            volume_claim_templates: claims(ctx),
             ..Default::default()
         }),
         ..Default::default()
     }
+}
+
+/// One ReadWriteOnce volume per pod when `spec.persistence` asks for it; a StatefulSet keeps
+/// each pod's claim across reschedules.
+fn claims(ctx: &Ctx) -> Option<Vec<PersistentVolumeClaim>> {
+    let p = &ctx.o.spec.persistence;
+    p.enabled.then(|| {
+        vec![PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some(DATA_VOLUME.into()),
+                labels: Some(ctx.selector_labels()),
+                ..Default::default()
+            },
+            spec: Some(PersistentVolumeClaimSpec {
+                access_modes: Some(vec!["ReadWriteOnce".into()]),
+                storage_class_name: p.storage_class_name.clone(),
+                resources: Some(VolumeResourceRequirements {
+                    requests: Some(BTreeMap::from([("storage".to_owned(), K8sQuantity(p.size.0.clone()))])),
+                    limits: None,
+                }),
+                ..Default::default()
+            }),
+            status: None,
+        }]
+    })
 }

@@ -1,0 +1,514 @@
+//! The `OrchestratorPlatform` transformer config: which platform the orchestrator runs on and
+//! that platform's settings. Field names are part of the public contract (README, overlays).
+
+use super::parse;
+use crate::diag::{Diagnostic, FileRef, ResourceRef};
+use crate::krm::object;
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+pub const KIND: &str = "OrchestratorPlatform";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrchestratorPlatform {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: Spec,
+    #[serde(skip)]
+    pub file: Option<FileRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    pub name: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Eks,
+    Rosa,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Eks => "eks",
+            Platform::Rosa => "rosa",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    pub platform: Platform,
+    /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when
+    /// the stream holds several.
+    #[serde(default)]
+    pub instance: Option<String>,
+    #[serde(default)]
+    pub eks: Option<Eks>,
+    #[serde(default)]
+    pub rosa: Option<Rosa>,
+}
+
+// ---------------------------------------------------------------------------------------
+// EKS
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Eks {
+    pub ingress: AlbIngress,
+    /// IRSA role of the orchestrator's own ServiceAccount. Set it only when the orchestrator
+    /// itself calls AWS (its native Secrets Manager provider, for instance); External Secrets
+    /// gets its own role through `secretStore`.
+    #[serde(default)]
+    pub orchestrator_role_arn: Option<String>,
+    #[serde(default)]
+    pub secret_store: Option<SecretStore>,
+    #[serde(default)]
+    pub storage: Storage,
+    #[serde(default)]
+    pub network_policy: EksNetworkPolicy,
+    #[serde(default)]
+    pub topology_spread: TopologySpread,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlbIngress {
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub scheme: AlbScheme,
+    /// ACM certificate ARNs; the first is the default certificate, the rest are served by SNI.
+    pub certificate_arns: Vec<String>,
+    #[serde(default = "default_ssl_policy")]
+    pub ssl_policy: String,
+    #[serde(default)]
+    pub stickiness: Stickiness,
+    /// The target group's deregistration delay; the pod's preStop delay matches it.
+    #[serde(default = "default_deregistration")]
+    pub deregistration_delay_seconds: u32,
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: u32,
+    /// An IngressGroup to share one ALB with other Ingresses.
+    #[serde(default)]
+    pub group_name: Option<String>,
+}
+
+fn default_ssl_policy() -> String {
+    "ELBSecurityPolicy-TLS13-1-2-2021-06".into()
+}
+fn default_deregistration() -> u32 {
+    30
+}
+fn default_idle_timeout() -> u32 {
+    120
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlbScheme {
+    #[default]
+    Internal,
+    InternetFacing,
+}
+
+impl AlbScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlbScheme::Internal => "internal",
+            AlbScheme::InternetFacing => "internet-facing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Stickiness {
+    pub r#type: StickinessType,
+    pub duration_seconds: u32,
+}
+
+impl Default for Stickiness {
+    fn default() -> Self {
+        Stickiness {
+            r#type: StickinessType::AppCookie,
+            duration_seconds: 86400,
+        }
+    }
+}
+
+/// `appCookie` follows the orchestrator's own session cookie; `lbCookie` lets the ALB set
+/// `AWSALB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StickinessType {
+    AppCookie,
+    LbCookie,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretStore {
+    pub region: String,
+    /// The role External Secrets assumes (IRSA / ROSA STS) through the dedicated
+    /// ServiceAccount: read access to the orchestrator's secrets only.
+    pub role_arn: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Storage {
+    /// Emit the encrypted gp3 StorageClass (cluster-scoped; leave off when it exists).
+    pub create_storage_class: bool,
+    /// Default `<orchestrator>-gp3-encrypted`.
+    pub storage_class_name: Option<String>,
+    /// A customer-managed KMS key ARN; default the account's `aws/ebs` key.
+    pub kms_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct EksNetworkPolicy {
+    pub flavour: Flavour,
+    /// The VPC CIDRs the ALB's subnets live in: with `target-type: ip` the ALB's node-less
+    /// ENIs are the source of every request.
+    pub vpc_cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Flavour {
+    /// `networking.k8s.io/v1`, enforced by the VPC CNI (v1.14+, `enableNetworkPolicy`).
+    #[default]
+    Standard,
+    /// `projectcalico.org/v3`, for clusters that run Calico instead.
+    Calico,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct TopologySpread {
+    /// `ScheduleAnyway` (default) or `DoNotSchedule`.
+    pub when_unsatisfiable: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// ROSA
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rosa {
+    pub route: Route,
+    #[serde(default)]
+    pub image: RosaImage,
+    #[serde(default)]
+    pub secret_store: Option<SecretStore>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Route {
+    pub host: String,
+    /// Default: `edge` when the pod serves HTTP, `reencrypt` when it serves HTTPS.
+    #[serde(default)]
+    pub termination: Option<RouteTermination>,
+    /// The router's sticky cookie; never the orchestrator's own session cookie.
+    #[serde(default = "default_router_cookie")]
+    pub cookie_name: String,
+    #[serde(default = "default_route_timeout")]
+    pub timeout: String,
+    /// The Secret the service CA fills for `reencrypt`; default `<service>-serving-cert`.
+    #[serde(default)]
+    pub serving_cert_secret_name: Option<String>,
+}
+
+fn default_router_cookie() -> String {
+    "MAVERICS_RTE".into()
+}
+fn default_route_timeout() -> String {
+    "60s".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteTermination {
+    Edge,
+    Reencrypt,
+    Passthrough,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RosaImage {
+    /// Red Hat certified image; the tag or digest of the base is kept.
+    pub repository: String,
+}
+
+impl Default for RosaImage {
+    fn default() -> Self {
+        RosaImage {
+            repository: "registry.connect.redhat.com/strata-identity/orchestrator".into(),
+        }
+    }
+}
+
+impl OrchestratorPlatform {
+    pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
+        let resource = object::resource_ref(value);
+        let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
+        p.file = file;
+        let diags = p.check();
+        if crate::diag::has_errors(&diags) {
+            return Err(diags);
+        }
+        Ok(p)
+    }
+
+    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
+        d.file(self.file.clone()).resource(Some(ResourceRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: self.metadata.name.clone(),
+            namespace: self.metadata.namespace.clone(),
+        }))
+    }
+
+    /// Rules types cannot express: the settings block matches the platform, ARNs have their
+    /// shape, names fit their limits.
+    fn check(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut err = |d: Diagnostic| out.push(self.locate(d));
+        let s = &self.spec;
+        match (s.platform, &s.eks, &s.rosa) {
+            (Platform::Eks, None, _) => err(Diagnostic::error("`spec.platform: eks` needs the EKS settings")
+                .field("spec.eks")
+                .fix("add `spec.eks` with at least `ingress.hosts` and `ingress.certificateArns` (see overlays/eks/platform.yaml)")),
+            (Platform::Rosa, _, None) => err(Diagnostic::error("`spec.platform: rosa` needs the ROSA settings")
+                .field("spec.rosa")
+                .fix("add `spec.rosa` with at least `route.host` (see overlays/rosa/platform.yaml)")),
+            _ => {}
+        }
+        if s.platform != Platform::Eks && s.eks.is_some() {
+            err(Diagnostic::error("`spec.eks` is set but the platform is not eks")
+                .field("spec.eks")
+                .fix("remove `spec.eks`, or set `spec.platform: eks`"));
+        }
+        if s.platform != Platform::Rosa && s.rosa.is_some() {
+            err(Diagnostic::error("`spec.rosa` is set but the platform is not rosa")
+                .field("spec.rosa")
+                .fix("remove `spec.rosa`, or set `spec.platform: rosa`"));
+        }
+        if let Some(eks) = &s.eks {
+            let i = &eks.ingress;
+            if i.hosts.is_empty() {
+                err(Diagnostic::error("the ALB Ingress has no host")
+                    .field("spec.eks.ingress.hosts")
+                    .fix("list the host names clients use, e.g. `[sso.example.com]`"));
+            }
+            if i.certificate_arns.is_empty() {
+                err(Diagnostic::error("the ALB HTTPS listener has no certificate")
+                    .field("spec.eks.ingress.certificateArns")
+                    .fix("add the ACM certificate ARN, e.g. `arn:aws:acm:us-east-1:111122223333:certificate/<id>`"));
+            }
+            for (n, arn) in i.certificate_arns.iter().enumerate() {
+                if let Err(why) = check_arn(arn, "acm", "certificate/") {
+                    err(
+                        Diagnostic::error(format!("`{arn}` is not an ACM certificate ARN: {why}"))
+                            .field(format!("spec.eks.ingress.certificateArns[{n}]"))
+                            .fix("write `arn:aws:acm:<region>:<12-digit account>:certificate/<id>`"),
+                    );
+                }
+            }
+            if !(1..=604_800).contains(&i.stickiness.duration_seconds) {
+                err(
+                    Diagnostic::error("the ALB accepts stickiness durations of 1 to 604800 seconds")
+                        .field("spec.eks.ingress.stickiness.durationSeconds")
+                        .fix("use a value from 1 to 604800 (7 days); 86400 is one day"),
+                );
+            }
+            if i.deregistration_delay_seconds > 3600 {
+                err(
+                    Diagnostic::error("the ALB accepts deregistration delays of 0 to 3600 seconds")
+                        .field("spec.eks.ingress.deregistrationDelaySeconds")
+                        .fix("use a value from 0 to 3600; 30 fits the orchestrator's short requests"),
+                );
+            }
+            if let Some(arn) = &eks.orchestrator_role_arn
+                && let Err(why) = check_arn(arn, "iam", "role/")
+            {
+                err(Diagnostic::error(format!("`{arn}` is not an IAM role ARN: {why}"))
+                    .field("spec.eks.orchestratorRoleArn")
+                    .fix("write `arn:aws:iam::<12-digit account>:role/<name>`"));
+            }
+            if let Some(store) = &eks.secret_store {
+                check_store(store, "spec.eks.secretStore", &mut err);
+            }
+            if let Some(arn) = &eks.storage.kms_key_arn
+                && let Err(why) = check_arn(arn, "kms", "key/")
+            {
+                err(Diagnostic::error(format!("`{arn}` is not a KMS key ARN: {why}"))
+                    .field("spec.eks.storage.kmsKeyArn")
+                    .fix(
+                        "write `arn:aws:kms:<region>:<12-digit account>:key/<id>`, or remove it to use the aws/ebs key",
+                    ));
+            }
+            for (n, cidr) in eks.network_policy.vpc_cidrs.iter().enumerate() {
+                if !is_cidr(cidr) {
+                    err(Diagnostic::error(format!("`{cidr}` is not an IPv4 or IPv6 CIDR"))
+                        .field(format!("spec.eks.networkPolicy.vpcCidrs[{n}]"))
+                        .fix("write the VPC CIDR, e.g. `10.0.0.0/16`"));
+                }
+            }
+            if eks.network_policy.vpc_cidrs.is_empty() {
+                err(
+                    Diagnostic::error("the NetworkPolicy needs the VPC CIDRs the ALB sends from")
+                        .field("spec.eks.networkPolicy.vpcCidrs")
+                        .fix("list the VPC CIDR(s) of the ALB's subnets, e.g. `[10.0.0.0/16]`"),
+                );
+            }
+            if let Some(w) = &eks.topology_spread.when_unsatisfiable
+                && w != "ScheduleAnyway"
+                && w != "DoNotSchedule"
+            {
+                err(Diagnostic::error(format!("unknown whenUnsatisfiable `{w}`"))
+                    .field("spec.eks.topologySpread.whenUnsatisfiable")
+                    .fix("use `ScheduleAnyway` or `DoNotSchedule`"));
+            }
+        }
+        if let Some(rosa) = &s.rosa {
+            let r = &rosa.route;
+            if r.termination == Some(RouteTermination::Passthrough) {
+                err(Diagnostic::error("a passthrough Route cannot keep sessions sticky: the router sets no cookie and hashes the source IP, which a load balancer hides")
+                    .field("spec.rosa.route.termination")
+                    .fix("use `edge` (the pod serves HTTP) or `reencrypt` (the pod serves HTTPS), or remove the field to choose from the base"));
+            }
+            if r.host.trim().is_empty() || r.host.contains('/') {
+                err(Diagnostic::error(format!("`{}` is not a host name", r.host))
+                    .field("spec.rosa.route.host")
+                    .fix("write the host only, e.g. `sso.apps.example.com`"));
+            }
+            if r.cookie_name.is_empty()
+                || !r
+                    .cookie_name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+            {
+                err(
+                    Diagnostic::error(format!("`{}` is not a usable cookie name", r.cookie_name))
+                        .field("spec.rosa.route.cookieName")
+                        .fix("use letters, digits, '_' and '-', e.g. `MAVERICS_RTE`"),
+                );
+            }
+            if let Some(store) = &rosa.secret_store {
+                check_store(store, "spec.rosa.secretStore", &mut err);
+            }
+            if rosa.image.repository.trim().is_empty() {
+                err(Diagnostic::error("the image repository is empty")
+                    .field("spec.rosa.image.repository")
+                    .fix("remove it for the Red Hat registry default, or name your mirror"));
+            }
+        }
+        out
+    }
+}
+
+fn check_store(store: &SecretStore, at: &str, err: &mut impl FnMut(Diagnostic)) {
+    if let Err(why) = check_arn(&store.role_arn, "iam", "role/") {
+        err(
+            Diagnostic::error(format!("`{}` is not an IAM role ARN: {why}", store.role_arn))
+                .field(format!("{at}.roleArn"))
+                .fix("write `arn:aws:iam::<12-digit account>:role/<name>`"),
+        );
+    }
+    let region_ok = store.region.split('-').count() >= 3
+        && store
+            .region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !region_ok {
+        err(Diagnostic::error(format!("`{}` is not an AWS region", store.region))
+            .field(format!("{at}.region"))
+            .fix("write a region code such as `us-east-1`"));
+    }
+}
+
+/// `arn:<partition>:<service>:<region>:<account>:<resource>`; IAM has no region.
+pub fn check_arn(arn: &str, service: &str, resource_prefix: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [a, partition, svc, region, account, resource] = parts.as_slice() else {
+        return Err("an ARN has six ':'-separated parts".into());
+    };
+    if *a != "arn" || !["aws", "aws-cn", "aws-us-gov"].contains(partition) {
+        return Err("it must start with `arn:aws:`".into());
+    }
+    if *svc != service {
+        return Err(format!("the service is `{svc}`, expected `{service}`"));
+    }
+    if service == "iam" && !region.is_empty() {
+        return Err("IAM ARNs have an empty region (`arn:aws:iam::`)".into());
+    }
+    if service != "iam" && region.is_empty() {
+        return Err("the region is missing".into());
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("the account `{account}` is not 12 digits"));
+    }
+    match resource.strip_prefix(resource_prefix) {
+        Some(rest) if !rest.is_empty() => Ok(()),
+        _ => Err(format!("the resource must be `{resource_prefix}<name>`")),
+    }
+}
+
+fn is_cidr(s: &str) -> bool {
+    let Some((ip, bits)) = s.split_once('/') else {
+        return false;
+    };
+    match (ip.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
+        (Ok(std::net::IpAddr::V4(_)), Ok(b)) => b <= 32,
+        (Ok(std::net::IpAddr::V6(_)), Ok(b)) => b <= 128,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_shapes() {
+        assert!(check_arn("arn:aws:iam::111122223333:role/maverics", "iam", "role/").is_ok());
+        assert!(
+            check_arn(
+                "arn:aws:acm:us-east-1:111122223333:certificate/abc",
+                "acm",
+                "certificate/"
+            )
+            .is_ok()
+        );
+        assert!(check_arn("arn:aws:iam::1111:role/x", "iam", "role/").is_err());
+        assert!(check_arn("arn:aws:iam:us-east-1:111122223333:role/x", "iam", "role/").is_err());
+        assert!(check_arn("111122223333:role/x", "iam", "role/").is_err());
+        assert!(check_arn("arn:aws:iam::111122223333:user/x", "iam", "role/").is_err());
+    }
+
+    #[test]
+    fn cidrs() {
+        assert!(is_cidr("10.0.0.0/16"));
+        assert!(is_cidr("fd00::/8"));
+        assert!(!is_cidr("10.0.0.0"));
+        assert!(!is_cidr("10.0.0.0/33"));
+    }
+}

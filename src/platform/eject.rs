@@ -1,0 +1,376 @@
+//! `maverics-krm eject`: the platform layer of an overlay written as a plain kustomize
+//! overlay (JSON patch files, added resource files, `$patch: delete` files) that needs no
+//! exec function for that layer. The files come from the same [`super::Plan`] the
+//! transformer applies, computed against the overlay's built resources.
+
+use super::{Change, Target};
+use crate::config::OrchestratorPlatform;
+use crate::diag::{self, Diagnostic, FileRef};
+use serde::Serialize;
+use serde_yaml::Value;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+/// The kustomization keys eject understands. Anything else (namePrefix, patches, ...) would
+/// have run before the transformer and changed what it saw; those belong in a parent overlay.
+const KNOWN_KEYS: &[&str] = &["apiVersion", "kind", "resources", "transformers", "configurations"];
+
+#[derive(Serialize)]
+struct Kustomization {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    patches: Vec<PatchEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    configurations: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PatchEntry {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<PatchTarget>,
+}
+
+#[derive(Serialize)]
+struct PatchTarget {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    group: String,
+    version: String,
+    kind: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+impl PatchTarget {
+    fn of(t: &Target) -> Self {
+        let (group, version) = match t.api_version.split_once('/') {
+            Some((g, v)) => (g.to_owned(), v.to_owned()),
+            None => (String::new(), t.api_version.clone()),
+        };
+        PatchTarget {
+            group,
+            version,
+            kind: t.kind.clone(),
+            name: t.name.clone(),
+            namespace: t.namespace.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeletePatch {
+    #[serde(rename = "apiVersion")]
+    api_version: String,
+    kind: String,
+    metadata: DeleteMeta,
+    #[serde(rename = "$patch")]
+    patch: &'static str,
+}
+
+#[derive(Serialize)]
+struct DeleteMeta {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+fn err(msg: impl Into<String>, fix: impl Into<String>) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(msg).fix(fix)]
+}
+
+fn yaml<T: Serialize>(t: &T) -> String {
+    // Typed values of this module and JSON values always serialise.
+    serde_yaml::to_string(t).unwrap_or_else(|e| panic!("bug: eject output failed to serialise: {e}"))
+}
+
+/// Ejects the platform layer configured in `config` into `out`. `kustomize` builds the
+/// overlay's resources; `me` is this binary, for exec functions in those resources.
+pub fn eject(
+    platform: &str,
+    config: &Path,
+    out: &Path,
+    kustomize: &Path,
+    me: &Path,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(config).map_err(|e| {
+        err(
+            format!("cannot read {}: {e}", config.display()),
+            "pass the OrchestratorPlatform file with --config",
+        )
+    })?;
+    let file = Some(FileRef {
+        path: config.display().to_string(),
+        index: 0,
+    });
+    let value: Value = serde_yaml::from_str(&text).map_err(|e| {
+        vec![
+            Diagnostic::error(format!("not a valid YAML document: {e}"))
+                .file(file.clone())
+                .fix("fix the YAML syntax at that line and column"),
+        ]
+    })?;
+    let cfg = OrchestratorPlatform::from_value(&value, file.clone())?;
+    if cfg.spec.platform.as_str() != platform {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the config is for `{}`, not `{platform}`",
+                cfg.spec.platform.as_str()
+            ))
+            .file(file)
+            .field("spec.platform")
+            .fix(format!("run `maverics-krm eject {} ...`", cfg.spec.platform.as_str())),
+        ]);
+    }
+    let overlay = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let kfile = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .map(|n| overlay.join(n))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            err(
+                format!("no kustomization next to {}", config.display()),
+                "keep the OrchestratorPlatform config in the overlay directory that lists it under `transformers:`",
+            )
+        })?;
+    let k: Value = std::fs::read_to_string(&kfile)
+        .ok()
+        .and_then(|t| serde_yaml::from_str(&t).ok())
+        .ok_or_else(|| {
+            err(
+                format!("cannot read {}", kfile.display()),
+                "fix the kustomization's YAML",
+            )
+        })?;
+    let strings = |key: &str| -> Vec<String> {
+        k.get(key)
+            .and_then(Value::as_sequence)
+            .map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    if let Some(map) = k.as_mapping() {
+        for key in map.keys().filter_map(Value::as_str) {
+            if !KNOWN_KEYS.contains(&key) {
+                return Err(err(
+                    format!("{}: `{key}` is not supported by eject", kfile.display()),
+                    format!(
+                        "eject reads overlays with only {}; move `{key}` into a parent overlay (it applies there the same way)",
+                        KNOWN_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let config_name = config.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let transformers = strings("transformers");
+    if transformers
+        .iter()
+        .any(|t| Path::new(t).file_name().and_then(|n| n.to_str()) != Some(config_name))
+    {
+        return Err(err(
+            format!("{}: other transformers than {config_name}", kfile.display()),
+            "eject an overlay whose only transformer is this platform config",
+        ));
+    }
+
+    // The resources the transformer would receive.
+    let mut items = Vec::new();
+    let resources = strings("resources");
+    for r in &resources {
+        let path = overlay.join(r);
+        let stream = if path.is_dir() {
+            let o = Command::new(kustomize)
+                .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+                .arg(&path)
+                .env("MAVERICS_KRM_BIN", me)
+                .output()
+                .map_err(|e| {
+                    err(
+                        format!("cannot run `{}`: {e}", kustomize.display()),
+                        "install kustomize 5.x (scripts/install-tools) or pass --kustomize",
+                    )
+                })?;
+            if !o.status.success() {
+                return Err(err(
+                    format!(
+                        "`kustomize build {}` failed: {}",
+                        path.display(),
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ),
+                    "fix the resource so that it builds on its own",
+                ));
+            }
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        } else {
+            std::fs::read_to_string(&path).map_err(|e| {
+                err(
+                    format!("cannot read resource {}: {e}", path.display()),
+                    "eject supports local files and directories in `resources:`",
+                )
+            })?
+        };
+        for doc in serde_yaml::Deserializer::from_str(&stream) {
+            let v = <Value as serde::Deserialize>::deserialize(doc)
+                .map_err(|e| err(format!("{}: {e}", path.display()), "fix the YAML of that resource"))?;
+            if !v.is_null() {
+                items.push(v);
+            }
+        }
+    }
+
+    let plan = super::plan(&cfg, &items);
+    if diag::has_errors(&plan.diagnostics) {
+        return Err(plan.diagnostics);
+    }
+
+    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(err(
+            format!("{} exists and is not empty", out.display()),
+            "choose a new directory for --out (eject never overwrites files)",
+        ));
+    }
+    let io = |e: std::io::Error| {
+        err(
+            format!("writing {}: {e}", out.display()),
+            "check the directory's permissions",
+        )
+    };
+    std::fs::create_dir_all(out.join("patches")).map_err(io)?;
+    std::fs::create_dir_all(out.join("resources")).map_err(io)?;
+    let out_abs = std::fs::canonicalize(out).map_err(io)?;
+    let overlay_abs = std::fs::canonicalize(overlay).map_err(io)?;
+    let rebase = |entry: &str| relative(&out_abs, &overlay_abs.join(entry));
+
+    let mut kust = Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources: resources.iter().map(|r| rebase(r)).collect(),
+        patches: Vec::new(),
+        configurations: Vec::new(),
+    };
+    let write = |rel: &str, header: &str, body: String| {
+        std::fs::write(out_abs.join(rel), format!("{header}{body}")).map_err(io)
+    };
+    // Configuration files are copied: kustomize loads files only from inside the
+    // kustomization's root.
+    for c in strings("configurations") {
+        let src = overlay_abs.join(&c);
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "kustomizeconfig.yaml".into());
+        let body = std::fs::read_to_string(&src).map_err(io)?;
+        write(&name, "", body)?;
+        kust.configurations.push(name);
+    }
+    for change in &plan.changes {
+        match change {
+            Change::Patch { target, ops, .. } => {
+                let rel = format!("patches/{}.yaml", target.file_stem());
+                write(
+                    &rel,
+                    &format!(
+                        "# RFC 6902 patch of {} {}, from {}\n",
+                        target.kind,
+                        target.name,
+                        config.display()
+                    ),
+                    yaml(ops),
+                )?;
+                kust.patches.push(PatchEntry {
+                    path: rel,
+                    target: Some(PatchTarget::of(target)),
+                });
+            }
+            Change::Delete { target, .. } => {
+                let rel = format!("patches/delete-{}.yaml", target.file_stem());
+                let body = DeletePatch {
+                    api_version: target.api_version.clone(),
+                    kind: target.kind.clone(),
+                    metadata: DeleteMeta {
+                        name: target.name.clone(),
+                        namespace: target.namespace.clone(),
+                    },
+                    patch: "delete",
+                };
+                write(&rel, "# The platform replaces this object.\n", yaml(&body))?;
+                kust.patches.push(PatchEntry {
+                    path: rel,
+                    target: None,
+                });
+            }
+            Change::Add { object } => {
+                let rel = format!("resources/{}.yaml", Target::of(object).file_stem());
+                write(&rel, "", yaml(object))?;
+                kust.resources.push(rel);
+            }
+        }
+    }
+    write(
+        "kustomization.yaml",
+        &format!(
+            "# The {platform} platform layer of {}, ejected by `maverics-krm eject`: plain patches and\n\
+             # resources, no exec function for this layer. Re-run eject after changing the base.\n",
+            config.display()
+        ),
+        yaml(&kust),
+    )?;
+    Ok(plan.diagnostics)
+}
+
+/// `to` relative to the directory `from` (both absolute), with `/` separators.
+fn relative(from: &Path, to: &Path) -> String {
+    let to = normalise(to);
+    let from: Vec<Component> = from.components().collect();
+    let to_c: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to_c[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system (the target may be a file).
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(
+                Path::new("/tmp/out"),
+                Path::new("/repo/overlays/eks/../../bases/orchestrator")
+            ),
+            "../../repo/bases/orchestrator"
+        );
+        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b/c.yaml")), "c.yaml");
+    }
+}

@@ -1,0 +1,572 @@
+//! Amazon EKS: an AWS Load Balancer Controller Ingress with sticky sessions, IRSA only where
+//! AWS is called, a least-privilege SecretStore, rollout safety behind the ALB, encrypted
+//! gp3 volumes and the NetworkPolicy flavour the cluster enforces.
+
+use super::crd::{self, CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
+use super::found::{name, namespace};
+use super::{Planner, ensure_map};
+use crate::config::platform::{AlbIngress, Eks, Flavour, SecretStore, StickinessType};
+use crate::diag::Diagnostic;
+use crate::resources::service::PORT_NAME;
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
+    ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::{Value as Json, json};
+use std::collections::BTreeMap;
+
+pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+pub const READINESS_GATE_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
+const ALB: &str = "alb.ingress.kubernetes.io/";
+
+pub fn plan(p: &mut Planner) {
+    let Some(eks) = p.cfg.spec.eks.clone() else { return };
+    ingress(p, &eks.ingress);
+    if let Some(arn) = &eks.orchestrator_role_arn
+        && let Some(i) = p.found.service_account
+        && let Some(ann) = ensure_map(p.edit(i), &["metadata", "annotations"])
+    {
+        ann.insert(IRSA_ANNOTATION.into(), Json::String(arn.clone()));
+    }
+    if let Some(store) = &eks.secret_store {
+        secret_store(p, store);
+    }
+    rollout(p, &eks);
+    storage(p, &eks);
+    network_policy(p, &eks);
+}
+
+fn ingress(p: &mut Planner, cfg: &AlbIngress) {
+    let svc = p.found.svc().clone();
+    let svc_name = name(&svc).to_owned();
+    let tls = p.found.serves_tls;
+    let protocol = if tls { "HTTPS" } else { "HTTP" };
+    let stickiness = match cfg.stickiness.r#type {
+        StickinessType::AppCookie => {
+            let cookie = p.found.facts.session_cookie.clone();
+            if cookie.starts_with("AWSALB") {
+                p.error(
+                    Diagnostic::error(format!(
+                        "the orchestrator's session cookie `{cookie}` uses a name the ALB reserves (AWSALB, AWSALBAPP, AWSALBTG)"
+                    ))
+                    .field("spec.eks.ingress.stickiness.type")
+                    .fix("rename `session.cookie.name` in the base's spec.config, or use `type: lbCookie`"),
+                );
+            }
+            format!(
+                "stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={cookie},stickiness.app_cookie.duration_seconds={}",
+                cfg.stickiness.duration_seconds
+            )
+        }
+        StickinessType::LbCookie => format!(
+            "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={}",
+            cfg.stickiness.duration_seconds
+        ),
+    };
+    let listen_ports = serde_json::to_string(&json!([{"HTTP": 80}, {"HTTPS": 443}])).unwrap_or_default();
+    let mut ann: BTreeMap<String, String> = [
+        ("scheme", cfg.scheme.as_str().to_owned()),
+        // `ip` sends traffic straight to pod IPs: required for stickiness, and what the
+        // VPC-CIDR NetworkPolicy rule and pod readiness gates rely on.
+        ("target-type", "ip".to_owned()),
+        ("listen-ports", listen_ports),
+        ("certificate-arn", cfg.certificate_arns.join(",")),
+        ("ssl-redirect", "443".to_owned()),
+        ("ssl-policy", cfg.ssl_policy.clone()),
+        ("backend-protocol", protocol.to_owned()),
+        ("healthcheck-protocol", protocol.to_owned()),
+        ("healthcheck-path", p.found.facts.health_path.clone()),
+        ("success-codes", "200".to_owned()),
+        (
+            "target-group-attributes",
+            format!(
+                "{stickiness},deregistration_delay.timeout_seconds={}",
+                cfg.deregistration_delay_seconds
+            ),
+        ),
+        (
+            "load-balancer-attributes",
+            format!("idle_timeout.timeout_seconds={}", cfg.idle_timeout_seconds),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("{ALB}{k}"), v))
+    .collect();
+    if let Some(g) = &cfg.group_name {
+        ann.insert(format!("{ALB}group.name"), g.clone());
+    }
+    if p.found.namespace_object.is_none() {
+        ann.insert(
+            "krm.maverics.dev/pod-readiness-gate".into(),
+            format!(
+                "label namespace {} with {READINESS_GATE_LABEL}=enabled so a rollout waits until the ALB sends traffic to each new pod",
+                p.found.namespace().unwrap_or_else(|| "<namespace>".into())
+            ),
+        );
+    }
+    let backend = IngressBackend {
+        service: Some(IngressServiceBackend {
+            name: svc_name.clone(),
+            port: Some(ServiceBackendPort {
+                name: Some(PORT_NAME.into()),
+                number: None,
+            }),
+        }),
+        resource: None,
+    };
+    let rules = cfg
+        .hosts
+        .iter()
+        .map(|h| IngressRule {
+            host: Some(h.clone()),
+            http: Some(HTTPIngressRuleValue {
+                paths: vec![HTTPIngressPath {
+                    path: Some("/".into()),
+                    path_type: "Prefix".into(),
+                    backend: backend.clone(),
+                }],
+            }),
+        })
+        .collect();
+    let labels: BTreeMap<String, String> = serde_json::from_value(p.found.labels()).unwrap_or_default();
+    let ingress = Ingress {
+        metadata: ObjectMeta {
+            name: Some(svc_name),
+            namespace: namespace(&svc).map(str::to_owned),
+            labels: Some(labels),
+            annotations: Some(ann),
+            ..Default::default()
+        },
+        spec: Some(IngressSpec {
+            ingress_class_name: Some("alb".into()),
+            rules: Some(rules),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    let mut obj = crd::to_json(&ingress);
+    if let Some(m) = obj.as_object_mut() {
+        m.insert("apiVersion".into(), "networking.k8s.io/v1".into());
+        m.insert("kind".into(), "Ingress".into());
+        m.shift_remove("status");
+    }
+    // k8s-openapi writes apiVersion/kind first when serialising a typed object; keep that.
+    let obj = reorder_head(obj);
+    p.put(obj);
+}
+
+/// apiVersion, kind, metadata, then the rest: the order kubectl and kustomize print.
+fn reorder_head(obj: Json) -> Json {
+    let Json::Object(mut m) = obj else { return obj };
+    let mut out = serde_json::Map::new();
+    for k in ["apiVersion", "kind", "metadata"] {
+        if let Some(v) = m.shift_remove(k) {
+            out.insert(k.into(), v);
+        }
+    }
+    out.extend(m);
+    Json::Object(out)
+}
+
+/// A SecretStore for AWS Secrets Manager that authenticates as a ServiceAccount of its own
+/// with its own role: the orchestrator pod holds no Secrets Manager rights. The
+/// ExternalSecret is pointed at it.
+pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
+    let base = p.found.base_name();
+    let ns = p.found.namespace();
+    let labels = p.found.labels();
+    let mut reader_labels = labels.clone();
+    if let Some(l) = reader_labels.as_object_mut() {
+        l.insert("app.kubernetes.io/component".into(), "secrets-reader".into());
+    }
+    let reader = format!("{base}-secrets-reader");
+    let store = format!("{base}-aws-secrets-manager");
+    let sa = json!({
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {
+            "name": reader,
+            "namespace": ns,
+            "labels": reader_labels,
+            "annotations": { IRSA_ANNOTATION: cfg.role_arn },
+        },
+        // Only External Secrets uses this account, through the TokenRequest API; no pod
+        // mounts its token.
+        "automountServiceAccountToken": false,
+    });
+    let sa = strip_null_namespace(sa);
+    p.put(sa);
+    let ss = crd::SecretStore {
+        api_version: "external-secrets.io/v1",
+        kind: "SecretStore",
+        metadata: Meta {
+            name: store.clone(),
+            namespace: ns,
+            labels,
+            annotations: BTreeMap::new(),
+        },
+        spec: crd::SecretStoreSpec {
+            provider: crd::Provider {
+                aws: crd::AwsProvider {
+                    service: "SecretsManager",
+                    region: cfg.region.clone(),
+                    auth: crd::AwsAuth {
+                        jwt: crd::Jwt {
+                            service_account_ref: crd::ServiceAccountRef { name: reader },
+                        },
+                    },
+                },
+            },
+        },
+    };
+    p.put(crd::to_json(&ss));
+    match p.found.external_secret {
+        Some(i) => {
+            if let Some(r) = ensure_map(p.edit(i), &["spec", "secretStoreRef"]) {
+                r.insert("name".into(), Json::String(store));
+                r.insert("kind".into(), "SecretStore".into());
+            }
+        }
+        None => p.warn(
+            Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
+                .fix("add `spec.secrets` to the base's Orchestrator config, or remove the secretStore setting"),
+        ),
+    }
+}
+
+fn strip_null_namespace(mut obj: Json) -> Json {
+    if let Some(m) = obj.get_mut("metadata").and_then(Json::as_object_mut)
+        && m.get("namespace").is_some_and(Json::is_null)
+    {
+        m.shift_remove("namespace");
+    }
+    obj
+}
+
+/// Rolling updates behind an ALB: the pod keeps serving for the deregistration delay after
+/// it is marked for termination (the ALB still sends it requests until deregistration
+/// completes), and the grace period outlasts that delay.
+fn rollout(p: &mut Planner, eks: &Eks) {
+    let delay = eks.ingress.deregistration_delay_seconds;
+    let c = p.found.container;
+    let sts = p.edit(p.found.statefulset);
+    if delay > 0
+        && let Some(container) = sts.pointer_mut(&format!("/spec/template/spec/containers/{c}"))
+        && let Some(m) = container.as_object_mut()
+    {
+        m.insert(
+            "lifecycle".into(),
+            json!({"preStop": {"exec": {"command": ["sleep", delay.to_string()]}}}),
+        );
+    }
+    if let Some(pod) = sts.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
+        let current = pod
+            .get("terminationGracePeriodSeconds")
+            .and_then(Json::as_i64)
+            .unwrap_or(30);
+        // Above the preStop delay with room for the orchestrator's own shutdown.
+        let needed = i64::from(delay) + 15;
+        pod.insert("terminationGracePeriodSeconds".into(), json!(current.max(needed)));
+
+        let zone = "topology.kubernetes.io/zone";
+        let when = eks
+            .topology_spread
+            .when_unsatisfiable
+            .clone()
+            .unwrap_or_else(|| "ScheduleAnyway".into());
+        let selector = json!({"matchLabels": p_selector(pod)});
+        let list = pod
+            .entry("topologySpreadConstraints")
+            .or_insert_with(|| Json::Array(Vec::new()));
+        if let Some(list) = list.as_array_mut() {
+            match list
+                .iter_mut()
+                .find(|t| t.get("topologyKey").and_then(Json::as_str) == Some(zone))
+            {
+                Some(t) => {
+                    if let Some(t) = t.as_object_mut() {
+                        t.insert("whenUnsatisfiable".into(), Json::String(when));
+                    }
+                }
+                None => list.push(json!({
+                    "maxSkew": 1,
+                    "topologyKey": zone,
+                    "whenUnsatisfiable": when,
+                    "labelSelector": selector,
+                })),
+            }
+        }
+    }
+}
+
+/// The pod's selector labels (name + instance) as the template carries them.
+fn p_selector(pod: &serde_json::Map<String, Json>) -> Json {
+    // The template's own labels are not in the pod spec; the anti-affinity term holds the
+    // selector the generator wrote.
+    pod.get("affinity")
+        .and_then(|a| a.pointer("/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm/labelSelector/matchLabels"))
+        .cloned()
+        .unwrap_or_else(|| json!({}))
+}
+
+fn storage(p: &mut Planner, eks: &Eks) {
+    let class = eks
+        .storage
+        .storage_class_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-gp3-encrypted", p.found.base_name()));
+    let has_claims = p
+        .found
+        .sts()
+        .pointer("/spec/volumeClaimTemplates")
+        .and_then(Json::as_array)
+        .is_some_and(|v| !v.is_empty());
+    if has_claims {
+        let sts = p.edit(p.found.statefulset);
+        if let Some(claims) = sts
+            .pointer_mut("/spec/volumeClaimTemplates")
+            .and_then(Json::as_array_mut)
+        {
+            for claim in claims {
+                if let Some(spec) = ensure_map(claim, &["spec"]) {
+                    spec.insert("storageClassName".into(), Json::String(class.clone()));
+                }
+            }
+        }
+    }
+    if eks.storage.create_storage_class {
+        let mut params = serde_json::Map::new();
+        params.insert("type".into(), "gp3".into());
+        params.insert("encrypted".into(), "true".into());
+        if let Some(k) = &eks.storage.kms_key_arn {
+            params.insert("kmsKeyId".into(), Json::String(k.clone()));
+        }
+        params.insert("csi.storage.k8s.io/fstype".into(), "ext4".into());
+        p.put(json!({
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": class, "labels": p.found.labels()},
+            "provisioner": "ebs.csi.aws.com",
+            // EBS volumes live in one zone: bind where the pod is scheduled.
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": true,
+            // The orchestrator's state volume is worth keeping when a claim is deleted by mistake.
+            "reclaimPolicy": "Retain",
+            "parameters": params,
+        }));
+    }
+    if let Some(i) = p.found.namespace_object
+        && let Some(labels) = ensure_map(p.edit(i), &["metadata", "labels"])
+    {
+        labels.insert(READINESS_GATE_LABEL.into(), "enabled".into());
+    }
+}
+
+fn ip_blocks(cidrs: &[String]) -> Vec<Json> {
+    cidrs.iter().map(|c| json!({"ipBlock": {"cidr": c}})).collect()
+}
+
+fn network_policy(p: &mut Planner, eks: &Eks) {
+    let Some(i) = p.found.network_policy else { return };
+    let cidrs = &eks.network_policy.vpc_cidrs;
+    match eks.network_policy.flavour {
+        Flavour::Standard => {
+            let np = p.edit(i);
+            if let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) {
+                for rule in rules {
+                    let Some(rule) = rule.as_object_mut() else { continue };
+                    let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
+                    if let Some(from) = from.as_array_mut() {
+                        for b in ip_blocks(cidrs) {
+                            if !from.contains(&b) {
+                                from.push(b);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(ann) = ensure_map(np, &["metadata", "annotations"]) {
+                ann.insert(
+                    "krm.maverics.dev/why-ingress-0".into(),
+                    "the ALB (target-type ip) reaches the orchestrator's HTTP port from its ENIs in the VPC CIDRs of spec.eks.networkPolicy.vpcCidrs".into(),
+                );
+            }
+        }
+        Flavour::Calico => {
+            let np = p.found.json[i].clone();
+            match calico(&np, cidrs) {
+                Ok(policy) => {
+                    p.delete(i);
+                    p.put(policy);
+                }
+                Err(d) => p.error(d),
+            }
+        }
+    }
+}
+
+/// The base's NetworkPolicy rewritten as a Calico `projectcalico.org/v3` NetworkPolicy.
+fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
+    let labels = np
+        .pointer("/spec/podSelector/matchLabels")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let selector = selector_expr(&labels);
+    let mut ingress = Vec::new();
+    for rule in np
+        .pointer("/spec/ingress")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mut nets: Vec<String> = cidrs.to_vec();
+        for peer in rule.get("from").and_then(Json::as_array).into_iter().flatten() {
+            match peer.pointer("/ipBlock/cidr").and_then(Json::as_str) {
+                Some(c) if !nets.iter().any(|n| n == c) => nets.push(c.to_owned()),
+                Some(_) => {}
+                None => return Err(by_hand("an ingress source that is not an ipBlock")),
+            }
+        }
+        for (protocol, ports) in by_protocol(rule)? {
+            ingress.push(CalicoRule {
+                action: "Allow",
+                protocol,
+                source: Some(Entity {
+                    nets: nets.clone(),
+                    ..Default::default()
+                }),
+                destination: Some(Entity {
+                    ports,
+                    ..Default::default()
+                }),
+            });
+        }
+    }
+    let mut egress = Vec::new();
+    for rule in np
+        .pointer("/spec/egress")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let peers: Vec<Entity> = match rule.get("to").and_then(Json::as_array) {
+            None => vec![Entity::default()],
+            Some(to) => to.iter().map(peer_entity).collect::<Result<_, _>>()?,
+        };
+        for peer in peers {
+            for (protocol, ports) in by_protocol(rule)? {
+                egress.push(CalicoRule {
+                    action: "Allow",
+                    protocol,
+                    source: None,
+                    destination: Some(Entity { ports, ..peer.clone() }),
+                });
+            }
+        }
+    }
+    let annotations: BTreeMap<String, String> = BTreeMap::from([(
+        "krm.maverics.dev/why".to_owned(),
+        "the base's NetworkPolicy for Calico: the ALB's VPC CIDRs may reach the HTTP port; DNS and the configured egress are allowed; anything else is denied for these pods".to_owned(),
+    )]);
+    Ok(crd::to_json(&CalicoPolicy {
+        api_version: "projectcalico.org/v3",
+        kind: "NetworkPolicy",
+        metadata: Meta {
+            name: name(np).to_owned(),
+            namespace: namespace(np).map(str::to_owned),
+            labels: np.pointer("/metadata/labels").cloned().unwrap_or_else(|| json!({})),
+            annotations,
+        },
+        spec: CalicoSpec {
+            selector,
+            types: vec!["Ingress", "Egress"],
+            ingress,
+            egress,
+        },
+    }))
+}
+
+fn by_hand(what: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the base's NetworkPolicy has {what}, which this tool does not convert to Calico"
+    ))
+    .field("spec.eks.networkPolicy.flavour")
+    .fix("use `flavour: standard`, or write the Calico policy by hand as a plain resource of the overlay")
+}
+
+fn selector_expr(labels: &serde_json::Map<String, Json>) -> String {
+    if labels.is_empty() {
+        return "all()".into();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k} == '{}'", v.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(" && ")
+}
+
+fn label_selector(sel: &Json) -> Result<String, Diagnostic> {
+    if sel.get("matchExpressions").is_some_and(|e| !e.is_null()) {
+        return Err(by_hand("a matchExpressions selector"));
+    }
+    let labels = sel
+        .get("matchLabels")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    Ok(selector_expr(&labels))
+}
+
+fn peer_entity(peer: &Json) -> Result<Entity, Diagnostic> {
+    let mut e = Entity::default();
+    if let Some(b) = peer.get("ipBlock") {
+        e.nets = b
+            .get("cidr")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        e.not_nets = b
+            .get("except")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .map(str::to_owned)
+            .collect();
+    }
+    if let Some(s) = peer.get("podSelector") {
+        e.selector = Some(label_selector(s)?);
+    }
+    if let Some(s) = peer.get("namespaceSelector") {
+        e.namespace_selector = Some(label_selector(s)?);
+    }
+    Ok(e)
+}
+
+/// A Kubernetes rule's ports grouped by protocol: Calico rules need one protocol each.
+/// A protocol (None: any) and its ports.
+type PortGroup = (Option<String>, Vec<Json>);
+
+fn by_protocol(rule: &Json) -> Result<Vec<PortGroup>, Diagnostic> {
+    let Some(ports) = rule.get("ports").and_then(Json::as_array) else {
+        return Ok(vec![(None, Vec::new())]);
+    };
+    let mut out: Vec<PortGroup> = Vec::new();
+    for port in ports {
+        let protocol = port.get("protocol").and_then(Json::as_str).unwrap_or("TCP").to_owned();
+        let value = match (port.get("port"), port.get("endPort").and_then(Json::as_i64)) {
+            (Some(Json::Number(n)), Some(end)) => Json::String(format!("{n}:{end}")),
+            (Some(v), None) => v.clone(),
+            (None, _) => return Err(by_hand("a port rule without a port")),
+            (Some(_), Some(_)) => return Err(by_hand("a named port range")),
+        };
+        match out.iter_mut().find(|(p, _)| p.as_deref() == Some(protocol.as_str())) {
+            Some((_, list)) => list.push(value),
+            None => out.push((Some(protocol), vec![value])),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,231 @@
+//! Finding the orchestrator in a stream by its labels, not its names: `namePrefix`,
+//! `namespace` and other overlays rename objects, but they keep the labels the generator set.
+
+use crate::config::maverics::MavericsFacts;
+use crate::config::platform::OrchestratorPlatform;
+use crate::diag::Diagnostic;
+use crate::resources::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, configmap, statefulset};
+use serde_json::Value as Json;
+use serde_yaml::Value;
+use std::collections::BTreeSet;
+
+pub const APP_NAME: &str = "maverics-orchestrator";
+
+/// Indices into the stream of the orchestrator's objects, and what was read from them.
+#[derive(Debug)]
+pub struct Found {
+    /// Every item as JSON, in stream order.
+    pub json: Vec<Json>,
+    pub instance: String,
+    pub statefulset: usize,
+    /// Index of the orchestrator container in the pod template.
+    pub container: usize,
+    pub service: usize,
+    pub service_account: Option<usize>,
+    pub config_map: Option<usize>,
+    pub external_secret: Option<usize>,
+    pub network_policy: Option<usize>,
+    pub ingress: Option<usize>,
+    /// A Namespace object for the orchestrator's namespace, when the overlay manages it.
+    pub namespace_object: Option<usize>,
+    pub facts: MavericsFacts,
+    /// The pod serves HTTPS (`tls.termination: pod` in the base).
+    pub serves_tls: bool,
+}
+
+fn label<'a>(o: &'a Json, key: &str) -> Option<&'a str> {
+    o.get("metadata")?.get("labels")?.get(key)?.as_str()
+}
+
+fn kind(o: &Json) -> (&str, &str) {
+    (
+        o.get("apiVersion").and_then(Json::as_str).unwrap_or_default(),
+        o.get("kind").and_then(Json::as_str).unwrap_or_default(),
+    )
+}
+
+pub fn name(o: &Json) -> &str {
+    o.pointer("/metadata/name").and_then(Json::as_str).unwrap_or_default()
+}
+
+pub fn namespace(o: &Json) -> Option<&str> {
+    o.pointer("/metadata/namespace").and_then(Json::as_str)
+}
+
+impl Found {
+    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<Found, Vec<Diagnostic>> {
+        // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
+        // untouched; as Null it matches nothing.
+        let json: Vec<Json> = items.iter().map(|i| super::to_json(i).unwrap_or(Json::Null)).collect();
+        let ours = |o: &Json| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
+        let instances: BTreeSet<&str> = json
+            .iter()
+            .filter(|o| ours(o) && kind(o) == ("apps/v1", "StatefulSet"))
+            .filter_map(|o| label(o, LABEL_INSTANCE))
+            .collect();
+        let instance = match (&cfg.spec.instance, instances.len()) {
+            (Some(i), _) if instances.contains(i.as_str()) => i.clone(),
+            (Some(i), _) => {
+                return Err(vec![
+                    Diagnostic::error(format!("no orchestrator instance `{i}` in the resources"))
+                        .field("spec.instance")
+                        .fix(format!(
+                            "use one of: {}",
+                            if instances.is_empty() {
+                                "(none found)".to_owned()
+                            } else {
+                                instances
+                                    .iter()
+                                    .map(|i| format!("`{i}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        )),
+                ]);
+            }
+            (None, 1) => instances.iter().next().map(|s| (*s).to_owned()).unwrap_or_default(),
+            (None, 0) => {
+                return Err(vec![
+                    Diagnostic::error("no Maverics orchestrator in the resources this transformer received")
+                        .fix("list the base (e.g. `../../bases/orchestrator`) under `resources:` of the kustomization whose `transformers:` holds this config; it finds the StatefulSet labelled app.kubernetes.io/managed-by: maverics-krm"),
+                ]);
+            }
+            (None, _) => {
+                return Err(vec![
+                    Diagnostic::error(format!(
+                        "several orchestrator instances in the resources: {}",
+                        instances
+                            .iter()
+                            .map(|i| format!("`{i}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .field("spec.instance")
+                    .fix("set `spec.instance` to the one this platform config is for"),
+                ]);
+            }
+        };
+        let mine = |o: &Json| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
+        let find = |api: &str, k: &str, extra: &dyn Fn(&Json) -> bool| {
+            json.iter().position(|o| mine(o) && kind(o) == (api, k) && extra(o))
+        };
+        let any = |_: &Json| true;
+        let Some(statefulset) = find("apps/v1", "StatefulSet", &any) else {
+            return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
+        };
+        let sts = &json[statefulset];
+        let containers = sts
+            .pointer("/spec/template/spec/containers")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(container) = containers
+            .iter()
+            .position(|c| c.get("name").and_then(Json::as_str) == Some(statefulset::CONTAINER))
+        else {
+            return Err(vec![
+                Diagnostic::error(format!(
+                    "the StatefulSet `{}` has no container named `{}`",
+                    name(sts),
+                    statefulset::CONTAINER
+                ))
+                .fix("keep the generated container's name when patching the StatefulSet"),
+            ]);
+        };
+        let headless = |o: &Json| o.pointer("/spec/clusterIP").and_then(Json::as_str) == Some("None");
+        let Some(service) = find("v1", "Service", &|o| !headless(o)) else {
+            return Err(vec![
+                Diagnostic::error("the orchestrator's client Service is missing")
+                    .fix("keep the generated Service; the platform's Ingress or Route points at it"),
+            ]);
+        };
+        let config_map = find("v1", "ConfigMap", &|o| {
+            o.pointer("/data").and_then(|d| d.get(configmap::KEY)).is_some()
+        });
+        let facts = config_map
+            .and_then(|i| json[i].pointer("/data").and_then(|d| d.get(configmap::KEY)))
+            .and_then(Json::as_str)
+            .and_then(|text| serde_yaml::from_str::<Value>(text).ok())
+            .map(|v| MavericsFacts::read(&v))
+            .unwrap_or_else(|| MavericsFacts::read(&Value::Null));
+        let probe_https = containers[container]
+            .pointer("/readinessProbe/httpGet/scheme")
+            .and_then(Json::as_str)
+            == Some("HTTPS");
+        let port_https = json[service]
+            .pointer("/spec/ports/0/appProtocol")
+            .and_then(Json::as_str)
+            == Some("https");
+        let ns = namespace(sts).map(str::to_owned);
+        // The orchestrator's own account is the one its pods run as; the platform adds others
+        // (the secrets reader) with the same labels.
+        let pod_sa = sts
+            .pointer("/spec/template/spec/serviceAccountName")
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        let namespace_object = json
+            .iter()
+            .position(|o| kind(o) == ("v1", "Namespace") && ns.as_deref() == Some(name(o)));
+        Ok(Found {
+            instance: instance.clone(),
+            statefulset,
+            container,
+            service,
+            service_account: find("v1", "ServiceAccount", &|o| Some(name(o)) == pod_sa.as_deref()),
+            config_map,
+            external_secret: find("external-secrets.io/v1", "ExternalSecret", &any),
+            network_policy: find("networking.k8s.io/v1", "NetworkPolicy", &any),
+            ingress: find("networking.k8s.io/v1", "Ingress", &any),
+            namespace_object,
+            facts,
+            serves_tls: probe_https || port_https,
+            json,
+        })
+    }
+
+    pub fn sts(&self) -> &Json {
+        &self.json[self.statefulset]
+    }
+
+    pub fn svc(&self) -> &Json {
+        &self.json[self.service]
+    }
+
+    /// The name objects the platform adds are derived from: the client Service's, which
+    /// carries any `namePrefix`/`nameSuffix` applied before this transformer.
+    pub fn base_name(&self) -> String {
+        name(self.svc()).to_owned()
+    }
+
+    pub fn namespace(&self) -> Option<String> {
+        namespace(self.sts()).map(str::to_owned)
+    }
+
+    /// The labels of the orchestrator's objects, for the objects the platform adds (so they
+    /// are found again on the next run, and pruned with the rest).
+    pub fn labels(&self) -> Json {
+        self.svc()
+            .pointer("/metadata/labels")
+            .cloned()
+            .unwrap_or_else(|| Json::Object(Default::default()))
+    }
+
+    /// Selector labels (name + instance) of the pods.
+    pub fn selector(&self) -> Json {
+        serde_json::json!({ LABEL_NAME: APP_NAME, LABEL_INSTANCE: self.instance })
+    }
+
+    /// The name of the orchestrator's ServiceAccount (from the pod spec when the object
+    /// itself is not in the stream).
+    pub fn service_account_name(&self) -> String {
+        self.service_account
+            .map(|i| name(&self.json[i]).to_owned())
+            .or_else(|| {
+                self.sts()
+                    .pointer("/spec/template/spec/serviceAccountName")
+                    .and_then(Json::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| self.base_name())
+    }
+}

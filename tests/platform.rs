@@ -1,0 +1,782 @@
+//! The `OrchestratorPlatform` transformer: the EKS and ROSA overlays under the real kustomize
+//! 5.8.1 and 4.5.4, eject equivalence, namePrefix/namespace, errors, idempotency, and kpt.
+
+mod common;
+
+use common::{
+    assert_golden, bin, command, kpt, kustomize_build, kustomize_versions, root, run_fn, run_with_stdin, stderr,
+    stdout, tool,
+};
+use serde_json::Value as Json;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// Objects of a multi-document stream, keyed kind/namespace/name, as JSON (key order
+/// ignored when compared).
+fn objects(stream: &str) -> BTreeMap<String, Json> {
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|d| <Value as serde::Deserialize>::deserialize(d).expect("valid YAML document"))
+        .filter(|v| !v.is_null())
+        .map(|v| {
+            let j: Json = serde_json::to_value(&v).expect("JSON");
+            (key(&j), j)
+        })
+        .collect()
+}
+
+fn key(j: &Json) -> String {
+    format!(
+        "{}/{}/{}",
+        j["kind"].as_str().unwrap_or_default(),
+        j["metadata"]["namespace"].as_str().unwrap_or_default(),
+        j["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+fn get<'a>(objs: &'a BTreeMap<String, Json>, k: &str) -> &'a Json {
+    objs.get(k)
+        .unwrap_or_else(|| panic!("{k} is missing; objects: {:#?}", objs.keys().collect::<Vec<_>>()))
+}
+
+/// `maverics-krm render -` of an Orchestrator config: the base's items.
+fn render(config: &str) -> Vec<Value> {
+    let out = run_with_stdin(Command::new(bin()).args(["render", "-"]), config.as_bytes());
+    assert!(out.status.success(), "render failed: {}", stderr(&out));
+    serde_yaml::Deserializer::from_str(&stdout(&out))
+        .map(|d| <Value as serde::Deserialize>::deserialize(d).expect("YAML"))
+        .collect()
+}
+
+fn base_items() -> Vec<Value> {
+    render(&std::fs::read_to_string(root().join("bases/orchestrator/orchestrator.yaml")).expect("base config"))
+}
+
+fn platform_config(overlay: &str) -> Value {
+    serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("overlays").join(overlay).join("platform.yaml")).expect("platform.yaml"),
+    )
+    .expect("YAML")
+}
+
+/// Runs the binary in function mode; returns the output items, stderr and exit code.
+fn transform(items: &[Value], fc: &Value) -> (Vec<Value>, String, i32) {
+    let mut list = serde_yaml::Mapping::new();
+    list.insert("apiVersion".into(), "config.kubernetes.io/v1".into());
+    list.insert("kind".into(), "ResourceList".into());
+    list.insert("items".into(), Value::Sequence(items.to_vec()));
+    list.insert("functionConfig".into(), fc.clone());
+    let input = serde_yaml::to_string(&list).expect("ResourceList");
+    let out = run_fn(input.as_bytes());
+    let parsed: Value = serde_yaml::from_str(&stdout(&out)).expect("output is a ResourceList");
+    let items = parsed["items"].as_sequence().cloned().unwrap_or_default();
+    (items, stderr(&out), out.status.code().unwrap_or(-1))
+}
+
+fn set(v: &mut Value, path: &[&str], value: Value) {
+    let mut cur = v;
+    for p in &path[..path.len() - 1] {
+        cur = cur
+            .as_mapping_mut()
+            .expect("mapping")
+            .entry((*p).into())
+            .or_insert_with(|| Value::Mapping(Default::default()));
+    }
+    cur.as_mapping_mut()
+        .expect("mapping")
+        .insert(path[path.len() - 1].into(), value);
+}
+
+fn yaml(s: &str) -> Value {
+    serde_yaml::from_str(s).expect("YAML")
+}
+
+fn items_as_objects(items: &[Value]) -> BTreeMap<String, Json> {
+    items
+        .iter()
+        .map(|v| {
+            let j: Json = serde_json::to_value(v).expect("JSON");
+            (key(&j), j)
+        })
+        .collect()
+}
+
+fn write(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join(file), text).expect("write test file");
+}
+
+/// An overlay in a temp dir over `resources` with the given extra kustomization lines.
+fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    // kustomize refuses absolute paths in `resources:`.
+    let list: String = resources
+        .iter()
+        .map(|r| format!("  - {}\n", relative(dir, r)))
+        .collect();
+    write(dir, "kustomization.yaml", &format!("resources:\n{list}{extra}"));
+}
+
+fn relative(from: &Path, to: &Path) -> String {
+    let from = std::fs::canonicalize(from).expect("canonical dir");
+    let to = std::fs::canonicalize(to).expect("canonical resource");
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts = vec!["..".to_owned(); f.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+fn eject(platform: &str, config: &Path, out: &Path) {
+    let o = command(bin())
+        .args(["eject", platform, "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .arg("--kustomize")
+        .arg(tool("kustomize-5.8.1"))
+        .output()
+        .expect("run eject");
+    assert!(o.status.success(), "eject failed: {}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------
+// Goldens
+
+#[test]
+fn eks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
+    for (version, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("overlays/eks"));
+        assert_golden("kustomize/eks.yaml", &out);
+        let objs = objects(&out);
+        let ing = get(&objs, "Ingress/maverics/maverics");
+        assert_eq!(ing["spec"]["ingressClassName"], "alb", "{version}");
+        let ann = &ing["metadata"]["annotations"];
+        assert_eq!(ann["alb.ingress.kubernetes.io/target-type"], "ip");
+        assert_eq!(ann["alb.ingress.kubernetes.io/healthcheck-path"], "/status");
+        assert!(
+            ann["alb.ingress.kubernetes.io/target-group-attributes"]
+                .as_str()
+                .unwrap()
+                .contains("stickiness.app_cookie.cookie_name=maverics_session"),
+            "app cookie follows the session cookie of the base's maverics.yaml"
+        );
+        let sts = get(&objs, "StatefulSet/maverics/maverics");
+        let pod = &sts["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"],
+            serde_json::json!(["sleep", "30"])
+        );
+        assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > 30);
+        // Least privilege: the orchestrator's own account has no role; the reader has one.
+        assert!(get(&objs, "ServiceAccount/maverics/maverics")["metadata"]["annotations"].is_null());
+        assert_eq!(
+            get(&objs, "ServiceAccount/maverics/maverics-secrets-reader")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::111122223333:role/maverics-secrets-reader"
+        );
+        assert_eq!(
+            get(&objs, "ExternalSecret/maverics/maverics-secrets")["spec"]["secretStoreRef"],
+            serde_json::json!({"kind": "SecretStore", "name": "maverics-aws-secrets-manager"})
+        );
+        assert_eq!(
+            get(&objs, "NetworkPolicy/maverics/maverics")["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"],
+            "10.0.0.0/16"
+        );
+    }
+}
+
+#[test]
+fn rosa_overlay_builds_to_its_golden_with_both_kustomize_versions() {
+    for (version, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("overlays/rosa"));
+        assert_golden("kustomize/rosa.yaml", &out);
+        let objs = objects(&out);
+        assert!(
+            !objs.keys().any(|k| k.starts_with("Ingress/")),
+            "{version}: no Ingress on ROSA"
+        );
+        let route = get(&objs, "Route/maverics/maverics");
+        assert_eq!(route["spec"]["tls"]["termination"], "edge");
+        assert_eq!(route["spec"]["to"]["name"], "maverics");
+        assert_eq!(
+            route["metadata"]["annotations"]["router.openshift.io/cookie_name"],
+            "MAVERICS_RTE"
+        );
+        let sts = get(&objs, "StatefulSet/maverics/maverics");
+        let pod = &sts["spec"]["template"]["spec"];
+        for k in ["runAsUser", "runAsGroup", "fsGroup", "seLinuxOptions"] {
+            assert!(pod["securityContext"][k].is_null(), "pod {k}");
+            assert!(pod["containers"][0]["securityContext"][k].is_null(), "container {k}");
+        }
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(
+            pod["containers"][0]["securityContext"]["allowPrivilegeEscalation"],
+            false
+        );
+        assert_eq!(
+            pod["containers"][0]["securityContext"]["capabilities"]["drop"],
+            serde_json::json!(["ALL"])
+        );
+        assert!(
+            sts["metadata"]["annotations"]["checkov.io/skip1"]
+                .as_str()
+                .unwrap()
+                .starts_with("CKV_K8S_40=")
+        );
+        assert_eq!(
+            pod["containers"][0]["image"],
+            "registry.connect.redhat.com/strata-identity/orchestrator:v2026.01.2"
+        );
+        let np = get(&objs, "NetworkPolicy/maverics/maverics");
+        assert_eq!(
+            np["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["policy-group.network.openshift.io/ingress"],
+            ""
+        );
+        assert_eq!(np["spec"]["egress"][0]["ports"][0]["port"], 5353);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Eject
+
+/// The ejected overlay and the transformer give the same objects, field for field, on their
+/// own and under a parent overlay with namePrefix and namespace.
+fn assert_eject_equivalent(platform: &str, overlay_dir: &Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ejected = tmp.path().join("ejected");
+    eject(platform, &overlay_dir.join("platform.yaml"), &ejected);
+    let kust = std::fs::read_to_string(ejected.join("kustomization.yaml")).unwrap();
+    assert!(
+        !kust.contains("transformers"),
+        "the ejected layer runs no function:\n{kust}"
+    );
+    for (version, k) in kustomize_versions() {
+        let a = objects(&kustomize_build(&k, overlay_dir));
+        let b = objects(&kustomize_build(&k, &ejected));
+        assert_eq!(
+            a, b,
+            "{platform}, kustomize {version}: ejected overlay differs from the transformer"
+        );
+
+        let extra = "namePrefix: acme-\nnamespace: idp\n";
+        overlay(&tmp.path().join(format!("pa-{version}")), &[overlay_dir], extra);
+        overlay(&tmp.path().join(format!("pb-{version}")), &[&ejected], extra);
+        let a = objects(&kustomize_build(&k, &tmp.path().join(format!("pa-{version}"))));
+        let b = objects(&kustomize_build(&k, &tmp.path().join(format!("pb-{version}"))));
+        assert_eq!(a, b, "{platform}, kustomize {version}: under a parent overlay");
+        assert!(
+            a.keys()
+                .all(|k| k.contains("/idp/acme-") || k.starts_with("StorageClass/")),
+            "{a:#?}"
+        );
+        // The references the platform added follow the parent's renames.
+        if let Some(store) = a.get("SecretStore/idp/acme-maverics-aws-secrets-manager") {
+            assert_eq!(
+                store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"],
+                "acme-maverics-secrets-reader"
+            );
+            assert_eq!(
+                get(&a, "ExternalSecret/idp/acme-maverics-secrets")["spec"]["secretStoreRef"]["name"],
+                "acme-maverics-aws-secrets-manager"
+            );
+        }
+        if let Some(route) = a.get("Route/idp/acme-maverics") {
+            assert_eq!(route["spec"]["to"]["name"], "acme-maverics");
+        }
+        if let Some(ing) = a.get("Ingress/idp/acme-maverics") {
+            assert_eq!(
+                ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+                "acme-maverics"
+            );
+        }
+    }
+}
+
+#[test]
+fn ejected_eks_overlay_equals_the_transformer() {
+    assert_eject_equivalent("eks", &root().join("overlays/eks"));
+}
+
+#[test]
+fn ejected_rosa_overlay_equals_the_transformer() {
+    assert_eject_equivalent("rosa", &root().join("overlays/rosa"));
+}
+
+/// Calico replaces the standard NetworkPolicy: the ejected overlay deletes it with
+/// `$patch: delete`.
+#[test]
+fn ejected_calico_overlay_deletes_the_standard_policy_like_the_transformer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("eks-calico");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut fc = platform_config("eks");
+    set(&mut fc, &["spec", "eks", "networkPolicy", "flavour"], "calico".into());
+    set(
+        &mut fc,
+        &["metadata", "annotations", "config.kubernetes.io/function"],
+        format!("exec:\n  path: {}\n", root().join("plugins/maverics-krm").display()).into(),
+    );
+    write(&dir, "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
+    std::fs::copy(
+        root().join("overlays/eks/kustomizeconfig.yaml"),
+        dir.join("kustomizeconfig.yaml"),
+    )
+    .unwrap();
+    overlay(
+        &dir,
+        &[&root().join("bases/orchestrator")],
+        "transformers:\n  - platform.yaml\nconfigurations:\n  - kustomizeconfig.yaml\n",
+    );
+    let built = objects(&kustomize_build(&tool("kustomize-5.8.1"), &dir));
+    assert!(
+        !built.contains_key("NetworkPolicy/maverics/maverics")
+            || built["NetworkPolicy/maverics/maverics"]["apiVersion"] == "projectcalico.org/v3"
+    );
+    let calico = built
+        .values()
+        .find(|o| o["apiVersion"] == "projectcalico.org/v3")
+        .expect("a Calico NetworkPolicy");
+    assert_eq!(
+        calico["spec"]["ingress"][0]["source"]["nets"],
+        serde_json::json!(["10.0.0.0/16"])
+    );
+    assert!(
+        !built
+            .values()
+            .any(|o| o["apiVersion"] == "networking.k8s.io/v1" && o["kind"] == "NetworkPolicy")
+    );
+    assert_eject_equivalent("eks", &dir);
+}
+
+#[test]
+fn eject_refuses_a_platform_mismatch_and_a_non_empty_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = command(bin())
+        .args(["eject", "rosa", "--config"])
+        .arg(root().join("overlays/eks/platform.yaml"))
+        .arg("--out")
+        .arg(tmp.path().join("x"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("spec.platform: the config is for `eks`, not `rosa`"),
+        "{}",
+        stderr(&o)
+    );
+    write(tmp.path(), "keep.txt", "mine");
+    let o = command(bin())
+        .args(["eject", "eks", "--config"])
+        .arg(root().join("overlays/eks/platform.yaml"))
+        .arg("--out")
+        .arg(tmp.path())
+        .arg("--kustomize")
+        .arg(tool("kustomize-5.8.1"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(), "mine");
+}
+
+// ---------------------------------------------------------------------------------------
+// namePrefix and namespace before the transformer
+
+#[test]
+fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_adds() {
+    let tmp = tempfile::tempdir().unwrap();
+    for platform in ["eks", "rosa"] {
+        let dir = tmp.path().join(platform);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut fc = platform_config(platform);
+        set(
+            &mut fc,
+            &["metadata", "annotations", "config.kubernetes.io/function"],
+            format!("exec:\n  path: {}\n", root().join("plugins/maverics-krm").display()).into(),
+        );
+        write(&dir, "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
+        overlay(
+            &dir,
+            &[&root().join("bases/orchestrator")],
+            "namePrefix: acme-\nnamespace: idp\ntransformers:\n  - platform.yaml\n",
+        );
+        for (version, k) in kustomize_versions() {
+            let objs = objects(&kustomize_build(&k, &dir));
+            assert!(
+                objs.keys().all(|k| k.contains("/idp/acme-")),
+                "{platform} {version}: {objs:#?}"
+            );
+            let store = get(&objs, "SecretStore/idp/acme-maverics-aws-secrets-manager");
+            assert_eq!(
+                store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"],
+                "acme-maverics-secrets-reader"
+            );
+            get(&objs, "ServiceAccount/idp/acme-maverics-secrets-reader");
+            assert_eq!(
+                get(&objs, "ExternalSecret/idp/acme-maverics-secrets")["spec"]["secretStoreRef"]["name"],
+                "acme-maverics-aws-secrets-manager"
+            );
+            match platform {
+                "eks" => {
+                    let ing = get(&objs, "Ingress/idp/acme-maverics");
+                    assert_eq!(
+                        ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+                        "acme-maverics"
+                    );
+                }
+                _ => assert_eq!(
+                    get(&objs, "Route/idp/acme-maverics")["spec"]["to"]["name"],
+                    "acme-maverics"
+                ),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+fn assert_fails(fc: &Value, items: &[Value], expect: &[&str]) {
+    let (out_items, err, code) = transform(items, fc);
+    assert_eq!(code, 1, "stderr: {err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+    assert_eq!(out_items, items, "items come back unchanged on error");
+}
+
+#[test]
+fn a_misspelled_platform_key_names_its_path_and_the_nearest_field() {
+    let mut fc = platform_config("eks");
+    let eks = fc["spec"]["eks"]["ingress"].as_mapping_mut().unwrap();
+    let arns = eks.remove("certificateArns").unwrap();
+    eks.insert("certificateArn".into(), arns);
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.eks.ingress.certificateArn: unknown field `certificateArn`",
+            "did you mean `certificateArns`? Write `spec.eks.ingress.certificateArns`",
+        ],
+    );
+}
+
+#[test]
+fn a_bad_arn_names_its_path_and_shape() {
+    let mut fc = platform_config("eks");
+    set(
+        &mut fc,
+        &["spec", "eks", "secretStore", "roleArn"],
+        "arn:aws:iam::1111:role/x".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.eks.secretStore.roleArn: `arn:aws:iam::1111:role/x` is not an IAM role ARN: the account `1111` is not 12 digits",
+            "fix: write `arn:aws:iam::<12-digit account>:role/<name>`",
+        ],
+    );
+    let mut fc = platform_config("eks");
+    set(
+        &mut fc,
+        &["spec", "eks", "ingress", "certificateArns"],
+        yaml("[arn:aws:iam::111122223333:role/x]"),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.eks.ingress.certificateArns[0]", "expected `acm`"],
+    );
+}
+
+#[test]
+fn platform_errors_reach_the_kustomize_user() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fc = platform_config("eks");
+    set(&mut fc, &["spec", "eks", "ingress", "scheme"], "public".into());
+    set(
+        &mut fc,
+        &["metadata", "annotations", "config.kubernetes.io/function"],
+        format!("exec:\n  path: {}\n", root().join("plugins/maverics-krm").display()).into(),
+    );
+    write(tmp.path(), "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
+    overlay(
+        tmp.path(),
+        &[&root().join("bases/orchestrator")],
+        "transformers:\n  - platform.yaml\n",
+    );
+    for (version, k) in kustomize_versions() {
+        let out = command(&k)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{version}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("spec.eks.ingress.scheme: unknown variant `public`"),
+            "{version}: {err}"
+        );
+        assert!(err.contains("`internal`, `internet-facing`"), "{version}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn the_router_cookie_must_not_be_the_session_cookie_and_passthrough_is_refused() {
+    let mut fc = platform_config("rosa");
+    set(
+        &mut fc,
+        &["spec", "rosa", "route", "cookieName"],
+        "maverics_session".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.rosa.route.cookieName: the router cookie `maverics_session` is the orchestrator's own session cookie"],
+    );
+    let mut fc = platform_config("rosa");
+    set(&mut fc, &["spec", "rosa", "route", "termination"], "passthrough".into());
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.rosa.route.termination: a passthrough Route cannot keep sessions sticky"],
+    );
+}
+
+#[test]
+fn a_stream_without_the_orchestrator_is_an_error() {
+    let cm = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n");
+    assert_fails(
+        &platform_config("eks"),
+        &[cm],
+        &["no Maverics orchestrator in the resources"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Behaviour and idempotency
+
+fn assert_idempotent(items: &[Value], fc: &Value) -> Vec<Value> {
+    let (once, err, code) = transform(items, fc);
+    assert_eq!(code, 0, "{err}");
+    let (twice, err, code) = transform(&once, fc);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(once, twice, "the transformer changed its own output");
+    once
+}
+
+#[test]
+fn the_transformer_on_its_own_output_changes_nothing() {
+    for platform in ["eks", "rosa"] {
+        let out = assert_idempotent(&base_items(), &platform_config(platform));
+        let unrelated =
+            yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: maverics}\ndata: {a: b}\n");
+        let mut with_other = out.clone();
+        with_other.insert(0, unrelated.clone());
+        let (again, _, code) = transform(&with_other, &platform_config(platform));
+        assert_eq!(code, 0);
+        assert_eq!(again[0], unrelated, "pass-through items stay untouched");
+    }
+}
+
+/// EKS with Calico, persistence, an encrypted gp3 StorageClass, a managed Namespace and
+/// DoNotSchedule zone spreading.
+#[test]
+fn eks_options_patch_volumes_namespace_and_policy() {
+    let mut items = render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
+         spec: {namespace: maverics, persistence: {enabled: true}}\n",
+    );
+    items.push(yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: maverics}\n"));
+    let mut fc = platform_config("eks");
+    set(&mut fc, &["spec", "eks", "networkPolicy", "flavour"], "calico".into());
+    set(&mut fc, &["spec", "eks", "storage", "createStorageClass"], true.into());
+    set(
+        &mut fc,
+        &["spec", "eks", "storage", "kmsKeyArn"],
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+    );
+    set(
+        &mut fc,
+        &["spec", "eks", "topologySpread", "whenUnsatisfiable"],
+        "DoNotSchedule".into(),
+    );
+    set(
+        &mut fc,
+        &["spec", "eks", "orchestratorRoleArn"],
+        "arn:aws:iam::111122223333:role/maverics-orchestrator".into(),
+    );
+    let out = items_as_objects(&assert_idempotent(&items, &fc));
+    let sc = get(&out, "StorageClass//maverics-gp3-encrypted");
+    assert_eq!(sc["parameters"]["type"], "gp3");
+    assert_eq!(sc["parameters"]["encrypted"], "true");
+    let sts = get(&out, "StatefulSet/maverics/maverics");
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"],
+        "maverics-gp3-encrypted"
+    );
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["whenUnsatisfiable"],
+        "DoNotSchedule"
+    );
+    assert_eq!(
+        get(&out, "Namespace//maverics")["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"],
+        "enabled"
+    );
+    assert!(
+        get(&out, "Ingress/maverics/maverics")["metadata"]["annotations"]["krm.maverics.dev/pod-readiness-gate"]
+            .is_null(),
+        "the namespace is managed: the label replaces the note"
+    );
+    assert_eq!(
+        get(&out, "ServiceAccount/maverics/maverics")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::111122223333:role/maverics-orchestrator"
+    );
+    let np = get(&out, "NetworkPolicy/maverics/maverics");
+    assert_eq!(np["apiVersion"], "projectcalico.org/v3");
+    assert_eq!(
+        np["spec"]["selector"],
+        "app.kubernetes.io/instance == 'maverics' && app.kubernetes.io/name == 'maverics-orchestrator'"
+    );
+}
+
+/// A pod that serves TLS gets a reencrypt Route and a service-CA certificate.
+#[test]
+fn rosa_reencrypts_to_a_pod_serving_tls_with_a_service_ca_certificate() {
+    let items = render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
+         spec: {namespace: maverics, tls: {termination: pod, secretName: maverics-tls}, \
+         ingress: {enabled: true, className: nginx, hosts: [sso.example.com]}}\n",
+    );
+    let out = items_as_objects(&assert_idempotent(&items, &platform_config("rosa")));
+    let route = get(&out, "Route/maverics/maverics");
+    assert_eq!(route["spec"]["tls"]["termination"], "reencrypt");
+    assert_eq!(
+        get(&out, "Service/maverics/maverics")["metadata"]["annotations"]["service.beta.openshift.io/serving-cert-secret-name"],
+        "maverics-tls"
+    );
+    assert!(
+        !out.contains_key("Ingress/maverics/maverics"),
+        "the Route replaces the base's Ingress"
+    );
+    let mut fc = platform_config("rosa");
+    set(&mut fc, &["spec", "rosa", "route", "termination"], "edge".into());
+    assert_fails(&fc, &items, &["spec.rosa.route.termination: `edge` sends plain HTTP"]);
+}
+
+#[test]
+fn several_instances_need_spec_instance() {
+    let mut items = base_items();
+    items.extend(render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: second}\nspec: {namespace: maverics}\n",
+    ));
+    assert_fails(
+        &platform_config("eks"),
+        &items,
+        &[
+            "several orchestrator instances in the resources: `maverics`, `second`",
+            "spec.instance",
+        ],
+    );
+    let mut fc = platform_config("eks");
+    set(&mut fc, &["spec", "instance"], "second".into());
+    let out = items_as_objects(&assert_idempotent(&items, &fc));
+    get(&out, "Ingress/maverics/second");
+    assert!(!out.contains_key("Ingress/maverics/maverics"));
+}
+
+// ---------------------------------------------------------------------------------------
+// kpt
+
+/// A kpt package holding the rendered base and a platform config as a mutator.
+#[test]
+fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
+    let kpt = kpt();
+    for (platform, expect) in [("eks", "kind: Ingress"), ("rosa", "kind: Route")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let pkg = tmp.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let base = command(bin()).arg("render").output().unwrap();
+        write(&pkg, "base.yaml", &stdout(&base));
+        let mut fc = platform_config(platform);
+        set(
+            &mut fc,
+            &["metadata", "annotations", "config.kubernetes.io/local-config"],
+            "true".into(),
+        );
+        write(&pkg, "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
+        let exec = serde_yaml::to_string(&root().join("plugins/maverics-krm").display().to_string()).unwrap();
+        write(
+            &pkg,
+            "Kptfile",
+            &format!(
+                "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n\
+                 pipeline:\n  mutators:\n    - exec: {}\n      configPath: platform.yaml\n",
+                exec.trim_end()
+            ),
+        );
+        let run = || {
+            let o = command(&kpt)
+                .args(["fn", "render", "--allow-exec"])
+                .current_dir(&pkg)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{platform}: kpt fn render: {}{}",
+                stdout(&o),
+                stderr(&o)
+            );
+        };
+        let snapshot = || {
+            let mut files = BTreeMap::new();
+            for e in walk(&pkg) {
+                files.insert(e.clone(), std::fs::read_to_string(pkg.join(&e)).unwrap());
+            }
+            files
+        };
+        run();
+        let first = snapshot();
+        let all: String = first.values().cloned().collect();
+        assert!(all.contains(expect), "{platform}: {expect} missing: {first:#?}");
+        run();
+        assert_eq!(
+            first,
+            snapshot(),
+            "{platform}: a second kpt fn render changed the package"
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn items_json_cannot_hold_pass_through_untouched() {
+    let mut items = base_items();
+    let odd = yaml("apiVersion: example.com/v1\nkind: Odd\nmetadata: {name: odd}\nspec: {1: one, 2: two}\n");
+    items.insert(0, odd.clone());
+    let (out, err, code) = transform(&items, &platform_config("eks"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out[0], odd);
+}
