@@ -28,6 +28,9 @@ pub struct MavericsFacts {
     /// `oidcProvider.cache`, the cache the provider stores its state in.
     pub oidc_cache: Option<String>,
     pub caches: Vec<Cache>,
+    /// An app of `type: proxy` is configured: the orchestrator proxies user traffic and
+    /// holds the user's session, so a scaled deployment needs sticky sessions.
+    pub proxy_mode: bool,
     pub session_cookie: String,
     pub health_path: String,
 }
@@ -63,6 +66,10 @@ impl MavericsFacts {
             oidc_provider: oidc.is_some_and(|v| !v.is_null()),
             oidc_cache: oidc.and_then(|o| lookup_str(o, "cache")).map(str::to_owned),
             caches,
+            proxy_mode: config
+                .get("apps")
+                .and_then(Value::as_sequence)
+                .is_some_and(|apps| apps.iter().any(|a| lookup_str(a, "type") == Some("proxy"))),
             session_cookie: lookup_str(config, "session.cookie.name")
                 .unwrap_or(DEFAULT_SESSION_COOKIE)
                 .to_owned(),
