@@ -76,6 +76,7 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// The (apiVersion, kind) pairs the generator can emit: only these are ever pruned.
 fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
     BTreeSet::from([
+        ("v1", "Namespace"),
         ("v1", "ServiceAccount"),
         ("v1", "ConfigMap"),
         ("v1", "Service"),

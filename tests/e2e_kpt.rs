@@ -24,6 +24,7 @@ const PACKAGE_FILES: &[&str] = &["Kptfile", "app/deploy.yaml", "extra/cm.yaml", 
 /// What the generator writes for the fixture config: file under `maverics/`, kind, name.
 const GENERATED: &[(&str, &str, &str)] = &[
     ("maverics/configmap.yaml", "ConfigMap", "maverics-config"),
+    ("maverics/namespace.yaml", "Namespace", "maverics"),
     (
         "maverics/horizontalpodautoscaler.yaml",
         "HorizontalPodAutoscaler",
@@ -346,9 +347,11 @@ fn assert_first_run(before: &Snapshot, after: &Snapshot) {
             Some(name),
             "{file}:\n{t}"
         );
+        // A Namespace is cluster-scoped: its own name is the namespace.
+        let want_ns = if kind == "Namespace" { None } else { Some("maverics") };
         assert_eq!(
             get(&doc, "metadata.namespace").and_then(Value::as_str),
-            Some("maverics"),
+            want_ns,
             "{file}:\n{t}"
         );
         assert_eq!(

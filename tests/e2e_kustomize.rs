@@ -52,8 +52,16 @@ fn dev_overlay_builds_to_its_golden_with_both_kustomize_versions() {
             Some(3)
         );
         assert!(
-            objs.keys().all(|k| k.contains("/maverics-dev/")),
+            objs.keys()
+                .filter(|k| !k.starts_with("Namespace/"))
+                .all(|k| k.contains("/maverics-dev/")),
             "every object is in maverics-dev: {objs:#?}"
+        );
+        // kustomize's `namespace:` renames the generated Namespace too, labels kept.
+        let ns = &objs["Namespace//maverics-dev"];
+        assert_eq!(
+            ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as_str(),
+            Some("restricted")
         );
     }
 }

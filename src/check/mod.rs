@@ -6,7 +6,7 @@ pub mod input;
 mod pss;
 mod sanity;
 pub mod secrets;
-mod stickiness;
+pub mod stickiness;
 
 use crate::diag::{Diagnostic, ResourceRef};
 use crate::krm::object;
