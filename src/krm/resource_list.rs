@@ -45,9 +45,26 @@ impl ResourceList {
                  or use `maverics-krm render CONFIG` to render without a host",
             ));
         }
+        if let Some(line) = too_deep(text) {
+            return Err(Diagnostic::error(format!(
+                "input nests flow collections (`[` or `{{`) more than {MAX_DEPTH} levels deep at line {line}"
+            ))
+            .fix("no Kubernetes object nests that deep: check the file for unbalanced brackets"));
+        }
         let doc: Value = serde_yaml::from_str(text).map_err(|e| {
-            Diagnostic::error(format!("input is not a valid YAML document: {e}"))
-                .fix("send exactly one ResourceList document in YAML or JSON")
+            let msg = e.to_string();
+            let fix = if msg.contains("recursion limit") {
+                "no Kubernetes object nests that deep: flatten the structure or check for unbalanced brackets"
+            } else if msg.contains("repetition limit") {
+                "the document expands `*alias` references too often (an alias bomb?): write the values out"
+            } else if msg.contains("duplicate entry") {
+                "remove one of the two keys: YAML allows a key once per mapping"
+            } else if msg.contains("more than one document") {
+                "send exactly one ResourceList document (no `---` between documents)"
+            } else {
+                "fix the YAML syntax at that line and column; send one ResourceList document in YAML or JSON"
+            };
+            Diagnostic::error(format!("input is not a valid YAML document: {msg}")).fix(fix)
         })?;
         let Value::Mapping(mut map) = doc else {
             return Err(
@@ -159,6 +176,31 @@ impl ResourceList {
             function_config: None,
         }
     }
+}
+
+/// serde_yaml's own recursion limit. libyaml's parser slows down quadratically with flow
+/// nesting depth (100,000 `[` took minutes), so deeper input is refused by a byte scan first.
+pub const MAX_DEPTH: usize = 128;
+
+/// The line where flow brackets nest deeper than `MAX_DEPTH`. Brackets inside scalars count
+/// too; a real manifest does not hold a hundred unbalanced `[` in one value.
+pub fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn quoted(v: Option<&str>) -> String {
