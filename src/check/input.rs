@@ -13,12 +13,6 @@ pub const MAX_BYTES: usize = crate::krm::resource_list::MAX_INPUT_BYTES;
 /// Objects read, each annotated with the file and document index it came from so every
 /// finding can name them.
 pub fn read_text(name: &str, text: &str) -> Result<Vec<Value>, String> {
-    if let Some(line) = crate::krm::resource_list::too_deep(text) {
-        return Err(format!(
-            "{name}: line {line}: flow collections nest more than {} levels deep; check for unbalanced brackets",
-            crate::krm::resource_list::MAX_DEPTH
-        ));
-    }
     let mut out = Vec::new();
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let v = Value::deserialize(doc).map_err(|e| format!("{name}: document {index}: not valid YAML: {e}"))?;
