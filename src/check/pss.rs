@@ -22,8 +22,78 @@ const ALLOWED_VOLUMES: &[&str] = &[
 
 const SECCOMP_OK: &[&str] = &["RuntimeDefault", "Localhost"];
 
+/// Sysctls the baseline level allows (namespaced and isolated from the node).
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+const SELINUX_TYPES: &[&str] = &[
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
+
+/// SELinux and AppArmor settings of one security context (pod or container level).
+fn selinux_apparmor(sc: Option<&Value>, field: &str, at: &At, out: &mut Vec<Diagnostic>) {
+    let Some(sc) = sc else { return };
+    if let Some(se) = sc.get("seLinuxOptions") {
+        if let Some(t) = se
+            .get("type")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty() && !SELINUX_TYPES.contains(t))
+        {
+            out.push(at.error(
+                format!("{field}.seLinuxOptions.type"),
+                format!("Pod Security baseline: SELinux type `{t}` is not allowed"),
+                "remove it, or use container_t",
+            ));
+        }
+        for k in ["user", "role"] {
+            if se.get(k).and_then(Value::as_str).is_some_and(|v| !v.is_empty()) {
+                out.push(at.error(
+                    format!("{field}.seLinuxOptions.{k}"),
+                    format!("Pod Security baseline: a custom SELinux {k} is not allowed"),
+                    format!("remove `seLinuxOptions.{k}`"),
+                ));
+            }
+        }
+    }
+    if let Some(t) = sc
+        .get("appArmorProfile")
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str)
+        .filter(|t| !["RuntimeDefault", "Localhost"].contains(t))
+    {
+        out.push(at.error(
+            format!("{field}.appArmorProfile.type"),
+            format!("Pod Security baseline: AppArmor profile `{t}` is not allowed"),
+            "use `appArmorProfile: {type: RuntimeDefault}` or remove it",
+        ));
+    }
+}
+
 fn is_true(v: Option<&Value>) -> bool {
     v.and_then(Value::as_bool) == Some(true)
+}
+
+/// The metadata of a workload's pod template.
+fn pod_template_meta(obj: &Value) -> Option<&Value> {
+    let spec = obj.get("spec")?;
+    let template = match spec.get("jobTemplate") {
+        Some(jt) => jt.get("spec")?.get("template")?,
+        None => spec.get("template")?,
+    };
+    template.get("metadata")
 }
 
 pub fn check(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
@@ -71,8 +141,51 @@ pub fn check(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
             "use a non-zero UID (e.g. 10001), or leave it unset on OpenShift",
         ));
     }
+    selinux_apparmor(psc, &format!("{p}.securityContext"), at, out);
+    if let Some(sysctls) = psc.and_then(|s| s.get("sysctls")).and_then(Value::as_sequence) {
+        for (i, sysctl) in sysctls.iter().enumerate() {
+            let name = sysctl.get("name").and_then(Value::as_str).unwrap_or_default();
+            if !SAFE_SYSCTLS.contains(&name) {
+                out.push(at.error(
+                    format!("{p}.securityContext.sysctls[{i}].name"),
+                    format!("Pod Security baseline: sysctl `{name}` is not in the safe set"),
+                    "remove it; only namespaced sysctls such as net.ipv4.ip_local_port_range are allowed",
+                ));
+            }
+        }
+    }
+    // The annotation form of AppArmor, still honoured by the admission controller.
+    let meta_path = p
+        .strip_suffix(".spec")
+        .map_or_else(|| "metadata".to_owned(), |t| format!("{t}.metadata"));
+    let pod_annotations = if p == "spec" {
+        obj.get("metadata")
+    } else {
+        pod_template_meta(obj)
+    };
+    if let Some(ann) = pod_annotations
+        .and_then(|m| m.get("annotations"))
+        .and_then(Value::as_mapping)
+    {
+        for (k, v) in ann {
+            let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else {
+                continue;
+            };
+            if k.starts_with("container.apparmor.security.beta.kubernetes.io/")
+                && v != "runtime/default"
+                && !v.starts_with("localhost/")
+            {
+                out.push(at.error(
+                    format!("{meta_path}.annotations.{k}"),
+                    format!("Pod Security baseline: AppArmor profile `{v}` is not allowed"),
+                    "use `runtime/default` or a `localhost/` profile",
+                ));
+            }
+        }
+    }
     for (c, cp) in containers(pod, p) {
         let sc = c.get("securityContext");
+        selinux_apparmor(sc, &format!("{cp}.securityContext"), at, out);
         let get = |k: &str| sc.and_then(|s| s.get(k));
         let field = |k: &str| format!("{cp}.securityContext.{k}");
         if is_true(get("privileged")) {

@@ -58,6 +58,34 @@ fn pss_violations_are_named_by_field() {
 }
 
 #[test]
+fn baseline_controls_selinux_apparmor_sysctls() {
+    let bad = HARDENED
+        .replace(
+            "    metadata: {labels:",
+            "    metadata: {annotations: {container.apparmor.security.beta.kubernetes.io/o: unconfined}, labels:",
+        )
+        .replace(
+            "seccompProfile: {type: RuntimeDefault}}",
+            "seccompProfile: {type: RuntimeDefault}, sysctls: [{name: kernel.msgmax, value: '1'}], seLinuxOptions: {type: spc_t}}",
+        )
+        .replace(
+            "capabilities: {drop: [ALL]}}",
+            "capabilities: {drop: [ALL]}, appArmorProfile: {type: Unconfined}, seLinuxOptions: {user: root}}",
+        );
+    let f = fields(&run(&bad));
+    assert_eq!(
+        f,
+        [
+            "spec.template.spec.securityContext.seLinuxOptions.type",
+            "spec.template.spec.securityContext.sysctls[0].name",
+            "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/o",
+            "spec.template.spec.containers[0].securityContext.seLinuxOptions.user",
+            "spec.template.spec.containers[0].securityContext.appArmorProfile.type",
+        ]
+    );
+}
+
+#[test]
 fn inline_secret_objects_and_literal_config_secrets_are_errors() {
     let d = run("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData: {a: b}\n");
     assert_eq!(fields(&d), ["stringData"]);
