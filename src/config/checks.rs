@@ -224,6 +224,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         }
         sticky_sessions(o, &facts, &mut err);
         cache_egress(o, &facts, &mut err);
+        endpoint_egress(o, &facts, &mut err);
         if facts.oidc_provider && o.max_replicas() > 1 && facts.oidc_redis_cache().is_none() {
             err(Diagnostic::error(format!(
                 "the orchestrator is an OIDC provider with up to {} replicas but has no shared Redis cache: \
@@ -316,6 +317,39 @@ fn cache_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Di
                 "add `spec.networkPolicy.caches: [{{name: {}, to: [{{podSelector: {{matchLabels: {{app: redis}}}}}}]}}]` \
                  (or a namespaceSelector, or an ipBlock with the cache's CIDR)",
                 c.name
+            )));
+        }
+    }
+}
+
+/// Services outside the cluster that the config calls must be reachable through
+/// `spec.networkPolicy.egress` (in-cluster ones get rules of their own).
+fn endpoint_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let np = &o.spec.network_policy;
+    if !np.enabled {
+        return;
+    }
+    let covers = |p: i32| {
+        np.egress.iter().any(|rule| match &rule.ports {
+            None => true,
+            Some(ports) if ports.is_empty() => true,
+            Some(ports) => ports.iter().any(|port| match &port.port {
+                None | Some(IntOrString::String(_)) => true,
+                Some(IntOrString::Int(n)) => *n == p || port.end_port.is_some_and(|end| (*n..=end).contains(&p)),
+            }),
+        })
+    };
+    for e in facts.endpoints.iter().filter(|e| e.cluster_namespace().is_none()) {
+        if !covers(e.port) {
+            err(Diagnostic::warning(format!(
+                "`{}` is on port {}, which spec.networkPolicy.egress does not allow: the orchestrator cannot reach it",
+                e.url, e.port
+            ))
+            .field(format!("spec.config.{}", e.field))
+            .fix(format!(
+                "add `{{ports: [{{port: {}, protocol: TCP}}], to: [{{ipBlock: {{cidr: <its CIDR>}}}}]}}` to spec.networkPolicy.egress",
+                e.port
             )));
         }
     }
@@ -444,6 +478,16 @@ mod tests {
             ing("className: traefik")
         );
         assert!(errors(&one).is_empty());
+    }
+
+    #[test]
+    fn endpoints_outside_the_allowed_ports_warn() {
+        let c = "  config: {apps: [{upstream: 'http://legacy.example.com:8081'}, {upstream: 'https://ok.example.com'}, {upstream: 'http://web.apps.svc:8080'}]}\n";
+        assert_eq!(warnings(c), ["spec.config.apps[0].upstream"]);
+        let open = format!(
+            "{c}  networkPolicy: {{egress: [{{ports: [{{port: 443, protocol: TCP}}, {{port: 8000, endPort: 8100, protocol: TCP}}]}}]}}\n"
+        );
+        assert!(findings(&open).is_empty(), "{:?}", findings(&open));
     }
 
     #[test]

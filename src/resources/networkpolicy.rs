@@ -99,6 +99,45 @@ fn cache_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
     out
 }
 
+/// Services of this cluster that `spec.config` calls (`http://svc.ns.svc.cluster.local:8080`):
+/// one rule per namespace, to that namespace's pods on the ports the URLs name. Their
+/// addresses are known, so they need no rule "anywhere".
+fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
+    let mut by_ns: BTreeMap<&str, (Vec<i32>, Vec<&str>)> = BTreeMap::new();
+    for e in &ctx.facts.endpoints {
+        if let Some(ns) = e.cluster_namespace() {
+            let entry = by_ns.entry(ns).or_default();
+            entry.0.push(e.port);
+            entry.1.push(&e.field);
+        }
+    }
+    by_ns
+        .into_iter()
+        .map(|(ns, (mut ports, fields))| {
+            ports.sort_unstable();
+            ports.dedup();
+            let rule = NetworkPolicyEgressRule {
+                to: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(LabelSelector {
+                        match_labels: Some(BTreeMap::from([(
+                            "kubernetes.io/metadata.name".to_owned(),
+                            ns.to_owned(),
+                        )])),
+                        match_expressions: None,
+                    }),
+                    ..Default::default()
+                }]),
+                ports: Some(ports.into_iter().map(|p| port(p, "TCP")).collect()),
+            };
+            let reason = format!(
+                "in-cluster services spec.config calls ({}): namespace {ns}, on their ports only",
+                fields.join(", ")
+            );
+            (rule, reason)
+        })
+        .collect()
+}
+
 pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
     let cfg = &ctx.o.spec.network_policy;
     if !cfg.enabled {
@@ -124,6 +163,10 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         "DNS: the orchestrator resolves identity providers, upstream apps and caches by name".into(),
     );
     for (rule, reason) in cache_rules(ctx) {
+        why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
+        egress.push(rule);
+    }
+    for (rule, reason) in in_cluster_rules(ctx) {
         why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
         egress.push(rule);
     }
