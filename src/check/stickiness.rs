@@ -136,7 +136,9 @@ pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
                     ingress(e, &services, &cookie, w.max_replicas, out);
                 }
                 ("route.openshift.io/v1", "Route") if route_targets(e, &names) => route(e, w.max_replicas, out),
-                ("gateway.networking.k8s.io/v1", "HTTPRoute") => http_route(e, &names, w.max_replicas, out),
+                ("gateway.networking.k8s.io/v1" | "gateway.networking.k8s.io/v1beta1", "HTTPRoute") => {
+                    http_route(e, &names, w.max_replicas, out);
+                }
                 _ => {}
             }
         }
