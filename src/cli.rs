@@ -81,6 +81,26 @@ enum Cmd {
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
+    /// Check rendered manifests (from this tool or any other): Pod Security Standards
+    /// restricted, inline secrets, sticky sessions for a scaled orchestrator, shared cache for
+    /// an OIDC provider, replica bounds, budgets, quantities, images, namespaces.
+    /// Exit 0: no errors (warnings may be printed); 1: errors found; 2: usage or input error.
+    #[command(
+        after_help = "Examples:\n  maverics-krm build overlays/dev | maverics-krm check -\n  maverics-krm check build/            # every .yaml/.yml/.json below\n  maverics-krm check --format krm build/dev.yaml"
+    )]
+    Check {
+        /// A file, a directory, or `-` for stdin (the default).
+        path: Option<PathBuf>,
+        /// `text`: readable lines on stderr; `krm`: a ResourceList with the results on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Krm,
 }
 
 pub fn main() -> ExitCode {
@@ -104,6 +124,7 @@ pub fn main() -> ExitCode {
             out,
             kustomize,
         }) => report(eject(&platform, &config, &out, kustomize.as_deref())),
+        Some(Cmd::Check { path, format }) => check(path.as_deref(), format),
     }
 }
 
@@ -221,6 +242,13 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
                     .fix("build the overlay that lists it under `transformers:` (`maverics-krm build overlays/eks`), or eject it (`maverics-krm eject eks --config FILE --out DIR`)"),
             ]);
         }
+        FunctionConfig::Check(_) => {
+            return Err(vec![
+                Diagnostic::error("an OrchestratorCheck config generates nothing")
+                    .file(file)
+                    .fix("render an `Orchestrator` config; run checks with `maverics-krm check FILE`"),
+            ]);
+        }
     };
     let diags = crate::config::checks::check(&o);
     if crate::diag::has_errors(&diags) {
@@ -264,4 +292,74 @@ fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliErr
     }
     print!("{text}");
     Ok(Vec::new())
+}
+
+/// Reads rendered output from a file, a directory or stdin; input errors exit 2.
+fn read_stream(path: Option<&Path>) -> Result<Vec<Value>, String> {
+    let read_limited = |r: &mut dyn Read, name: &str| -> Result<String, String> {
+        let mut buf = Vec::new();
+        r.take(crate::check::input::MAX_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("{name}: {e}"))?;
+        if buf.len() > crate::check::input::MAX_BYTES {
+            return Err(format!(
+                "{name}: input is above the limit of {} bytes; check the files one by one",
+                crate::check::input::MAX_BYTES
+            ));
+        }
+        String::from_utf8(buf).map_err(|e| {
+            format!(
+                "{name}: not UTF-8 (invalid byte at offset {}); re-encode it as UTF-8",
+                e.utf8_error().valid_up_to()
+            )
+        })
+    };
+    match path {
+        None => {
+            read_limited(&mut std::io::stdin(), "<stdin>").and_then(|t| crate::check::input::read_text("<stdin>", &t))
+        }
+        Some(p) if p == Path::new("-") => {
+            read_limited(&mut std::io::stdin(), "<stdin>").and_then(|t| crate::check::input::read_text("<stdin>", &t))
+        }
+        Some(p) => {
+            let mut items = Vec::new();
+            for f in crate::check::input::files(p)? {
+                let name = f.display().to_string();
+                let mut file = std::fs::File::open(&f).map_err(|e| format!("{name}: {e}"))?;
+                let text = read_limited(&mut file, &name)?;
+                items.extend(crate::check::input::read_text(&name, &text)?);
+            }
+            Ok(items)
+        }
+    }
+}
+
+/// `maverics-krm check`: 0 no errors, 1 errors, 2 usage or input error.
+fn check(path: Option<&Path>, format: Format) -> ExitCode {
+    let items = match read_stream(path) {
+        Ok(items) => items,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let diags = crate::check::check_stream(&items, &crate::check::Settings::default());
+    match format {
+        Format::Text => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "{} objects checked: {errors} errors, {} warnings",
+                items.len(),
+                diags.len() - errors
+            );
+        }
+        Format::Krm => {
+            let results: Vec<_> = diags.iter().map(Diagnostic::to_result).collect();
+            print!("{}", ResourceList::empty().to_yaml(&results));
+        }
+    }
+    ExitCode::from(u8::from(crate::diag::has_errors(&diags)))
 }

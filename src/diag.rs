@@ -137,7 +137,11 @@ impl fmt::Display for Diagnostic {
                 write!(f, "{}: ", file.path)?;
             }
         } else if let Some(r) = &self.resource {
-            write!(f, "{} {}: ", r.kind, r.name)?;
+            if r.name.is_empty() {
+                write!(f, "{}: ", r.kind)?;
+            } else {
+                write!(f, "{} {}: ", r.kind, r.name)?;
+            }
         }
         if let Some(field) = &self.field {
             write!(f, "{field}: ")?;

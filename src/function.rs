@@ -1,6 +1,7 @@
 //! The KRM function: ResourceList in, ResourceList out. Dispatches on the function config
 //! and upserts what the generator produces, leaving every other item as it came.
 
+use crate::check;
 use crate::config::{self, FunctionConfig, Orchestrator};
 use crate::diag::{self, Diagnostic};
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
@@ -41,16 +42,11 @@ pub fn run(input: &[u8]) -> Outcome {
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,
 /// so a host that ignored the exit code would still lose nothing.
 pub fn process(mut list: ResourceList) -> Outcome {
+    // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
+    // that is a request to check with default settings, the only thing a validator can do.
     let Some(fc) = list.function_config.as_ref() else {
-        let kinds = config::KINDS.join(", ");
-        return Outcome {
-            list,
-            diagnostics: vec![Diagnostic::error("no functionConfig was given").fix(format!(
-                "declare the function on a config object of kind {kinds} (apiVersion `{}`): kustomize `generators:`, \
-                 `kpt fn eval --fn-config FILE`, or a Kptfile `configPath`",
-                config::API_VERSION
-            ))],
-        };
+        let diagnostics = check::check_stream(&list.items, &check::Settings::default());
+        return Outcome { list, diagnostics };
     };
     let file = config_file(&list.items, fc);
     let parsed = FunctionConfig::from_value(fc, file);
@@ -58,6 +54,10 @@ pub fn process(mut list: ResourceList) -> Outcome {
         Err(diags) => diags,
         Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o),
         Ok(FunctionConfig::Platform(p)) => crate::platform::transform(&mut list.items, &p),
+        // A check never changes the items: kustomize runs it as the last transformer (its
+        // validators do not work with exec functions) and compares nothing, kpt discards
+        // a validator's items anyway.
+        Ok(FunctionConfig::Check(c)) => check::check_stream(&list.items, &c.spec),
     };
     Outcome { list, diagnostics }
 }
@@ -77,6 +77,7 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// The (apiVersion, kind) pairs the generator can emit: only these are ever pruned.
 fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
     BTreeSet::from([
+        ("v1", "Namespace"),
         ("v1", "ServiceAccount"),
         ("v1", "ConfigMap"),
         ("v1", "Service"),

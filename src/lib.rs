@@ -4,12 +4,14 @@
 //! - [`krm`]: the ResourceList wire format and host annotations.
 //! - [`config`]: the function config kinds, their defaults and checks.
 //! - [`resources`]: the typed objects of the orchestrator base.
+//! - [`check`]: checks on any rendered stream (Pod Security, inline secrets, stickiness, sanity).
 //! - [`function`]: the function itself, dispatch and upsert.
 //! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;

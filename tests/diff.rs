@@ -50,8 +50,11 @@ fn changed_dev() -> (tempfile::TempDir, PathBuf) {
     let k = dev.join("kustomization.yaml");
     let text = std::fs::read_to_string(&k).unwrap();
     assert!(text.contains("newTag: v2026.01.2"));
-    let text = text.replace("newTag: v2026.01.2", "newTag: v2026.02.0")
-        + "  - path: egress-postgres.yaml\n    target:\n      kind: NetworkPolicy\n  - path: no-pdb.yaml\n";
+    assert!(text.contains("\npatches:\n"));
+    let text = text.replace("newTag: v2026.01.2", "newTag: v2026.02.0").replace(
+        "\npatches:\n",
+        "\npatches:\n  - path: egress-postgres.yaml\n    target:\n      kind: NetworkPolicy\n  - path: no-pdb.yaml\n",
+    );
     std::fs::write(&k, text).unwrap();
     let hpa = dev.join("hpa-replicas.yaml");
     let text = std::fs::read_to_string(&hpa).unwrap();

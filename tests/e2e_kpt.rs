@@ -24,6 +24,7 @@ const PACKAGE_FILES: &[&str] = &["Kptfile", "app/deploy.yaml", "extra/cm.yaml", 
 /// What the generator writes for the fixture config: file under `maverics/`, kind, name.
 const GENERATED: &[(&str, &str, &str)] = &[
     ("maverics/configmap.yaml", "ConfigMap", "maverics-config"),
+    ("maverics/namespace.yaml", "Namespace", "maverics"),
     (
         "maverics/horizontalpodautoscaler.yaml",
         "HorizontalPodAutoscaler",
@@ -346,9 +347,11 @@ fn assert_first_run(before: &Snapshot, after: &Snapshot) {
             Some(name),
             "{file}:\n{t}"
         );
+        // A Namespace is cluster-scoped: its own name is the namespace.
+        let want_ns = if kind == "Namespace" { None } else { Some("maverics") };
         assert_eq!(
             get(&doc, "metadata.namespace").and_then(Value::as_str),
-            Some("maverics"),
+            want_ns,
             "{file}:\n{t}"
         );
         assert_eq!(
@@ -596,4 +599,43 @@ fn eval_prunes_what_the_config_no_longer_asks_for_and_updates_in_place() {
     );
     assert_success(&eval(&pkg), "kpt fn eval with autoscaling back on");
     assert_same_snapshot(&first, &snapshot(&pkg), "turning autoscaling back on");
+}
+
+#[test]
+fn render_with_the_check_as_a_validator_without_config_fails_on_findings_then_passes() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    // A validator entry without configPath: kpt sends no functionConfig at all, and the
+    // function checks with its default settings.
+    let exec = serde_yaml::to_string(&shim_exec()).expect("YAML string");
+    let path = pkg.join("Kptfile");
+    let kptfile = std::fs::read_to_string(&path).expect("read Kptfile");
+    std::fs::write(
+        &path,
+        format!("{kptfile}  validators:\n    - exec: {}\n", exec.trim_end()),
+    )
+    .expect("write Kptfile");
+
+    // The fixture's nginx Deployment is not hardened: the render fails, nothing is written.
+    let before = snapshot(&pkg);
+    let out = render(&pkg);
+    let all = output_text(&out);
+    assert!(
+        !out.status.success(),
+        "the validator passed an unhardened Deployment:\n{all}"
+    );
+    assert_same_snapshot(&before, &snapshot(&pkg), "a render the validator failed");
+    for want in [
+        "app/deploy.yaml",
+        "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+        "Pod Security restricted",
+    ] {
+        assert!(all.contains(want), "the validator output lacks `{want}`:\n{all}");
+    }
+
+    // Without it, the generated orchestrator passes its own check.
+    std::fs::remove_file(pkg.join("app/deploy.yaml")).expect("remove the Deployment");
+    let out = render(&pkg);
+    assert_success(&out, "kpt fn render with the validator");
+    assert!(pkg.join("maverics/statefulset.yaml").is_file());
 }

@@ -52,8 +52,16 @@ fn dev_overlay_builds_to_its_golden_with_both_kustomize_versions() {
             Some(3)
         );
         assert!(
-            objs.keys().all(|k| k.contains("/maverics-dev/")),
+            objs.keys()
+                .filter(|k| !k.starts_with("Namespace/"))
+                .all(|k| k.contains("/maverics-dev/")),
             "every object is in maverics-dev: {objs:#?}"
+        );
+        // kustomize's `namespace:` renames the generated Namespace too, labels kept.
+        let ns = &objs["Namespace//maverics-dev"];
+        assert_eq!(
+            ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as_str(),
+            Some("restricted")
         );
     }
 }
@@ -144,5 +152,77 @@ fn a_config_error_fails_the_build_with_a_readable_message_on_both_versions() {
         );
         assert!(err.contains("did you mean `replicas`?"), "{version}: {err}");
         assert!(out.stdout.is_empty(), "{version}: no partial output");
+    }
+}
+
+/// A temporary overlay over the base that runs the check last under `transformers:`, with
+/// an optional strategic-merge patch of the StatefulSet's container.
+fn check_overlay(container_patch: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // kustomize refuses absolute roots: reach the base from the temp dir by `../`.
+    let up = "../".repeat(tmp.path().components().count() - 1);
+    let base = format!(
+        "{up}{}",
+        root()
+            .join("bases/orchestrator")
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+    );
+    let shim = root().join("plugins/maverics-krm");
+    let kustomization = format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - {}\npatches:\n  - path: patch.yaml\ntransformers:\n  - check.yaml\n",
+        base
+    );
+    let patch = format!(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: maverics, namespace: maverics}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: orchestrator\n{container_patch}"
+    );
+    let check = format!(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: OrchestratorCheck\nmetadata:\n  name: check\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: {}\n",
+        shim.display()
+    );
+    for (f, text) in [
+        ("kustomization.yaml", kustomization),
+        ("patch.yaml", patch),
+        ("check.yaml", check),
+    ] {
+        std::fs::write(tmp.path().join(f), text).expect("write overlay file");
+    }
+    tmp
+}
+
+#[test]
+fn the_check_as_last_transformer_passes_clean_builds_unchanged_and_fails_hardening_regressions() {
+    let clean = check_overlay("          resources: {requests: {cpu: 250m}}\n");
+    let broken = check_overlay("          securityContext: {privileged: true, allowPrivilegeEscalation: true}\n");
+    for (version, k) in kustomize_versions() {
+        let with_check = kustomize_build(&k, clean.path());
+        assert!(
+            with_check.contains("cpu: 250m"),
+            "{version}: the patch ran before the check"
+        );
+        assert_eq!(
+            objects(&with_check).len(),
+            objects(&kustomize_build(&k, &root().join("bases/orchestrator"))).len(),
+            "{version}: the check added or removed objects"
+        );
+        let out = command(&k)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+            .arg(broken.path())
+            .output()
+            .expect("run kustomize");
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{version}: a privileged orchestrator passed the check"
+        );
+        assert!(stdout(&out).is_empty(), "{version}: a failed build printed manifests");
+        for want in [
+            "spec.template.spec.containers[0].securityContext.privileged: Pod Security restricted: privileged container",
+            "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+            "fix: remove `privileged: true`",
+        ] {
+            assert!(err.contains(want), "{version}: stderr lacks `{want}`:\n{err}");
+        }
     }
 }

@@ -188,16 +188,31 @@ struct Expected {
 
 /// What the base generates for config `name`, in output order.
 fn base_objects(name: &str, external_secret: bool) -> Vec<Expected> {
+    base_objects_in(name, external_secret, None)
+}
+
+/// As `base_objects`, with the Namespace object the base generates first when its config sets
+/// `spec.namespace` (not for shared namespaces such as `default`).
+fn base_objects_in(name: &str, external_secret: bool, namespace: Option<&str>) -> Vec<Expected> {
     let e = |api_version, kind, suffix: &str, file| Expected {
         api_version,
         kind,
         name: format!("{name}{suffix}"),
         file,
     };
-    let mut out = vec![
+    let mut out = Vec::new();
+    if let Some(ns) = namespace {
+        out.push(Expected {
+            api_version: "v1",
+            kind: "Namespace",
+            name: ns.to_owned(),
+            file: "namespace.yaml",
+        });
+    }
+    out.extend([
         e("v1", "ServiceAccount", "", "serviceaccount.yaml"),
         e("v1", "ConfigMap", "-config", "configmap.yaml"),
-    ];
+    ]);
     if external_secret {
         out.push(e(
             "external-secrets.io/v1",
@@ -370,10 +385,15 @@ image:
 #[test]
 fn kustomize_4_5_4_generator_input_gets_the_base_without_its_own_config_echoed() {
     let file = "kustomize-4.5.4-generator.yaml";
-    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    let out = assert_host_contract(
+        file,
+        &fixture(file),
+        "",
+        &base_objects_in("maverics", true, Some("maverics")),
+    );
     // The config was the only item; kustomize would drop it from the build, so it is not echoed.
-    assert_eq!(out.items().len(), 9);
-    for g in out.items() {
+    assert_eq!(out.items().len(), 10);
+    for g in out.items().iter().filter(|g| kind(g) != "Namespace") {
         assert_eq!(str_at(g, &["metadata", "namespace"]), Some("maverics"), "{}", name(g));
     }
 }
@@ -391,7 +411,12 @@ fn kustomize_5_8_1_generator_input_gets_the_base_without_its_own_config_echoed()
 #[test]
 fn kustomize_5_8_1_transformer_input_keeps_build_annotations_and_appends_the_base() {
     let file = "kustomize-5.8.1-transformer.yaml";
-    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    let out = assert_host_contract(
+        file,
+        &fixture(file),
+        "",
+        &base_objects_in("maverics", true, Some("maverics")),
+    );
     // kustomize maps output back to its resources by these; losing them loses the hash suffix.
     let gencm = &out.items()[1];
     assert_eq!(
@@ -408,7 +433,12 @@ fn kustomize_5_8_1_transformer_input_keeps_build_annotations_and_appends_the_bas
 fn kpt_fn_eval_input_puts_generated_files_next_to_the_config_item() {
     let file = "kpt-fn-eval.yaml";
     // functionConfig has no path: the directory comes from the config *item*, `sub/orchestrator.yaml`.
-    let out = assert_host_contract(file, &fixture(file), "sub/", &base_objects("maverics", true));
+    let out = assert_host_contract(
+        file,
+        &fixture(file),
+        "sub/",
+        &base_objects_in("maverics", true, Some("maverics")),
+    );
     let kinds: Vec<&str> = out.items()[..5].iter().map(kind).collect();
     assert_eq!(kinds, ["Kptfile", "Deployment", "Service", "Orchestrator", "ConfigMap"]);
     assert_eq!(
@@ -425,14 +455,19 @@ fn kpt_fn_eval_with_the_config_at_the_package_root_generates_into_a_top_level_di
         "kpt-fn-eval.yaml (config at the root)",
         &input,
         "",
-        &base_objects("maverics", true),
+        &base_objects_in("maverics", true, Some("maverics")),
     );
 }
 
 #[test]
 fn v1beta1_resource_list_is_answered_in_v1beta1() {
     let file = "v1beta1.yaml";
-    let out = assert_host_contract(file, &fixture(file), "", &base_objects("maverics", true));
+    let out = assert_host_contract(
+        file,
+        &fixture(file),
+        "",
+        &base_objects_in("maverics", true, Some("maverics")),
+    );
     assert!(
         out.stdout.starts_with("apiVersion: config.kubernetes.io/v1beta1\n"),
         "{}",
@@ -445,7 +480,12 @@ fn json_input_is_accepted_and_answered_in_block_yaml() {
     // JSON is YAML; kpt rewrote package files as one-line JSON when a function answered in JSON.
     let value = parse(&fixture("kustomize-4.5.4-generator.yaml"));
     let json = serde_json::to_string(&value).expect("to JSON");
-    let out = assert_host_contract("JSON input", &json, "", &base_objects("maverics", true));
+    let out = assert_host_contract(
+        "JSON input",
+        &json,
+        "",
+        &base_objects_in("maverics", true, Some("maverics")),
+    );
     assert!(
         out.stdout
             .starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ")
@@ -460,7 +500,10 @@ fn empty_item_list_gets_just_the_base() {
     let out = run(serde_yaml::to_string(&list).expect("serialise"));
     out.assert_success();
     let kinds: Vec<&str> = out.items().iter().map(kind).collect();
-    let expected: Vec<&str> = base_objects("maverics", false).iter().map(|e| e.kind).collect();
+    let expected: Vec<&str> = base_objects_in("maverics", false, Some("maverics"))
+        .iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(kinds, expected);
 }
 
@@ -560,7 +603,7 @@ fn existing_generated_object_is_replaced_in_place_keeping_host_annotations() {
     for i in [0, 2, 3] {
         assert_same_value(&out_items[i], &in_items[i], &format!("input item {i}"));
     }
-    let expected: Vec<(&str, String)> = base_objects("maverics", true)
+    let expected: Vec<(&str, String)> = base_objects_in("maverics", true, Some("maverics"))
         .into_iter()
         .filter(|e| e.kind != "StatefulSet")
         .map(|e| (e.kind, e.name))
@@ -743,12 +786,6 @@ fn bad_inputs() -> Vec<Bad> {
             list("items:\n- kind: ConfigMap\n  metadata:\n    name: x\n"),
             &["item 0 has no `apiVersion`"],
             "items[0].apiVersion",
-        ),
-        bad(
-            "no functionConfig",
-            no_function_config,
-            &["no functionConfig", "generators:"],
-            "functionConfig",
         ),
         bad(
             "kpt placeholder ConfigMap function-input",

@@ -220,6 +220,12 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             ));
     } else {
         let facts = MavericsFacts::read(&spec.config);
+        for (path, why) in crate::check::secrets::scan_config(&spec.config, "spec.config") {
+            err(Diagnostic::error(why).field(path).fix(crate::check::secrets::FIX));
+        }
+        sticky_sessions(o, &facts, &mut err);
+        cache_egress(o, &facts, &mut err);
+        endpoint_egress(o, &facts, &mut err);
         if facts.oidc_provider && o.max_replicas() > 1 && facts.oidc_redis_cache().is_none() {
             err(Diagnostic::error(format!(
                 "the orchestrator is an OIDC provider with up to {} replicas but has no shared Redis cache: \
@@ -232,6 +238,122 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A scaled orchestrator in proxy mode behind the Ingress it defines needs cookie affinity
+/// there; the Ingress's own annotations count (the user may configure any controller).
+fn sticky_sessions(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
+    use crate::check::stickiness::{AFFINITY_ANNOTATION, ALB_ATTRIBUTES, NGINX_AFFINITY};
+    let ing = &o.spec.ingress;
+    let s = &ing.sticky_sessions;
+    if !(1..=604_800).contains(&s.duration_seconds) {
+        err(
+            Diagnostic::error(format!("durationSeconds {} is outside 1 to 604800", s.duration_seconds))
+                .field("spec.ingress.stickySessions.durationSeconds")
+                .fix("use a lifetime of at most 7 days, e.g. 86400"),
+        );
+    }
+    if !ing.enabled || o.max_replicas() <= 1 || !facts.proxy_mode {
+        return;
+    }
+    let user_affinity = ing.annotations.contains_key(AFFINITY_ANNOTATION)
+        || ing.annotations.get(NGINX_AFFINITY).is_some_and(|v| v == "cookie")
+        || ing
+            .annotations
+            .get(ALB_ATTRIBUTES)
+            .is_some_and(|v| v.contains("stickiness.enabled=true"));
+    if user_affinity {
+        return;
+    }
+    let why = format!(
+        "the orchestrator runs up to {} replicas in proxy mode and keeps each session in one pod",
+        o.max_replicas()
+    );
+    if !s.enabled {
+        err(Diagnostic::error(format!("{why}, but sticky sessions are off"))
+            .field("spec.ingress.stickySessions.enabled")
+            .fix("set `spec.ingress.stickySessions.enabled: true`, or run one replica with autoscaling off"));
+    } else if !matches!(ing.class_name.as_deref(), Some("alb" | "nginx")) {
+        err(Diagnostic::error(format!(
+            "{why}; sticky sessions are generated only for Ingress classes `alb` and `nginx`, not {}",
+            ing.class_name
+                .as_deref()
+                .map_or("an unset class".to_owned(), |c| format!("`{c}`"))
+        ))
+        .field("spec.ingress.className")
+        .fix(format!(
+            "use className `alb`, or configure your controller's cookie affinity in `spec.ingress.annotations` \
+             and declare it there with `{AFFINITY_ANNOTATION}: <how>`"
+        )));
+    }
+}
+
+/// Every Redis cache needs an egress rule; a host name cannot narrow it.
+fn cache_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
+    let np = &o.spec.network_policy;
+    if !np.enabled {
+        return;
+    }
+    for (i, c) in np.caches.iter().enumerate() {
+        if !facts.caches.iter().any(|f| f.name == c.name && f.kind == "redis") {
+            err(
+                Diagnostic::error(format!("`{}` is not a Redis cache of spec.config.caches", c.name))
+                    .field(format!("spec.networkPolicy.caches[{i}].name"))
+                    .fix("use the `name` of a `type: redis` entry of spec.config.caches"),
+            );
+        }
+    }
+    for c in facts.caches.iter().filter(|c| c.kind == "redis") {
+        let by_ip = !c.addresses.is_empty()
+            && c.addresses
+                .iter()
+                .all(|a| crate::resources::split_address(a).0.parse::<std::net::IpAddr>().is_ok());
+        if !by_ip && !np.caches.iter().any(|n| n.name == c.name) {
+            err(Diagnostic::warning(format!(
+                "Redis cache `{}` is reached by host name, which a NetworkPolicy cannot match: its port is open to any address",
+                c.name
+            ))
+            .field("spec.networkPolicy.caches")
+            .fix(format!(
+                "add `spec.networkPolicy.caches: [{{name: {}, to: [{{podSelector: {{matchLabels: {{app: redis}}}}}}]}}]` \
+                 (or a namespaceSelector, or an ipBlock with the cache's CIDR)",
+                c.name
+            )));
+        }
+    }
+}
+
+/// Services outside the cluster that the config calls must be reachable through
+/// `spec.networkPolicy.egress` (in-cluster ones get rules of their own).
+fn endpoint_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let np = &o.spec.network_policy;
+    if !np.enabled {
+        return;
+    }
+    let covers = |p: i32| {
+        np.egress.iter().any(|rule| match &rule.ports {
+            None => true,
+            Some(ports) if ports.is_empty() => true,
+            Some(ports) => ports.iter().any(|port| match &port.port {
+                None | Some(IntOrString::String(_)) => true,
+                Some(IntOrString::Int(n)) => *n == p || port.end_port.is_some_and(|end| (*n..=end).contains(&p)),
+            }),
+        })
+    };
+    for e in facts.endpoints.iter().filter(|e| e.cluster_namespace().is_none()) {
+        if !covers(e.port) {
+            err(Diagnostic::warning(format!(
+                "`{}` is on port {}, which spec.networkPolicy.egress does not allow: the orchestrator cannot reach it",
+                e.url, e.port
+            ))
+            .field(format!("spec.config.{}", e.field))
+            .fix(format!(
+                "add `{{ports: [{{port: {}, protocol: TCP}}], to: [{{ipBlock: {{cidr: <its CIDR>}}}}]}}` to spec.networkPolicy.egress",
+                e.port
+            )));
+        }
+    }
 }
 
 /// RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
@@ -250,4 +372,132 @@ fn dns_label(s: &str, max: usize) -> Result<(), String> {
         return Err("is not a valid DNS-1123 name".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (is_error, field) of each finding for a config whose spec is `spec`.
+    fn findings(spec: &str) -> Vec<(bool, String)> {
+        let text =
+            format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
+        let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let o = Orchestrator::from_value(&v, None).unwrap();
+        check(&o)
+            .into_iter()
+            .map(|d| (d.is_error(), d.field.unwrap_or_default()))
+            .collect()
+    }
+
+    fn errors(spec: &str) -> Vec<String> {
+        findings(spec).into_iter().filter(|f| f.0).map(|f| f.1).collect()
+    }
+
+    fn warnings(spec: &str) -> Vec<String> {
+        findings(spec).into_iter().filter(|f| !f.0).map(|f| f.1).collect()
+    }
+
+    #[test]
+    fn the_defaults_pass() {
+        assert!(findings("  namespace: maverics\n").is_empty());
+    }
+
+    #[test]
+    fn sanity_rules_name_their_fields() {
+        assert_eq!(
+            errors("  autoscaling: {minReplicas: 6, maxReplicas: 5}\n"),
+            ["spec.autoscaling.minReplicas"]
+        );
+        assert_eq!(
+            errors("  podDisruptionBudget: {maxUnavailable: 0}\n"),
+            ["spec.podDisruptionBudget"]
+        );
+        assert_eq!(
+            errors("  podDisruptionBudget: {maxUnavailable: null, minAvailable: 2}\n"),
+            ["spec.podDisruptionBudget"]
+        );
+        assert!(errors("  podDisruptionBudget: {maxUnavailable: null, minAvailable: 1}\n").is_empty());
+        assert_eq!(
+            errors("  resources: {requests: {cpu: '2'}}\n"),
+            ["spec.resources.requests.cpu"]
+        );
+        assert_eq!(
+            errors("  resources: {limits: {memory: 500mb}}\n"),
+            ["spec.resources.limits.memory"]
+        );
+        assert_eq!(errors("  image: {tag: null}\n"), ["spec.image"]);
+        assert_eq!(warnings("  image: {tag: latest}\n"), ["spec.image.tag"]);
+        assert_eq!(warnings("  namespace: default\n"), ["spec.namespace"]);
+    }
+
+    #[test]
+    fn an_oidc_provider_that_scales_needs_a_shared_cache() {
+        assert_eq!(
+            errors("  config: {oidcProvider: {}}\n"),
+            ["spec.config.oidcProvider.cache"]
+        );
+        assert!(errors("  autoscaling: {enabled: false}\n  replicas: 1\n  config: {oidcProvider: {}}\n").is_empty());
+        let cached = "  config:\n    oidcProvider: {cache: c}\n    caches: [{name: c, type: redis, redis: {addresses: ['10.0.0.5:6380']}}]\n";
+        assert!(findings(cached).is_empty(), "{:?}", findings(cached));
+    }
+
+    #[test]
+    fn literal_secrets_in_the_config_are_errors() {
+        assert_eq!(
+            errors("  config: {connectors: [{name: a, oauthClientSecret: s3cr3t}]}\n"),
+            ["spec.config.connectors[0].oauthClientSecret"]
+        );
+        assert!(errors("  config: {connectors: [{name: a, oauthClientSecret: <a.b>}]}\n").is_empty());
+    }
+
+    const PROXY: &str = "  config: {apps: [{name: a, type: proxy}]}\n";
+
+    #[test]
+    fn a_scaled_proxy_behind_the_generated_ingress_needs_affinity() {
+        let ing = |rest: &str| format!("{PROXY}  ingress: {{enabled: true, {rest}}}\n");
+        assert!(errors(&ing("className: alb")).is_empty());
+        assert!(errors(&ing("className: nginx")).is_empty());
+        assert_eq!(errors(&ing("className: traefik")), ["spec.ingress.className"]);
+        assert_eq!(
+            errors(&ing("className: alb, stickySessions: {enabled: false}")),
+            ["spec.ingress.stickySessions.enabled"]
+        );
+        assert!(
+            errors(&ing(
+                "className: traefik, annotations: {krm.maverics.dev/session-affinity: traefik sticky}"
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            errors(&ing("className: alb, stickySessions: {durationSeconds: 0}")),
+            ["spec.ingress.stickySessions.durationSeconds"]
+        );
+        // One replica: no affinity needed.
+        let one = format!(
+            "  autoscaling: {{enabled: false}}\n  replicas: 1\n{}",
+            ing("className: traefik")
+        );
+        assert!(errors(&one).is_empty());
+    }
+
+    #[test]
+    fn endpoints_outside_the_allowed_ports_warn() {
+        let c = "  config: {apps: [{upstream: 'http://legacy.example.com:8081'}, {upstream: 'https://ok.example.com'}, {upstream: 'http://web.apps.svc:8080'}]}\n";
+        assert_eq!(warnings(c), ["spec.config.apps[0].upstream"]);
+        let open = format!(
+            "{c}  networkPolicy: {{egress: [{{ports: [{{port: 443, protocol: TCP}}, {{port: 8000, endPort: 8100, protocol: TCP}}]}}]}}\n"
+        );
+        assert!(findings(&open).is_empty(), "{:?}", findings(&open));
+    }
+
+    #[test]
+    fn cache_egress_by_host_name_warns_and_names_what_to_add() {
+        let c = "  config: {caches: [{name: r, type: redis, redis: {addresses: ['redis:6379']}}]}\n";
+        assert_eq!(warnings(c), ["spec.networkPolicy.caches"]);
+        let narrowed = format!("{c}  networkPolicy: {{caches: [{{name: r, to: [{{podSelector: {{}}}}]}}]}}\n");
+        assert!(findings(&narrowed).is_empty());
+        let typo = format!("{c}  networkPolicy: {{caches: [{{name: x, to: []}}]}}\n");
+        assert_eq!(errors(&typo), ["spec.networkPolicy.caches[0].name"]);
+    }
 }

@@ -20,6 +20,82 @@ fn lookup_str<'a>(config: &'a Value, path: &str) -> Option<&'a str> {
     lookup(config, path)?.as_str()
 }
 
+/// A service the orchestrator calls: an app's upstream, an identity provider's metadata
+/// document, a telemetry endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Field path inside `spec.config`.
+    pub field: String,
+    pub url: String,
+    pub host: String,
+    pub port: i32,
+}
+
+impl Endpoint {
+    /// The namespace of an in-cluster Service host (`svc.ns.svc` or `svc.ns.svc.cluster.local`).
+    pub fn cluster_namespace(&self) -> Option<&str> {
+        let h = self.host.strip_suffix(".cluster.local").unwrap_or(&self.host);
+        let mut parts = h.strip_suffix(".svc")?.split('.');
+        let (_svc, ns) = (parts.next()?, parts.next()?);
+        parts.next().is_none().then_some(ns)
+    }
+}
+
+/// Keys whose URL the orchestrator itself calls. Redirect and logout URLs are the
+/// orchestrator's own addresses, which browsers call; they are not egress.
+fn is_endpoint_key(k: &str) -> bool {
+    k == "upstream" || k == "endpoint" || k.ends_with("WellKnownURL") || k.ends_with("MetadataURL")
+}
+
+fn parse_url(field: String, url: &str) -> Option<Endpoint> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default = match scheme {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, p.parse().ok()?),
+        _ => (authority, default),
+    };
+    Some(Endpoint {
+        field,
+        url: url.to_owned(),
+        host: host.trim_matches(['[', ']']).to_ascii_lowercase(),
+        port,
+    })
+}
+
+fn endpoints(v: &Value, path: &str, out: &mut Vec<Endpoint>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Mapping(m) => {
+            for (k, child) in m {
+                let Some(k) = k.as_str() else { continue };
+                let p = if path.is_empty() {
+                    k.to_owned()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match child.as_str() {
+                    Some(url) if is_endpoint_key(k) => out.extend(parse_url(p, url)),
+                    _ => endpoints(child, &p, out, depth + 1),
+                }
+            }
+        }
+        Value::Sequence(seq) => {
+            for (i, child) in seq.iter().enumerate() {
+                endpoints(child, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The facts, read once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MavericsFacts {
@@ -28,6 +104,11 @@ pub struct MavericsFacts {
     /// `oidcProvider.cache`, the cache the provider stores its state in.
     pub oidc_cache: Option<String>,
     pub caches: Vec<Cache>,
+    /// An app of `type: proxy` is configured: the orchestrator proxies user traffic and
+    /// holds the user's session, so a scaled deployment needs sticky sessions.
+    pub proxy_mode: bool,
+    /// Services the orchestrator calls, for the NetworkPolicy.
+    pub endpoints: Vec<Endpoint>,
     pub session_cookie: String,
     pub health_path: String,
 }
@@ -63,6 +144,15 @@ impl MavericsFacts {
             oidc_provider: oidc.is_some_and(|v| !v.is_null()),
             oidc_cache: oidc.and_then(|o| lookup_str(o, "cache")).map(str::to_owned),
             caches,
+            proxy_mode: config
+                .get("apps")
+                .and_then(Value::as_sequence)
+                .is_some_and(|apps| apps.iter().any(|a| lookup_str(a, "type") == Some("proxy"))),
+            endpoints: {
+                let mut out = Vec::new();
+                endpoints(config, "", &mut out, 0);
+                out
+            },
             session_cookie: lookup_str(config, "session.cookie.name")
                 .unwrap_or(DEFAULT_SESSION_COOKIE)
                 .to_owned(),
@@ -100,6 +190,31 @@ mod tests {
         assert_eq!(facts("session:\n  cookie:\n    name: a\n").session_cookie, "a");
         assert_eq!(facts("session:\n  cookie.name: b\n").session_cookie, "b");
         assert_eq!(facts("health:\n  location: /healthz\n").health_path, "/healthz");
+    }
+
+    #[test]
+    fn finds_endpoints_and_in_cluster_namespaces() {
+        let f = facts(
+            "apps:\n- upstream: http://intranet.apps.svc.cluster.local:8080/x\n- upstream: https://a.example.com\nconnectors:\n- oidcWellKnownURL: https://idp.example.com:8443/.well-known\n  oauthRedirectURL: https://me.example.com/oidc\n",
+        );
+        let got: Vec<_> = f
+            .endpoints
+            .iter()
+            .map(|e| (e.field.as_str(), e.host.as_str(), e.port, e.cluster_namespace()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "apps[0].upstream",
+                    "intranet.apps.svc.cluster.local",
+                    8080,
+                    Some("apps")
+                ),
+                ("apps[1].upstream", "a.example.com", 443, None),
+                ("connectors[0].oidcWellKnownURL", "idp.example.com", 8443, None),
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Function configs: which kinds this binary accepts and how they are read.
 
+pub mod check_config;
 pub mod checks;
 pub mod maverics;
 pub mod orchestrator;
@@ -17,12 +18,13 @@ use serde_yaml::Value;
 pub const API_VERSION: &str = "krm.maverics.dev/v1alpha1";
 
 /// The function config kinds, one per role the binary plays.
-pub const KINDS: &[&str] = &["Orchestrator", platform::KIND];
+pub const KINDS: &[&str] = &["Orchestrator", platform::KIND, "OrchestratorCheck"];
 
 #[derive(Debug, Clone)]
 pub enum FunctionConfig {
     Orchestrator(Box<Orchestrator>),
     Platform(Box<OrchestratorPlatform>),
+    Check(Box<check_config::OrchestratorCheck>),
 }
 
 impl FunctionConfig {
@@ -53,6 +55,9 @@ impl FunctionConfig {
             "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
             platform::KIND => {
                 OrchestratorPlatform::from_value(value, file).map(|p| FunctionConfig::Platform(Box::new(p)))
+            }
+            "OrchestratorCheck" => {
+                check_config::OrchestratorCheck::from_value(value, file).map(|c| FunctionConfig::Check(Box::new(c)))
             }
             _ => unreachable!("KINDS lists only kinds handled above"),
         }

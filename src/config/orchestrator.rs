@@ -43,6 +43,9 @@ pub struct Metadata {
 pub struct Spec {
     /// Namespace of every generated resource; unset leaves it to kustomize's `namespace:`.
     pub namespace: Option<String>,
+    /// Emit the Namespace itself, labelled for Pod Security admission `restricted`
+    /// (enforce, audit, warn). Only with `namespace` set.
+    pub create_namespace: bool,
     pub image: Image,
     /// Fixed replica count, used when autoscaling is off.
     pub replicas: u32,
@@ -67,6 +70,7 @@ impl Default for Spec {
         config.insert("version".into(), "0.0.1".into());
         Spec {
             namespace: None,
+            create_namespace: true,
             image: Image::default(),
             replicas: 2,
             autoscaling: Autoscaling::default(),
@@ -378,6 +382,39 @@ pub struct Ingress {
     pub path: String,
     pub path_type: String,
     pub tls: Vec<IngressTls>,
+    pub sticky_sessions: StickySessions,
+}
+
+/// Cookie affinity on the Ingress: the orchestrator keeps a user's session in the pod that
+/// created it, so with more than one replica in proxy mode every request of a session must
+/// reach the same pod.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct StickySessions {
+    pub enabled: bool,
+    pub cookie: StickyCookie,
+    /// Lifetime of the load balancer's affinity cookie (ALB: 1 to 604800).
+    pub duration_seconds: u32,
+}
+
+impl Default for StickySessions {
+    fn default() -> Self {
+        StickySessions {
+            enabled: true,
+            cookie: StickyCookie::App,
+            duration_seconds: 86400,
+        }
+    }
+}
+
+/// What the affinity keys on: the orchestrator's own session cookie (`app`; ALB only,
+/// ingress-nginx always sets a cookie of its own) or a cookie the load balancer issues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StickyCookie {
+    #[default]
+    App,
+    LoadBalancer,
 }
 
 impl Default for Ingress {
@@ -390,6 +427,7 @@ impl Default for Ingress {
             path: "/".into(),
             path_type: "Prefix".into(),
             tls: Vec::new(),
+            sticky_sessions: StickySessions::default(),
         }
     }
 }
@@ -411,6 +449,18 @@ pub struct NetworkPolicy {
     /// Egress beyond DNS. The default, HTTPS to anywhere, is what identity providers and
     /// upstream apps need when their addresses are unknown; narrow it with CIDRs.
     pub egress: Vec<NetworkPolicyEgressRule>,
+    /// Where each Redis cache of `spec.config.caches` lives. A NetworkPolicy cannot match
+    /// host names, so the cache's address alone cannot narrow the rule.
+    pub caches: Vec<CacheEgress>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CacheEgress {
+    /// The `name` of an entry in `spec.config.caches`.
+    pub name: String,
+    /// The cache's pods, namespace or CIDR.
+    pub to: Vec<NetworkPolicyPeer>,
 }
 
 impl Default for NetworkPolicy {
@@ -427,6 +477,7 @@ impl Default for NetworkPolicy {
                 }]),
                 to: None,
             }],
+            caches: Vec::new(),
         }
     }
 }

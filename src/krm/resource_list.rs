@@ -46,8 +46,19 @@ impl ResourceList {
             ));
         }
         let doc: Value = serde_yaml::from_str(text).map_err(|e| {
-            Diagnostic::error(format!("input is not a valid YAML document: {e}"))
-                .fix("send exactly one ResourceList document in YAML or JSON")
+            let msg = e.to_string();
+            let fix = if msg.contains("recursion limit") {
+                "no Kubernetes object nests that deep: flatten the structure or check for unbalanced brackets"
+            } else if msg.contains("repetition limit") {
+                "the document expands `*alias` references too often (an alias bomb?): write the values out"
+            } else if msg.contains("duplicate entry") {
+                "remove one of the two keys: YAML allows a key once per mapping"
+            } else if msg.contains("more than one document") {
+                "send exactly one ResourceList document (no `---` between documents)"
+            } else {
+                "fix the YAML syntax at that line and column; send one ResourceList document in YAML or JSON"
+            };
+            Diagnostic::error(format!("input is not a valid YAML document: {msg}")).fix(fix)
         })?;
         let Value::Mapping(mut map) = doc else {
             return Err(
@@ -235,6 +246,33 @@ mod tests {
             assert!(err.message.contains(want), "{input:?}: {}", err.message);
             assert!(err.fix.is_some(), "{input:?} has no fix");
         }
+    }
+
+    #[test]
+    fn refuses_deep_nesting_at_once_and_keeps_brackets_in_strings() {
+        // The fuzzer's find: a byte scan for brackets refused this valid output of our own.
+        let brackets = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  data:\n    a: '{}'\n    b: x{}\n",
+            "[".repeat(500),
+            "{".repeat(500)
+        );
+        let rl = parse(&brackets).unwrap();
+        assert_eq!(parse(&rl.to_yaml(&[])).unwrap(), rl);
+        // A million levels: refused by the patched loader at level 129, not after parsing all.
+        let n = 1_000_000;
+        let deep = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}{}\n",
+            "[".repeat(n),
+            "]".repeat(n)
+        );
+        let start = std::time::Instant::now();
+        let err = parse(&deep).unwrap_err();
+        assert!(err.message.contains("recursion limit exceeded"), "{}", err.message);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

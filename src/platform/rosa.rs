@@ -12,8 +12,22 @@ use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
 pub const SERVING_CERT: &str = "service.beta.openshift.io/serving-cert-secret-name";
-pub const CHECKOV_SKIP: &str = "checkov.io/skip1";
+const UID_SKIP: &str = "CKV_K8S_40=OpenShift assigns the UID from the namespace range (restricted-v2 SCC)";
 const ROUTER_NS_LABEL: &str = "policy-group.network.openshift.io/ingress";
+
+/// checkov reads `checkov.io/skip1`, `skip2`, ...: the key that already holds this check's
+/// skip (so a second run changes nothing), else the first free one, so a skip the base set
+/// (the image digest) survives.
+fn checkov_skip_key(ann: &serde_json::Map<String, Json>, check: &str) -> String {
+    (1..)
+        .map(|n| format!("checkov.io/skip{n}"))
+        .find(|k| {
+            ann.get(k)
+                .and_then(Json::as_str)
+                .is_none_or(|v| v.starts_with(&format!("{check}=")))
+        })
+        .unwrap_or_default()
+}
 
 pub fn plan(p: &mut Planner) {
     let Some(rosa) = p.cfg.spec.rosa.clone() else { return };
@@ -207,10 +221,7 @@ fn security_context(p: &mut Planner, rosa: &Rosa) {
         }
     }
     if let Some(ann) = ensure_map(sts, &["metadata", "annotations"]) {
-        ann.insert(
-            CHECKOV_SKIP.into(),
-            "CKV_K8S_40=OpenShift assigns the UID from the namespace range (restricted-v2 SCC)".into(),
-        );
+        ann.insert(checkov_skip_key(ann, "CKV_K8S_40"), UID_SKIP.into());
     }
     if let Some(image) = sts.pointer_mut(&format!("/spec/template/spec/containers/{c}/image"))
         && let Some(current) = image.as_str()

@@ -1,10 +1,12 @@
 use super::Ctx;
 use super::service::PORT_NAME;
-use crate::config::orchestrator::Termination;
+use crate::check::stickiness::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
+use crate::config::orchestrator::{StickyCookie, Termination};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
     IngressTLS, ServiceBackendPort,
 };
+use std::collections::BTreeMap;
 
 /// Backend-protocol annotations of the controllers the orchestrator is tested with, applied
 /// when TLS terminates in the pod.
@@ -19,6 +21,50 @@ fn backend_https_annotations(class: Option<&str>) -> &'static [(&'static str, &'
     }
 }
 
+/// Cookie-affinity annotations for the known controllers. The AWS Load Balancer Controller
+/// keys on the orchestrator's session cookie (`app`) or its own `AWSALB` cookie, and needs
+/// `target-type: ip` for either. ingress-nginx (retired upstream in March 2026: no more
+/// security fixes) always issues a cookie of its own.
+fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
+    let cfg = &ctx.o.spec.ingress;
+    let s = &cfg.sticky_sessions;
+    let mut out = BTreeMap::new();
+    if !s.enabled {
+        return out;
+    }
+    let d = s.duration_seconds;
+    match cfg.class_name.as_deref() {
+        Some("alb") => {
+            let attrs = match s.cookie {
+                StickyCookie::App => format!(
+                    "stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={},stickiness.app_cookie.duration_seconds={d}",
+                    ctx.facts.session_cookie
+                ),
+                StickyCookie::LoadBalancer => {
+                    format!(
+                        "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={d}"
+                    )
+                }
+            };
+            out.insert(ALB_ATTRIBUTES.into(), attrs);
+            out.insert(ALB_TARGET_TYPE.into(), "ip".into());
+        }
+        Some("nginx") => {
+            let n = "nginx.ingress.kubernetes.io";
+            out.insert(format!("{n}/affinity"), "cookie".into());
+            // persistent: a scale-up does not move existing sessions to the new pods.
+            out.insert(format!("{n}/affinity-mode"), "persistent".into());
+            out.insert(format!("{n}/session-cookie-name"), NGINX_COOKIE.into());
+            out.insert(format!("{n}/session-cookie-max-age"), d.to_string());
+        }
+        _ => {}
+    }
+    out
+}
+
+/// ingress-nginx's affinity cookie: its own name, so it never shadows the orchestrator's.
+pub const NGINX_COOKIE: &str = "MAVERICS_AFFINITY";
+
 pub fn build(ctx: &Ctx) -> Option<Ingress> {
     let cfg = &ctx.o.spec.ingress;
     if !cfg.enabled {
@@ -30,6 +76,9 @@ pub fn build(ctx: &Ctx) -> Option<Ingress> {
         for (k, v) in backend_https_annotations(cfg.class_name.as_deref()) {
             annotations.entry((*k).to_owned()).or_insert_with(|| (*v).to_owned());
         }
+    }
+    for (k, v) in sticky_annotations(ctx) {
+        annotations.entry(k).or_insert(v);
     }
     if !annotations.is_empty() {
         metadata.annotations = Some(annotations);

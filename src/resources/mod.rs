@@ -8,6 +8,7 @@ mod externalsecret;
 mod hpa;
 mod ingress;
 mod meta;
+mod namespace;
 mod networkpolicy;
 mod pdb;
 pub mod service;
@@ -15,6 +16,7 @@ mod serviceaccount;
 pub mod statefulset;
 
 pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+pub use networkpolicy::split_address;
 
 use crate::config::Orchestrator;
 use crate::config::maverics::MavericsFacts;
@@ -55,6 +57,7 @@ pub fn generate(o: &Orchestrator) -> Vec<Generated> {
             out.push(Generated { file, object });
         }
     };
+    push("namespace.yaml", namespace::build(&ctx).map(|n| to_value(&n)));
     push("serviceaccount.yaml", Some(to_value(&serviceaccount::build(&ctx))));
     push("configmap.yaml", Some(to_value(&configmap::build(&ctx))));
     push("externalsecret.yaml", externalsecret::build(&ctx).map(|e| to_value(&e)));

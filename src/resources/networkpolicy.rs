@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -37,6 +37,107 @@ fn dns() -> NetworkPolicyEgressRule {
     }
 }
 
+/// Host and port of a `host:port` cache address; Redis's port when none is written.
+pub fn split_address(a: &str) -> (&str, i32) {
+    match a.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') => (h.trim_matches(['[', ']']), p.parse().unwrap_or(6379)),
+        _ => (a, 6379),
+    }
+}
+
+/// One egress rule per Redis cache of `spec.config.caches`: to the peers given in
+/// `spec.networkPolicy.caches`, else to the cache's IP addresses, else (a host name, which
+/// a NetworkPolicy cannot match) to its port anywhere; `config::checks` warns about that.
+fn cache_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
+    let cfg = &ctx.o.spec.network_policy;
+    let mut out = Vec::new();
+    for cache in ctx.facts.caches.iter().filter(|c| c.kind == "redis") {
+        let mut ports: Vec<i32> = cache.addresses.iter().map(|a| split_address(a).1).collect();
+        if ports.is_empty() {
+            ports.push(6379);
+        }
+        ports.sort_unstable();
+        ports.dedup();
+        let given = cfg.caches.iter().find(|c| c.name == cache.name);
+        let ips: Option<Vec<NetworkPolicyPeer>> = cache
+            .addresses
+            .iter()
+            .map(|a| {
+                let host = split_address(a).0;
+                host.parse::<std::net::IpAddr>().ok().map(|ip| NetworkPolicyPeer {
+                    ip_block: Some(IPBlock {
+                        cidr: if ip.is_ipv4() {
+                            format!("{ip}/32")
+                        } else {
+                            format!("{ip}/128")
+                        },
+                        except: None,
+                    }),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        let (to, whence) = match (given, ips) {
+            (Some(g), _) => (Some(g.to.clone()), "the peers in spec.networkPolicy.caches"),
+            (None, Some(ips)) if !ips.is_empty() => (Some(ips), "its IP addresses"),
+            _ => (
+                None,
+                "anywhere, because a NetworkPolicy cannot match its host name (set spec.networkPolicy.caches to narrow it)",
+            ),
+        };
+        out.push((
+            NetworkPolicyEgressRule {
+                to,
+                ports: Some(ports.into_iter().map(|p| port(p, "TCP")).collect()),
+            },
+            format!(
+                "Redis cache `{}` of spec.config.caches, shared state of all replicas: its port, to {whence}",
+                cache.name
+            ),
+        ));
+    }
+    out
+}
+
+/// Services of this cluster that `spec.config` calls (`http://svc.ns.svc.cluster.local:8080`):
+/// one rule per namespace, to that namespace's pods on the ports the URLs name. Their
+/// addresses are known, so they need no rule "anywhere".
+fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
+    let mut by_ns: BTreeMap<&str, (Vec<i32>, Vec<&str>)> = BTreeMap::new();
+    for e in &ctx.facts.endpoints {
+        if let Some(ns) = e.cluster_namespace() {
+            let entry = by_ns.entry(ns).or_default();
+            entry.0.push(e.port);
+            entry.1.push(&e.field);
+        }
+    }
+    by_ns
+        .into_iter()
+        .map(|(ns, (mut ports, fields))| {
+            ports.sort_unstable();
+            ports.dedup();
+            let rule = NetworkPolicyEgressRule {
+                to: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(LabelSelector {
+                        match_labels: Some(BTreeMap::from([(
+                            "kubernetes.io/metadata.name".to_owned(),
+                            ns.to_owned(),
+                        )])),
+                        match_expressions: None,
+                    }),
+                    ..Default::default()
+                }]),
+                ports: Some(ports.into_iter().map(|p| port(p, "TCP")).collect()),
+            };
+            let reason = format!(
+                "in-cluster services spec.config calls ({}): namespace {ns}, on their ports only",
+                fields.join(", ")
+            );
+            (rule, reason)
+        })
+        .collect()
+}
+
 pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
     let cfg = &ctx.o.spec.network_policy;
     if !cfg.enabled {
@@ -61,11 +162,22 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         format!("{WHY_PREFIX}egress-0"),
         "DNS: the orchestrator resolves identity providers, upstream apps and caches by name".into(),
     );
+    for (rule, reason) in cache_rules(ctx) {
+        why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
+        egress.push(rule);
+    }
+    for (rule, reason) in in_cluster_rules(ctx) {
+        why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
+        egress.push(rule);
+    }
     for rule in &cfg.egress {
-        why.insert(
-            format!("{WHY_PREFIX}egress-{}", egress.len()),
-            "from spec.networkPolicy.egress: identity providers, upstream apps, caches and telemetry the orchestrator calls".into(),
-        );
+        let reason = if rule.to.as_ref().is_none_or(Vec::is_empty) {
+            "from spec.networkPolicy.egress: identity providers, upstream apps and the OTLP collector, to any address \
+             (they have no fixed addresses; list their CIDRs under `to` to narrow it)"
+        } else {
+            "from spec.networkPolicy.egress: identity providers, upstream apps and the OTLP collector, at the addresses given"
+        };
+        why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason.into());
         egress.push(rule.clone());
     }
     let mut metadata = ctx.meta(&ctx.names.base);

@@ -21,6 +21,11 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 
 pub const CONTAINER: &str = "orchestrator";
+/// Emitted only while `spec.image.digest` is unset: pinning the digest removes it.
+pub const CHECKOV_SKIP_DIGEST: (&str, &str) = (
+    "checkov.io/skip1",
+    "CKV_K8S_43=The orchestrator image is private: push it to your registry and pin its digest with spec.image.digest or kustomize images[].digest",
+);
 /// Strata's chart pins this UID; it is above 10000 so it never maps to a host user.
 pub const UID: i64 = 10001;
 pub const TERMINATION_GRACE_SECONDS: i64 = 120;
@@ -265,10 +270,18 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
     {
         // Stakater Reloader rolls the StatefulSet when this Secret changes: the orchestrator's
         // secretfile provider reads its file only at start-up.
-        metadata.annotations = Some(BTreeMap::from([(
+        metadata.annotations.get_or_insert_with(BTreeMap::new).insert(
             "secret.reloader.stakater.com/reload".to_owned(),
             ctx.names.secret.clone(),
-        )]));
+        );
+    }
+    if spec.image.digest.is_none() {
+        // checkov's one accepted skip in the base. The image is private: each user pushes it
+        // to their own registry, so only they can pin its digest.
+        metadata
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert(CHECKOV_SKIP_DIGEST.0.to_owned(), CHECKOV_SKIP_DIGEST.1.to_owned());
     }
 
     StatefulSet {

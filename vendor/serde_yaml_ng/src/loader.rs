@@ -6,6 +6,10 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// maverics-krm patch: the nesting depth at which parsing stops; the deserializer's
+/// `remaining_depth` starts at the same 128.
+const MAX_DEPTH: usize = 128;
+
 pub(crate) struct Loader<'input> {
     parser: Option<Parser<'input>>,
     document_count: usize,
@@ -50,6 +54,10 @@ impl<'input> Loader<'input> {
         self.document_count += 1;
 
         let mut anchors = BTreeMap::new();
+        // maverics-krm patch: stop at the deserializer's own depth limit while parsing.
+        // libyaml's scanner does work proportional to the flow depth for every token, so
+        // 100,000 nested `[` took minutes before the deserializer refused the document.
+        let mut depth = 0usize;
         let mut document = Document {
             events: Vec::new(),
             error: None,
@@ -95,6 +103,11 @@ impl<'input> Loader<'input> {
                     Event::Scalar(scalar)
                 }
                 YamlEvent::SequenceStart(mut sequence_start) => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        document.error = Some(error::new(ErrorImpl::RecursionLimitExceeded(mark)).shared());
+                        return Some(document);
+                    }
                     if let Some(anchor) = sequence_start.anchor.take() {
                         let id = anchors.len();
                         anchors.insert(anchor, id);
@@ -102,8 +115,16 @@ impl<'input> Loader<'input> {
                     }
                     Event::SequenceStart(sequence_start)
                 }
-                YamlEvent::SequenceEnd => Event::SequenceEnd,
+                YamlEvent::SequenceEnd => {
+                    depth = depth.saturating_sub(1);
+                    Event::SequenceEnd
+                }
                 YamlEvent::MappingStart(mut mapping_start) => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        document.error = Some(error::new(ErrorImpl::RecursionLimitExceeded(mark)).shared());
+                        return Some(document);
+                    }
                     if let Some(anchor) = mapping_start.anchor.take() {
                         let id = anchors.len();
                         anchors.insert(anchor, id);
@@ -111,7 +132,10 @@ impl<'input> Loader<'input> {
                     }
                     Event::MappingStart(mapping_start)
                 }
-                YamlEvent::MappingEnd => Event::MappingEnd,
+                YamlEvent::MappingEnd => {
+                    depth = depth.saturating_sub(1);
+                    Event::MappingEnd
+                }
             };
             document.events.push((event, mark));
         }

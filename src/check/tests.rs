@@ -1,0 +1,275 @@
+use super::*;
+
+fn items(yaml: &str) -> Vec<Value> {
+    input::read_text("t.yaml", yaml).unwrap()
+}
+
+fn run(yaml: &str) -> Vec<Diagnostic> {
+    check_stream(&items(yaml), &Settings::default())
+}
+
+fn fields(d: &[Diagnostic]) -> Vec<String> {
+    d.iter().map(|d| d.field.clone().unwrap_or_default()).collect()
+}
+
+const HARDENED: &str = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: m, namespace: ns}
+spec:
+  template:
+    metadata: {labels: {app.kubernetes.io/name: maverics-orchestrator, app.kubernetes.io/instance: m}}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: o
+        image: r/o:v1
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+        resources: {requests: {cpu: 500m}, limits: {cpu: "1"}}
+"#;
+
+#[test]
+fn a_hardened_pod_passes_pss() {
+    assert!(run(HARDENED).is_empty(), "{:?}", run(HARDENED));
+}
+
+#[test]
+fn pss_violations_are_named_by_field() {
+    let bad = HARDENED
+        .replace("allowPrivilegeEscalation: false", "privileged: true")
+        .replace("drop: [ALL]", "add: [NET_RAW]")
+        .replace("runAsNonRoot: true, ", "hostNetwork: true, ")
+        .replace(
+            "      containers:",
+            "      hostPID: true\n      volumes: [{name: h, hostPath: {path: /}}]\n      containers:",
+        );
+    let f = fields(&run(&bad));
+    for want in [
+        "spec.template.spec.hostPID",
+        "spec.template.spec.volumes[0].hostPath",
+        "spec.template.spec.containers[0].securityContext.privileged",
+        "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+        "spec.template.spec.containers[0].securityContext.runAsNonRoot",
+        "spec.template.spec.containers[0].securityContext.capabilities.drop",
+        "spec.template.spec.containers[0].securityContext.capabilities.add[0]",
+    ] {
+        assert!(f.iter().any(|x| x == want), "missing {want} in {f:?}");
+    }
+}
+
+#[test]
+fn baseline_controls_selinux_apparmor_sysctls() {
+    let bad = HARDENED
+        .replace(
+            "    metadata: {labels:",
+            "    metadata: {annotations: {container.apparmor.security.beta.kubernetes.io/o: unconfined}, labels:",
+        )
+        .replace(
+            "seccompProfile: {type: RuntimeDefault}}",
+            "seccompProfile: {type: RuntimeDefault}, sysctls: [{name: kernel.msgmax, value: '1'}], seLinuxOptions: {type: spc_t}}",
+        )
+        .replace(
+            "capabilities: {drop: [ALL]}}",
+            "capabilities: {drop: [ALL]}, appArmorProfile: {type: Unconfined}, seLinuxOptions: {user: root}}",
+        );
+    let f = fields(&run(&bad));
+    assert_eq!(
+        f,
+        [
+            "spec.template.spec.securityContext.seLinuxOptions.type",
+            "spec.template.spec.securityContext.sysctls[0].name",
+            "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/o",
+            "spec.template.spec.containers[0].securityContext.seLinuxOptions.user",
+            "spec.template.spec.containers[0].securityContext.appArmorProfile.type",
+        ]
+    );
+}
+
+#[test]
+fn inline_secret_objects_and_literal_config_secrets_are_errors() {
+    let d = run("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData: {a: b}\n");
+    assert_eq!(fields(&d), ["stringData"]);
+    let d = run("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ntype: Opaque\n");
+    assert!(d.is_empty());
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata:\n  maverics.yaml: |\n    connectors:\n    - name: idp\n      oauthClientSecret: hunter2\n      clientSecretRef: fine\n    - name: ok\n      oauthClientSecret: <idp.secret>\n      password: '{{ env.PW }}'\n";
+    assert_eq!(fields(&run(cm)), ["data.maverics.yaml:connectors[0].oauthClientSecret"]);
+}
+
+#[test]
+fn config_scan_finds_keys_and_pem_anywhere() {
+    let v: Value = serde_yaml::from_str(
+        "a: {encryptionKey: abc, signingKeyFile: /x}\nb: ['-----BEGIN RSA PRIVATE KEY-----\nx']\nsmtp: {password: 1234}\n",
+    )
+    .unwrap();
+    let paths: Vec<_> = secrets::scan_config(&v, "spec.config")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.config.a.encryptionKey",
+            "spec.config.b[0]",
+            "spec.config.smtp.password"
+        ]
+    );
+}
+
+const SCALED: &str = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: m, namespace: ns}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app.kubernetes.io/name: maverics-orchestrator}}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      volumes: [{name: c, configMap: {name: m-config}}]
+      containers:
+      - {name: o, image: r/o:v1, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: m-config, namespace: ns}
+data:
+  maverics.yaml: |
+    apps: [{name: a, type: proxy}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: m, namespace: ns}
+spec: {selector: {app.kubernetes.io/name: maverics-orchestrator}}
+"#;
+
+fn with(exposure: &str) -> Vec<Diagnostic> {
+    run(&format!("{SCALED}---\n{exposure}"))
+}
+
+const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  namespace: ns\n  annotations: {ANN}\nspec:\n  ingressClassName: CLASS\n  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: m, port: {name: http}}}}]}}]\n";
+
+fn ingress(class: &str, ann: &str) -> String {
+    INGRESS.replace("CLASS", class).replace("ANN", ann)
+}
+
+#[test]
+fn stickiness_on_ingresses() {
+    assert!(run(SCALED).is_empty(), "no exposure, nothing to check");
+    let d = with(&ingress("alb", ""));
+    assert_eq!(fields(&d), ["metadata.annotations"]);
+    assert!(d[0].fix.as_deref().unwrap().contains("cookie_name=maverics_session"));
+    let ok = "alb.ingress.kubernetes.io/target-type: ip, alb.ingress.kubernetes.io/target-group-attributes: 'stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name=maverics_session'";
+    assert!(with(&ingress("alb", ok)).is_empty());
+    let wrong_cookie = ok.replace("cookie_name=maverics_session", "cookie_name=other");
+    assert_eq!(
+        fields(&with(&ingress("alb", &wrong_cookie))),
+        ["metadata.annotations.alb.ingress.kubernetes.io/target-group-attributes"]
+    );
+    let lb = "alb.ingress.kubernetes.io/target-group-attributes: 'stickiness.enabled=true,stickiness.type=lb_cookie'";
+    assert_eq!(
+        fields(&with(&ingress("alb", lb))),
+        ["metadata.annotations.alb.ingress.kubernetes.io/target-type"]
+    );
+    assert!(with(&ingress("nginx", "nginx.ingress.kubernetes.io/affinity: cookie")).is_empty());
+    assert_eq!(with(&ingress("traefik", "")).len(), 1);
+    assert!(
+        with(&ingress(
+            "traefik",
+            "krm.maverics.dev/session-affinity: traefik sticky cookie"
+        ))
+        .is_empty()
+    );
+    // One replica: no affinity needed.
+    assert!(
+        run(&format!(
+            "{}---\n{}",
+            SCALED.replace("replicas: 3", "replicas: 1"),
+            ingress("alb", "")
+        ))
+        .is_empty()
+    );
+    // Not proxy mode: no affinity needed.
+    assert!(
+        run(&format!(
+            "{}---\n{}",
+            SCALED.replace("type: proxy", "type: oidc"),
+            ingress("alb", "")
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn stickiness_on_routes_and_http_routes() {
+    let route = "apiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: r, namespace: ns, annotations: ANN}\nspec: {to: {kind: Service, name: m}, tls: {termination: TERM}}\n";
+    assert!(with(&route.replace("ANN", "{}").replace("TERM", "reencrypt")).is_empty());
+    assert_eq!(
+        fields(&with(&route.replace("ANN", "{}").replace("TERM", "passthrough"))),
+        ["spec.tls.termination"]
+    );
+    assert_eq!(
+        fields(&with(
+            &route
+                .replace("ANN", "{haproxy.router.openshift.io/disable_cookies: 'true'}")
+                .replace("TERM", "edge")
+        )),
+        ["metadata.annotations.haproxy.router.openshift.io/disable_cookies"]
+    );
+    let hr = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: h, namespace: ns}\nspec:\n  rules:\n  - backendRefs: [{name: other, port: 80}]\n  - backendRefs: [{name: m, port: 8080}]\n    SP\n";
+    assert_eq!(
+        fields(&with(&hr.replace("SP", ""))),
+        ["spec.rules[1].sessionPersistence"]
+    );
+    assert!(with(&hr.replace("SP", "sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}")).is_empty());
+}
+
+#[test]
+fn oidc_provider_without_cache_in_the_stream() {
+    let s = SCALED.replace("apps: [{name: a, type: proxy}]", "oidcProvider: {}");
+    assert_eq!(fields(&run(&s)), ["spec"]);
+}
+
+#[test]
+fn sanity_rules() {
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: default}\nspec: {minReplicas: 5, maxReplicas: 2, scaleTargetRef: {kind: StatefulSet, name: m}}\n";
+    let d = run(hpa);
+    assert_eq!(fields(&d), ["metadata.namespace", "spec.minReplicas"]);
+    assert!(!d[0].is_error() && d[1].is_error());
+    let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: ns}\nspec: {minAvailable: 3, selector: {matchLabels: {app.kubernetes.io/name: maverics-orchestrator}}}\n";
+    assert_eq!(fields(&run(&format!("{SCALED}---\n{pdb}"))), ["spec"]);
+    assert!(
+        run(&format!(
+            "{SCALED}---\n{}",
+            pdb.replace("minAvailable: 3", "minAvailable: 2")
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        fields(&run(&pdb.replace("minAvailable: 3", "maxUnavailable: 0%"))),
+        ["spec"]
+    );
+    let res = HARDENED.replace("requests: {cpu: 500m}", "requests: {cpu: '2', memory: 500mb}");
+    assert_eq!(
+        fields(&run(&res)),
+        [
+            "spec.template.spec.containers[0].resources.requests.memory",
+            "spec.template.spec.containers[0].resources.requests.cpu"
+        ]
+    );
+    let d = run(&HARDENED.replace("r/o:v1", "registry:5000/o"));
+    assert_eq!(fields(&d), ["spec.template.spec.containers[0].image"]);
+    assert!(d[0].is_error());
+    let d = run(&HARDENED.replace("r/o:v1", "r/o:latest"));
+    assert!(!d[0].is_error());
+    assert!(run(&HARDENED.replace("r/o:v1", "r/o@sha256:abc")).is_empty());
+}
+
+#[test]
+fn settings_turn_families_off() {
+    let s = Settings {
+        pod_security: false,
+        ..Settings::default()
+    };
+    let bad = HARDENED.replace("allowPrivilegeEscalation: false", "privileged: true");
+    assert!(check_stream(&items(&bad), &s).is_empty());
+}
