@@ -433,7 +433,10 @@ fn unsupported(doc: &str) -> Diagnostic {
     let fix = d.fix.clone().unwrap_or_default();
     assert!(fix.starts_with("use one of the supported kinds: "), "{fix}");
     for kind in KINDS {
-        assert!(fix.contains(&format!("`krm.maverics.dev/v1alpha1` `{kind}`")), "{fix} lacks {kind}");
+        assert!(
+            fix.contains(&format!("`krm.maverics.dev/v1alpha1` `{kind}`")),
+            "{fix} lacks {kind}"
+        );
     }
     d
 }

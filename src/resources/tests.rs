@@ -547,7 +547,7 @@ fn the_statefulset_is_reloaded_on_secret_change_only_when_asked() {
 #[test]
 fn the_config_map_holds_maverics_yaml_with_keys_sorted() {
     let o = orch("spec: {config: {zeta: 1, alpha: {b: 2, a: 1}, list: [{d: 1, c: 2}], version: 0.0.1}}");
-    let cm = configmap::build(&Ctx::new(&o));
+    let cm = configmap::build(&Ctx::new(&o)).expect("the default source generates the ConfigMap");
     let data = cm.data.unwrap();
     assert_eq!(data.keys().collect::<Vec<_>>(), ["maverics.yaml"]);
     assert_eq!(
