@@ -154,11 +154,20 @@ fn image(c: &mut Ctx) {
     }
     c.set("spec.image.repository", repo);
     let tag = c.v.nonempty("image.tag").unwrap_or(APP_VERSION).to_owned();
-    c.r.mapped("image.tag", "spec.image.tag");
+    if c.v.has("image.tag") {
+        c.r.mapped("image.tag", "spec.image.tag");
+    } else {
+        c.r.mapped("image.tag (chart appVersion)", "spec.image.tag");
+    }
     c.set("spec.image.tag", tag);
     let policy = c.v.nonempty("image.pullPolicy").unwrap_or("IfNotPresent").to_owned();
     if ["Always", "IfNotPresent", "Never"].contains(&policy.as_str()) {
-        c.r.mapped("image.pullPolicy", "spec.image.pullPolicy");
+        let key = if c.v.has("image.pullPolicy") {
+            "image.pullPolicy"
+        } else {
+            "image.pullPolicy (chart default `IfNotPresent`)"
+        };
+        c.r.mapped(key, "spec.image.pullPolicy");
         c.set("spec.image.pullPolicy", policy);
     } else {
         c.r.not_mapped("image.pullPolicy", format!("`{policy}` is not a pull policy"));
