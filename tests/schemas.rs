@@ -73,6 +73,21 @@ fn streams() -> Vec<(String, String)> {
         let name = format!("overlays/{}", o.file_name().unwrap().to_string_lossy());
         out.push((name, kustomize_build(&k, &o)));
     }
+    // The golden configs cover capabilities the overlays leave off (clustering, the Console
+    // bundle, pod overrides); their renders must validate too.
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(root().join("tests/golden/configs"))
+        .expect("tests/golden/configs")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    goldens.sort();
+    for g in goldens {
+        let text = std::fs::read_to_string(&g).expect("golden config");
+        let docs: Vec<String> = render(&text)
+            .iter()
+            .map(|d| serde_yaml::to_string(d).expect("YAML"))
+            .collect();
+        out.push((g.display().to_string(), docs.join("---\n")));
+    }
     out.push(("eks variant (calico, gp3, persistence)".into(), variant_eks()));
     out.push(("rosa variant (reencrypt)".into(), variant_rosa()));
     out
