@@ -465,3 +465,118 @@ pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Orchestrator;
+    use crate::diag::Severity;
+
+    fn errors(spec: &str) -> Vec<(String, String)> {
+        let doc =
+            format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
+        let value: serde_yaml::Value = serde_yaml::from_str(&doc).expect("test YAML");
+        let o = Orchestrator::from_value(&value, None).expect("parses");
+        super::check(&o)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.field.unwrap_or_default(), d.message))
+            .collect()
+    }
+
+    fn fields(spec: &str) -> Vec<String> {
+        errors(spec).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn host_network_is_refused() {
+        assert_eq!(fields("  pod: {hostNetwork: true}"), ["spec.pod.hostNetwork"]);
+        assert!(fields("  pod: {hostNetwork: false}").is_empty());
+    }
+
+    #[test]
+    fn secret_values_never_come_in_plain_env_or_secret_refs() {
+        assert_eq!(
+            fields("  env: {MAVERICS_AWS_CONFIG: '{\"secretAccessKey\": \"x\"}'}"),
+            ["spec.env.MAVERICS_AWS_CONFIG"]
+        );
+        assert_eq!(
+            fields("  envValueFrom: {DB: {secretKeyRef: {name: db, key: password}}}"),
+            ["spec.envValueFrom.DB.secretKeyRef"]
+        );
+        assert!(fields("  envValueFrom: {ISSUER: {configMapKeyRef: {name: idp, key: issuer}}}").is_empty());
+    }
+
+    #[test]
+    fn generated_and_duplicate_variables_are_refused() {
+        assert_eq!(fields("  env: {MAVERICS_CONFIG: /x}"), ["spec.env.MAVERICS_CONFIG"]);
+        assert_eq!(
+            fields("  env: {MAVERICS_CLUSTERS_PRIMARY_NAME: x}"),
+            ["spec.env.MAVERICS_CLUSTERS_PRIMARY_NAME"]
+        );
+        assert_eq!(
+            fields("  env: {A: x}\n  envValueFrom: {A: {fieldRef: {fieldPath: metadata.name}}}"),
+            ["spec.envValueFrom.A"]
+        );
+    }
+
+    #[test]
+    fn mounts_need_one_source_and_stay_out_of_generated_paths() {
+        assert_eq!(fields("  mounts: [{name: x, mountPath: /x}]"), ["spec.mounts[0]"]);
+        assert_eq!(
+            fields("  mounts: [{name: x, mountPath: /etc/maverics/config/sub, emptyDir: {}}]"),
+            ["spec.mounts[0].mountPath"]
+        );
+        assert_eq!(
+            fields("  mounts: [{name: tmp, mountPath: /x, emptyDir: {}}]"),
+            ["spec.mounts[0].name"]
+        );
+        assert!(
+            fields("  mounts: [{name: ext, mountPath: /etc/maverics/extensions, configMap: {name: e}}]").is_empty()
+        );
+    }
+
+    #[test]
+    fn a_bundle_needs_a_key_and_a_source() {
+        assert_eq!(
+            fields("  configSource: {bundle: {}}"),
+            ["spec.configSource.bundle", "spec.configSource.bundle"]
+        );
+        assert_eq!(
+            fields("  configSource: {bundle: {publicKeyB64: 'not base64!', bundleB64: QUJD}}"),
+            ["spec.configSource.bundle.publicKeyB64"]
+        );
+        assert!(fields("  configSource: {bundle: {publicKeyB64: QUJD, bundleB64: QUJD}}").is_empty());
+        // A remote source fetched through the ExternalSecret is a source.
+        assert!(
+            fields(
+                "  configSource: {bundle: {publicKeyB64: QUJD}}\n  secrets: {storeRef: {name: s}, env: [{name: MAVERICS_AWS_CONFIG, remoteRef: {key: k}}]}"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            fields("  configSource: {configMap: {name: a}, bundle: {publicKeyB64: QUJD, bundleB64: QUJD}}"),
+            ["spec.configSource"]
+        );
+    }
+
+    #[test]
+    fn clustering_needs_its_key_from_the_external_secret_and_a_namespace() {
+        assert_eq!(
+            fields("  clustering: {enabled: true}"),
+            ["spec.clustering.psk", "spec.namespace"]
+        );
+        assert!(
+            fields("  namespace: m\n  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn secret_files_cannot_take_generated_names() {
+        for name in ["secrets.yaml", "clusters-psk", "env-X", "../x"] {
+            let spec =
+                format!("  secrets: {{storeRef: {{name: s}}, files: [{{name: '{name}', remoteRef: {{key: k}}}}]}}");
+            assert_eq!(fields(&spec), ["spec.secrets.files[0].name"], "{name}");
+        }
+    }
+}
