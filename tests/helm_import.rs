@@ -433,3 +433,27 @@ fn the_json_report_counts_every_outcome() {
     );
     assert!(entries.iter().any(|e| e["outcome"] == "changed"));
 }
+
+#[test]
+fn literal_secrets_in_the_custom_config_move_to_the_external_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("values.yaml");
+    std::fs::write(
+        &path,
+        "orchestrator:\n  customConfig:\n    connectors:\n      - name: azure\n        type: azure\n        oauthClientID: abc\n        oauthClientSecret: super-secret-value\n",
+    )
+    .expect("write");
+    let imported = import_file(&path, &[]);
+    assert!(imported.ok, "{}", imported.report);
+    assert!(!imported.config.contains("super-secret-value"));
+    let out = run_with_stdin(Command::new(bin()).args(["render", "-"]), imported.config.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rendered = stdout(&out);
+    assert!(!rendered.contains("super-secret-value"));
+    assert!(
+        rendered.contains("oauthClientSecret: <imported.connectors_0__oauthClientSecret>"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("secretfile:///etc/maverics/secrets/secrets.yaml"));
+    assert!(rendered.contains("property: connectors_0__oauthClientSecret"));
+}

@@ -38,6 +38,8 @@ struct Ctx<'a> {
     tmpdir: Option<String>,
     secret_env: Vec<Value>,
     secret_files: Vec<Value>,
+    /// `spec.secrets.values` for literal secrets lifted out of the config.
+    secret_values: Vec<Value>,
     mounts: Vec<Value>,
     reload: bool,
 }
@@ -63,6 +65,7 @@ pub fn import(values: Value, opts: &Options) -> Import {
         tmpdir: None,
         secret_env: Vec::new(),
         secret_files: Vec::new(),
+        secret_values: Vec::new(),
         mounts: Vec::new(),
         reload: false,
     };
@@ -134,9 +137,14 @@ fn name(c: &mut Ctx, release: &str) {
     while name.ends_with('-') {
         name.pop();
     }
-    if name.len() < full.trim_end_matches('-').len().min(63) {
+    if name.len() < full.trim_end_matches('-').len() {
+        let key = if c.v.has("fullnameOverride") {
+            "fullnameOverride"
+        } else {
+            "(release name)"
+        };
         c.r.changed(
-            "fullnameOverride",
+            key,
             "metadata.name",
             format!("`{full}` shortened to `{name}`: StatefulSet pod labels leave 52 characters for the name"),
         );
@@ -570,6 +578,63 @@ fn untemplate_tree(v: &mut Value, path: &str, errors: &mut Vec<(String, String)>
     }
 }
 
+/// The `group` of secret values lifted out of the config: `<imported.key>`.
+const LIFTED_GROUP: &str = "imported";
+
+/// Replaces literal secrets in the orchestrator config (keys named like a secret, whose value
+/// is neither a `<group.key>` reference nor an `{{ env.X }}` placeholder) with references to
+/// `spec.secrets.values`; returns (path, value name) of each.
+fn lift_secrets(v: &mut Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, child) in m.iter_mut() {
+                let key = k.as_str().unwrap_or_default().to_owned();
+                let p = format!("{path}.{key}");
+                let literal = child
+                    .as_str()
+                    .is_some_and(|s| !s.is_empty() && !s.starts_with('<') && !s.contains("{{"));
+                if literal && secret_key(&key) {
+                    let mut name: String = p
+                        .trim_start_matches('.')
+                        .chars()
+                        .map(|ch| {
+                            if ch.is_ascii_alphanumeric() || ch == '-' {
+                                ch
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
+                    let base = name.clone();
+                    let mut n = 2;
+                    while out.iter().any(|(_, used)| *used == format!("{LIFTED_GROUP}.{name}")) {
+                        name = format!("{base}_{n}");
+                        n += 1;
+                    }
+                    let name = format!("{LIFTED_GROUP}.{name}");
+                    *child = Value::from(format!("<{name}>"));
+                    out.push((p, name));
+                } else {
+                    lift_secrets(child, &p, out);
+                }
+            }
+        }
+        Value::Sequence(s) => {
+            for (i, child) in s.iter_mut().enumerate() {
+                lift_secrets(child, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "password", "privatekey", "psk", "apikey", "token"]
+        .iter()
+        .any(|w| k.ends_with(w))
+}
+
 fn looks_secret(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     let file = n.ends_with("_FILE") || n.ends_with("_PATH");
@@ -872,6 +937,19 @@ fn config(c: &mut Ctx) {
         for (path, e) in errors {
             c.r.not_mapped(&path, format!("{e}: write the value it renders to"));
         }
+        let mut lifted = Vec::new();
+        lift_secrets(&mut base, "", &mut lifted);
+        for (path, name) in lifted {
+            let remote = format!("{}-config-secrets", c.name);
+            let property = name.trim_start_matches(LIFTED_GROUP).trim_start_matches('.').to_owned();
+            // `{name, remoteRef}`: the shape of a `spec.secrets.values` entry too.
+            c.secret_values.push(secret_env(&name, remote.clone(), Some(&property)));
+            c.r.changed(
+                &format!("orchestrator.customConfig{path}"),
+                "spec.secrets.values",
+                format!("a literal secret in the config (it would sit in a ConfigMap): now `<{name}>`, fetched by the ExternalSecret from `{remote}` property `{property}`; put the value there"),
+            );
+        }
         c.set("spec.config", base);
         c.r.mapped("orchestrator.baseConfig + orchestrator.customConfig", "spec.config");
         c.r.changed(
@@ -1020,7 +1098,7 @@ fn secrets(c: &mut Ctx) {
         c.set("spec.configSource.reload.enabled", true);
     }
     let clustering = c.v.bool_or("orchestrator.clusters.create", false);
-    if c.secret_env.is_empty() && c.secret_files.is_empty() && !clustering {
+    if c.secret_env.is_empty() && c.secret_files.is_empty() && c.secret_values.is_empty() && !clustering {
         return;
     }
     c.set("spec.secrets.storeRef.name", STORE_PLACEHOLDER);
@@ -1029,6 +1107,10 @@ fn secrets(c: &mut Ctx) {
         "spec.secrets.storeRef.name",
         format!("secrets come from an External Secrets store: replace `{STORE_PLACEHOLDER}` with your SecretStore or ClusterSecretStore"),
     );
+    let values = std::mem::take(&mut c.secret_values);
+    if !values.is_empty() {
+        c.set("spec.secrets.values", values);
+    }
     let env = std::mem::take(&mut c.secret_env);
     if !env.is_empty() {
         c.set("spec.secrets.env", env);
@@ -1112,5 +1194,46 @@ fn validate(config: &Value, r: &mut Report) {
                 format!("the imported config is refused: {}", d.message),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untemplate_resolves_printf_escapes_and_refuses_helm_expressions() {
+        assert_eq!(
+            untemplate(r#"{{ printf "{{ env.MAVERICS_HTTP_ADDRESS}}" }}"#).as_deref(),
+            Ok("{{ env.MAVERICS_HTTP_ADDRESS}}")
+        );
+        assert_eq!(untemplate("{{ env.X }}/y").as_deref(), Ok("{{ env.X }}/y"));
+        assert_eq!(untemplate("plain").as_deref(), Ok("plain"));
+        assert!(untemplate("{{ .Release.Name }}-x").is_err());
+    }
+
+    #[test]
+    fn literal_secrets_in_the_config_become_references() {
+        let mut config: Value = serde_yaml::from_str(
+            "connectors: [{name: idp, oauthClientSecret: s3cret, clientID: abc}]\n\
+             caches: [{redis: {password: '<vault.redis>'}}]\n\
+             clusters: [{encryption: {psk: '{{ env.PSK }}'}}]\n",
+        )
+        .expect("yaml");
+        let mut lifted = Vec::new();
+        lift_secrets(&mut config, "", &mut lifted);
+        assert_eq!(
+            lifted,
+            [(
+                ".connectors[0].oauthClientSecret".to_owned(),
+                "imported.connectors_0__oauthClientSecret".to_owned()
+            )]
+        );
+        assert_eq!(
+            config["connectors"][0]["oauthClientSecret"],
+            "<imported.connectors_0__oauthClientSecret>"
+        );
+        assert_eq!(config["connectors"][0]["clientID"], "abc");
+        assert_eq!(config["caches"][0]["redis"]["password"], "<vault.redis>");
     }
 }
