@@ -457,3 +457,41 @@ fn literal_secrets_in_the_custom_config_move_to_the_external_secret() {
     assert!(rendered.contains("secretfile:///etc/maverics/secrets/secrets.yaml"));
     assert!(rendered.contains("property: connectors_0__oauthClientSecret"));
 }
+
+#[test]
+fn the_written_rosa_overlay_builds_with_kustomize_and_lets_openshift_pick_the_uid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let imported = import_file(
+        &fixture("openshift.yaml"),
+        &["--out", &dir.path().display().to_string()],
+    );
+    assert!(imported.ok, "{}", imported.report);
+    // The function configs run DIR/plugins/maverics-krm, as the report says.
+    std::fs::create_dir_all(dir.path().join("plugins")).expect("plugins dir");
+    std::fs::copy(
+        root().join("plugins/maverics-krm"),
+        dir.path().join("plugins/maverics-krm"),
+    )
+    .expect("shim");
+    let built = common::kustomize_build(&common::tool("kustomize-5.8.1"), &dir.path().join("overlays/rosa"));
+    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&built)
+        .map(|d| Value::deserialize(d).expect("YAML"))
+        .collect();
+    assert!(docs.iter().any(|d| d["kind"] == "Route"), "the ROSA layer ran");
+    let c = container(&docs);
+    assert_eq!(
+        c["image"],
+        "registry.connect.redhat.com/strata-identity/orchestrator:v2026.01.2"
+    );
+    // The chart's `runAsUser: null`, kept by the platform layer rather than the base.
+    assert!(
+        c["securityContext"].get("runAsUser").is_none(),
+        "{}",
+        serde_yaml::to_string(c).unwrap_or_default()
+    );
+    assert!(
+        sts(&docs)["spec"]["template"]["spec"]["securityContext"]
+            .get("runAsUser")
+            .is_none()
+    );
+}
