@@ -918,7 +918,13 @@ fn config(c: &mut Ctx) {
         let _ = c.v.get("orchestrator.customConfig");
     } else if cloud {
         let _ = c.v.get("orchestrator.baseConfig");
-        let _ = c.v.get("orchestrator.customConfig");
+        if c.v.nonempty_value("orchestrator.customConfig").is_some() {
+            c.r.changed(
+                "orchestrator.customConfig",
+                "(dropped)",
+                "with cloud.enabled the orchestrator reads the Console bundle; the chart still renders this config, but nothing reads it",
+            );
+        }
     } else {
         let mut base = if c.v.has("orchestrator.baseConfig") {
             c.v.get("orchestrator.baseConfig").cloned().unwrap_or(Value::Null)
@@ -1210,6 +1216,55 @@ mod tests {
         assert_eq!(untemplate("{{ env.X }}/y").as_deref(), Ok("{{ env.X }}/y"));
         assert_eq!(untemplate("plain").as_deref(), Ok("plain"));
         assert!(untemplate("{{ .Release.Name }}-x").is_err());
+    }
+
+    fn name_of(values: &str, release: &str) -> (String, Report) {
+        let import = import(
+            serde_yaml::from_str(values).expect("yaml"),
+            &Options {
+                release: release.into(),
+                namespace: None,
+            },
+        );
+        let name = import.config["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (name, import.report)
+    }
+
+    #[test]
+    fn the_name_follows_the_charts_fullname_rule() {
+        assert_eq!(name_of("{}", "sso").0, "sso-orchestrator");
+        assert_eq!(name_of("{}", "my-orchestrator").0, "my-orchestrator");
+        assert_eq!(name_of("nameOverride: idp", "sso").0, "sso-idp");
+        assert_eq!(name_of("fullnameOverride: maverics", "sso").0, "maverics");
+        let (name, report) = name_of(&format!("fullnameOverride: {}", "a".repeat(60)), "sso");
+        assert_eq!(name.len(), 52);
+        assert!(
+            report
+                .entries
+                .iter()
+                .any(|e| e.key == "fullnameOverride" && e.outcome == crate::helm::Outcome::Changed)
+        );
+    }
+
+    #[test]
+    fn chart_defaults_decide_runtime_behaviour() {
+        let import = import(
+            serde_yaml::from_str("{}").expect("yaml"),
+            &Options {
+                release: "r".into(),
+                namespace: None,
+            },
+        );
+        let spec = &import.config["spec"];
+        assert_eq!(spec["replicas"], 1);
+        assert_eq!(spec["autoscaling"]["enabled"], false);
+        assert_eq!(spec["image"]["repository"], "maverics");
+        assert_eq!(spec["image"]["pullPolicy"], "IfNotPresent");
+        assert_eq!(spec["port"], 8080);
+        assert!(import.report.complete(), "{}", import.report);
     }
 
     #[test]

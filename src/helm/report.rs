@@ -68,10 +68,6 @@ impl Report {
     pub fn complete(&self) -> bool {
         self.count(Outcome::Refused) == 0 && self.count(Outcome::NotMapped) == 0
     }
-
-    pub fn find(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.key == key)
-    }
 }
 
 impl fmt::Display for Report {
