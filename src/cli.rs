@@ -25,7 +25,7 @@ const DEFAULT_CONFIG_NAME: &str = "bases/orchestrator/orchestrator.yaml (embedde
 With no subcommand it reads a ResourceList on stdin and writes one on stdout: this is how \
 kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) and kpt \
 (`kpt fn eval --exec`, `kpt fn render --allow-exec`) run it.",
-    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  maverics-krm diff --base origin/main             # what a PR changes in the rendered overlays\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
+    after_help = "Examples:\n  maverics-krm render                              # the default base, no kustomize needed\n  maverics-krm render bases/orchestrator/orchestrator.yaml\n  maverics-krm build overlays/dev                  # kustomize build with the right flags, checked\n  maverics-krm diff --base origin/main             # what a PR changes in the rendered overlays\n  maverics-krm import-helm-values values.yaml      # from Strata's Helm chart\n  kustomize build --enable-alpha-plugins --enable-exec overlays/dev"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -95,6 +95,30 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Convert a values file of Strata's Helm chart (orchestrator 1.0.5) into an Orchestrator
+    /// config. The report (stderr) lists what was mapped, changed on purpose, refused and not
+    /// mapped. Exit 0: everything has a home, 1: something was refused or not mapped, 2: error.
+    #[command(
+        name = "import-helm-values",
+        after_help = "Examples:\n  maverics-krm import-helm-values values.yaml --release sso --namespace maverics > orchestrator.yaml\n  maverics-krm import-helm-values values.yaml --namespace maverics --out deploy   # bases/orchestrator + overlays/<platform>"
+    )]
+    ImportHelmValues {
+        /// The chart values file; `-` reads stdin.
+        values: PathBuf,
+        /// The Helm release name; with the chart's naming rules it gives metadata.name.
+        #[arg(long, default_value = "orchestrator")]
+        release: String,
+        /// The release's namespace, written to spec.namespace.
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Write bases/orchestrator (and overlays/<platform> when the values point at one)
+        /// under this directory instead of printing the config.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the report as JSON on stderr.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -125,7 +149,119 @@ pub fn main() -> ExitCode {
             kustomize,
         }) => report(eject(&platform, &config, &out, kustomize.as_deref())),
         Some(Cmd::Check { path, format }) => check(path.as_deref(), format),
+        Some(Cmd::ImportHelmValues {
+            values,
+            release,
+            namespace,
+            out,
+            json,
+        }) => match import_helm_values(&values, release, namespace, out.as_deref(), json) {
+            Ok(code) => code,
+            Err(e) => report(Err(e)),
+        },
     }
+}
+
+fn read_input(p: &Path) -> Result<String, CliError> {
+    if p == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::Usage(format!("reading stdin: {e}")))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))
+    }
+}
+
+fn to_yaml(v: &Value) -> Result<String, CliError> {
+    serde_yaml::to_string(v).map_err(|e| CliError::Usage(format!("serialising the config: {e}")))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+}
+
+/// A kustomization as a YAML value: `key` lists `items`.
+fn kustomization(entries: &[(&str, &str)]) -> Value {
+    let mut m = serde_yaml::Mapping::new();
+    m.insert("apiVersion".into(), "kustomize.config.k8s.io/v1beta1".into());
+    m.insert("kind".into(), "Kustomization".into());
+    for (key, item) in entries {
+        m.insert((*key).into(), Value::Sequence(vec![(*item).into()]));
+    }
+    Value::Mapping(m)
+}
+
+fn import_helm_values(
+    values: &Path,
+    release: String,
+    namespace: Option<String>,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let text = read_input(values)?;
+    let parsed: Value = serde_yaml::from_str(&text).map_err(|e| {
+        CliError::Findings(vec![
+            Diagnostic::error(format!("not a valid YAML document: {e}"))
+                .file(Some(FileRef {
+                    path: values.display().to_string(),
+                    index: 0,
+                }))
+                .fix("fix the YAML syntax at that line and column"),
+        ])
+    })?;
+    let parsed = if parsed.is_null() {
+        Value::Mapping(serde_yaml::Mapping::new())
+    } else {
+        parsed
+    };
+    if !parsed.is_mapping() {
+        return Err(CliError::Usage(format!(
+            "{}: a values file is a YAML mapping",
+            values.display()
+        )));
+    }
+    let import = crate::helm::import(parsed, &crate::helm::Options { release, namespace });
+    let config = to_yaml(&import.config)?;
+    match out {
+        None => print!("{config}"),
+        Some(dir) => {
+            let base = dir.join("bases/orchestrator");
+            write_file(&base.join("orchestrator.yaml"), &config)?;
+            write_file(
+                &base.join("kustomization.yaml"),
+                &to_yaml(&kustomization(&[("generators", "orchestrator.yaml")]))?,
+            )?;
+            if let (Some(p), Some(platform)) = (&import.report.platform, &import.platform) {
+                let overlay = dir.join("overlays").join(p);
+                write_file(&overlay.join("platform.yaml"), &to_yaml(platform)?)?;
+                write_file(
+                    &overlay.join("kustomization.yaml"),
+                    &to_yaml(&kustomization(&[
+                        ("resources", "../../bases/orchestrator"),
+                        ("transformers", "platform.yaml"),
+                    ]))?,
+                )?;
+            }
+            eprintln!(
+                "wrote {} (the function configs run {}/plugins/maverics-krm: copy or link the binary there)",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    if json {
+        let text = serde_json::to_string_pretty(&import.report)
+            .map_err(|e| CliError::Usage(format!("serialising the report: {e}")))?;
+        eprintln!("{text}");
+    } else {
+        eprint!("{}", import.report);
+    }
+    Ok(ExitCode::from(u8::from(!import.report.complete())))
 }
 
 /// KRM function mode. A panic (a bug) still yields a valid ResourceList and exit 1, never

@@ -9,6 +9,7 @@
 //! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
+//! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
 
 pub mod check;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod function;
+pub mod helm;
 pub mod krm;
 pub mod kustomize;
 pub mod platform;

@@ -73,8 +73,65 @@ fn streams() -> Vec<(String, String)> {
         let name = format!("overlays/{}", o.file_name().unwrap().to_string_lossy());
         out.push((name, kustomize_build(&k, &o)));
     }
+    // The golden configs cover capabilities the overlays leave off (clustering, the Console
+    // bundle, pod overrides); their renders must validate too.
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(root().join("tests/golden/configs"))
+        .expect("tests/golden/configs")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    goldens.sort();
+    for g in goldens {
+        let text = std::fs::read_to_string(&g).expect("golden config");
+        let docs: Vec<String> = render(&text)
+            .iter()
+            .map(|d| serde_yaml::to_string(d).expect("YAML"))
+            .collect();
+        out.push((g.display().to_string(), docs.join("---\n")));
+    }
     out.push(("eks variant (calico, gp3, persistence)".into(), variant_eks()));
     out.push(("rosa variant (reencrypt)".into(), variant_rosa()));
+    for (name, text) in variants_clustering() {
+        out.push((name, text));
+    }
+    out
+}
+
+/// Experimental clustering through each platform layer: the members' rule keeps its pod
+/// selector as the only source (no router, no ALB CIDRs), also as a Calico policy.
+fn variants_clustering() -> Vec<(String, String)> {
+    let config = std::fs::read_to_string(root().join("tests/golden/configs/clustering.yaml")).unwrap();
+    let mut out = Vec::new();
+    for (platform, edit) in [
+        ("eks", "{}"),
+        ("eks", "{spec: {eks: {networkPolicy: {flavour: calico}}}}"),
+        ("rosa", "{}"),
+    ] {
+        let mut items = render(&config);
+        items.push(serde_yaml::from_str("apiVersion: v1\nkind: Namespace\nmetadata: {name: maverics}\n").unwrap());
+        let text = run_platform(items, platform, edit);
+        let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| <Value as serde::Deserialize>::deserialize(d).expect("YAML"))
+            .collect();
+        let np = docs
+            .iter()
+            .find(|d| d["kind"].as_str() == Some("NetworkPolicy"))
+            .expect("a NetworkPolicy");
+        let members = np["spec"]["ingress"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|r| serde_yaml::to_string(r).unwrap().contains("9451"))
+            .collect::<Vec<_>>();
+        assert!(!members.is_empty(), "{platform} {edit}: the members' rule is kept");
+        for r in members {
+            let t = serde_yaml::to_string(r).unwrap();
+            assert!(
+                !t.contains("cidr") && !t.contains("nets:") && !t.contains("network.openshift.io"),
+                "{platform} {edit}: the members' rule was widened:\n{t}"
+            );
+        }
+        out.push((format!("{platform} {edit} with clustering"), text));
+    }
     out
 }
 

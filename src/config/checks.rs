@@ -204,7 +204,13 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                     .fix("keep one entry per name"));
             }
         }
-        if secrets.values.is_empty() && secrets.license.is_none() && secrets.tls.is_none() {
+        if secrets.values.is_empty()
+            && secrets.license.is_none()
+            && secrets.tls.is_none()
+            && secrets.env.is_empty()
+            && secrets.files.is_empty()
+            && !spec.clustering.enabled
+        {
             err(Diagnostic::warning("spec.secrets fetches nothing")
                 .field("spec.secrets")
                 .fix("add `values`, `license` or `tls`, or remove `spec.secrets`"));
@@ -237,6 +243,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                   and set `spec.config.oidcProvider.cache: oidc-cache`; or run one replica with autoscaling off"));
         }
     }
+    out.extend(super::workload::check(o));
     out
 }
 

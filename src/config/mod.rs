@@ -7,6 +7,7 @@ pub mod orchestrator;
 mod parse;
 pub mod platform;
 pub mod quantity;
+pub mod workload;
 
 pub use orchestrator::Orchestrator;
 pub use platform::OrchestratorPlatform;

@@ -3,8 +3,10 @@
 
 use super::parse;
 use super::quantity::Quantity;
+use super::workload;
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
+use k8s_openapi::api::core::v1::EnvVarSource;
 use k8s_openapi::api::networking::v1::{NetworkPolicyEgressRule, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Deserialize;
@@ -52,6 +54,18 @@ pub struct Spec {
     pub autoscaling: Autoscaling,
     pub resources: Resources,
     pub pod_disruption_budget: PodDisruptionBudget,
+    /// Scheduling and pod metadata beyond the defaults (pull secrets, node selector, ...).
+    pub pod: workload::Pod,
+    pub probes: workload::Probes,
+    /// Extra plain environment variables; secret values go in `secrets.env`.
+    pub env: BTreeMap<String, String>,
+    /// Extra variables from ConfigMap keys or pod fields; `secretKeyRef` is refused.
+    pub env_value_from: BTreeMap<String, EnvVarSource>,
+    /// Extra non-secret volumes (ConfigMaps such as service extensions, emptyDirs, claims).
+    pub mounts: Vec<workload::Mount>,
+    pub config_source: workload::ConfigSource,
+    /// Experimental clustering.
+    pub clustering: workload::Clustering,
     /// The orchestrator's one HTTP(S) listener; also the container and Service port.
     pub port: u16,
     pub tls: Tls,
@@ -76,6 +90,13 @@ impl Default for Spec {
             autoscaling: Autoscaling::default(),
             resources: Resources::default(),
             pod_disruption_budget: PodDisruptionBudget::default(),
+            pod: workload::Pod::default(),
+            probes: workload::Probes::default(),
+            env: BTreeMap::new(),
+            env_value_from: BTreeMap::new(),
+            mounts: Vec::new(),
+            config_source: workload::ConfigSource::default(),
+            clustering: workload::Clustering::default(),
             port: 8080,
             tls: Tls::default(),
             config: Value::Mapping(config),
@@ -298,6 +319,12 @@ pub struct Secrets {
     /// (the orchestrator reads its secret file once, at start-up).
     #[serde(default = "yes")]
     pub reload_on_change: bool,
+    /// Secret environment variables (remote config sources such as `MAVERICS_AWS_CONFIG`).
+    #[serde(default)]
+    pub env: Vec<workload::SecretEnv>,
+    /// Extra secret files (the chart's `extraSecretMounts`).
+    #[serde(default)]
+    pub files: Vec<workload::SecretFile>,
 }
 
 fn default_refresh() -> String {

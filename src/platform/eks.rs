@@ -375,6 +375,9 @@ fn network_policy(p: &mut Planner, eks: &Eks) {
             let np = p.edit(i);
             if let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) {
                 for rule in rules {
+                    if super::cluster_rule(rule) {
+                        continue;
+                    }
                     let Some(rule) = rule.as_object_mut() else { continue };
                     let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
                     if let Some(from) = from.as_array_mut() {
@@ -421,6 +424,30 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         .into_iter()
         .flatten()
     {
+        if super::cluster_rule(rule) {
+            // Cluster members reach each other; the ALB has no business on these ports.
+            let peers: Vec<Entity> = rule
+                .get("from")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .map(peer_entity)
+                .collect::<Result<_, _>>()?;
+            for peer in peers {
+                for (protocol, ports) in by_protocol(rule)? {
+                    ingress.push(CalicoRule {
+                        action: "Allow",
+                        protocol,
+                        source: Some(peer.clone()),
+                        destination: Some(Entity {
+                            ports,
+                            ..Default::default()
+                        }),
+                    });
+                }
+            }
+            continue;
+        }
         let mut nets: Vec<String> = cidrs.to_vec();
         for peer in rule.get("from").and_then(Json::as_array).into_iter().flatten() {
             match peer.pointer("/ipBlock/cidr").and_then(Json::as_str) {

@@ -315,3 +315,21 @@ pub fn from_json(v: &Json) -> Result<Value, Diagnostic> {
 pub fn keys(items: &[Value]) -> Vec<ObjectKey> {
     items.iter().map(ObjectKey::of).collect()
 }
+
+/// A NetworkPolicy ingress rule of experimental clustering (only the membership and data
+/// ports): members reach each other there, so platform layers add no router or load
+/// balancer sources to it.
+pub fn cluster_rule(rule: &Json) -> bool {
+    use crate::resources::service::{DATA_PORT, MEMBERSHIP_PORT};
+    let ports: Vec<Option<u64>> = rule
+        .get("ports")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| p.get("port").and_then(Json::as_u64))
+        .collect();
+    !ports.is_empty()
+        && ports
+            .iter()
+            .all(|p| *p == Some(u64::from(MEMBERSHIP_PORT)) || *p == Some(u64::from(DATA_PORT)))
+}

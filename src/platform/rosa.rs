@@ -259,6 +259,9 @@ fn network_policy(p: &mut Planner) {
     let router = json!({"namespaceSelector": {"matchLabels": {ROUTER_NS_LABEL: ""}}});
     if let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) {
         for rule in rules {
+            if super::cluster_rule(rule) {
+                continue;
+            }
             let Some(rule) = rule.as_object_mut() else { continue };
             let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
             if let Some(from) = from.as_array_mut()

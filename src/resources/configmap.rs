@@ -1,4 +1,5 @@
 use super::Ctx;
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::ConfigMap;
 use serde_yaml::Value;
 use sha2::{Digest, Sha256};
@@ -6,6 +7,10 @@ use std::collections::BTreeMap;
 
 pub const KEY: &str = "maverics.yaml";
 pub const MOUNT_DIR: &str = "/etc/maverics/config";
+/// The Console bundle's directory and file names, as in Strata's chart.
+pub const BUNDLE_DIR: &str = "/etc/maverics/cloud-config";
+pub const BUNDLE_KEY_FILE: &str = "bundle_public_key.pem";
+pub const BUNDLE_FILE: &str = "maverics.tar.gz";
 
 /// The orchestrator's config file, rendered from `spec.config` with keys sorted at every
 /// level. kustomize hands a generator its config with sorted keys and kpt in file order;
@@ -37,14 +42,50 @@ fn sort_keys(v: &mut Value) {
 /// does). Unlike a hashed ConfigMap name it works the same under kpt and leaves no stale
 /// ConfigMaps behind.
 pub fn checksum(ctx: &Ctx) -> String {
-    let digest = Sha256::digest(content(ctx).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hash = Sha256::new();
+    hash.update(content(ctx).as_bytes());
+    // A generated bundle ConfigMap rolls the pods too. Without one the digest is the
+    // config's alone, as before bundles existed.
+    if let Some(b) = &ctx.o.spec.config_source.bundle {
+        for v in [&b.public_key_b64, &b.bundle_b64].into_iter().flatten() {
+            hash.update(b"\0");
+            hash.update(v.trim().as_bytes());
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn build(ctx: &Ctx) -> ConfigMap {
-    ConfigMap {
+/// The ConfigMap of `spec.config`, unless `spec.configSource` names another source.
+pub fn build(ctx: &Ctx) -> Option<ConfigMap> {
+    let source = &ctx.o.spec.config_source;
+    (source.config_map.is_none() && source.bundle.is_none()).then(|| ConfigMap {
         metadata: ctx.meta(&ctx.names.config),
         data: Some(BTreeMap::from([(KEY.to_owned(), content(ctx))])),
         ..Default::default()
+    })
+}
+
+pub fn bundle_name(ctx: &Ctx) -> String {
+    format!("{}-bundle", ctx.names.base)
+}
+
+/// The Console bundle's public key (and the bundle, when local) as binaryData, when given
+/// inline. Values failing to decode were refused by the checks; they are left out here.
+pub fn bundle(ctx: &Ctx) -> Option<ConfigMap> {
+    use base64::Engine as _;
+    let b = ctx.o.spec.config_source.bundle.as_ref()?;
+    let key = b.public_key_b64.as_ref()?;
+    let decode = |v: &String| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok();
+    let mut data = BTreeMap::new();
+    if let Some(bytes) = decode(key) {
+        data.insert(BUNDLE_KEY_FILE.to_owned(), ByteString(bytes));
     }
+    if let Some(bytes) = b.bundle_b64.as_ref().and_then(decode) {
+        data.insert(BUNDLE_FILE.to_owned(), ByteString(bytes));
+    }
+    Some(ConfigMap {
+        metadata: ctx.meta(&bundle_name(ctx)),
+        binary_data: Some(data),
+        ..Default::default()
+    })
 }

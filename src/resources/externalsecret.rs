@@ -14,6 +14,9 @@ pub const SECRETS_FILE: &str = "secrets.yaml";
 pub const LICENSE_FILE: &str = "license";
 pub const TLS_CERT_FILE: &str = "tls.crt";
 pub const TLS_KEY_FILE: &str = "tls.key";
+/// Experimental clustering's pre-shared key, read through an env var.
+pub const CLUSTERS_PSK_FILE: &str = "clusters-psk";
+const CLUSTERS_PSK_KEY: &str = "maverics-clusters-psk";
 // Remote values are fetched under these keys; they have no '.', so they cannot collide with
 // a `group.key` value name.
 const LICENSE_KEY: &str = "maverics-license";
@@ -91,6 +94,12 @@ fn data(secret_key: &str, r: &RemoteRef) -> Data {
     }
 }
 
+/// The Secret key behind a `spec.secrets.env` variable; the checks keep `spec.secrets.files`
+/// names out of the `env-` prefix so the two never share a key.
+pub fn env_file(name: &str) -> String {
+    format!("env-{name}")
+}
+
 /// The files the Secret holds, for the mount and the environment.
 pub fn files(secrets: &Secrets) -> Vec<&'static str> {
     let mut f = Vec::new();
@@ -147,6 +156,25 @@ pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
             format!("{{{{ index . \"{TLS_CERT_KEY}\" }}}}"),
         );
         template.insert(TLS_KEY_FILE.to_owned(), format!("{{{{ index . \"{TLS_KEY_KEY}\" }}}}"));
+    }
+    for f in &secrets.files {
+        let key = format!("maverics-file-{}", f.name);
+        data_list.push(data(&key, &f.remote_ref));
+        template.insert(f.name.clone(), format!("{{{{ index . \"{key}\" }}}}"));
+    }
+    for e in &secrets.env {
+        let key = format!("maverics-env-{}", e.name);
+        data_list.push(data(&key, &e.remote_ref));
+        template.insert(env_file(&e.name), format!("{{{{ index . \"{key}\" }}}}"));
+    }
+    if ctx.o.spec.clustering.enabled
+        && let Some(psk) = &ctx.o.spec.clustering.psk
+    {
+        data_list.push(data(CLUSTERS_PSK_KEY, psk));
+        template.insert(
+            CLUSTERS_PSK_FILE.to_owned(),
+            format!("{{{{ index . \"{CLUSTERS_PSK_KEY}\" }}}}"),
+        );
     }
     Some(ExternalSecret {
         api_version: "external-secrets.io/v1",

@@ -28,6 +28,13 @@ impl Names {
     }
 }
 
+impl Names {
+    /// Experimental clustering's headless Service, named as in Strata's chart.
+    pub fn clusters(&self) -> String {
+        format!("{}-clusters", self.base)
+    }
+}
+
 impl Ctx<'_> {
     /// Selector labels: only name and instance, because a StatefulSet selector is immutable
     /// and anything that changes on upgrade (version) would make every upgrade fail.

@@ -59,10 +59,12 @@ pub fn generate(o: &Orchestrator) -> Vec<Generated> {
     };
     push("namespace.yaml", namespace::build(&ctx).map(|n| to_value(&n)));
     push("serviceaccount.yaml", Some(to_value(&serviceaccount::build(&ctx))));
-    push("configmap.yaml", Some(to_value(&configmap::build(&ctx))));
+    push("configmap.yaml", configmap::build(&ctx).map(|c| to_value(&c)));
+    push("configmap-bundle.yaml", configmap::bundle(&ctx).map(|c| to_value(&c)));
     push("externalsecret.yaml", externalsecret::build(&ctx).map(|e| to_value(&e)));
     push("service.yaml", Some(to_value(&service::client(&ctx))));
     push("service-headless.yaml", Some(to_value(&service::headless(&ctx))));
+    push("service-clusters.yaml", service::clusters(&ctx).map(|s| to_value(&s)));
     push("statefulset.yaml", Some(to_value(&statefulset::build(&ctx))));
     push("poddisruptionbudget.yaml", pdb::build(&ctx).map(|p| to_value(&p)));
     push("horizontalpodautoscaler.yaml", hpa::build(&ctx).map(|h| to_value(&h)));

@@ -180,6 +180,36 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason.into());
         egress.push(rule.clone());
     }
+    let mut ingress = ingress;
+    if ctx.o.spec.clustering.enabled {
+        // Experimental clustering: members gossip and replicate among themselves only.
+        let members = || {
+            Some(vec![NetworkPolicyPeer {
+                pod_selector: Some(ctx.selector()),
+                ..Default::default()
+            }])
+        };
+        let ports = || {
+            Some(
+                super::service::cluster_ports()
+                    .into_iter()
+                    .map(|(_, n, proto)| port(i32::from(n), proto))
+                    .collect(),
+            )
+        };
+        let reason =
+            "experimental clustering: members reach each other's membership (9450 TCP/UDP) and data (9451 TCP) ports";
+        why.insert(format!("{WHY_PREFIX}ingress-{}", ingress.len()), reason.into());
+        ingress.push(NetworkPolicyIngressRule {
+            from: members(),
+            ports: ports(),
+        });
+        why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason.into());
+        egress.push(NetworkPolicyEgressRule {
+            to: members(),
+            ports: ports(),
+        });
+    }
     let mut metadata = ctx.meta(&ctx.names.base);
     metadata.annotations = Some(why);
     Some(NetworkPolicy {

@@ -2,18 +2,20 @@
 //! sessions and tokens per instance, and stable identities keep a pod's volume (when
 //! persistence arrives) and its DNS name across reschedules.
 
-use super::service::PORT_NAME;
+use super::service::{self, PORT_NAME};
 use super::{Ctx, configmap, externalsecret};
 use crate::config::orchestrator::Termination;
+use crate::config::workload::{CLUSTER_ENV_PREFIX, Reload, UpdateStrategy};
 use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretVolumeSource,
-    SecurityContext, TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
-    WeightedPodAffinityTerm,
+    Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, DownwardAPIProjection,
+    DownwardAPIVolumeFile, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference,
+    ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile,
+    SecretKeySelector, SecretVolumeSource, SecurityContext, TopologySpreadConstraint, Volume, VolumeMount,
+    VolumeProjection, VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -33,6 +35,8 @@ const TMP_DIR: &str = "/tmp";
 /// The volume claim template of `spec.persistence`.
 pub const DATA_VOLUME: &str = "data";
 const TLS_DIR: &str = "/etc/maverics/tls";
+const CLUSTERS_TLS_DIR: &str = "/etc/maverics/clusters/tls";
+const MACHINE_ID: &str = "/etc/machine-id";
 
 fn env(name: &str, value: impl Into<String>) -> EnvVar {
     EnvVar {
@@ -99,38 +103,45 @@ struct Wiring {
 
 fn wiring(ctx: &Ctx) -> Wiring {
     let spec = &ctx.o.spec;
-    let mut vars = vec![
-        env("MAVERICS_HTTP_ADDRESS", format!("0.0.0.0:{}", spec.port)),
-        env(
-            "MAVERICS_CONFIG",
-            format!("{}/{}", configmap::MOUNT_DIR, configmap::KEY),
-        ),
-        // The root filesystem is read-only; Go's os.TempDir and the supervisor's hand-off
-        // socket need a writable directory.
-        env("TMPDIR", TMP_DIR),
-    ];
-    let mut volumes = vec![
-        Volume {
-            name: "config".into(),
-            config_map: Some(ConfigMapVolumeSource {
-                name: ctx.names.config.clone(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        Volume {
-            name: "tmp".into(),
-            empty_dir: Some(EmptyDirVolumeSource {
-                size_limit: Some(K8sQuantity("64Mi".into())),
-                medium: None,
-            }),
-            ..Default::default()
-        },
-    ];
-    let mut mounts = vec![
-        mount("config", configmap::MOUNT_DIR, true),
-        mount("tmp", TMP_DIR, false),
-    ];
+    let source = &spec.config_source;
+    let mut vars = vec![env("MAVERICS_HTTP_ADDRESS", format!("0.0.0.0:{}", spec.port))];
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    if let Some(bundle) = &source.bundle {
+        // The Console's signed bundle: the key to verify it always, the bundle itself when it
+        // is local (otherwise a remote source variable fetches it).
+        let at = |f: &str| format!("{}/{f}", configmap::BUNDLE_DIR);
+        vars.push(env("MAVERICS_BUNDLE_PUBLIC_KEY_FILE", at(configmap::BUNDLE_KEY_FILE)));
+        if bundle.local() {
+            vars.push(env("MAVERICS_CONFIG", at(configmap::BUNDLE_FILE)));
+        }
+        let name = bundle
+            .existing_config_map
+            .clone()
+            .unwrap_or_else(|| configmap::bundle_name(ctx));
+        volumes.push(config_map_volume("bundle", &name));
+        mounts.push(mount("bundle", configmap::BUNDLE_DIR, true));
+    } else {
+        let (name, key) = match &source.config_map {
+            Some(existing) => (existing.name.clone(), existing.key.as_str()),
+            None => (ctx.names.config.clone(), configmap::KEY),
+        };
+        vars.push(env("MAVERICS_CONFIG", format!("{}/{key}", configmap::MOUNT_DIR)));
+        volumes.push(config_map_volume("config", &name));
+        mounts.push(mount("config", configmap::MOUNT_DIR, true));
+    }
+    // The root filesystem is read-only; Go's os.TempDir and the supervisor's hand-off
+    // socket need a writable directory.
+    vars.push(env("TMPDIR", TMP_DIR));
+    volumes.push(Volume {
+        name: "tmp".into(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: Some(K8sQuantity("64Mi".into())),
+            medium: None,
+        }),
+        ..Default::default()
+    });
+    mounts.push(mount("tmp", TMP_DIR, false));
     if spec.persistence.enabled {
         mounts.push(mount(DATA_VOLUME, &spec.persistence.mount_path, false));
     }
@@ -165,10 +176,169 @@ fn wiring(ctx: &Ctx) -> Wiring {
         vars.push(env("MAVERICS_TLS_SERVER_CERT_FILE", cert));
         vars.push(env("MAVERICS_TLS_SERVER_KEY_FILE", key));
     }
+    if source.reload.enabled {
+        reload(&source.reload, &mut vars, &mut volumes, &mut mounts);
+    }
+    if spec.clustering.enabled {
+        clustering(ctx, &mut vars, &mut volumes, &mut mounts);
+    }
+    extras(ctx, &mut vars, &mut volumes, &mut mounts);
     Wiring {
         env: vars,
         volumes,
         mounts,
+    }
+}
+
+/// Zero-downtime reload: the supervisor polls its source and hands the listening socket to
+/// a new child. The hand-off needs the writable TMPDIR (always mounted) and a machine id that
+/// survives restarts: the pod name, stable and unique per replica in a StatefulSet (the pod
+/// UID changes whenever the pod is recreated).
+fn reload(r: &Reload, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+    vars.push(env("MAVERICS_RELOAD_CONFIG", "true"));
+    if let Some(s) = r.polling_interval_seconds {
+        vars.push(env("MAVERICS_POLLING_INTERVAL_SECONDS", s.to_string()));
+    }
+    volumes.push(Volume {
+        name: "machine-id".into(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(vec![VolumeProjection {
+                downward_api: Some(DownwardAPIProjection {
+                    items: Some(vec![DownwardAPIVolumeFile {
+                        path: "machine-id".into(),
+                        field_ref: Some(ObjectFieldSelector {
+                            field_path: "metadata.name".into(),
+                            api_version: None,
+                        }),
+                        ..Default::default()
+                    }]),
+                }),
+                ..Default::default()
+            }]),
+            default_mode: Some(0o444),
+        }),
+        ..Default::default()
+    });
+    mounts.push(VolumeMount {
+        sub_path: Some("machine-id".into()),
+        ..mount("machine-id", MACHINE_ID, true)
+    });
+}
+
+/// Experimental clustering, wired as Strata's chart does: the listen addresses, the SRV
+/// record of the `-clusters` Service for discovery, the pre-shared key from the
+/// ExternalSecret, and a writable directory for the node key.
+fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+    let c = &ctx.o.spec.clustering;
+    let ns = ctx.o.spec.namespace.clone().unwrap_or_default();
+    let p = CLUSTER_ENV_PREFIX;
+    vars.push(env(&format!("{p}NAME"), service::cluster_name(ctx)));
+    vars.push(env(
+        &format!("{p}MEMBERSHIP_ADDR"),
+        format!("/ip4/0.0.0.0/tcp/{}", service::MEMBERSHIP_PORT),
+    ));
+    vars.push(env(
+        &format!("{p}MEMBERSHIP_SRV_RECORD"),
+        format!(
+            "_membership-udp._udp.{}.{ns}.svc.{}.",
+            ctx.names.clusters(),
+            c.cluster_domain
+        ),
+    ));
+    vars.push(env(
+        &format!("{p}DATA_ADDR"),
+        format!("/ip4/0.0.0.0/tcp/{}", service::DATA_PORT),
+    ));
+    vars.push(secret_env(
+        &format!("{p}SECURITY_PSK"),
+        &ctx.names.secret,
+        externalsecret::CLUSTERS_PSK_FILE,
+    ));
+    vars.push(env(
+        &format!("{p}NODE_KEY_FILE"),
+        format!("{CLUSTERS_TLS_DIR}/primary-key"),
+    ));
+    volumes.push(Volume {
+        name: "clusters-tls".into(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: Some(K8sQuantity("1Mi".into())),
+            medium: None,
+        }),
+        ..Default::default()
+    });
+    mounts.push(mount("clusters-tls", CLUSTERS_TLS_DIR, false));
+}
+
+/// The user's own variables and volumes, after the generated ones: plain values (sorted by
+/// name, so output is stable), non-secret references, secret values from the ExternalSecret,
+/// then extra mounts and secret files mounted at their own paths.
+fn extras(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+    let spec = &ctx.o.spec;
+    for (name, value) in &spec.env {
+        vars.push(env(name, value.clone()));
+    }
+    for (name, from) in &spec.env_value_from {
+        vars.push(EnvVar {
+            name: name.clone(),
+            value: None,
+            value_from: Some(from.clone()),
+        });
+    }
+    if let Some(secrets) = &spec.secrets {
+        for e in &secrets.env {
+            vars.push(secret_env(
+                &e.name,
+                &ctx.names.secret,
+                &externalsecret::env_file(&e.name),
+            ));
+        }
+        for f in secrets.files.iter() {
+            if let Some(path) = &f.path {
+                mounts.push(VolumeMount {
+                    sub_path: Some(f.name.clone()),
+                    ..mount("secrets", path, true)
+                });
+            }
+        }
+    }
+    for m in &spec.mounts {
+        volumes.push(Volume {
+            name: m.name.clone(),
+            config_map: m.config_map.clone(),
+            empty_dir: m.empty_dir.clone(),
+            persistent_volume_claim: m.persistent_volume_claim.clone(),
+            ..Default::default()
+        });
+        mounts.push(VolumeMount {
+            sub_path: m.sub_path.clone(),
+            ..mount(&m.name, &m.mount_path, m.read_only)
+        });
+    }
+}
+
+fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.into(),
+                key: key.into(),
+                optional: Some(false),
+            }),
+            ..Default::default()
+        }),
+    }
+}
+
+fn config_map_volume(name: &str, config_map: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: config_map.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
     }
 }
 
@@ -191,19 +361,14 @@ fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container
         name: CONTAINER.into(),
         image: Some(spec.image.reference()),
         image_pull_policy: Some(spec.image.pull_policy.as_str().into()),
-        ports: Some(vec![ContainerPort {
-            name: Some(PORT_NAME.into()),
-            container_port: i32::from(spec.port),
-            protocol: Some("TCP".into()),
-            ..Default::default()
-        }]),
+        ports: Some(ports(ctx)),
         env: Some(env),
         resources: Some(resources(ctx)),
         // Start-up may fetch remote config and secrets: up to 5 minutes before liveness
         // checks begin, without slowing detection of a hung pod afterwards.
-        startup_probe: Some(probe(ctx, 5, 60)),
-        readiness_probe: Some(probe(ctx, 10, 3)),
-        liveness_probe: Some(probe(ctx, 30, 3)),
+        startup_probe: Some(spec.probes.startup.clone().unwrap_or_else(|| probe(ctx, 5, 60))),
+        readiness_probe: Some(spec.probes.readiness.clone().unwrap_or_else(|| probe(ctx, 10, 3))),
+        liveness_probe: Some(spec.probes.liveness.clone().unwrap_or_else(|| probe(ctx, 30, 3))),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             privileged: Some(false),
@@ -224,6 +389,24 @@ fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container
         volume_mounts: Some(mounts),
         ..Default::default()
     }
+}
+
+fn ports(ctx: &Ctx) -> Vec<ContainerPort> {
+    let port = |name: &str, n: u16, protocol: &str| ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(n),
+        protocol: Some(protocol.into()),
+        ..Default::default()
+    };
+    let mut ports = vec![port(PORT_NAME, ctx.o.spec.port, "TCP")];
+    if ctx.o.spec.clustering.enabled {
+        ports.extend(
+            service::cluster_ports()
+                .into_iter()
+                .map(|(name, n, proto)| port(name, n, proto)),
+        );
+    }
+    ports
 }
 
 /// Replicas prefer different nodes, and spread across zones when the cluster has them.
@@ -257,13 +440,20 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
     let spec = &ctx.o.spec;
     let Wiring { env, volumes, mounts } = wiring(ctx);
     let (affinity, spread) = placement(ctx);
-    let pod_annotations = BTreeMap::from([
+    let pod = &spec.pod;
+    // The user's pod annotations and labels first, so the generated ones (config checksum,
+    // selector labels) always win.
+    let mut pod_annotations = pod.annotations.clone();
+    pod_annotations.extend([
         ("checksum/config".to_owned(), configmap::checksum(ctx)),
         (
             "kubectl.kubernetes.io/default-container".to_owned(),
             CONTAINER.to_owned(),
         ),
     ]);
+    let mut pod_labels = pod.labels.clone();
+    pod_labels.extend(ctx.labels());
+    let update = pod.update_strategy.unwrap_or(UpdateStrategy::RollingUpdate);
     let mut metadata = ctx.meta(&ctx.names.base);
     if let Some(s) = &spec.secrets
         && s.reload_on_change
@@ -293,8 +483,8 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
             service_name: Some(ctx.names.headless.clone()),
             pod_management_policy: Some("Parallel".into()),
             update_strategy: Some(StatefulSetUpdateStrategy {
-                type_: Some("RollingUpdate".into()),
-                rolling_update: Some(RollingUpdateStatefulSetStrategy {
+                type_: Some(update.as_str().into()),
+                rolling_update: (update == UpdateStrategy::RollingUpdate).then_some(RollingUpdateStatefulSetStrategy {
                     partition: Some(0),
                     max_unavailable: None,
                 }),
@@ -304,7 +494,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
             selector: ctx.selector(),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(ctx.labels()),
+                    labels: Some(pod_labels),
                     annotations: Some(pod_annotations),
                     ..Default::default()
                 }),
@@ -323,9 +513,21 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
                         }),
                         ..Default::default()
                     }),
-                    termination_grace_period_seconds: Some(TERMINATION_GRACE_SECONDS),
-                    affinity: Some(affinity),
+                    termination_grace_period_seconds: Some(
+                        pod.termination_grace_period_seconds
+                            .unwrap_or(TERMINATION_GRACE_SECONDS),
+                    ),
+                    affinity: Some(pod.affinity.clone().unwrap_or(affinity)),
                     topology_spread_constraints: Some(spread),
+                    image_pull_secrets: (!pod.image_pull_secrets.is_empty()).then(|| {
+                        pod.image_pull_secrets
+                            .iter()
+                            .map(|n| LocalObjectReference { name: n.clone() })
+                            .collect()
+                    }),
+                    node_selector: (!pod.node_selector.is_empty()).then(|| pod.node_selector.clone()),
+                    tolerations: (!pod.tolerations.is_empty()).then(|| pod.tolerations.clone()),
+                    priority_class_name: pod.priority_class_name.clone(),
                     containers: vec![container(ctx, env, mounts)],
                     volumes: Some(volumes),
                     ..Default::default()

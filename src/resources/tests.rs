@@ -429,14 +429,30 @@ fn secrets_are_mounted_read_only_as_files_never_as_env() {
 
     for (name, o) in all_configs() {
         for g in generate(&o) {
-            assert!(!has_key_anywhere(&g.object, "secretKeyRef"), "{name}: {}", g.file);
             assert!(!has_key_anywhere(&g.object, "envFrom"), "{name}: {}", g.file);
         }
+        // The only secret variables are the ones the orchestrator can read in no other way
+        // (a remote config source's JSON, the cluster PSK its config interpolates), and they
+        // come from the ExternalSecret's own Secret, never from another one.
         let s = sts(&o);
-        assert!(
-            container(&s).env.iter().flatten().all(|e| e.value_from.is_none()),
-            "{name}"
-        );
+        let declared: Vec<String> = o
+            .spec
+            .secrets
+            .iter()
+            .flat_map(|s| s.env.iter().map(|e| e.name.clone()))
+            .chain(
+                o.spec
+                    .clustering
+                    .enabled
+                    .then(|| "MAVERICS_CLUSTERS_PRIMARY_SECURITY_PSK".to_owned()),
+            )
+            .collect();
+        for e in container(&s).env.iter().flatten() {
+            if let Some(r) = e.value_from.as_ref().and_then(|f| f.secret_key_ref.as_ref()) {
+                assert!(declared.contains(&e.name), "{name}: {} reads a Secret", e.name);
+                assert_eq!(r.name, format!("{}-secrets", o.name()), "{name}: {}", e.name);
+            }
+        }
     }
 }
 
@@ -550,7 +566,7 @@ fn the_statefulset_is_reloaded_on_secret_change_only_when_asked() {
 #[test]
 fn the_config_map_holds_maverics_yaml_with_keys_sorted() {
     let o = orch("spec: {config: {zeta: 1, alpha: {b: 2, a: 1}, list: [{d: 1, c: 2}], version: 0.0.1}}");
-    let cm = configmap::build(&Ctx::new(&o));
+    let cm = configmap::build(&Ctx::new(&o)).expect("the default source generates the ConfigMap");
     let data = cm.data.unwrap();
     assert_eq!(data.keys().collect::<Vec<_>>(), ["maverics.yaml"]);
     assert_eq!(
@@ -1054,4 +1070,47 @@ fn user_ingress_annotations_win_over_generated_ones() {
     let a = annotations(&ingress(&o).unwrap());
     assert_eq!(a["nginx.ingress.kubernetes.io/backend-protocol"], "GRPCS");
     assert_eq!(a["example.com/extra"], "x");
+}
+
+// Chart parity: pod overrides
+
+#[test]
+fn pod_labels_and_annotations_never_override_generated_ones() {
+    let o =
+        orch("spec: {pod: {labels: {app.kubernetes.io/name: x, team: a}, annotations: {checksum/config: x, t: b}}}");
+    let sts = object(&o, "StatefulSet").expect("sts");
+    let meta = &sts["spec"]["template"]["metadata"];
+    assert_eq!(meta["labels"]["app.kubernetes.io/name"], "maverics-orchestrator");
+    assert_eq!(meta["labels"]["team"], "a");
+    assert_ne!(meta["annotations"]["checksum/config"], "x");
+    assert_eq!(meta["annotations"]["t"], "b");
+}
+
+#[test]
+fn on_delete_updates_carry_no_rolling_update_block() {
+    let o = orch("spec: {pod: {updateStrategy: OnDelete}}");
+    let sts = object(&o, "StatefulSet").expect("sts");
+    assert_eq!(sts["spec"]["updateStrategy"]["type"], "OnDelete");
+    assert!(sts["spec"]["updateStrategy"].get("rollingUpdate").is_none());
+}
+
+#[test]
+fn an_existing_config_map_replaces_the_generated_one() {
+    let o = orch("spec: {configSource: {configMap: {name: mine, key: cfg.yaml}}}");
+    assert!(!files(&o).contains(&"configmap.yaml"));
+    let sts = object(&o, "StatefulSet").expect("sts");
+    let text = serde_yaml::to_string(&sts).expect("yaml");
+    assert!(text.contains("value: /etc/maverics/config/cfg.yaml"), "{text}");
+    assert!(text.contains("name: mine"), "{text}");
+}
+
+#[test]
+fn a_changed_bundle_rolls_the_pods() {
+    let sum = |b: &str| {
+        let o = orch(&format!(
+            "spec: {{configSource: {{bundle: {{publicKeyB64: QUJD, bundleB64: {b}}}}}}}"
+        ));
+        configmap::checksum(&Ctx::new(&o))
+    };
+    assert_ne!(sum("QUJD"), sum("REVG"));
 }

@@ -1,0 +1,582 @@
+//! Pod and container settings beyond the base's defaults, config sources other than the
+//! generated ConfigMap, and experimental clustering: the homes of Strata's Helm chart values
+//! that the base did not have. Kept apart from `orchestrator.rs` so `Spec` only gains fields.
+
+use super::orchestrator::RemoteRef;
+use k8s_openapi::api::core::v1::{
+    Affinity, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVarSource, PersistentVolumeClaimVolumeSource, Probe,
+    Toleration,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Scheduling and pod metadata. Every field is optional; unset keeps the base's hardened
+/// default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Pod {
+    /// Names of existing `kubernetes.io/dockerconfigjson` Secrets.
+    pub image_pull_secrets: Vec<String>,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    /// Replaces the default preferred anti-affinity entirely.
+    pub affinity: Option<Affinity>,
+    pub priority_class_name: Option<String>,
+    /// Present so the chart's key has a home; `true` is refused (see `checks`).
+    pub host_network: bool,
+    /// Added to the pod template; generated annotations (`checksum/config`) win.
+    pub annotations: BTreeMap<String, String>,
+    /// Added to the pod template; the selector labels win.
+    pub labels: BTreeMap<String, String>,
+    pub termination_grace_period_seconds: Option<i64>,
+    pub update_strategy: Option<UpdateStrategy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum UpdateStrategy {
+    RollingUpdate,
+    OnDelete,
+}
+
+impl UpdateStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateStrategy::RollingUpdate => "RollingUpdate",
+            UpdateStrategy::OnDelete => "OnDelete",
+        }
+    }
+}
+
+/// Probe overrides. Each replaces the generated probe of that kind as a whole.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Probes {
+    pub startup: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub liveness: Option<Probe>,
+}
+
+/// An extra volume mounted into the orchestrator container. Only non-secret sources: secret
+/// files come from the ExternalSecret (`spec.secrets.files`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Mount {
+    /// The volume name; must not clash with a generated volume.
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default)]
+    pub sub_path: Option<String>,
+    #[serde(default = "yes")]
+    pub read_only: bool,
+    #[serde(default)]
+    pub config_map: Option<ConfigMapVolumeSource>,
+    #[serde(default)]
+    pub empty_dir: Option<EmptyDirVolumeSource>,
+    #[serde(default)]
+    pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Mount {
+    pub fn source_count(&self) -> usize {
+        usize::from(self.config_map.is_some())
+            + usize::from(self.empty_dir.is_some())
+            + usize::from(self.persistent_volume_claim.is_some())
+    }
+}
+
+/// Where the orchestrator reads its config from. Unset: the generated ConfigMap from
+/// `spec.config`. At most one of `configMap` and `bundle`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ConfigSource {
+    pub config_map: Option<ExistingConfigMap>,
+    pub bundle: Option<Bundle>,
+    pub reload: Reload,
+}
+
+/// A ConfigMap managed elsewhere, mounted where the generated one would be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExistingConfigMap {
+    pub name: String,
+    /// The key holding the config file; Strata's chart requires `maverics.yml`.
+    #[serde(default = "chart_key")]
+    pub key: String,
+}
+
+fn chart_key() -> String {
+    "maverics.yml".into()
+}
+
+/// The Maverics Console's signed config bundle. The public key always comes from a
+/// ConfigMap (a public key is not a secret); the bundle either from the same ConfigMap or,
+/// with `bundleB64` unset, from a remote source variable such as `MAVERICS_AWS_CONFIG`
+/// fetched through `spec.secrets.env`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Bundle {
+    /// Base64 of `env_public_key.pem`: a ConfigMap `<name>-bundle` is generated.
+    pub public_key_b64: Option<String>,
+    /// Base64 of `maverics.tar.gz`, stored next to the key (ConfigMaps hold at most 1 MiB).
+    #[serde(rename = "bundleB64")]
+    pub bundle_b64: Option<String>,
+    /// Instead of the two above: an existing ConfigMap with `bundle_public_key.pem` (and
+    /// `maverics.tar.gz` when `fromConfigMap` is true).
+    pub existing_config_map: Option<String>,
+    /// With `existingConfigMap`: it also holds the bundle.
+    pub from_config_map: bool,
+}
+
+impl Bundle {
+    /// Whether `MAVERICS_CONFIG` points at a local bundle file.
+    pub fn local(&self) -> bool {
+        self.bundle_b64.is_some() || (self.existing_config_map.is_some() && self.from_config_map)
+    }
+}
+
+/// Zero-downtime reload: the supervisor hands its socket to a fresh child. It needs
+/// `MAVERICS_RELOAD_CONFIG`, a writable `TMPDIR` (the base always mounts one) and a
+/// machine id that survives restarts (the pod name, stable in a StatefulSet).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Reload {
+    pub enabled: bool,
+    pub polling_interval_seconds: Option<u32>,
+}
+
+/// Experimental clustering (Strata: "not yet supported for production").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Clustering {
+    pub enabled: bool,
+    /// Unset: `<name>-<namespace>-<clusterDomain>` with dots as dashes, as the chart does.
+    pub name: Option<String>,
+    pub cluster_domain: String,
+    /// The 32-byte hex pre-shared key, fetched through the ExternalSecret.
+    pub psk: Option<RemoteRef>,
+}
+
+impl Default for Clustering {
+    fn default() -> Self {
+        Clustering {
+            enabled: false,
+            name: None,
+            cluster_domain: "cluster.local".into(),
+            psk: None,
+        }
+    }
+}
+
+/// An environment variable whose value is a secret, fetched through the ExternalSecret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretEnv {
+    pub name: String,
+    pub remote_ref: RemoteRef,
+}
+
+/// A secret file, fetched through the ExternalSecret and mounted read-only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretFile {
+    /// File name under `/etc/maverics/secrets`.
+    pub name: String,
+    pub remote_ref: RemoteRef,
+    /// Also mount the file at this absolute path (e.g. where a service extension expects it).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Non-secret env values from `envValueFrom`: what Kubernetes allows minus secrets.
+pub fn secret_free(source: &EnvVarSource) -> bool {
+    source.secret_key_ref.is_none()
+}
+
+/// Variables the generator sets itself; a user value would be silently shadowed or would
+/// contradict the mounts.
+pub const RESERVED_ENV: &[&str] = &[
+    "MAVERICS_HTTP_ADDRESS",
+    "MAVERICS_CONFIG",
+    "TMPDIR",
+    "MAVERICS_SECRET_PROVIDER",
+    "MAVERICS_LICENSE",
+    "MAVERICS_TLS_SERVER_CERT_FILE",
+    "MAVERICS_TLS_SERVER_KEY_FILE",
+    "MAVERICS_BUNDLE_PUBLIC_KEY_FILE",
+    "MAVERICS_RELOAD_CONFIG",
+    "MAVERICS_POLLING_INTERVAL_SECONDS",
+];
+pub const CLUSTER_ENV_PREFIX: &str = "MAVERICS_CLUSTERS_PRIMARY_";
+/// Remote config sources; their values carry credentials.
+pub const REMOTE_CONFIG_ENV: &[&str] = &[
+    "MAVERICS_AWS_CONFIG",
+    "MAVERICS_GCP_CONFIG",
+    "MAVERICS_AZURE_CONFIG",
+    "MAVERICS_GITLAB_CONFIG",
+    "MAVERICS_GITHUB_CONFIG",
+];
+/// Volume names the generator uses.
+pub const RESERVED_VOLUMES: &[&str] = &[
+    "config",
+    "tmp",
+    "secrets",
+    "tls",
+    "data",
+    "bundle",
+    "clusters-tls",
+    "machine-id",
+];
+/// Directories the generator mounts; an extra mount there would hide generated files.
+pub const RESERVED_DIRS: &[&str] = &[
+    "/etc/maverics/config",
+    "/etc/maverics/secrets",
+    "/etc/maverics/cloud-config",
+    "/etc/maverics/clusters/tls",
+    "/tmp",
+];
+/// Files of the ExternalSecret's Secret the generator writes itself.
+const RESERVED_FILES: &[&str] = &["secrets.yaml", "license", "tls.crt", "tls.key", "clusters-psk"];
+
+fn env_name_ok(n: &str) -> bool {
+    !n.is_empty()
+        && !n.as_bytes()[0].is_ascii_digit()
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+}
+
+/// The rules on the fields of this module; called from `checks::check`.
+pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::Diagnostic;
+    use base64::Engine as _;
+    let spec = &o.spec;
+    let mut out = Vec::new();
+    let mut err = |d: Diagnostic| out.push(o.locate(d));
+
+    if spec.pod.host_network {
+        err(Diagnostic::error(
+            "hostNetwork puts the orchestrator on the node's network: it bypasses the NetworkPolicy, listens on every \
+             node interface, and two replicas on one node collide on the port",
+        )
+        .field("spec.pod.hostNetwork")
+        .fix("remove it; expose the orchestrator through the Service, an Ingress or the platform layer's Route"));
+    }
+
+    // Environment: one owner per name.
+    let secret_env: Vec<&str> = spec
+        .secrets
+        .as_ref()
+        .map(|s| s.env.iter().map(|e| e.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    let names = spec
+        .env
+        .keys()
+        .map(|n| (n.as_str(), format!("spec.env.{n}")))
+        .chain(
+            spec.env_value_from
+                .keys()
+                .map(|n| (n.as_str(), format!("spec.envValueFrom.{n}"))),
+        )
+        .chain(
+            secret_env
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (*n, format!("spec.secrets.env[{i}].name"))),
+        );
+    for (name, field) in names {
+        if !env_name_ok(name) {
+            err(
+                Diagnostic::error(format!("`{name}` is not a valid environment variable name"))
+                    .field(field)
+                    .fix("use letters, digits and '_', not starting with a digit"),
+            );
+        } else if RESERVED_ENV.contains(&name) || name.starts_with(CLUSTER_ENV_PREFIX) {
+            err(Diagnostic::error(format!("`{name}` is set by the generator"))
+                .field(field)
+                .fix("remove it: the port sets MAVERICS_HTTP_ADDRESS, spec.configSource the config variables, spec.secrets the secret provider, licence and TLS files, spec.clustering the cluster variables"));
+        } else if !seen.insert(name) {
+            err(Diagnostic::error(format!("`{name}` is set more than once"))
+                .field(field)
+                .fix("keep one of spec.env, spec.envValueFrom and spec.secrets.env for each variable"));
+        }
+    }
+    for name in spec.env.keys() {
+        if REMOTE_CONFIG_ENV.contains(&name.as_str()) {
+            err(Diagnostic::error(format!(
+                "`{name}` carries the config source's credentials in plain text"
+            ))
+            .field(format!("spec.env.{name}"))
+            .fix(format!(
+                "fetch it through the ExternalSecret: `spec.secrets.env: [{{name: {name}, remoteRef: {{key: ...}}}}]`"
+            )));
+        }
+    }
+    for (name, source) in &spec.env_value_from {
+        if !secret_free(source) {
+            err(Diagnostic::error(format!("`{name}` reads a Kubernetes Secret directly"))
+                .field(format!("spec.envValueFrom.{name}.secretKeyRef"))
+                .fix(format!("secret values come through the ExternalSecret: move it to `spec.secrets.env: [{{name: {name}, remoteRef: {{key: ...}}}}]`")));
+        }
+    }
+
+    // Extra mounts
+    let mut volumes = std::collections::BTreeSet::new();
+    for (i, m) in spec.mounts.iter().enumerate() {
+        let field = format!("spec.mounts[{i}]");
+        if m.source_count() != 1 {
+            err(Diagnostic::error(format!("mount `{}` needs exactly one source", m.name))
+                .field(field.clone())
+                .fix("set one of `configMap`, `emptyDir` or `persistentVolumeClaim`; secrets go in `spec.secrets.files`"));
+        }
+        if RESERVED_VOLUMES.contains(&m.name.as_str()) || !volumes.insert(m.name.as_str()) {
+            err(Diagnostic::error(format!("volume name `{}` is already used", m.name))
+                .field(format!("{field}.name"))
+                .fix(format!(
+                    "choose another name; the generator uses {}",
+                    RESERVED_VOLUMES.join(", ")
+                )));
+        }
+        let path = m.mount_path.trim_end_matches('/');
+        if !m.mount_path.starts_with('/') {
+            err(
+                Diagnostic::error(format!("mount path `{}` is not absolute", m.mount_path))
+                    .field(format!("{field}.mountPath"))
+                    .fix("write an absolute path, e.g. `/etc/maverics/extensions`"),
+            );
+        } else if RESERVED_DIRS
+            .iter()
+            .any(|d| path == *d || path.starts_with(&format!("{d}/")) || d.starts_with(&format!("{path}/")))
+        {
+            err(
+                Diagnostic::error(format!("mount path `{}` overlaps a generated mount", m.mount_path))
+                    .field(format!("{field}.mountPath"))
+                    .fix(format!(
+                        "mount elsewhere; the generator mounts {}",
+                        RESERVED_DIRS.join(", ")
+                    )),
+            );
+        }
+    }
+
+    // Config source
+    let cs = &spec.config_source;
+    let default_config = super::orchestrator::Spec::default().config;
+    if cs.config_map.is_some() && cs.bundle.is_some() {
+        err(Diagnostic::error("spec.configSource sets both configMap and bundle")
+            .field("spec.configSource")
+            .fix("the orchestrator reads one config source: keep one of them"));
+    }
+    if (cs.config_map.is_some() || cs.bundle.is_some()) && spec.config != default_config {
+        err(
+            Diagnostic::warning("spec.config is not used: spec.configSource names another source")
+                .field("spec.config")
+                .fix("remove spec.config, or remove spec.configSource to use it"),
+        );
+    }
+    if let Some(c) = &cs.config_map
+        && (c.name.is_empty() || c.key.is_empty() || c.key.contains('/'))
+    {
+        err(
+            Diagnostic::error("spec.configSource.configMap needs a name and a file key")
+                .field("spec.configSource.configMap")
+                .fix("e.g. `configMap: {name: mycustomconfig, key: maverics.yml}`"),
+        );
+    }
+    if let Some(b) = &cs.bundle {
+        match (&b.public_key_b64, &b.existing_config_map) {
+            (Some(_), Some(_)) | (None, None) => err(Diagnostic::error(
+                "the bundle's public key needs exactly one of publicKeyB64 and existingConfigMap",
+            )
+            .field("spec.configSource.bundle")
+            .fix("set `publicKeyB64` (base64 of env_public_key.pem) or name an existing ConfigMap")),
+            _ => {}
+        }
+        if b.bundle_b64.is_some() && b.existing_config_map.is_some() {
+            err(Diagnostic::error("bundleB64 is set with existingConfigMap")
+                .field("spec.configSource.bundle.bundleB64")
+                .fix("put the bundle in the existing ConfigMap (`fromConfigMap: true`), or use publicKeyB64"));
+        }
+        for (v, f) in [(&b.public_key_b64, "publicKeyB64"), (&b.bundle_b64, "bundleB64")] {
+            if let Some(v) = v
+                && base64::engine::general_purpose::STANDARD.decode(v.trim()).is_err()
+            {
+                err(Diagnostic::error(format!("{f} is not valid base64"))
+                    .field(format!("spec.configSource.bundle.{f}"))
+                    .fix("write the file's base64, e.g. `base64 -w0 maverics.tar.gz`"));
+            }
+        }
+        let remote = REMOTE_CONFIG_ENV
+            .iter()
+            .any(|n| secret_env.contains(n) || spec.env_value_from.contains_key(*n));
+        if !b.local() && !remote {
+            err(Diagnostic::error("the bundle has no source: neither a local bundle nor a remote config source")
+                .field("spec.configSource.bundle")
+                .fix("set `bundleB64`, or fetch a remote source such as `MAVERICS_AWS_CONFIG` through `spec.secrets.env`"));
+        }
+    }
+
+    // Clustering
+    let c = &spec.clustering;
+    if c.enabled {
+        err(
+            Diagnostic::warning("clustering is experimental: Strata does not support it in production")
+                .field("spec.clustering.enabled")
+                .fix("for production use sticky sessions and a Redis cache instead"),
+        );
+        if c.psk.is_none() || spec.secrets.is_none() {
+            err(Diagnostic::error("clustering needs its pre-shared key from the ExternalSecret")
+                .field("spec.clustering.psk")
+                .fix("set `spec.clustering.psk: {key: ...}` (a 32-byte hex key, `openssl rand -hex 32`) and `spec.secrets.storeRef`"));
+        }
+        if spec.namespace.is_none() {
+            err(
+                Diagnostic::error("clustering needs spec.namespace: the SRV record of the cluster Service names it")
+                    .field("spec.namespace")
+                    .fix("set `spec.namespace` to the namespace the orchestrator runs in"),
+            );
+        }
+    }
+
+    // Secret files and variables
+    if let Some(s) = &spec.secrets {
+        let mut files = std::collections::BTreeSet::new();
+        for (i, f) in s.files.iter().enumerate() {
+            let ok = !f.name.is_empty()
+                && f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && !f.name.starts_with('.');
+            let reserved = RESERVED_FILES.contains(&f.name.as_str()) || f.name.starts_with("env-");
+            if !ok || reserved || !files.insert(f.name.as_str()) {
+                err(Diagnostic::error(format!("secret file name `{}` is invalid or already used", f.name))
+                    .field(format!("spec.secrets.files[{i}].name"))
+                    .fix(format!("use a unique file name of letters, digits, '-', '_' and '.', not one of {} nor starting with `env-`", RESERVED_FILES.join(", "))));
+            }
+            if let Some(p) = &f.path
+                && !p.starts_with('/')
+            {
+                err(Diagnostic::error(format!("path `{p}` is not absolute"))
+                    .field(format!("spec.secrets.files[{i}].path"))
+                    .fix("write the absolute path the file should appear at"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Orchestrator;
+    use crate::diag::Severity;
+
+    fn errors(spec: &str) -> Vec<(String, String)> {
+        let doc =
+            format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
+        let value: serde_yaml::Value = serde_yaml::from_str(&doc).expect("test YAML");
+        let o = Orchestrator::from_value(&value, None).expect("parses");
+        super::check(&o)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.field.unwrap_or_default(), d.message))
+            .collect()
+    }
+
+    fn fields(spec: &str) -> Vec<String> {
+        errors(spec).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn host_network_is_refused() {
+        assert_eq!(fields("  pod: {hostNetwork: true}"), ["spec.pod.hostNetwork"]);
+        assert!(fields("  pod: {hostNetwork: false}").is_empty());
+    }
+
+    #[test]
+    fn secret_values_never_come_in_plain_env_or_secret_refs() {
+        assert_eq!(
+            fields("  env: {MAVERICS_AWS_CONFIG: '{\"secretAccessKey\": \"x\"}'}"),
+            ["spec.env.MAVERICS_AWS_CONFIG"]
+        );
+        assert_eq!(
+            fields("  envValueFrom: {DB: {secretKeyRef: {name: db, key: password}}}"),
+            ["spec.envValueFrom.DB.secretKeyRef"]
+        );
+        assert!(fields("  envValueFrom: {ISSUER: {configMapKeyRef: {name: idp, key: issuer}}}").is_empty());
+    }
+
+    #[test]
+    fn generated_and_duplicate_variables_are_refused() {
+        assert_eq!(fields("  env: {MAVERICS_CONFIG: /x}"), ["spec.env.MAVERICS_CONFIG"]);
+        assert_eq!(
+            fields("  env: {MAVERICS_CLUSTERS_PRIMARY_NAME: x}"),
+            ["spec.env.MAVERICS_CLUSTERS_PRIMARY_NAME"]
+        );
+        assert_eq!(
+            fields("  env: {A: x}\n  envValueFrom: {A: {fieldRef: {fieldPath: metadata.name}}}"),
+            ["spec.envValueFrom.A"]
+        );
+    }
+
+    #[test]
+    fn mounts_need_one_source_and_stay_out_of_generated_paths() {
+        assert_eq!(fields("  mounts: [{name: x, mountPath: /x}]"), ["spec.mounts[0]"]);
+        assert_eq!(
+            fields("  mounts: [{name: x, mountPath: /etc/maverics/config/sub, emptyDir: {}}]"),
+            ["spec.mounts[0].mountPath"]
+        );
+        assert_eq!(
+            fields("  mounts: [{name: tmp, mountPath: /x, emptyDir: {}}]"),
+            ["spec.mounts[0].name"]
+        );
+        assert!(
+            fields("  mounts: [{name: ext, mountPath: /etc/maverics/extensions, configMap: {name: e}}]").is_empty()
+        );
+    }
+
+    #[test]
+    fn a_bundle_needs_a_key_and_a_source() {
+        assert_eq!(
+            fields("  configSource: {bundle: {}}"),
+            ["spec.configSource.bundle", "spec.configSource.bundle"]
+        );
+        assert_eq!(
+            fields("  configSource: {bundle: {publicKeyB64: 'not base64!', bundleB64: QUJD}}"),
+            ["spec.configSource.bundle.publicKeyB64"]
+        );
+        assert!(fields("  configSource: {bundle: {publicKeyB64: QUJD, bundleB64: QUJD}}").is_empty());
+        // A remote source fetched through the ExternalSecret is a source.
+        assert!(
+            fields(
+                "  configSource: {bundle: {publicKeyB64: QUJD}}\n  secrets: {storeRef: {name: s}, env: [{name: MAVERICS_AWS_CONFIG, remoteRef: {key: k}}]}"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            fields("  configSource: {configMap: {name: a}, bundle: {publicKeyB64: QUJD, bundleB64: QUJD}}"),
+            ["spec.configSource"]
+        );
+    }
+
+    #[test]
+    fn clustering_needs_its_key_from_the_external_secret_and_a_namespace() {
+        assert_eq!(
+            fields("  clustering: {enabled: true}"),
+            ["spec.clustering.psk", "spec.namespace"]
+        );
+        assert!(
+            fields("  namespace: m\n  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn secret_files_cannot_take_generated_names() {
+        for name in ["secrets.yaml", "clusters-psk", "env-X", "../x"] {
+            let spec =
+                format!("  secrets: {{storeRef: {{name: s}}, files: [{{name: '{name}', remoteRef: {{key: k}}}}]}}");
+            assert_eq!(fields(&spec), ["spec.secrets.files[0].name"], "{name}");
+        }
+    }
+}
