@@ -10,6 +10,8 @@
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
+//! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
+//! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 
 pub mod check;
 pub mod cli;
@@ -17,7 +19,9 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod function;
+pub mod init;
 pub mod krm;
 pub mod kustomize;
 pub mod platform;
 pub mod resources;
+pub mod schema;
