@@ -47,6 +47,33 @@ fn shipped_schemas_equal_the_generated_ones() {
     }
 }
 
+#[test]
+fn every_field_of_every_kind_has_a_description() {
+    // Descriptions come from the doc comments; a field added without one would show
+    // "(no description)" in `explain` and nothing in an editor.
+    for k in &KINDS {
+        let schema = k.schema();
+        let mut objects = vec![("(root)".to_owned(), &schema)];
+        if let Some(defs) = schema.get("$defs").and_then(|d| d.as_object()) {
+            objects.extend(defs.iter().map(|(n, d)| (n.clone(), d)));
+        }
+        for (name, object) in objects {
+            for (field, node) in object
+                .get("properties")
+                .and_then(|p| p.as_object())
+                .into_iter()
+                .flatten()
+            {
+                assert!(
+                    node.get("description").is_some(),
+                    "{}: {name}.{field} has no description: add a `///` doc comment",
+                    k.name
+                );
+            }
+        }
+    }
+}
+
 /// The example config files and the schema each must validate against.
 fn examples() -> Vec<(PathBuf, &'static str)> {
     let mut out = vec![
