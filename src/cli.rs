@@ -119,6 +119,40 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print the JSON Schema of a function config kind, generated from the types that read
+    /// it. Without KIND, an object of all three keyed by kind; with --out, one file each.
+    #[command(
+        after_help = "Examples:\n  maverics-krm schema Orchestrator > orchestrator.json\n  maverics-krm schema --out schemas     # schemas/orchestrator.json, ..."
+    )]
+    Schema {
+        /// `Orchestrator`, `OrchestratorPlatform` or `OrchestratorCheck` (any case).
+        kind: Option<String>,
+        /// Write `<kind>.json` for every kind into this directory instead.
+        #[arg(long, conflicts_with = "kind")]
+        out: Option<PathBuf>,
+    },
+    /// Describe a config field: its type, default, description and child fields, from the
+    /// schema (like `kubectl explain`). The kind defaults to Orchestrator.
+    #[command(
+        after_help = "Examples:\n  maverics-krm explain spec.autoscaling\n  maverics-krm explain orchestrator.spec.autoscaling.minReplicas\n  maverics-krm explain orchestratorplatform.spec.eks.ingress"
+    )]
+    Explain {
+        /// `[KIND.]field.path`, e.g. `spec.ingress.stickySessions`.
+        path: String,
+    },
+    /// Scaffold a repository of your own: the base, one platform overlay, the plugin shim,
+    /// the schemas, a README with next steps and a CI workflow.
+    #[command(after_help = "Example:\n  maverics-krm init my-orchestrator --platform eks")]
+    Init {
+        /// The directory to create or fill (default: the current one); it must be empty.
+        dir: Option<PathBuf>,
+        /// The platform overlay to create.
+        #[arg(long, value_parser = ["eks", "rosa"])]
+        platform: String,
+        /// Write into a non-empty directory, overwriting the scaffold's files there.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -159,6 +193,66 @@ pub fn main() -> ExitCode {
             Ok(code) => code,
             Err(e) => report(Err(e)),
         },
+        Some(Cmd::Schema { kind, out }) => report(schema(kind.as_deref(), out.as_deref())),
+        Some(Cmd::Explain { path }) => explain(&path),
+        Some(Cmd::Init { dir, platform, force }) => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            match crate::init::init(&dir, &platform, force) {
+                Ok(files) => {
+                    eprintln!(
+                        "wrote {} files into {}; next: {}",
+                        files.len(),
+                        dir.display(),
+                        dir.join("README.md").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                // A refused target is a usage error, like every other bad argument.
+                Err(d) => {
+                    eprintln!("{d}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn schema(kind: Option<&str>, out: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    use crate::schema::{KINDS, kind as find};
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+        for k in &KINDS {
+            let path = dir.join(format!("{}.json", k.file));
+            std::fs::write(&path, k.text()).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        }
+        return Ok(Vec::new());
+    }
+    let value = match kind {
+        Some(name) => match find(name) {
+            Some(k) => k.schema(),
+            None => {
+                let (message, fix) = crate::schema::unknown_kind(name);
+                return Err(CliError::Usage(format!("{message}\n  fix: {fix}")));
+            }
+        },
+        None => serde_json::Value::Object(KINDS.iter().map(|k| (k.name.to_owned(), k.schema())).collect()),
+    };
+    let text = serde_json::to_string_pretty(&value).map_err(|e| CliError::Usage(format!("writing JSON: {e}")))?;
+    println!("{text}");
+    Ok(Vec::new())
+}
+
+/// `explain`: 0 found, 2 not a field (with the nearest one as the fix).
+fn explain(path: &str) -> ExitCode {
+    match crate::schema::explain(path) {
+        crate::schema::Explained::Found(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        crate::schema::Explained::Unknown(message, fix) => {
+            eprintln!("error: {message}\n  fix: {fix}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -362,13 +456,7 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
         path: name.to_owned(),
         index: 0,
     });
-    let value: Value = serde_yaml::from_str(text).map_err(|e| {
-        vec![
-            Diagnostic::error(format!("not a valid YAML document: {e}"))
-                .file(file.clone())
-                .fix("fix the YAML syntax at that line and column"),
-        ]
-    })?;
+    let value: Value = serde_yaml::from_str(text).map_err(|e| vec![crate::diag::yaml_syntax(name, &e)])?;
     let o: Orchestrator = match FunctionConfig::from_value(&value, file.clone())? {
         FunctionConfig::Orchestrator(o) => *o,
         FunctionConfig::Platform(_) => {

@@ -178,6 +178,26 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
+/// A YAML syntax error of a config file, as `FILE:LINE:COL: message`: the form terminals and
+/// editors turn into a link to the spot. The location moves from serde_yaml's message into
+/// the file part, so it is not said twice.
+pub fn yaml_syntax(path: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let mut message = e.to_string();
+    let place = match e.location() {
+        Some(loc) => {
+            let said = format!(" at line {} column {}", loc.line(), loc.column());
+            if let Some(at) = message.find(&said) {
+                message.replace_range(at..at + said.len(), "");
+            }
+            format!("{path}:{}:{}", loc.line(), loc.column())
+        }
+        None => path.to_owned(),
+    };
+    Diagnostic::error(format!("YAML syntax error: {message}"))
+        .file(Some(FileRef { path: place, index: 0 }))
+        .fix("correct the YAML at that line and column (indentation, a missing `:` or an unclosed quote are the usual causes)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
+//! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
+//! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 
 pub mod check;
 pub mod cli;
@@ -19,7 +21,9 @@ pub mod diag;
 pub mod diff;
 pub mod function;
 pub mod helm;
+pub mod init;
 pub mod krm;
 pub mod kustomize;
 pub mod platform;
 pub mod resources;
+pub mod schema;

@@ -48,14 +48,14 @@ fn man_page_documents_every_subcommand() {
     assert!(out.status.success());
     let page = stdout(&out);
     assert!(page.contains(".TH maverics-krm 1"), "not a roff man page");
-    for sub in ["render", "build", "completions", "man"] {
+    for sub in ["render", "build", "completions", "man", "schema", "explain", "init"] {
         assert!(page.contains(sub), "man page lacks {sub}");
     }
 }
 
 #[test]
 fn every_subcommand_help_shows_an_example() {
-    for sub in ["render", "build", "completions", "man"] {
+    for sub in ["render", "build", "completions", "man", "schema", "explain", "init"] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help failed");
         assert!(stdout(&out).contains("Example"), "{sub} --help has no example");

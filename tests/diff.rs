@@ -261,6 +261,24 @@ fn base_shows_a_committed_overlay_change_with_the_current_binary_for_both_sides(
             && out.contains("+        image: registry.dev.example.com/strata/orchestrator:v2026.03.1"),
         "{out}"
     );
+    // Progress lines go to a terminal only; here stderr is a pipe.
+    assert!(!stderr(&o).contains("rendering "), "progress on a pipe: {}", stderr(&o));
+    // On a terminal (util-linux `script` gives the command one) they say where it is.
+    let on_tty = Command::new("script")
+        .args(["--quiet", "--return", "--command"])
+        .arg(format!("'{}' diff --base HEAD~1 overlays/dev", bin().display()))
+        .arg("/dev/null")
+        .current_dir(&repo)
+        .env("KUSTOMIZE", tool("kustomize-5.8.1"))
+        .env("CARGO_TARGET_DIR", repo.join("target"))
+        .output()
+        .expect("run diff --base under script(1)");
+    assert!(
+        stdout(&on_tty).contains("rendering overlays/dev (1/1)..."),
+        "no progress on a terminal: {}{}",
+        stdout(&on_tty),
+        stderr(&on_tty)
+    );
     // The generator did not change between the revisions: nothing was built or cached.
     assert!(!repo.join("target/diff-cache").exists());
     // The temporary worktree is gone again.

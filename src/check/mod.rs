@@ -10,21 +10,25 @@ pub mod stickiness;
 
 use crate::diag::{Diagnostic, ResourceRef};
 use crate::krm::object;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 /// Which rule families run. Every family is on by default: kpt may run the check as a
 /// validator with no config at all, and then it must check everything.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Settings {
     /// Pod Security Standards `restricted` on every pod template.
     pub pod_security: bool,
-    /// `kind: Secret` with data, literal secrets in the orchestrator's config.
+    /// `kind: Secret` with data; literal secrets in `maverics.yaml` (ConfigMap or `Orchestrator`
+    /// config); PEM private keys in ConfigMaps.
     pub inline_secrets: bool,
-    /// Cookie affinity on whatever exposes a scaled orchestrator in proxy mode.
+    /// Cookie affinity on the Ingress, Route or HTTPRoute of a scaled orchestrator in proxy mode;
+    /// the shared cache of a scaled OIDC provider.
     pub sticky_sessions: bool,
-    /// Replica bounds, disruption budgets, quantities, image references, namespaces.
+    /// HPA bounds, PDBs that never allow a disruption, quantities, requests above limits, image
+    /// tags, the `default` namespace.
     pub sanity: bool,
 }
 

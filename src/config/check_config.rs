@@ -6,15 +6,22 @@ use super::parse;
 use crate::check::Settings;
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-#[derive(Debug, Clone, Deserialize)]
+/// `kind: OrchestratorCheck`: checks the items it is given and returns them unchanged; any
+/// error fails the build. With no config at all the defaults apply.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorCheck {
+    /// Always `krm.maverics.dev/v1alpha1`.
     pub api_version: String,
+    /// Always `OrchestratorCheck`.
     pub kind: String,
+    /// The config's name and host annotations.
     pub metadata: Metadata,
+    /// Which rule families run; all of them by default.
     #[serde(default)]
     pub spec: Settings,
 }

@@ -4,7 +4,7 @@ pub mod check_config;
 pub mod checks;
 pub mod maverics;
 pub mod orchestrator;
-mod parse;
+pub(crate) mod parse;
 pub mod platform;
 pub mod quantity;
 pub mod workload;

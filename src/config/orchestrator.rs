@@ -9,17 +9,25 @@ use crate::krm::object;
 use k8s_openapi::api::core::v1::EnvVarSource;
 use k8s_openapi::api::networking::v1::{NetworkPolicyEgressRule, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
 
-/// Where the generator came from: the config file and its location in the host's stream.
-#[derive(Debug, Clone, Deserialize)]
+/// `kind: Orchestrator`: the generator of the orchestrator base (StatefulSet, Services,
+/// autoscaler, disruption budget, NetworkPolicy, ConfigMap, secrets). Field reference:
+/// `maverics-krm explain orchestrator.spec`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Orchestrator {
+    /// Always `krm.maverics.dev/v1alpha1`.
     pub api_version: String,
+    /// Always `Orchestrator`.
     pub kind: String,
+    /// The config's name, which names every generated object, and its host annotations.
     pub metadata: Metadata,
+    /// What to generate. Every field has a default: `bases/orchestrator/orchestrator.yaml` writes
+    /// them all out.
     #[serde(default)]
     pub spec: Spec,
     /// Set after parsing: the file the config was read from, for diagnostics and paths.
@@ -27,35 +35,49 @@ pub struct Orchestrator {
     pub file: Option<FileRef>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
-    /// Names every generated resource.
+    /// The config's name. For an `Orchestrator` it names every generated object (`<name>`,
+    /// `<name>-headless`, `<name>-config`, `<name>-secrets`) and the `app.kubernetes.io/instance`
+    /// label: a DNS-1123 label of at most 52 characters, because StatefulSet pods carry
+    /// `controller-revision-hash: <name>-<10 chars>` (63 at most).
     pub name: String,
+    /// The config object's own namespace; the generated objects' namespace is `spec.namespace`.
     #[serde(default)]
     pub namespace: Option<String>,
+    /// Labels of the config object; not copied to the output.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Host annotations (`config.kubernetes.io/function`, `config.kubernetes.io/local-config`); not
+    /// copied to the output.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Spec {
-    /// Namespace of every generated resource; unset leaves it to kustomize's `namespace:`.
+    /// Namespace of every generated object, a DNS label; unset leaves it to kustomize's
+    /// `namespace:`. `default` gives a warning.
     pub namespace: Option<String>,
-    /// Emit the Namespace itself, labelled for Pod Security admission `restricted`
-    /// (enforce, audit, warn). Only with `namespace` set.
+    /// With `namespace` set: emit the Namespace, labelled `pod-
+    /// security.kubernetes.io/{enforce,audit,warn}: restricted`. Turn off when the namespace is
+    /// managed elsewhere.
     pub create_namespace: bool,
+    /// The orchestrator image.
     pub image: Image,
-    /// Fixed replica count, used when autoscaling is off.
+    /// Fixed replica count, used only when autoscaling is off; then written to the StatefulSet.
     pub replicas: u32,
+    /// The HorizontalPodAutoscaler.
     pub autoscaling: Autoscaling,
+    /// CPU and memory requests and limits of the orchestrator container.
     pub resources: Resources,
+    /// The PodDisruptionBudget.
     pub pod_disruption_budget: PodDisruptionBudget,
     /// Scheduling and pod metadata beyond the defaults (pull secrets, node selector, ...).
     pub pod: workload::Pod,
+    /// Probe overrides (startup, readiness, liveness); each replaces the generated probe.
     pub probes: workload::Probes,
     /// Extra plain environment variables; secret values go in `secrets.env`.
     pub env: BTreeMap<String, String>,
@@ -63,18 +85,32 @@ pub struct Spec {
     pub env_value_from: BTreeMap<String, EnvVarSource>,
     /// Extra non-secret volumes (ConfigMaps such as service extensions, emptyDirs, claims).
     pub mounts: Vec<workload::Mount>,
+    /// Where the orchestrator reads its config from, when not the generated ConfigMap: an
+    /// existing ConfigMap, the Console's signed bundle, zero-downtime reload.
     pub config_source: workload::ConfigSource,
     /// Experimental clustering.
     pub clustering: workload::Clustering,
-    /// The orchestrator's one HTTP(S) listener; also the container and Service port.
+    /// The orchestrator's one HTTP(S) listener, 1024 to 65535: container port, Service port,
+    /// `MAVERICS_HTTP_ADDRESS`, probes, NetworkPolicy. Below 1024 is refused (non-root, no
+    /// capabilities).
     pub port: u16,
+    /// Where TLS ends, and what the pod serves with when it ends in the pod.
     pub tls: Tls,
-    /// The orchestrator's own `maverics.yaml`, as a YAML mapping.
+    /// The orchestrator's `maverics.yaml`, as a YAML mapping, written to the ConfigMap with keys
+    /// sorted. Reference secrets as `<group.key>`, never literally.
+    // serde_yaml's Value has no schema; the JSON form is the same mapping.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub config: Value,
+    /// The orchestrator's secrets, read from a store by External Secrets Operator; unset: none.
     pub secrets: Option<Secrets>,
+    /// The orchestrator's ServiceAccount.
     pub service_account: ServiceAccount,
+    /// A Kubernetes Ingress; off by default (the platform layers expose the orchestrator their own
+    /// way).
     pub ingress: Ingress,
+    /// The NetworkPolicy around the orchestrator.
     pub network_policy: NetworkPolicy,
+    /// A volume per pod; off by default.
     pub persistence: Persistence,
 }
 
@@ -109,13 +145,17 @@ impl Default for Spec {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Image {
+    /// The image is not public: push it from the Maverics Console to your registry.
     pub repository: String,
+    /// The image tag; the default is Strata's chart 1.0.5 appVersion. `latest` gives a warning;
+    /// with neither tag nor digest: error.
     pub tag: Option<String>,
     /// `sha256:<64 hex>`; when set it pins the image whatever the tag says.
     pub digest: Option<String>,
+    /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
     pub pull_policy: PullPolicy,
 }
 
@@ -148,7 +188,7 @@ impl Image {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum PullPolicy {
     Always,
     IfNotPresent,
@@ -165,15 +205,21 @@ impl PullPolicy {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Autoscaling {
+    /// On: an HPA owns the replica count and the StatefulSet has no `spec.replicas`.
     pub enabled: bool,
+    /// At least 1; the vendor recommends 2. Must not exceed `maxReplicas`.
     pub min_replicas: u32,
+    /// The most replicas the HPA may run.
     pub max_replicas: u32,
+    /// Average CPU utilisation the HPA aims at, 1 to 100. Needs `resources.requests.cpu`.
     #[serde(rename = "targetCPUUtilizationPercentage")]
     pub target_cpu_utilization_percentage: u32,
+    /// Adds a memory metric, 1 to 100; unset: CPU only.
     pub target_memory_utilization_percentage: Option<u32>,
+    /// How fast the HPA removes pods.
     pub scale_down: ScaleDown,
 }
 
@@ -192,11 +238,14 @@ impl Default for Autoscaling {
 
 /// Scaling down drops the sessions a pod holds, so it is slow on purpose: one pod at a
 /// time, after load has stayed low for the whole window.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ScaleDown {
+    /// Scaling down drops the sessions a pod holds: wait this long for sustained low load.
     pub stabilization_window_seconds: u32,
+    /// At most this many pods removed per `periodSeconds`.
     pub pods_per_period: u32,
+    /// The period of `podsPerPeriod`.
     pub period_seconds: u32,
 }
 
@@ -210,12 +259,16 @@ impl Default for ScaleDown {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Resources {
+    /// The vendor's conservative sizing; an absent key keeps its default, `null` removes it.
     #[serde(deserialize_with = "requests_over_defaults")]
+    #[schemars(with = "WrittenAmounts")]
     pub requests: ResourceAmounts,
+    /// Requests above limits are refused; an absent key keeps its default, `null` removes it.
     #[serde(deserialize_with = "limits_over_defaults")]
+    #[schemars(with = "WrittenAmounts")]
     pub limits: ResourceAmounts,
 }
 
@@ -234,7 +287,7 @@ impl Default for Resources {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ResourceAmounts {
     pub cpu: Option<Quantity>,
     pub memory: Option<Quantity>,
@@ -242,12 +295,16 @@ pub struct ResourceAmounts {
 
 /// `requests` or `limits` as written: an absent field keeps its default, an explicit `null`
 /// removes it (`requests: {cpu: 1}` keeps the memory request).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WrittenAmounts {
+    /// CPU, a quantity such as `500m` or `1`; `null` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<Quantity>")]
     cpu: Option<Option<Quantity>>,
+    /// Memory, a quantity such as `256Mi` or `1Gi`; `null` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<Quantity>")]
     memory: Option<Option<Quantity>>,
 }
 
@@ -274,27 +331,35 @@ fn limits_over_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Resour
     over_defaults(d, Resources::default().limits)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PodDisruptionBudget {
     /// Unset: on whenever more than one replica can run.
     pub enabled: Option<bool>,
+    /// Pods that may be down at once, an integer or a percentage; `1` when neither is set. Set only
+    /// one of the two; a budget that never allows a disruption is refused.
     pub max_unavailable: Option<IntOrString>,
+    /// Pods that must stay up, an integer or a percentage. Set only one of `maxUnavailable` and
+    /// `minAvailable`.
     pub min_available: Option<IntOrString>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Tls {
+    /// `edge`: TLS ends at the load balancer or router and the pod serves plain HTTP. `pod`: the
+    /// pod serves HTTPS, and probes, `appProtocol` and the Ingress backend protocol switch to
+    /// HTTPS.
     pub termination: Termination,
-    /// An existing `kubernetes.io/tls` Secret (cert-manager, OpenShift service CA) to serve
-    /// with when `termination: pod`; otherwise `spec.secrets.tls` supplies the pair.
+    /// An existing `kubernetes.io/tls` Secret (cert-manager, OpenShift service CA) to serve with
+    /// when `termination: pod`, mounted at `/etc/maverics/tls`; otherwise `spec.secrets.tls`
+    /// supplies the pair.
     pub secret_name: Option<String>,
 }
 
 /// Where TLS ends: at the edge (load balancer, router; the pod serves plain HTTP) or in the
 /// pod (the listener, probes and the exposure's backend protocol switch to HTTPS).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Termination {
     #[default]
@@ -302,21 +367,26 @@ pub enum Termination {
     Pod,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
+    /// The SecretStore or ClusterSecretStore holding the orchestrator's secrets.
     pub store_ref: StoreRef,
+    /// How often External Secrets re-reads the store, a Go duration.
     #[serde(default = "default_refresh")]
     pub refresh_interval: String,
-    /// Values that `maverics.yaml` references as `<group.key>`.
+    /// Values that `maverics.yaml` references as `<group.key>`; written to `secrets.yaml` for the
+    /// `secretfile` provider.
     #[serde(default)]
     pub values: Vec<SecretValue>,
+    /// The licence file, `MAVERICS_LICENSE`.
     #[serde(default)]
     pub license: Option<RemoteRef>,
+    /// The listener's certificate and key, for `tls.termination: pod`.
     #[serde(default)]
     pub tls: Option<TlsPair>,
-    /// Annotate the StatefulSet for Stakater Reloader so a rotated secret rolls the pods
-    /// (the orchestrator reads its secret file once, at start-up).
+    /// Annotate the StatefulSet for Stakater Reloader so a rotated secret rolls the pods (the
+    /// orchestrator reads its secret file once, at start-up).
     #[serde(default = "yes")]
     pub reload_on_change: bool,
     /// Secret environment variables (remote config sources such as `MAVERICS_AWS_CONFIG`).
@@ -335,15 +405,17 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoreRef {
+    /// The store's name.
     pub name: String,
+    /// `ClusterSecretStore` or `SecretStore`.
     #[serde(default)]
     pub kind: StoreKind,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum StoreKind {
     #[default]
     ClusterSecretStore,
@@ -359,11 +431,12 @@ impl StoreKind {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretValue {
     /// `group.key`, as referenced in `maverics.yaml` by `<group.key>`.
     pub name: String,
+    /// Where the value lives in the store.
     pub remote_ref: RemoteRef,
 }
 
@@ -376,49 +449,69 @@ impl SecretValue {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoteRef {
+    /// The secret's key (its name) in the store.
     pub key: String,
+    /// One property of a JSON secret; unset: the whole value.
     #[serde(default)]
     pub property: Option<String>,
+    /// A version of the secret; unset: the current one.
     #[serde(default)]
     pub version: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TlsPair {
+    /// The PEM certificate (chain).
     pub certificate: RemoteRef,
+    /// The PEM private key.
     pub private_key: RemoteRef,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceAccount {
+    /// Annotations of the ServiceAccount, e.g. IRSA `eks.amazonaws.com/role-arn`.
     pub annotations: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Ingress {
+    /// Emit an Ingress.
     pub enabled: bool,
+    /// The IngressClass. `alb` and `nginx` get backend-protocol annotations with pod TLS, and
+    /// sticky-session annotations.
     pub class_name: Option<String>,
+    /// Extra annotations; yours win over generated ones.
     pub annotations: BTreeMap<String, String>,
+    /// One rule per host; none: one rule without host.
     pub hosts: Vec<String>,
+    /// The path of every rule.
     pub path: String,
+    /// The path type of every rule: `Prefix`, `Exact` or `ImplementationSpecific`.
     pub path_type: String,
+    /// The Ingress's TLS sections.
     pub tls: Vec<IngressTls>,
+    /// Cookie affinity, which a scaled orchestrator in proxy mode needs.
     pub sticky_sessions: StickySessions,
 }
 
 /// Cookie affinity on the Ingress: the orchestrator keeps a user's session in the pod that
 /// created it, so with more than one replica in proxy mode every request of a session must
 /// reach the same pod.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct StickySessions {
+    /// Cookie affinity for classes `alb` and `nginx`. With more than one replica in proxy mode, off
+    /// (or another class without `krm.maverics.dev/session-affinity` in `annotations`) is an error.
     pub enabled: bool,
+    /// `app`: the orchestrator's own session cookie (ALB `app_cookie`); `loadBalancer`: a cookie
+    /// the load balancer issues (ALB `AWSALB`). ingress-nginx always uses its own cookie,
+    /// `MAVERICS_AFFINITY`.
     pub cookie: StickyCookie,
     /// Lifetime of the load balancer's affinity cookie (ALB: 1 to 604800).
     pub duration_seconds: u32,
@@ -436,7 +529,7 @@ impl Default for StickySessions {
 
 /// What the affinity keys on: the orchestrator's own session cookie (`app`; ALB only,
 /// ingress-nginx always sets a cookie of its own) or a cookie the load balancer issues.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum StickyCookie {
     #[default]
@@ -459,29 +552,34 @@ impl Default for Ingress {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
+    /// The `kubernetes.io/tls` Secret holding the certificate.
     pub secret_name: String,
+    /// The host names the certificate covers.
     #[serde(default)]
     pub hosts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct NetworkPolicy {
+    /// Emit a NetworkPolicy that admits the HTTP port only and the egress below.
     pub enabled: bool,
     /// Who may reach the HTTP port; empty admits any source (the port stays the only opening).
     pub ingress_from: Vec<NetworkPolicyPeer>,
-    /// Egress beyond DNS. The default, HTTPS to anywhere, is what identity providers and
-    /// upstream apps need when their addresses are unknown; narrow it with CIDRs.
+    /// Egress beyond DNS and the caches, which get rules of their own: identity providers, upstream
+    /// apps, the OTLP collector. The default, HTTPS (443/TCP) to anywhere, is the trade-off for
+    /// addresses that are not fixed; narrow it to their CIDRs.
     pub egress: Vec<NetworkPolicyEgressRule>,
-    /// Where each Redis cache of `spec.config.caches` lives. A NetworkPolicy cannot match
-    /// host names, so the cache's address alone cannot narrow the rule.
+    /// Where each Redis cache of `spec.config.caches` lives. A NetworkPolicy cannot match host
+    /// names, so the cache's address alone cannot narrow the rule: a cache given by host name only
+    /// opens its port to any address and gives a warning.
     pub caches: Vec<CacheEgress>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CacheEgress {
     /// The `name` of an entry in `spec.config.caches`.
@@ -511,13 +609,17 @@ impl Default for NetworkPolicy {
 
 /// A volume per pod (StatefulSet `volumeClaimTemplates`), off by default: the orchestrator
 /// keeps its state in memory or in a Redis cache unless its config writes files.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Persistence {
+    /// A ReadWriteOnce volume per pod through the StatefulSet's `volumeClaimTemplates` (claim
+    /// `data`). Off: the orchestrator keeps state in memory or a Redis cache.
     pub enabled: bool,
+    /// The volume's size, a quantity.
     pub size: Quantity,
-    /// Unset: the cluster's default class (platform layers set their own, e.g. encrypted gp3).
+    /// Unset: the cluster's default class (the EKS platform layer sets its encrypted gp3 class).
     pub storage_class_name: Option<String>,
+    /// Where the volume is mounted in the container.
     pub mount_path: String,
 }
 

@@ -4,36 +4,48 @@
 use super::parse;
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
 use crate::krm::object;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
 pub const KIND: &str = "OrchestratorPlatform";
 
-#[derive(Debug, Clone, Deserialize)]
+/// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
+/// platform (EKS, ROSA). Field reference: `maverics-krm explain orchestratorplatform.spec`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorPlatform {
+    /// Always `krm.maverics.dev/v1alpha1`.
     pub api_version: String,
+    /// Always `OrchestratorPlatform`.
     pub kind: String,
+    /// The config's name and host annotations.
     pub metadata: Metadata,
+    /// The platform and its settings.
     pub spec: Spec,
     #[serde(skip)]
     pub file: Option<FileRef>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
+    /// The config's name.
     pub name: String,
+    /// The config object's own namespace.
     #[serde(default)]
     pub namespace: Option<String>,
+    /// Labels of the config object; not copied to the output.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Host annotations (`config.kubernetes.io/function`, `config.kubernetes.io/local-config`); not
+    /// copied to the output.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Eks,
@@ -49,16 +61,19 @@ impl Platform {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
+    /// `eks` or `rosa`; the settings block of that name is required, the other one refused.
     pub platform: Platform,
-    /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when
-    /// the stream holds several.
+    /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when the
+    /// stream holds several.
     #[serde(default)]
     pub instance: Option<String>,
+    /// Amazon EKS settings; required with `platform: eks`.
     #[serde(default)]
     pub eks: Option<Eks>,
+    /// Red Hat OpenShift Service on AWS settings; required with `platform: rosa`.
     #[serde(default)]
     pub rosa: Option<Rosa>,
 }
@@ -66,40 +81,50 @@ pub struct Spec {
 // ---------------------------------------------------------------------------------------
 // EKS
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Eks {
+    /// The ALB Ingress (AWS Load Balancer Controller) that exposes the orchestrator.
     pub ingress: AlbIngress,
-    /// IRSA role of the orchestrator's own ServiceAccount. Set it only when the orchestrator
-    /// itself calls AWS (its native Secrets Manager provider, for instance); External Secrets
-    /// gets its own role through `secretStore`.
+    /// IRSA role of the orchestrator's own ServiceAccount. Set it only when the orchestrator itself
+    /// calls AWS (its native Secrets Manager provider, for instance); External Secrets gets its own
+    /// role through `secretStore`.
     #[serde(default)]
     pub orchestrator_role_arn: Option<String>,
+    /// A SecretStore for AWS Secrets Manager with a ServiceAccount of its own; unset: none.
     #[serde(default)]
     pub secret_store: Option<SecretStore>,
+    /// The encrypted gp3 StorageClass for `spec.persistence`.
     #[serde(default)]
     pub storage: Storage,
+    /// Which NetworkPolicy API enforces the policy, and where the ALB's requests come from.
     #[serde(default)]
     pub network_policy: EksNetworkPolicy,
+    /// How pods spread across zones and nodes.
     #[serde(default)]
     pub topology_spread: TopologySpread,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlbIngress {
+    /// The host names clients use; at least one.
     pub hosts: Vec<String>,
+    /// `internal` or `internet-facing`.
     #[serde(default)]
     pub scheme: AlbScheme,
     /// ACM certificate ARNs; the first is the default certificate, the rest are served by SNI.
     pub certificate_arns: Vec<String>,
+    /// The HTTPS listener's TLS policy.
     #[serde(default = "default_ssl_policy")]
     pub ssl_policy: String,
+    /// Target group stickiness, which a scaled orchestrator in proxy mode needs.
     #[serde(default)]
     pub stickiness: Stickiness,
     /// The target group's deregistration delay; the pod's preStop delay matches it.
     #[serde(default = "default_deregistration")]
     pub deregistration_delay_seconds: u32,
+    /// The ALB's idle timeout.
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout_seconds: u32,
     /// An IngressGroup to share one ALB with other Ingresses.
@@ -117,7 +142,7 @@ fn default_idle_timeout() -> u32 {
     120
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AlbScheme {
     #[default]
@@ -134,10 +159,13 @@ impl AlbScheme {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Stickiness {
+    /// `appCookie` follows the orchestrator's own session cookie; `lbCookie` lets the ALB set
+    /// `AWSALB`.
     pub r#type: StickinessType,
+    /// Lifetime of the stickiness cookie (1 to 604800).
     pub duration_seconds: u32,
 }
 
@@ -152,23 +180,24 @@ impl Default for Stickiness {
 
 /// `appCookie` follows the orchestrator's own session cookie; `lbCookie` lets the ALB set
 /// `AWSALB`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum StickinessType {
     AppCookie,
     LbCookie,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStore {
+    /// The AWS region of Secrets Manager.
     pub region: String,
-    /// The role External Secrets assumes (IRSA / ROSA STS) through the dedicated
-    /// ServiceAccount: read access to the orchestrator's secrets only.
+    /// The role External Secrets assumes (IRSA / ROSA STS) through the dedicated ServiceAccount:
+    /// read access to the orchestrator's secrets only.
     pub role_arn: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Storage {
     /// Emit the encrypted gp3 StorageClass (cluster-scoped; leave off when it exists).
@@ -179,16 +208,18 @@ pub struct Storage {
     pub kms_key_arn: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct EksNetworkPolicy {
+    /// `standard`: `networking.k8s.io/v1`, enforced by the VPC CNI (v1.14+, `enableNetworkPolicy`);
+    /// `calico`: `projectcalico.org/v3`.
     pub flavour: Flavour,
-    /// The VPC CIDRs the ALB's subnets live in: with `target-type: ip` the ALB's node-less
-    /// ENIs are the source of every request.
+    /// The VPC CIDRs the ALB's subnets live in: with `target-type: ip` the ALB's node-less ENIs are
+    /// the source of every request.
     pub vpc_cidrs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Flavour {
     /// `networking.k8s.io/v1`, enforced by the VPC CNI (v1.14+, `enableNetworkPolicy`).
@@ -198,7 +229,7 @@ pub enum Flavour {
     Calico,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TopologySpread {
     /// `ScheduleAnyway` (default) or `DoNotSchedule`.
@@ -208,26 +239,32 @@ pub struct TopologySpread {
 // ---------------------------------------------------------------------------------------
 // ROSA
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rosa {
+    /// The OpenShift Route that exposes the orchestrator.
     pub route: Route,
+    /// The Red Hat certified image.
     #[serde(default)]
     pub image: RosaImage,
+    /// A SecretStore for AWS Secrets Manager through AWS STS; unset: none.
     #[serde(default)]
     pub secret_store: Option<SecretStore>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {
+    /// The Route's host name.
     pub host: String,
-    /// Default: `edge` when the pod serves HTTP, `reencrypt` when it serves HTTPS.
+    /// `edge`, `reencrypt` or `passthrough`. Default: `edge` when the pod serves HTTP, `reencrypt`
+    /// when it serves HTTPS.
     #[serde(default)]
     pub termination: Option<RouteTermination>,
     /// The router's sticky cookie; never the orchestrator's own session cookie.
     #[serde(default = "default_router_cookie")]
     pub cookie_name: String,
+    /// The router's timeout (`haproxy.router.openshift.io/timeout`).
     #[serde(default = "default_route_timeout")]
     pub timeout: String,
     /// The Secret the service CA fills for `reencrypt`; default `<service>-serving-cert`.
@@ -242,7 +279,7 @@ fn default_route_timeout() -> String {
     "60s".into()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RouteTermination {
     Edge,
@@ -250,7 +287,7 @@ pub enum RouteTermination {
     Passthrough,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RosaImage {
     /// Red Hat certified image; the tag or digest of the base is kept.

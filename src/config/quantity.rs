@@ -51,6 +51,20 @@ impl<'de> Deserialize<'de> for Quantity {
     }
 }
 
+/// The schema Kubernetes gives its own quantities: a string, or a number YAML wrote bare.
+impl schemars::JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Kubernetes quantity: a number with an optional suffix (`500m`, `1`, `256Mi`, `1Gi`).",
+            "anyOf": [{"type": "string"}, {"type": "number"}]
+        })
+    }
+}
+
 const SUFFIXES: &[(&str, f64)] = &[
     ("Ki", 1024.0),
     ("Mi", 1048576.0),

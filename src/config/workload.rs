@@ -7,20 +7,24 @@ use k8s_openapi::api::core::v1::{
     Affinity, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVarSource, PersistentVolumeClaimVolumeSource, Probe,
     Toleration,
 };
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Scheduling and pod metadata. Every field is optional; unset keeps the base's hardened
 /// default.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Pod {
     /// Names of existing `kubernetes.io/dockerconfigjson` Secrets.
     pub image_pull_secrets: Vec<String>,
+    /// Node labels the pods must match (`nodeSelector`).
     pub node_selector: BTreeMap<String, String>,
+    /// Taints the pods tolerate.
     pub tolerations: Vec<Toleration>,
     /// Replaces the default preferred anti-affinity entirely.
     pub affinity: Option<Affinity>,
+    /// PriorityClass of the pods.
     pub priority_class_name: Option<String>,
     /// Present so the chart's key has a home; `true` is refused (see `checks`).
     pub host_network: bool,
@@ -28,11 +32,13 @@ pub struct Pod {
     pub annotations: BTreeMap<String, String>,
     /// Added to the pod template; the selector labels win.
     pub labels: BTreeMap<String, String>,
+    /// Seconds a pod gets to finish before it is killed; default 120, like Strata's chart.
     pub termination_grace_period_seconds: Option<i64>,
+    /// StatefulSet update strategy: `RollingUpdate` (default) or `OnDelete`.
     pub update_strategy: Option<UpdateStrategy>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum UpdateStrategy {
     RollingUpdate,
     OnDelete,
@@ -48,30 +54,39 @@ impl UpdateStrategy {
 }
 
 /// Probe overrides. Each replaces the generated probe of that kind as a whole.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Probes {
+    /// Replaces the generated startup probe.
     pub startup: Option<Probe>,
+    /// Replaces the generated readiness probe.
     pub readiness: Option<Probe>,
+    /// Replaces the generated liveness probe.
     pub liveness: Option<Probe>,
 }
 
 /// An extra volume mounted into the orchestrator container. Only non-secret sources: secret
 /// files come from the ExternalSecret (`spec.secrets.files`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mount {
     /// The volume name; must not clash with a generated volume.
     pub name: String,
+    /// Absolute path in the orchestrator container.
     pub mount_path: String,
+    /// Mount one file or directory of the volume.
     #[serde(default)]
     pub sub_path: Option<String>,
+    /// Mount read-only (default true).
     #[serde(default = "yes")]
     pub read_only: bool,
+    /// Source: a ConfigMap (e.g. service extensions).
     #[serde(default)]
     pub config_map: Option<ConfigMapVolumeSource>,
+    /// Source: an emptyDir.
     #[serde(default)]
     pub empty_dir: Option<EmptyDirVolumeSource>,
+    /// Source: an existing PersistentVolumeClaim.
     #[serde(default)]
     pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
 }
@@ -90,18 +105,22 @@ impl Mount {
 
 /// Where the orchestrator reads its config from. Unset: the generated ConfigMap from
 /// `spec.config`. At most one of `configMap` and `bundle`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ConfigSource {
+    /// An existing ConfigMap instead of the generated one.
     pub config_map: Option<ExistingConfigMap>,
+    /// The Maverics Console's signed config bundle.
     pub bundle: Option<Bundle>,
+    /// Zero-downtime config reload.
     pub reload: Reload,
 }
 
 /// A ConfigMap managed elsewhere, mounted where the generated one would be.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExistingConfigMap {
+    /// The ConfigMap's name.
     pub name: String,
     /// The key holding the config file; Strata's chart requires `maverics.yml`.
     #[serde(default = "chart_key")]
@@ -116,7 +135,7 @@ fn chart_key() -> String {
 /// ConfigMap (a public key is not a secret); the bundle either from the same ConfigMap or,
 /// with `bundleB64` unset, from a remote source variable such as `MAVERICS_AWS_CONFIG`
 /// fetched through `spec.secrets.env`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Bundle {
     /// Base64 of `env_public_key.pem`: a ConfigMap `<name>-bundle` is generated.
@@ -141,20 +160,24 @@ impl Bundle {
 /// Zero-downtime reload: the supervisor hands its socket to a fresh child. It needs
 /// `MAVERICS_RELOAD_CONFIG`, a writable `TMPDIR` (the base always mounts one) and a
 /// machine id that survives restarts (the pod name, stable in a StatefulSet).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Reload {
+    /// Sets `MAVERICS_RELOAD_CONFIG` and a stable `/etc/machine-id` from the pod name.
     pub enabled: bool,
+    /// `MAVERICS_POLLING_INTERVAL_SECONDS`; unset: the orchestrator's default of 30.
     pub polling_interval_seconds: Option<u32>,
 }
 
 /// Experimental clustering (Strata: "not yet supported for production").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Clustering {
+    /// Turns experimental clustering on (not for production, per Strata).
     pub enabled: bool,
     /// Unset: `<name>-<namespace>-<clusterDomain>` with dots as dashes, as the chart does.
     pub name: Option<String>,
+    /// The cluster DNS domain used in the membership SRV record; default `cluster.local`.
     pub cluster_domain: String,
     /// The 32-byte hex pre-shared key, fetched through the ExternalSecret.
     pub psk: Option<RemoteRef>,
@@ -172,19 +195,22 @@ impl Default for Clustering {
 }
 
 /// An environment variable whose value is a secret, fetched through the ExternalSecret.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretEnv {
+    /// The environment variable's name.
     pub name: String,
+    /// Where the ExternalSecret fetches the value.
     pub remote_ref: RemoteRef,
 }
 
 /// A secret file, fetched through the ExternalSecret and mounted read-only.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretFile {
     /// File name under `/etc/maverics/secrets`.
     pub name: String,
+    /// Where the ExternalSecret fetches the file's content.
     pub remote_ref: RemoteRef,
     /// Also mount the file at this absolute path (e.g. where a service extension expects it).
     #[serde(default)]

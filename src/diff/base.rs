@@ -5,6 +5,7 @@
 use super::Resource;
 use super::load::{Ctx, is_kustomization, render_kustomization};
 use crate::diag::Diagnostic;
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -51,8 +52,15 @@ pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<
         },
     );
     let (mut old, mut new) = (Vec::new(), Vec::new());
-    for rel in overlays {
+    // Rendering takes seconds per overlay: say where it is on a terminal, and nothing when
+    // stderr is a file or a CI log, where the lines would only be noise.
+    let progress = std::io::stderr().is_terminal();
+    let total = overlays.len();
+    for (n, rel) in overlays.into_iter().enumerate() {
         let label = rel.to_string_lossy().replace('\\', "/");
+        if progress {
+            eprintln!("rendering {label} ({}/{total})...", n + 1);
+        }
         let (old_dir, new_dir) = (tree.path.join(&rel), root.join(&rel));
         let (at_rev, here) = (is_kustomization(&old_dir), is_kustomization(&new_dir));
         if !at_rev && !here {

@@ -106,13 +106,8 @@ pub fn eject(
         path: config.display().to_string(),
         index: 0,
     });
-    let value: Value = serde_yaml::from_str(&text).map_err(|e| {
-        vec![
-            Diagnostic::error(format!("not a valid YAML document: {e}"))
-                .file(file.clone())
-                .fix("fix the YAML syntax at that line and column"),
-        ]
-    })?;
+    let value: Value =
+        serde_yaml::from_str(&text).map_err(|e| vec![crate::diag::yaml_syntax(&config.display().to_string(), &e)])?;
     let cfg = OrchestratorPlatform::from_value(&value, file.clone())?;
     if cfg.spec.platform.as_str() != platform {
         return Err(vec![
