@@ -1,13 +1,13 @@
 //! The `OrchestratorPlatform` transformer config: which platform the orchestrator runs on and
 //! that platform's settings. Field names are part of the public contract (README, overlays).
 
+use super::orchestrator::Metadata;
 use super::parse;
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
 use crate::krm::object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
-use std::collections::BTreeMap;
 
 pub const KIND: &str = "OrchestratorPlatform";
 
@@ -26,23 +26,6 @@ pub struct OrchestratorPlatform {
     pub spec: Spec,
     #[serde(skip)]
     pub file: Option<FileRef>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Metadata {
-    /// The config's name.
-    pub name: String,
-    /// The config object's own namespace.
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// Labels of the config object; not copied to the output.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Host annotations (`config.kubernetes.io/function`, `config.kubernetes.io/local-config`); not
-    /// copied to the output.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
