@@ -86,6 +86,7 @@ fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
         ("autoscaling/v2", "HorizontalPodAutoscaler"),
         ("networking.k8s.io/v1", "NetworkPolicy"),
         ("networking.k8s.io/v1", "Ingress"),
+        ("gateway.networking.k8s.io/v1", "HTTPRoute"),
         ("external-secrets.io/v1", "ExternalSecret"),
     ])
 }

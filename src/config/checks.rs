@@ -230,6 +230,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             err(Diagnostic::error(why).field(path).fix(crate::check::secrets::FIX));
         }
         sticky_sessions(o, &facts, &mut err);
+        super::gateway::check(o, &facts).into_iter().for_each(&mut err);
         cache_egress(o, &facts, &mut err);
         endpoint_egress(o, &facts, &mut err);
         if facts.oidc_provider && o.max_replicas() > 1 && facts.oidc_redis_cache().is_none() {

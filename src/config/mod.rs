@@ -2,6 +2,7 @@
 
 pub mod check_config;
 pub mod checks;
+pub mod gateway;
 pub mod maverics;
 pub mod orchestrator;
 pub(crate) mod parse;

@@ -108,6 +108,9 @@ pub struct Spec {
     /// A Kubernetes Ingress; off by default (the platform layers expose the orchestrator their own
     /// way).
     pub ingress: Ingress,
+    /// A Gateway API HTTPRoute to your Gateway, with cookie session persistence (experimental
+    /// channel); off by default.
+    pub gateway: super::gateway::Gateway,
     /// The NetworkPolicy around the orchestrator.
     pub network_policy: NetworkPolicy,
     /// A volume per pod; off by default.
@@ -139,6 +142,7 @@ impl Default for Spec {
             secrets: None,
             service_account: ServiceAccount::default(),
             ingress: Ingress::default(),
+            gateway: super::gateway::Gateway::default(),
             network_policy: NetworkPolicy::default(),
             persistence: Persistence::default(),
         }

@@ -6,6 +6,7 @@
 pub mod configmap;
 mod externalsecret;
 mod hpa;
+mod httproute;
 mod ingress;
 mod meta;
 mod namespace;
@@ -70,6 +71,7 @@ pub fn generate(o: &Orchestrator) -> Vec<Generated> {
     push("horizontalpodautoscaler.yaml", hpa::build(&ctx).map(|h| to_value(&h)));
     push("networkpolicy.yaml", networkpolicy::build(&ctx).map(|n| to_value(&n)));
     push("ingress.yaml", ingress::build(&ctx).map(|i| to_value(&i)));
+    push("httproute.yaml", httproute::build(&ctx).map(|r| to_value(&r)));
     out
 }
 
