@@ -373,22 +373,7 @@ fn network_policy(p: &mut Planner, eks: &Eks) {
     match eks.network_policy.flavour {
         Flavour::Standard => {
             let np = p.edit(i);
-            if let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) {
-                for rule in rules {
-                    if super::cluster_rule(rule) {
-                        continue;
-                    }
-                    let Some(rule) = rule.as_object_mut() else { continue };
-                    let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
-                    if let Some(from) = from.as_array_mut() {
-                        for b in ip_blocks(cidrs) {
-                            if !from.contains(&b) {
-                                from.push(b);
-                            }
-                        }
-                    }
-                }
-            }
+            super::admit_sources(np, &ip_blocks(cidrs));
             if let Some(ann) = ensure_map(np, &["metadata", "annotations"]) {
                 ann.insert(
                     "krm.maverics.dev/why-ingress-0".into(),

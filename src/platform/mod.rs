@@ -316,6 +316,26 @@ pub fn keys(items: &[Value]) -> Vec<ObjectKey> {
     items.iter().map(ObjectKey::of).collect()
 }
 
+/// Adds each of `peers` (once) to the sources of every client-facing ingress rule of the
+/// NetworkPolicy `np`: the platform's load balancer or router must reach the HTTP port, and
+/// the cluster rules between members stay as they are.
+pub fn admit_sources(np: &mut Json, peers: &[Json]) {
+    let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) else {
+        return;
+    };
+    for rule in rules.iter_mut().filter(|r| !cluster_rule(r)) {
+        let Some(rule) = rule.as_object_mut() else { continue };
+        let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
+        if let Some(from) = from.as_array_mut() {
+            for peer in peers {
+                if !from.contains(peer) {
+                    from.push(peer.clone());
+                }
+            }
+        }
+    }
+}
+
 /// A NetworkPolicy ingress rule of experimental clustering (only the membership and data
 /// ports): members reach each other there, so platform layers add no router or load
 /// balancer sources to it.

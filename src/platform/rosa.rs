@@ -257,20 +257,7 @@ fn network_policy(p: &mut Planner) {
     let Some(i) = p.found.network_policy else { return };
     let np = p.edit(i);
     let router = json!({"namespaceSelector": {"matchLabels": {ROUTER_NS_LABEL: ""}}});
-    if let Some(rules) = np.pointer_mut("/spec/ingress").and_then(Json::as_array_mut) {
-        for rule in rules {
-            if super::cluster_rule(rule) {
-                continue;
-            }
-            let Some(rule) = rule.as_object_mut() else { continue };
-            let from = rule.entry("from").or_insert_with(|| Json::Array(Vec::new()));
-            if let Some(from) = from.as_array_mut()
-                && !from.contains(&router)
-            {
-                from.push(router.clone());
-            }
-        }
-    }
+    super::admit_sources(np, std::slice::from_ref(&router));
     let dns = json!({
         "to": [{
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-dns"}},
