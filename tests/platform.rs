@@ -786,3 +786,25 @@ fn items_json_cannot_hold_pass_through_untouched() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out[0], odd);
 }
+
+/// The platform layer checks stickiness on the full stream, where every exposure is known: an
+/// extra Ingress without cookie affinity in front of the scaled proxy fails the transform, and
+/// the items come back unchanged.
+#[test]
+fn an_exposure_without_affinity_in_the_stream_fails_the_platform_layer() {
+    let mut items = base_items();
+    items.push(yaml(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: side-door, namespace: maverics}\n\
+         spec:\n  ingressClassName: traefik\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n\
+         \x20       backend: {service: {name: maverics, port: {name: http}}}\n",
+    ));
+    for platform in ["eks", "rosa"] {
+        let (out, err, code) = transform(&items, &platform_config(platform));
+        assert_eq!(code, 1, "{platform}: {err}");
+        assert!(
+            err.contains("side-door"),
+            "{platform}: the finding names the Ingress: {err}"
+        );
+        assert_eq!(out, items, "{platform}: items unchanged on error");
+    }
+}

@@ -232,7 +232,14 @@ pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diag
     }
     let mut diagnostics = plan.diagnostics;
     match apply(items, &plan.changes, cfg) {
-        Ok(new_items) => *items = new_items,
+        Ok(new_items) => {
+            // The exposure is known only now, on the full stream: a scaled orchestrator in
+            // proxy mode must get cookie affinity from whatever the platform put in front of it.
+            crate::check::stickiness::check(&new_items, &mut diagnostics);
+            if !diag::has_errors(&diagnostics) {
+                *items = new_items;
+            }
+        }
         Err(d) => diagnostics.push(cfg.locate(d)),
     }
     diagnostics

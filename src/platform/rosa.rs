@@ -256,7 +256,10 @@ fn with_repository(image: &str, repository: &str) -> String {
 fn network_policy(p: &mut Planner) {
     let Some(i) = p.found.network_policy else { return };
     let np = p.edit(i);
-    super::admit_sources(np, &[json!({"namespaceSelector": {"matchLabels": {ROUTER_NS_LABEL: ""}}})]);
+    super::admit_sources(
+        np,
+        &[json!({"namespaceSelector": {"matchLabels": {ROUTER_NS_LABEL: ""}}})],
+    );
     let dns = json!({
         "to": [{
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-dns"}},
