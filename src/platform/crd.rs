@@ -18,14 +18,7 @@ pub struct Meta {
 
 // --- route.openshift.io/v1 Route
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Route {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Meta,
-    pub spec: RouteSpec,
-}
+pub type Route = crate::resources::custom::CustomResource<Meta, RouteSpec>;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,14 +53,7 @@ pub struct RouteTls {
 
 // --- external-secrets.io/v1 SecretStore (AWS Secrets Manager, JWT auth)
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretStore {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Meta,
-    pub spec: SecretStoreSpec,
-}
+pub type SecretStore = crate::resources::custom::CustomResource<Meta, SecretStoreSpec>;
 
 #[derive(Serialize)]
 pub struct SecretStoreSpec {
@@ -104,14 +90,7 @@ pub struct ServiceAccountRef {
 
 // --- projectcalico.org/v3 NetworkPolicy
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CalicoPolicy {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Meta,
-    pub spec: CalicoSpec,
-}
+pub type CalicoPolicy = crate::resources::custom::CustomResource<Meta, CalicoSpec>;
 
 #[derive(Serialize)]
 pub struct CalicoSpec {

@@ -23,18 +23,11 @@ const LICENSE_KEY: &str = "maverics-license";
 const TLS_CERT_KEY: &str = "maverics-tls-crt";
 const TLS_KEY_KEY: &str = "maverics-tls-key";
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExternalSecret {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    spec: Spec,
-}
+pub type ExternalSecret = super::custom::CustomResource<ObjectMeta, Spec>;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Spec {
+pub struct Spec {
     secret_store_ref: StoreRef,
     refresh_interval: String,
     target: Target,

@@ -7,18 +7,11 @@ use crate::config::gateway::LifetimeType;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HttpRoute {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    spec: Spec,
-}
+pub type HttpRoute = super::custom::CustomResource<ObjectMeta, Spec>;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Spec {
+pub struct Spec {
     parent_refs: Vec<ParentRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hostnames: Vec<String>,

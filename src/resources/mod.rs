@@ -4,6 +4,7 @@
 //! kpt writes them to, so output is deterministic.
 
 pub mod configmap;
+pub(crate) mod custom;
 mod externalsecret;
 mod hpa;
 mod httproute;
