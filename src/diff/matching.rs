@@ -80,16 +80,7 @@ mod tests {
     use serde_yaml::Value;
 
     fn r(kind: &str, name: &str) -> Resource {
-        Resource {
-            key: Key {
-                overlay: String::new(),
-                group: String::new(),
-                kind: kind.into(),
-                namespace: "ns".into(),
-                name: name.into(),
-            },
-            value: Value::Null,
-        }
+        Resource::test(kind, name, Value::Null)
     }
 
     #[test]

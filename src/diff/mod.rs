@@ -55,6 +55,23 @@ pub struct Resource {
     pub value: Value,
 }
 
+#[cfg(test)]
+impl Resource {
+    /// A core-group object in namespace `ns` of no overlay, for unit tests.
+    pub(crate) fn test(kind: &str, name: &str, value: Value) -> Self {
+        Resource {
+            key: Key {
+                overlay: String::new(),
+                group: String::new(),
+                kind: kind.into(),
+                namespace: "ns".into(),
+                name: name.into(),
+            },
+            value,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
@@ -285,16 +302,7 @@ mod tests {
     use super::*;
 
     fn res(kind: &str, name: &str, yaml: &str) -> Resource {
-        Resource {
-            key: Key {
-                overlay: String::new(),
-                group: String::new(),
-                kind: kind.into(),
-                namespace: "ns".into(),
-                name: name.into(),
-            },
-            value: normalize::normalize(serde_yaml::from_str(yaml).unwrap()),
-        }
+        Resource::test(kind, name, normalize::normalize(serde_yaml::from_str(yaml).unwrap()))
     }
 
     #[test]
