@@ -318,3 +318,39 @@ fn base_renders_the_old_side_with_the_cached_generator_of_its_commit() {
         "nothing may be built on a cache hit"
     );
 }
+
+/// Moving from EKS to ROSA, in every format: the ALB Ingress goes, a Route arrives, the pods
+/// lose their fixed UIDs (OpenShift assigns them), and the image registry change and the
+/// NetworkPolicy's new router and DNS openings are flagged for review.
+#[test]
+fn eks_against_rosa_in_every_format() {
+    let (eks, rosa) = (root().join("overlays/eks"), root().join("overlays/rosa"));
+    for (format, golden) in [
+        ("text", "diff/eks-rosa.txt"),
+        ("markdown", "diff/eks-rosa.md"),
+        ("json", "diff/eks-rosa.json"),
+    ] {
+        let o = diff(&[
+            "--format".as_ref(),
+            format.as_ref(),
+            "--color".as_ref(),
+            "never".as_ref(),
+            eks.as_os_str(),
+            rosa.as_os_str(),
+        ]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        assert_golden(golden, &stdout(&o));
+    }
+    let o = diff(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), rosa.as_os_str()]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+    let text = report.to_string();
+    for want in [
+        "\"Route\"",
+        "\"Ingress\"",
+        "registry.connect.redhat.com",
+        "openshift-dns",
+        "runAsUser",
+    ] {
+        assert!(text.contains(want), "the report mentions {want}: {text}");
+    }
+}
