@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 
 /// Objects of a multi-document stream, keyed by kind/namespace/name.
 fn objects(stream: &str) -> BTreeMap<String, Value> {
-    stream
-        .split("\n---\n")
-        .map(|doc| serde_yaml::from_str::<Value>(doc).expect("valid YAML document"))
+    common::documents(stream)
+        .into_iter()
         .map(|v| {
             let key = format!(
                 "{}/{}/{}",

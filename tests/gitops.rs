@@ -107,10 +107,7 @@ fn the_component_adds_the_sidecar_and_the_plugin_config_to_the_repo_server() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let docs: Vec<Value> = stdout(&out)
-        .split("\n---\n")
-        .map(|d| serde_yaml::from_str(d).unwrap())
-        .collect();
+    let docs = common::documents(&stdout(&out));
     let cm = docs
         .iter()
         .find(|d| d["kind"] == "ConfigMap")

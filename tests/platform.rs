@@ -19,9 +19,8 @@ use std::process::Command;
 /// Objects of a multi-document stream, keyed kind/namespace/name, as JSON (key order
 /// ignored when compared).
 fn objects(stream: &str) -> BTreeMap<String, Json> {
-    serde_yaml::Deserializer::from_str(stream)
-        .map(|d| <Value as serde::Deserialize>::deserialize(d).expect("valid YAML document"))
-        .filter(|v| !v.is_null())
+    common::documents(stream)
+        .into_iter()
         .map(|v| {
             let j: Json = serde_json::to_value(&v).expect("JSON");
             (key(&j), j)

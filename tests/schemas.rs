@@ -40,10 +40,9 @@ fn kubernetes_validate() -> PathBuf {
 }
 
 fn docs(stream: &str) -> Vec<Json> {
-    serde_yaml::Deserializer::from_str(stream)
-        .map(|d| <Value as serde::Deserialize>::deserialize(d).expect("YAML"))
-        .filter(|v| !v.is_null())
-        .map(|v| serde_json::to_value(&v).expect("JSON"))
+    common::documents(stream)
+        .iter()
+        .map(|v| serde_json::to_value(v).expect("JSON"))
         .collect()
 }
 

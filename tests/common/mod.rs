@@ -95,6 +95,14 @@ pub fn kustomize_build(kustomize: &Path, dir: &Path) -> String {
     stdout(&out)
 }
 
+/// The documents of a multi-document YAML stream (kustomize's output), empty ones dropped.
+pub fn documents(stream: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|d| <serde_yaml::Value as serde::Deserialize>::deserialize(d).expect("valid YAML document"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
 /// Compares `actual` with the golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it.
 pub fn assert_golden(rel: &str, actual: &str) {
     let path = root().join("tests/golden").join(rel);
