@@ -433,17 +433,8 @@ enum CliError {
 fn render(config: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
     let (name, text) = match config {
         None => (DEFAULT_CONFIG_NAME.to_owned(), DEFAULT_CONFIG.to_owned()),
-        Some(p) if p == Path::new("-") => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| CliError::Usage(format!("reading stdin: {e}")))?;
-            ("<stdin>".to_owned(), s)
-        }
-        Some(p) => {
-            let s = std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
-            (p.display().to_string(), s)
-        }
+        Some(p) if p == Path::new("-") => ("<stdin>".to_owned(), read_input(p)?),
+        Some(p) => (p.display().to_string(), read_input(p)?),
     };
     let (text, diags) = render_text(&name, &text).map_err(CliError::Findings)?;
     print!("{text}");
