@@ -1,0 +1,49 @@
+//! maverics-krm: tests of this vendored copy's two behavioural patches, beside the crate's own
+//! upstream tests (which run unchanged but for the quoted `y` key the first patch causes).
+
+use serde_yaml_ng::Value;
+
+/// Patch 1 (`src/yaml11.rs`): strings a YAML 1.1 reader would resolve to something else are
+/// written quoted, and read back as the same strings.
+#[test]
+fn yaml11_lookalikes_are_quoted_and_round_trip() {
+    for s in [
+        "y", "n", "yes", "No", "on", "OFF", "~", "<<", "=", "0755", "1_000", "1:20", "0x1F",
+        "2001-12-14", "+1", "-.5", "1e3",
+    ] {
+        let text = serde_yaml_ng::to_string(&Value::String(s.to_owned())).unwrap();
+        assert!(
+            text.starts_with('\'') || text.starts_with('"'),
+            "{s:?} was written plain: {text:?}"
+        );
+        let back: Value = serde_yaml_ng::from_str(&text).unwrap();
+        assert_eq!(back, Value::String(s.to_owned()));
+    }
+}
+
+/// Ordinary strings stay plain: the quoting is not a blanket change.
+#[test]
+fn ordinary_strings_stay_plain() {
+    for s in ["maverics", "yaml", "only", "v2026.01.2", "a-b", "x1"] {
+        let text = serde_yaml_ng::to_string(&Value::String(s.to_owned())).unwrap();
+        assert_eq!(text, format!("{s}\n"));
+    }
+}
+
+/// Patch 2 (`src/loader.rs`): nesting deeper than 128 is refused while parsing, for flow and
+/// block collections, and 128 levels still parse.
+#[test]
+fn nesting_deeper_than_128_is_refused() {
+    let flow = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    assert!(serde_yaml_ng::from_str::<Value>(&flow(128)).is_ok());
+    let err = serde_yaml_ng::from_str::<Value>(&flow(129)).unwrap_err();
+    assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
+
+    // 100,000 unclosed `[` used to take minutes in libyaml's scanner before the refusal.
+    let err = serde_yaml_ng::from_str::<Value>(&"[".repeat(100_000)).unwrap_err();
+    assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
+
+    let block: String = (0..200).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+    let err = serde_yaml_ng::from_str::<Value>(&block).unwrap_err();
+    assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
+}
