@@ -1,5 +1,5 @@
 //! Every object the base and every overlay under overlays/ emit validates: custom resources
-//! against the strict CRD schemas in ../shared/schemas/crds (jsonschema), built-in kinds
+//! against the strict CRD schemas vendored in schemas/crds (jsonschema), built-in kinds
 //! against kubernetes-validate --strict for Kubernetes 1.25 and 1.37. Platform variants the
 //! example overlays do not switch on (Calico, gp3 StorageClass, reencrypt) are validated too.
 
@@ -21,10 +21,10 @@ const CRD_GROUPS: &[&str] = &[
 ];
 
 fn crd_dir() -> PathBuf {
-    let d = root().join("../shared/schemas/crds");
+    let d = root().join("schemas/crds");
     assert!(
         d.is_dir(),
-        "{} is missing: the strict CRD schemas live next to the repository (../shared/schemas/crds)",
+        "{} is missing: the strict CRD schemas are part of the repository (schemas/crds); restore them with `git checkout -- schemas/crds`",
         d.display()
     );
     d
