@@ -234,3 +234,54 @@ fn man_pages_exist_for_every_page_the_main_page_names() {
         "the main page names a help page no one writes"
     );
 }
+
+/// The `maverics-krm` commands of the ```sh blocks: what a reader copies.
+fn shell_commands(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    for line in text.lines() {
+        let fence = line.trim_start();
+        if fence.starts_with("```") {
+            in_sh = !in_sh && fence == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let code = line.split(" #").next().unwrap_or_default();
+        for part in code.split(['|', '>', ';', '&', '(', ')']) {
+            let words: Vec<String> = part.split_whitespace().map(str::to_owned).collect();
+            if words.first().is_some_and(|w| w == "maverics-krm") {
+                out.push(words[1..].to_vec());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_command_in_the_docs_names_real_subcommands_and_flags() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for page in pages() {
+        for args in shell_commands(&read(&page)) {
+            checked += 1;
+            // clap stops at an unknown command, flag or value before it acts on --help.
+            let out = Command::new(bin())
+                .args(&args)
+                .arg("--help")
+                .output()
+                .expect("run --help");
+            if !out.status.success() {
+                wrong.push(format!(
+                    "{}: maverics-krm {}: {}",
+                    page.display(),
+                    args.join(" "),
+                    stderr(&out).trim()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "commands that do not parse:\n{}", wrong.join("\n"));
+    assert!(checked > 20, "only {checked} commands found: the scanner is broken");
+}
