@@ -14,15 +14,19 @@ pub const REGENERATE: &str = "maverics-krm schema --markdown > docs/config.md";
 pub fn markdown() -> String {
     let mut out = String::from("# Config reference\n\n");
     out.push_str(&format!(
-        "[README](../README.md) · [User guide](README.md)\n\n\
-Every field of the three function configs (`apiVersion: {API_VERSION}`): its path, type, default \
-and what it does. This page is generated from the Rust types that read the configs, like \
-[`schemas/`](../schemas/) and `maverics-krm explain`, so the three always agree. Do not edit it \
-by hand: change the doc comments in `src/config/` and run `{REGENERATE}` (`tests/docs.rs` fails \
-until you do).\n\n\
-An empty default means the field is required or has no default of its own (its fields have \
-theirs); `unset` means the field may be left out. Unknown fields are errors that name the \
-nearest valid field.\n\n"
+        "[README](../README.md) · [User guide](README.md)
+
+Every field of the three function configs (`apiVersion: {API_VERSION}`): its path, type,
+default and what it does. This page is generated from the Rust types that read the configs,
+like [`schemas/`](../schemas/) and `maverics-krm explain`, so the three always agree. Do not
+edit it by hand: change the doc comments in `src/config/` and run `{REGENERATE}`
+(`tests/docs.rs` fails until you do).
+
+A default in a row is what an absent field means; `required` fields have none; a row without
+one is an object whose fields have theirs; `unset` means the field may be left out. Unknown
+fields are errors that name the nearest valid field.
+
+"
     ));
     for k in &KINDS {
         out.push_str(&format!("- [`{}`](#{})\n", k.name, k.file));
