@@ -129,7 +129,7 @@ enum Cmd {
     /// Print the JSON Schema of a function config kind, generated from the types that read
     /// it. Without KIND, an object of all three keyed by kind; with --out, one file each.
     #[command(
-        after_help = "Examples:\n  maverics-krm schema Orchestrator > orchestrator.json\n  maverics-krm schema --out schemas     # schemas/orchestrator.json, ..."
+        after_help = "Examples:\n  maverics-krm schema Orchestrator > orchestrator.json\n  maverics-krm schema --out schemas     # schemas/orchestrator.json, ...\n  maverics-krm schema --markdown > docs/config.md"
     )]
     Schema {
         /// `Orchestrator`, `OrchestratorPlatform` or `OrchestratorCheck` (any case).
