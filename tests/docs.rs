@@ -136,11 +136,14 @@ fn the_link_checker_sees_what_github_sees() {
 
 #[test]
 fn no_page_points_outside_the_repository() {
+    // Spelt in parts, so that a grep of the repository for the folder beside it finds only
+    // real uses.
+    let beside = ["..", "shared"].join("/");
     for page in pages() {
         let text = read(&page);
         assert!(
-            !text.contains("../shared"),
-            "{} mentions ../shared: the repository must stand alone (the CRD schemas are in schemas/crds/)",
+            !text.contains(&beside),
+            "{} mentions {beside}: the repository must stand alone (the CRD schemas are in schemas/crds/)",
             page.display()
         );
     }
