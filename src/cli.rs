@@ -54,9 +54,16 @@ enum Cmd {
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  maverics-krm completions bash > /etc/bash_completion.d/maverics-krm")]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff), generated from the same definitions as --help.
-    #[command(after_help = "Example:\n  maverics-krm man > /usr/local/share/man/man1/maverics-krm.1")]
-    Man,
+    /// Print the man page (roff), generated from the same definitions as --help. With --out,
+    /// write it and one page per command (the pages its COMMANDS section names).
+    #[command(
+        after_help = "Examples:\n  maverics-krm man --out /usr/local/share/man/man1   # maverics-krm.1, maverics-krm-render.1, ...\n  maverics-krm man | man -l -"
+    )]
+    Man {
+        /// Write `maverics-krm.1` and `maverics-krm-<command>.1` into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Semantic diff of rendered manifests: two renders, or the overlays at a git revision
     /// against the working tree. Exit 0: no change, 1: changes, 2: error.
     #[command(
@@ -122,7 +129,7 @@ enum Cmd {
     /// Print the JSON Schema of a function config kind, generated from the types that read
     /// it. Without KIND, an object of all three keyed by kind; with --out, one file each.
     #[command(
-        after_help = "Examples:\n  maverics-krm schema Orchestrator > orchestrator.json\n  maverics-krm schema --out schemas     # schemas/orchestrator.json, ..."
+        after_help = "Examples:\n  maverics-krm schema Orchestrator > orchestrator.json\n  maverics-krm schema --out schemas     # schemas/orchestrator.json, ...\n  maverics-krm schema --markdown > docs/config.md"
     )]
     Schema {
         /// `Orchestrator`, `OrchestratorPlatform` or `OrchestratorCheck` (any case).
@@ -130,6 +137,9 @@ enum Cmd {
         /// Write `<kind>.json` for every kind into this directory instead.
         #[arg(long, conflicts_with = "kind")]
         out: Option<PathBuf>,
+        /// Print the field reference of every kind as Markdown instead (`docs/config.md`).
+        #[arg(long, conflicts_with_all = ["kind", "out"])]
+        markdown: bool,
     },
     /// Describe a config field: its type, default, description and child fields, from the
     /// schema (like `kubectl explain`). The kind defaults to Orchestrator.
@@ -171,10 +181,7 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "maverics-krm", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Some(Cmd::Man) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => report(Err(CliError::Usage(format!("writing the man page: {e}")))),
-        },
+        Some(Cmd::Man { out }) => report(man(out.as_deref())),
         Some(Cmd::Diff(args)) => crate::diff::main(args),
         Some(Cmd::Eject {
             platform,
@@ -193,7 +200,7 @@ pub fn main() -> ExitCode {
             Ok(code) => code,
             Err(e) => report(Err(e)),
         },
-        Some(Cmd::Schema { kind, out }) => report(schema(kind.as_deref(), out.as_deref())),
+        Some(Cmd::Schema { kind, out, markdown }) => report(schema(kind.as_deref(), out.as_deref(), markdown)),
         Some(Cmd::Explain { path }) => explain(&path),
         Some(Cmd::Init { dir, platform, force }) => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
@@ -217,8 +224,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn schema(kind: Option<&str>, out: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+/// The man pages. clap's implicit `help` command is left out: it has no page of its own.
+fn man(out: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
+    let cmd = Cli::command().disable_help_subcommand(true);
+    match out {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .and_then(|()| clap_mangen::generate_to(cmd, dir))
+            .map_err(|e| CliError::Usage(format!("writing the man pages into {}: {e}", dir.display())))?,
+        None => clap_mangen::Man::new(cmd)
+            .render(&mut std::io::stdout())
+            .map_err(|e| CliError::Usage(format!("writing the man page: {e}")))?,
+    }
+    Ok(Vec::new())
+}
+
+fn schema(kind: Option<&str>, out: Option<&Path>, markdown: bool) -> Result<Vec<Diagnostic>, CliError> {
     use crate::schema::{KINDS, kind as find};
+    if markdown {
+        print!("{}", crate::schema::markdown::markdown());
+        return Ok(Vec::new());
+    }
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
         for k in &KINDS {

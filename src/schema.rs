@@ -8,6 +8,8 @@ use crate::config::parse::nearest;
 use crate::config::{API_VERSION, Orchestrator, OrchestratorPlatform};
 use serde_json::{Map, Value, json};
 
+pub mod markdown;
+
 /// One function config kind: its name and the file stem of its schema under `schemas/`.
 pub struct Kind {
     pub name: &'static str,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Gateway {
-    /// Emit an HTTPRoute (`gateway.networking.k8s.io/v1`).
+    /// Emit an HTTPRoute (`gateway.networking.k8s.io/v1`) from your Gateway to the client Service.
     pub enabled: bool,
     /// The Gateways (and listeners) the route attaches to; at least one.
     pub parent_refs: Vec<ParentRef>,
@@ -40,9 +40,11 @@ pub struct ParentRef {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SessionPersistence {
-    /// Cookie session persistence on the route's rule.
+    /// Cookie session persistence on the route's rule (GEP-1619, in Gateway API's experimental
+    /// channel: the Gateway implementation must support it). Off with a scaled orchestrator in
+    /// proxy mode is an error.
     pub enabled: bool,
-    /// The gateway's cookie name.
+    /// The gateway's cookie name; the orchestrator's session cookie is refused.
     pub session_name: String,
     /// Lifetime of the persistent session, a Gateway API duration such as `8h`.
     pub absolute_timeout: Option<String>,

@@ -61,9 +61,9 @@ pub struct Spec {
     /// Namespace of every generated object, a DNS label; unset leaves it to kustomize's
     /// `namespace:`. `default` gives a warning.
     pub namespace: Option<String>,
-    /// With `namespace` set: emit the Namespace, labelled `pod-
-    /// security.kubernetes.io/{enforce,audit,warn}: restricted`. Turn off when the namespace is
-    /// managed elsewhere.
+    /// With `namespace` set: emit the Namespace, labelled
+    /// `pod-security.kubernetes.io/{enforce,audit,warn}: restricted`, so a patch or sidecar that
+    /// weakens the pod is refused at admission. Turn off when the namespace is managed elsewhere.
     pub create_namespace: bool,
     /// The orchestrator image.
     pub image: Image,
@@ -79,9 +79,13 @@ pub struct Spec {
     pub pod: workload::Pod,
     /// Probe overrides (startup, readiness, liveness); each replaces the generated probe.
     pub probes: workload::Probes,
-    /// Extra plain environment variables; secret values go in `secrets.env`.
+    /// Extra plain environment variables, after the generated ones. Variables the generator sets
+    /// (`MAVERICS_HTTP_ADDRESS`, `MAVERICS_CONFIG`, `TMPDIR`, `MAVERICS_CLUSTERS_PRIMARY_*`, ...)
+    /// are refused; so are remote config sources (`MAVERICS_AWS_CONFIG`, ...), whose values carry
+    /// credentials. Secret values go in `secrets.env`.
     pub env: BTreeMap<String, String>,
-    /// Extra variables from ConfigMap keys or pod fields; `secretKeyRef` is refused.
+    /// Extra variables from ConfigMap keys or pod fields (`configMapKeyRef`, `fieldRef`,
+    /// `resourceFieldRef`); `secretKeyRef` is refused (use `secrets.env`).
     pub env_value_from: BTreeMap<String, EnvVarSource>,
     /// Extra non-secret volumes (ConfigMaps such as service extensions, emptyDirs, claims).
     pub mounts: Vec<workload::Mount>,
@@ -98,6 +102,15 @@ pub struct Spec {
     pub tls: Tls,
     /// The orchestrator's `maverics.yaml`, as a YAML mapping, written to the ConfigMap with keys
     /// sorted. Reference secrets as `<group.key>`, never literally.
+    ///
+    /// The tool reads a few keys itself: `oidcProvider` and `oidcProvider.cache` (OIDC provider
+    /// mode; with more than one replica the cache must name a `type: redis` entry of `caches`);
+    /// `caches[]` (`name`, `type`, `redis.addresses`: the shared cache); `session.cookie.name`,
+    /// nested or dotted (the session cookie sticky sessions key on, default `maverics_session`);
+    /// `health.location` (the probe path, default `/status`); and `upstream`, `endpoint`,
+    /// `*WellKnownURL`, `*MetadataURL` at any depth (services the orchestrator calls: in-cluster
+    /// hosts, `svc.ns.svc[.cluster.local]`, get a NetworkPolicy rule to their namespace and port;
+    /// others must be allowed by `networkPolicy.egress`, else a warning).
     // serde_yaml's Value has no schema; the JSON form is the same mapping.
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub config: Value,
@@ -514,8 +527,8 @@ pub struct StickySessions {
     /// (or another class without `krm.maverics.dev/session-affinity` in `annotations`) is an error.
     pub enabled: bool,
     /// `app`: the orchestrator's own session cookie (ALB `app_cookie`); `loadBalancer`: a cookie
-    /// the load balancer issues (ALB `AWSALB`). ingress-nginx always uses its own cookie,
-    /// `MAVERICS_AFFINITY`.
+    /// the load balancer issues (ALB `AWSALB`). ingress-nginx (retired since March 2026) always
+    /// uses its own cookie, `MAVERICS_AFFINITY`.
     pub cookie: StickyCookie,
     /// Lifetime of the load balancer's affinity cookie (ALB: 1 to 604800).
     pub duration_seconds: u32,

@@ -16,17 +16,20 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Pod {
-    /// Names of existing `kubernetes.io/dockerconfigjson` Secrets.
+    /// Names of existing `kubernetes.io/dockerconfigjson` Secrets. On EKS, nodes pull from ECR
+    /// with their node role and need none.
     pub image_pull_secrets: Vec<String>,
     /// Node labels the pods must match (`nodeSelector`).
     pub node_selector: BTreeMap<String, String>,
     /// Taints the pods tolerate.
     pub tolerations: Vec<Toleration>,
-    /// Replaces the default preferred anti-affinity entirely.
+    /// Replaces the default preferred anti-affinity (replicas on different nodes) as a whole.
     pub affinity: Option<Affinity>,
     /// PriorityClass of the pods.
     pub priority_class_name: Option<String>,
-    /// Present so the chart's key has a home; `true` is refused (see `checks`).
+    /// Present so the chart's key has a home. `true` is refused: host networking bypasses the
+    /// NetworkPolicy, listens on every node interface, and two replicas on one node collide on
+    /// the port.
     pub host_network: bool,
     /// Added to the pod template; generated annotations (`checksum/config`) win.
     pub annotations: BTreeMap<String, String>,
@@ -108,7 +111,8 @@ impl Mount {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ConfigSource {
-    /// An existing ConfigMap instead of the generated one.
+    /// An existing ConfigMap instead of the generated one, mounted at `/etc/maverics/config`
+    /// (`MAVERICS_CONFIG=/etc/maverics/config/<key>`).
     pub config_map: Option<ExistingConfigMap>,
     /// The Maverics Console's signed config bundle.
     pub bundle: Option<Bundle>,
@@ -138,9 +142,12 @@ fn chart_key() -> String {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Bundle {
-    /// Base64 of `env_public_key.pem`: a ConfigMap `<name>-bundle` is generated.
+    /// Base64 of `env_public_key.pem`: a ConfigMap `<name>-bundle` (`binaryData`) is generated,
+    /// mounted at `/etc/maverics/cloud-config`; `MAVERICS_BUNDLE_PUBLIC_KEY_FILE` points at it.
     pub public_key_b64: Option<String>,
-    /// Base64 of `maverics.tar.gz`, stored next to the key (ConfigMaps hold at most 1 MiB).
+    /// Base64 of `maverics.tar.gz`, stored next to the key (ConfigMaps hold at most 1 MiB);
+    /// `MAVERICS_CONFIG` points at it. Unset: the bundle comes from a remote source variable in
+    /// `spec.secrets.env` (e.g. `MAVERICS_AWS_CONFIG`), which is then required.
     #[serde(rename = "bundleB64")]
     pub bundle_b64: Option<String>,
     /// Instead of the two above: an existing ConfigMap with `bundle_public_key.pem` (and
@@ -163,7 +170,8 @@ impl Bundle {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Reload {
-    /// Sets `MAVERICS_RELOAD_CONFIG` and a stable `/etc/machine-id` from the pod name.
+    /// Sets `MAVERICS_RELOAD_CONFIG=true` and `/etc/machine-id` from the pod name (stable per
+    /// replica in a StatefulSet), so the supervisor's hand-off keeps in-flight state.
     pub enabled: bool,
     /// `MAVERICS_POLLING_INTERVAL_SECONDS`; unset: the orchestrator's default of 30.
     pub polling_interval_seconds: Option<u32>,
@@ -173,13 +181,18 @@ pub struct Reload {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Clustering {
-    /// Turns experimental clustering on (not for production, per Strata).
+    /// Turns experimental clustering on (not for production, per Strata; a warning says so): a
+    /// headless Service `<name>-clusters` (9450 TCP/UDP membership, 9451 TCP data), the
+    /// `MAVERICS_CLUSTERS_PRIMARY_*` variables as Strata's chart sets them, an emptyDir for the
+    /// node key, and NetworkPolicy rules between members. Needs `spec.namespace`.
     pub enabled: bool,
     /// Unset: `<name>-<namespace>-<clusterDomain>` with dots as dashes, as the chart does.
     pub name: Option<String>,
     /// The cluster DNS domain used in the membership SRV record; default `cluster.local`.
     pub cluster_domain: String,
-    /// The 32-byte hex pre-shared key, fetched through the ExternalSecret.
+    /// The 32-byte hex pre-shared key, fetched through the ExternalSecret (needs
+    /// `spec.secrets.storeRef`) into `MAVERICS_CLUSTERS_PRIMARY_SECURITY_PSK`; required with
+    /// clustering.
     pub psk: Option<RemoteRef>,
 }
 
