@@ -738,6 +738,7 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
                 stdout(&o),
                 stderr(&o)
             );
+            format!("{}{}", stdout(&o), stderr(&o))
         };
         let snapshot = || {
             let mut files = BTreeMap::new();
@@ -746,7 +747,13 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
             }
             files
         };
-        run();
+        // Info results (the cloud-side trust) and warnings (example values) pass through kpt
+        // as results, without failing the render.
+        let said = run();
+        assert!(
+            said.contains("system:serviceaccount:maverics:maverics-secrets-reader"),
+            "{platform}: kpt does not show the trust subject:\n{said}"
+        );
         let first = snapshot();
         let all: String = first.values().cloned().collect();
         assert!(all.contains(expect), "{platform}: {expect} missing: {first:#?}");

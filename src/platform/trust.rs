@@ -66,7 +66,7 @@ pub fn report(scheme: &Scheme, namespace: Option<&str>, identities: &[Identity])
         .map(|id| {
             let subject = (scheme.subject)(ns, &id.service_account);
             let d = Diagnostic::info(format!(
-                "cloud-side trust: {} of `{}` ({}) must trust ServiceAccount `{ns}/{}`: {}",
+                "cloud-side trust: {} `{}` ({}) must trust ServiceAccount `{ns}/{}`: {}",
                 scheme.holder,
                 id.cloud_identity,
                 id.purpose,
