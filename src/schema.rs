@@ -445,6 +445,28 @@ mod tests {
     }
 
     #[test]
+    fn explain_of_spec_config_says_what_the_tool_reads_and_passes_the_rest() {
+        for f in read_fields() {
+            let path = format!("spec.config.{}", f.path.replace("*.", "apps."));
+            let text = found(&path);
+            assert!(text.contains("Read by this tool: "), "{path}:\n{text}");
+            assert!(text.contains(&format!("<{}>", f.r#type)), "{path}:\n{text}");
+        }
+        let text = found("spec.config.connectors.oidcWellKnownURL");
+        assert!(text.contains("A service the orchestrator calls"), "{text}");
+        for path in ["spec.config.logger.level", "spec.config.apps[].routePatterns"] {
+            assert!(
+                found(path).contains("Passed through to the orchestrator unchecked"),
+                "{path}"
+            );
+        }
+        let text = found("spec.config");
+        assert!(text.contains("FIELDS READ BY THIS TOOL"), "{text}");
+        assert!(text.contains("  session.cookie.name\t<string>"), "{text}");
+        assert!(found("spec.config.caches").contains("  caches.redis.addresses\t<[]string>"));
+    }
+
+    #[test]
     fn explain_of_an_unknown_field_suggests_the_nearest() {
         match explain("spec.autoscaling.minReplica") {
             Explained::Unknown(m, fix) => {

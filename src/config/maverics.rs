@@ -314,6 +314,50 @@ mod tests {
         );
     }
 
+    /// A config with `leaf` at `path` (a read field's path), entering a list wherever the
+    /// table says the field on the way is one.
+    fn config_at(path: &str, leaf: Value) -> Value {
+        let segments: Vec<&str> = path.split('.').collect();
+        let mut v = leaf;
+        for i in (0..segments.len()).rev() {
+            let mut m = serde_yaml::Mapping::new();
+            m.insert(segments[i].into(), v);
+            v = Value::Mapping(m);
+            let parent = segments[..i].join(".");
+            if read_fields()
+                .iter()
+                .any(|f| f.path == parent && f.r#type.starts_with("[]"))
+            {
+                v = Value::Sequence(vec![v]);
+            }
+        }
+        v
+    }
+
+    /// The table `explain` shows is what `read` reads: a value at each leaf's path changes
+    /// the facts.
+    #[test]
+    fn every_leaf_of_the_read_table_is_read() {
+        let fields = read_fields();
+        let leaves = fields
+            .iter()
+            .filter(|f| !fields.iter().any(|g| g.path.starts_with(&format!("{}.", f.path))));
+        for f in leaves {
+            let path = f.path.replace("*.", "apps.");
+            let leaf: Value = match f.r#type {
+                t if t.starts_with("[]") => serde_yaml::from_str("[proxy]").unwrap(),
+                t if t.contains("URL") => "http://proxy:1".into(),
+                _ => "proxy".into(),
+            };
+            let with = MavericsFacts::read(&config_at(&path, leaf));
+            let without = MavericsFacts::read(&config_at(&path, Value::Null));
+            assert_ne!(with, without, "`{path}` is in the table but `read` ignores it");
+        }
+        // A field the table does not list is not read.
+        let other = MavericsFacts::read(&config_at("logger.level", "debug".into()));
+        assert_eq!(other, MavericsFacts::read(&Value::Null));
+    }
+
     #[test]
     fn finds_the_oidc_redis_cache() {
         let f = facts(
