@@ -217,13 +217,18 @@ pub fn main() -> ExitCode {
                 (None, true) => (platform.unwrap_or_default(), crate::init::Mode::Force),
                 (None, false) => (platform.unwrap_or_default(), crate::init::Mode::New),
             };
+            // What to read next: the overlay's README after --add-platform, else the scaffold's.
+            let next = match mode {
+                crate::init::Mode::AddPlatform => dir.join("overlays").join(&platform).join("README.md"),
+                _ => dir.join("README.md"),
+            };
             match crate::init::init(&dir, &platform, mode) {
                 Ok(files) => {
                     eprintln!(
                         "wrote {} files into {}; next: {}",
                         files.len(),
                         dir.display(),
-                        dir.join("README.md").display()
+                        next.display()
                     );
                     ExitCode::SUCCESS
                 }
