@@ -6,6 +6,7 @@ use crate::diag::{Diagnostic, FileRef};
 use crate::function::{self, Outcome};
 use crate::krm::ResourceList;
 use crate::resources;
+use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser, Subcommand};
 use serde_yaml::Value;
 use std::io::{IsTerminal, Read, Write};
@@ -151,15 +152,24 @@ enum Cmd {
         path: String,
     },
     /// Scaffold a repository of your own: the base, one platform overlay, the plugin shim,
-    /// the schemas, a README with next steps and a CI workflow.
-    #[command(after_help = "Example:\n  maverics-krm init my-orchestrator --platform eks")]
+    /// the schemas, READMEs that say where each setting goes, and a CI workflow that renders
+    /// every overlay. `--add-platform` adds another platform's overlay to it later.
+    #[command(
+        after_help = "Examples:\n  maverics-krm init my-orchestrator --platform eks\n  maverics-krm init my-orchestrator --add-platform rosa"
+    )]
     Init {
-        /// The directory to create or fill (default: the current one); it must be empty.
+        /// The directory to create or fill (default: the current one); it must be empty, or
+        /// hold a scaffold for --add-platform.
         dir: Option<PathBuf>,
         /// The platform overlay to create.
-        #[arg(long, value_parser = ["eks", "rosa"])]
-        platform: String,
-        /// Write into a non-empty directory, overwriting the scaffold's files there.
+        #[arg(long, value_parser = PossibleValuesParser::new(crate::init::platform_names()), required_unless_present = "add_platform")]
+        platform: Option<String>,
+        /// Add this platform's overlay to an existing scaffold: writes overlays/PLATFORM and any
+        /// missing file, never changes an existing one, refuses a platform already there.
+        #[arg(long, value_parser = PossibleValuesParser::new(crate::init::platform_names()), conflicts_with_all = ["platform", "force"])]
+        add_platform: Option<String>,
+        /// Write into a non-empty directory, overwriting the scaffold's files there (edits
+        /// included).
         #[arg(long)]
         force: bool,
     },
@@ -202,15 +212,30 @@ pub fn main() -> ExitCode {
         },
         Some(Cmd::Schema { kind, out, markdown }) => report(schema(kind.as_deref(), out.as_deref(), markdown)),
         Some(Cmd::Explain { path }) => explain(&path),
-        Some(Cmd::Init { dir, platform, force }) => {
+        Some(Cmd::Init {
+            dir,
+            platform,
+            add_platform,
+            force,
+        }) => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            match crate::init::init(&dir, &platform, force) {
+            let (platform, mode) = match (add_platform, force) {
+                (Some(p), _) => (p, crate::init::Mode::AddPlatform),
+                (None, true) => (platform.unwrap_or_default(), crate::init::Mode::Force),
+                (None, false) => (platform.unwrap_or_default(), crate::init::Mode::New),
+            };
+            // What to read next: the overlay's README after --add-platform, else the scaffold's.
+            let next = match mode {
+                crate::init::Mode::AddPlatform => dir.join("overlays").join(&platform).join("README.md"),
+                _ => dir.join("README.md"),
+            };
+            match crate::init::init(&dir, &platform, mode) {
                 Ok(files) => {
                     eprintln!(
                         "wrote {} files into {}; next: {}",
                         files.len(),
                         dir.display(),
-                        dir.join("README.md").display()
+                        next.display()
                     );
                     ExitCode::SUCCESS
                 }

@@ -1,6 +1,7 @@
 //! `maverics-krm init`: scaffolds a repository of the user's own from this repository's base
-//! and platform overlay. The files are embedded, so the scaffold is exactly what this
-//! binary's tests build, and needs no checkout of this repository.
+//! and platform overlays, and adds another platform's overlay to it later. The files are
+//! embedded, so the scaffold is exactly what this binary's tests build, and needs no checkout
+//! of this repository.
 
 use crate::diag::Diagnostic;
 use crate::schema::KINDS;
@@ -17,46 +18,90 @@ const BASE_KUSTOMIZATION: &str = include_str!("../bases/orchestrator/kustomizati
 const BASE_CONFIG: &str = include_str!("../bases/orchestrator/orchestrator.yaml");
 const SHIM: &str = include_str!("../plugins/maverics-krm");
 
-/// The overlay files of each platform: kustomization, platform config, kustomize config.
-const PLATFORMS: [(&str, [&str; 3]); 2] = [
-    (
-        "eks",
-        [
+/// One platform overlay of the scaffold: its files, and where its settings go.
+struct Overlay {
+    name: &'static str,
+    title: &'static str,
+    /// kustomization, platform config, kustomize config.
+    files: [&'static str; 3],
+    /// Where the image is set on this platform.
+    image: &'static str,
+    /// Where the secret store is set on this platform.
+    store: &'static str,
+    /// The cloud-side trust this platform needs, and where it is reported.
+    trust: &'static str,
+}
+
+const OVERLAYS: [Overlay; 2] = [
+    Overlay {
+        name: "eks",
+        title: "Amazon EKS",
+        files: [
             include_str!("../overlays/eks/kustomization.yaml"),
             include_str!("../overlays/eks/platform.yaml"),
             include_str!("../overlays/eks/kustomizeconfig.yaml"),
         ],
-    ),
-    (
-        "rosa",
-        [
+        image: "`spec.image` in `bases/orchestrator/orchestrator.yaml` (repository, tag or digest), or kustomize \
+                `images:` in `overlays/eks/kustomization.yaml` to pin it for EKS only (it runs after the generator, and \
+                `maverics-krm check` judges the final image)",
+        store: "`spec.eks.secretStore` in `overlays/eks/platform.yaml` (region and `roleArn`): the layer adds a \
+                namespaced SecretStore for AWS Secrets Manager with a ServiceAccount of its own, and points the \
+                ExternalSecret at it, in place of the base's `spec.secrets.storeRef`",
+        trust: "the IAM roles named in `spec.eks.secretStore.roleArn` (External Secrets) and, when the orchestrator \
+                calls AWS itself, `spec.eks.orchestratorRoleArn` must trust the cluster's OIDC provider for their \
+                ServiceAccounts (IRSA). The subject depends on the namespace and names of the build, so the build \
+                reports it: `maverics-krm build overlays/eks` prints an `info:` line per role with the exact \
+                `system:serviceaccount:NAMESPACE:SERVICEACCOUNT` condition, and `maverics-krm eject` writes the same \
+                lines into the ejected kustomization.yaml. The role's permissions: `secretsmanager:GetSecretValue` \
+                and `secretsmanager:DescribeSecret` on the secrets the base names",
+    },
+    Overlay {
+        name: "rosa",
+        title: "Red Hat OpenShift Service on AWS",
+        files: [
             include_str!("../overlays/rosa/kustomization.yaml"),
             include_str!("../overlays/rosa/platform.yaml"),
             include_str!("../overlays/rosa/kustomizeconfig.yaml"),
         ],
-    ),
+        image: "the tag or digest in `spec.image` of `bases/orchestrator/orchestrator.yaml`; the repository in \
+                `spec.rosa.image.repository` of `overlays/rosa/platform.yaml` (the Red Hat certified image by \
+                default), which replaces the base's and keeps its tag or digest",
+        store: "`spec.rosa.secretStore` in `overlays/rosa/platform.yaml` (region and `roleArn`): a namespaced \
+                SecretStore for AWS Secrets Manager through AWS STS, with a ServiceAccount of its own, in place of \
+                the base's `spec.secrets.storeRef`",
+        trust: "the IAM role named in `spec.rosa.secretStore.roleArn` must trust the cluster's OIDC provider for \
+                the secrets reader's ServiceAccount (ROSA with STS, through the pod identity webhook). \
+                `maverics-krm build overlays/rosa` prints the exact `system:serviceaccount:NAMESPACE:SERVICEACCOUNT` \
+                condition as an `info:` line, and `maverics-krm eject` writes it into the ejected kustomization.yaml",
+    },
 ];
 
-fn files(platform: &str, overlay: &[&str; 3]) -> Vec<File> {
-    let file = |path: String, text: &str| File {
+/// The platforms `init` can scaffold, for the command line.
+pub fn platform_names() -> Vec<&'static str> {
+    OVERLAYS.iter().map(|o| o.name).collect()
+}
+
+fn file(path: String, text: &str) -> File {
+    File {
         path,
         text: text.to_owned(),
         executable: false,
-    };
-    let o = format!("overlays/{platform}");
+    }
+}
+
+/// Everything but the overlays: the same for every platform, so adding a platform later
+/// needs none of it rewritten.
+fn common_files() -> Vec<File> {
     let mut out = vec![
         file("bases/orchestrator/kustomization.yaml".into(), BASE_KUSTOMIZATION),
         file("bases/orchestrator/orchestrator.yaml".into(), BASE_CONFIG),
-        file(format!("{o}/kustomization.yaml"), overlay[0]),
-        file(format!("{o}/platform.yaml"), overlay[1]),
-        file(format!("{o}/kustomizeconfig.yaml"), overlay[2]),
         File {
             path: "plugins/maverics-krm".into(),
             text: SHIM.to_owned(),
             executable: true,
         },
-        file("README.md".into(), &readme(platform)),
-        file(".github/workflows/render.yaml".into(), &workflow(platform)),
+        file("README.md".into(), &readme()),
+        file(".github/workflows/render.yaml".into(), WORKFLOW),
     ];
     // The configs' `yaml-language-server` modelines point at these.
     out.extend(
@@ -67,35 +112,101 @@ fn files(platform: &str, overlay: &[&str; 3]) -> Vec<File> {
     out
 }
 
-fn readme(platform: &str) -> String {
-    format!(
-        "# Strata Maverics Orchestrator on {platform}
+fn overlay_files(o: &Overlay) -> Vec<File> {
+    let dir = format!("overlays/{}", o.name);
+    vec![
+        file(format!("{dir}/kustomization.yaml"), o.files[0]),
+        file(format!("{dir}/platform.yaml"), o.files[1]),
+        file(format!("{dir}/kustomizeconfig.yaml"), o.files[2]),
+        file(format!("{dir}/README.md"), &overlay_readme(o)),
+    ]
+}
 
-Scaffolded by `maverics-krm init --platform {platform}`.
+fn readme() -> String {
+    let platforms = OVERLAYS
+        .iter()
+        .map(|o| format!("`{}`", o.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "# Strata Maverics Orchestrator
+
+Scaffolded by `maverics-krm init`. Every overlay under `overlays/` is one platform; each has a
+README.md that says where that platform's settings go.
 
 - `bases/orchestrator/orchestrator.yaml`: the `Orchestrator` config, every default written out.
-- `overlays/{platform}/platform.yaml`: the `OrchestratorPlatform` layer; its values are examples.
+- `overlays/PLATFORM/platform.yaml`: the `OrchestratorPlatform` layer; its values are examples.
 - `plugins/maverics-krm`: the exec shim kustomize runs; it finds `maverics-krm` on PATH.
 - `schemas/`: JSON Schemas of the configs, for editors (the `yaml-language-server` modeline).
-- `.github/workflows/render.yaml`: renders and checks on every push, diffs on pull requests.
+- `.github/workflows/render.yaml`: renders and checks every overlay on every push, diffs on pull
+  requests.
 
-Next steps:
+## Where things go
 
-1. Push the orchestrator image to your registry and set `spec.image` in
-   `bases/orchestrator/orchestrator.yaml` (`maverics-krm explain spec.image`).
-2. Replace the example values in `overlays/{platform}/platform.yaml`
-   (`maverics-krm explain orchestratorplatform.spec.{platform}`).
-3. Render and check: `maverics-krm build overlays/{platform} | maverics-krm check -`
-4. Commit, and let CI render every change.
+- **Namespace:** `spec.namespace` in `bases/orchestrator/orchestrator.yaml` (`maverics` as
+  shipped). An overlay can move everything with kustomize `namespace:` in its
+  kustomization.yaml; the platform layer runs after it and uses the namespace it sees.
+- **Image:** `spec.image` in the base (the shipped `strata/orchestrator` is a placeholder: the
+  image is not public; push it from the Maverics Console to your registry). Per platform: see
+  the overlay's README.md.
+- **Secret values:** `spec.secrets.values` in the base: each `name` (`group.key`) is what
+  `spec.config` references as `<group.key>`, and `remoteRef` says where it lives in the store.
+- **Licence:** `spec.secrets.license.key` (and `property`) in the base.
+- **Secret store:** `spec.secrets.storeRef` in the base, unless the platform layer brings a
+  store of its own (see the overlay's README.md).
+- **Cloud-side IAM trust:** reported by the build. `maverics-krm build overlays/PLATFORM` prints
+  `info:` lines that give the exact subject each cloud role must trust, from the namespace and
+  names of that build; see the overlay's README.md.
+
+`maverics-krm explain FIELD` explains any field, e.g. `maverics-krm explain spec.secrets`.
+
+## Next steps
+
+1. Set the namespace, the image and the secrets above.
+2. Replace the example values in `overlays/PLATFORM/platform.yaml` (hosts under example.com,
+   the AWS account 111122223333): `maverics-krm check` warns about any left in.
+3. Render and check: `maverics-krm build overlays/PLATFORM > rendered.yaml && maverics-krm check rendered.yaml`
+4. Configure the cloud-side trust the build reports.
+5. Commit, and let CI render every change.
+
+Another platform ({platforms}) is added with `maverics-krm init --add-platform PLATFORM .`: it
+writes only the new overlay and any file that is missing, and changes nothing you edited. The CI
+workflow already renders every overlay.
 "
     )
 }
 
-/// The CI snippet. Written as text, not emitted: it is a template for people to edit, and
-/// its comments are part of it.
-fn workflow(platform: &str) -> String {
+fn overlay_readme(o: &Overlay) -> String {
+    let name = o.name;
     format!(
-        "# Renders and checks the overlay on every push; on pull requests, also shows what the
+        "# {title}: `overlays/{name}`
+
+Build: `maverics-krm build overlays/{name}`
+(or `kustomize build --enable-alpha-plugins --enable-exec overlays/{name}`).
+
+The values in `platform.yaml` are examples; replace them
+(`maverics-krm explain orchestratorplatform.spec.{name}`).
+
+## Where things go on {title}
+
+- **Namespace:** `spec.namespace` in `bases/orchestrator/orchestrator.yaml`, or kustomize
+  `namespace:` in `overlays/{name}/kustomization.yaml` (it runs before the platform layer, which
+  uses the namespace it sees).
+- **Image:** {image}.
+- **Secret values and licence:** `spec.secrets.values` and `spec.secrets.license` in the base.
+- **Secret store:** {store}.
+- **Cloud-side IAM trust:** {trust}.
+",
+        title = o.title,
+        image = o.image,
+        store = o.store,
+        trust = o.trust,
+    )
+}
+
+/// The CI snippet. Written as text, not emitted: it is a template for people to edit, and
+/// its comments are part of it. It renders every overlay, so adding a platform needs no edit.
+const WORKFLOW: &str = "# Renders and checks every overlay on every push; on pull requests, also shows what the
 # change does to the rendered manifests. Needs maverics-krm and kustomize on the runner.
 name: render
 on:
@@ -113,40 +224,78 @@ jobs:
           # Put maverics-krm and kustomize 5.x on PATH here, e.g. from your release bucket.
           maverics-krm --version
           kustomize version
-      - name: Build
-        run: maverics-krm build overlays/{platform} > rendered.yaml
-      - name: Check
-        run: maverics-krm check rendered.yaml
+      - name: Build and check every overlay
+        run: |
+          set -eu
+          mkdir -p rendered
+          for overlay in overlays/*/; do
+            name=$(basename \"$overlay\")
+            maverics-krm build \"overlays/$name\" > \"rendered/$name.yaml\"
+            maverics-krm check \"rendered/$name.yaml\"
+          done
       - name: Diff against the pull request's base
         if: github.event_name == 'pull_request'
-        run: maverics-krm diff --base origin/${{{{ github.base_ref }}}} --format markdown
-"
-    )
+        run: maverics-krm diff --base origin/${{ github.base_ref }} --format markdown
+";
+
+/// How `init` treats a directory that already has files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The directory must be empty or missing.
+    New,
+    /// Overwrite the scaffold's files in a non-empty directory.
+    Force,
+    /// Add a platform's overlay to an existing scaffold: write only missing files.
+    AddPlatform,
 }
 
 /// Writes the scaffold into `dir` and returns the paths written.
-pub fn init(dir: &Path, platform: &str, force: bool) -> Result<Vec<PathBuf>, Diagnostic> {
-    let Some((_, overlay)) = PLATFORMS.iter().find(|(p, _)| *p == platform) else {
+pub fn init(dir: &Path, platform: &str, mode: Mode) -> Result<Vec<PathBuf>, Diagnostic> {
+    let Some(overlay) = OVERLAYS.iter().find(|o| o.name == platform) else {
         return Err(Diagnostic::error(format!("unknown platform `{platform}`"))
-            .fix("use `--platform eks` or `--platform rosa`"));
+            .fix(format!("use one of: {}", platform_names().join(", "))));
     };
     let shown = dir.display();
-    match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
-        Ok(true) if !force => {
-            return Err(Diagnostic::error(format!("{shown} is not empty"))
-                .fix("init into a new or empty directory, or pass --force to overwrite the scaffold's files there"));
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    let non_empty = match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => {
             return Err(
                 Diagnostic::error(format!("cannot read {shown}: {e}")).fix("check the path and its permissions")
             );
         }
+    };
+    let overlay_dir = dir.join("overlays").join(platform);
+    match mode {
+        Mode::New if non_empty => {
+            return Err(Diagnostic::error(format!("{shown} is not empty")).fix(
+                "init into a new or empty directory; to add a platform to a scaffold, pass --add-platform; \
+                 --force overwrites the scaffold's files there",
+            ));
+        }
+        Mode::AddPlatform if !dir.join("bases/orchestrator").is_dir() => {
+            return Err(
+                Diagnostic::error(format!("{shown} holds no scaffold (no bases/orchestrator)")).fix(format!(
+                    "create one first: `maverics-krm init {shown} --platform {platform}`"
+                )),
+            );
+        }
+        Mode::AddPlatform if overlay_dir.exists() => {
+            return Err(
+                Diagnostic::error(format!("{} already exists", overlay_dir.display())).fix(
+                    "--add-platform never touches existing files: choose a platform not yet there, or remove that \
+                 directory first (--force --platform rewrites every scaffold file, edits included)",
+                ),
+            );
+        }
+        _ => {}
     }
     let mut written = Vec::new();
-    for f in files(platform, overlay) {
+    for f in common_files().into_iter().chain(overlay_files(overlay)) {
         let path = dir.join(&f.path);
+        if mode == Mode::AddPlatform && path.exists() {
+            continue;
+        }
         let io = |e: std::io::Error| {
             Diagnostic::error(format!("cannot write {}: {e}", path.display()))
                 .fix("check the directory's permissions and free space")

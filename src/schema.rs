@@ -4,6 +4,7 @@
 //! same text for editors; a test keeps the two equal. `explain` reads the schema too.
 
 use crate::config::check_config::OrchestratorCheck;
+use crate::config::maverics::{ReadField, read_fields, read_fields_at};
 use crate::config::parse::nearest;
 use crate::config::{API_VERSION, Orchestrator, OrchestratorPlatform};
 use serde_json::{Map, Value, json};
@@ -125,7 +126,7 @@ pub fn explain(path: &str) -> Explained {
     let mut node = &root;
     let mut required = true;
     let mut walked: Vec<&str> = Vec::new();
-    for seg in &segments {
+    for (i, seg) in segments.iter().enumerate() {
         let object = object_of(&root, node);
         let props = object.and_then(|o| o.get("properties")).and_then(Value::as_object);
         match props.and_then(|p| p.get(*seg)) {
@@ -136,6 +137,9 @@ pub fn explain(path: &str) -> Explained {
                     .is_some_and(|r| r.iter().any(|n| n == seg));
                 node = child;
                 walked.push(seg);
+            }
+            None if kind.name == KINDS[0].name && walked == CONFIG => {
+                return Explained::Found(explain_config(kind, &segments[i..]));
             }
             None => {
                 let here = if walked.is_empty() {
@@ -163,7 +167,61 @@ pub fn explain(path: &str) -> Explained {
             }
         }
     }
-    Explained::Found(describe(kind, &root, &walked, node, required))
+    let mut text = describe(kind, &root, &walked, node, required);
+    if kind.name == KINDS[0].name && walked == CONFIG {
+        text.push_str(&read_fields_list(""));
+    }
+    Explained::Found(text)
+}
+
+/// `Orchestrator.spec.config`: the orchestrator's own `maverics.yaml`, open to any field.
+const CONFIG: [&str; 2] = ["spec", "config"];
+
+/// A field below `spec.config`: what the tool reads from it (from `config::maverics`, the
+/// code that reads it), or that it goes to the orchestrator as written.
+fn explain_config(kind: &Kind, rest: &[&str]) -> String {
+    let path = rest.join(".");
+    let mut out = format!("KIND:     {}\nVERSION:  {API_VERSION}\n", kind.name);
+    let read = read_fields_at(&path)
+        .into_iter()
+        .find(|f| f.path == path || f.path.starts_with("*."));
+    let (r#type, desc) = match &read {
+        Some(f) => (f.r#type, format!("Read by this tool: {}", f.read)),
+        None => (
+            "any",
+            "Passed through to the orchestrator unchecked: the tool writes it into maverics.yaml as it is \
+             (scanning it only for literal secrets, like every field of spec.config). See the Maverics \
+             Orchestrator's configuration reference for its meaning."
+                .to_owned(),
+        ),
+    };
+    out.push_str(&format!("FIELD:    spec.config.{path} <{type}>\n\nDESCRIPTION:\n"));
+    for line in wrap(&desc, 88) {
+        out.push_str(&format!("    {line}\n"));
+    }
+    out.push_str(&read_fields_list(&path));
+    out
+}
+
+/// The read fields below `path` (all of them for ""), one line each.
+fn read_fields_list(path: &str) -> String {
+    let below: Vec<ReadField> = read_fields()
+        .into_iter()
+        .filter(|f| path.is_empty() || f.path.starts_with(&format!("{path}.")))
+        .collect();
+    if below.is_empty() {
+        return String::new();
+    }
+    let mut out = "\nFIELDS READ BY THIS TOOL (the rest is passed through unchecked):\n".to_owned();
+    for f in below {
+        out.push_str(&format!(
+            "  {}\t<{}>\n    {}\n",
+            f.path,
+            f.r#type,
+            first_sentence(f.read)
+        ));
+    }
+    out
 }
 
 fn describe(kind: &Kind, root: &Value, walked: &[&str], node: &Value, required: bool) -> String {
@@ -386,6 +444,28 @@ mod tests {
         assert!(tls.contains("<string>") && tls.contains("REQUIRED: yes"), "{tls}");
         let platform = found("OrchestratorPlatform.spec.eks.ingress.scheme");
         assert!(platform.contains("\"internet-facing\""), "{platform}");
+    }
+
+    #[test]
+    fn explain_of_spec_config_says_what_the_tool_reads_and_passes_the_rest() {
+        for f in read_fields() {
+            let path = format!("spec.config.{}", f.path.replace("*.", "apps."));
+            let text = found(&path);
+            assert!(text.contains("Read by this tool: "), "{path}:\n{text}");
+            assert!(text.contains(&format!("<{}>", f.r#type)), "{path}:\n{text}");
+        }
+        let text = found("spec.config.connectors.oidcWellKnownURL");
+        assert!(text.contains("A service the orchestrator calls"), "{text}");
+        for path in ["spec.config.logger.level", "spec.config.apps[].routePatterns"] {
+            assert!(
+                found(path).contains("Passed through to the orchestrator unchecked"),
+                "{path}"
+            );
+        }
+        let text = found("spec.config");
+        assert!(text.contains("FIELDS READ BY THIS TOOL"), "{text}");
+        assert!(text.contains("  session.cookie.name\t<string>"), "{text}");
+        assert!(found("spec.config.caches").contains("  caches.redis.addresses\t<[]string>"));
     }
 
     #[test]

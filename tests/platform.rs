@@ -738,6 +738,7 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
                 stdout(&o),
                 stderr(&o)
             );
+            format!("{}{}", stdout(&o), stderr(&o))
         };
         let snapshot = || {
             let mut files = BTreeMap::new();
@@ -746,7 +747,13 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
             }
             files
         };
-        run();
+        // Info results (the cloud-side trust) and warnings (example values) pass through kpt
+        // as results, without failing the render.
+        let said = run();
+        assert!(
+            said.contains("system:serviceaccount:maverics:maverics-secrets-reader"),
+            "{platform}: kpt does not show the trust subject:\n{said}"
+        );
         let first = snapshot();
         let all: String = first.values().cloned().collect();
         assert!(all.contains(expect), "{platform}: {expect} missing: {first:#?}");
@@ -806,4 +813,37 @@ fn an_exposure_without_affinity_in_the_stream_fails_the_platform_layer() {
         );
         assert_eq!(out, items, "{platform}: items unchanged on error");
     }
+}
+
+/// Each role the layer uses gets its trust subject from the names in the stream; without a
+/// namespace there, the result says the subject is not fixed yet and how to fix it.
+#[test]
+fn the_trust_subject_names_each_role_and_says_when_the_namespace_is_unknown() {
+    let mut fc = platform_config("eks");
+    let arn = "arn:aws:iam::123456789012:role/orchestrator";
+    set(&mut fc, &["spec", "eks", "orchestratorRoleArn"], arn.into());
+    let mut items = base_items();
+    for item in &mut items {
+        if let Some(meta) = item.get_mut("metadata").and_then(Value::as_mapping_mut) {
+            meta.remove("namespace");
+        }
+    }
+    items.retain(|i| i["kind"].as_str() != Some("Namespace"));
+    let (_, err, code) = transform(&items, &fc);
+    assert_eq!(code, 0, "{err}");
+    let infos: Vec<&str> = err.lines().filter(|l| l.starts_with("info: ")).collect();
+    assert_eq!(infos.len(), 2, "{err}");
+    assert!(
+        infos[1].starts_with(&format!(
+            "info: OrchestratorPlatform eks: spec.eks.orchestratorRoleArn: cloud-side trust: IAM role `{arn}`"
+        )),
+        "{err}"
+    );
+    for sa in ["maverics-secrets-reader", "maverics"] {
+        assert!(
+            err.contains(&format!("`system:serviceaccount:<namespace>:{sa}`")),
+            "{sa}: {err}"
+        );
+    }
+    assert!(err.contains("fix: the objects have no namespace yet"), "{err}");
 }

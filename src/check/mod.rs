@@ -2,6 +2,7 @@
 //! Helm, hand-written YAML). Used by `maverics-krm check` and by the `OrchestratorCheck`
 //! function. Each rule family lives in its own module and only reads the objects.
 
+pub mod examples;
 pub mod input;
 mod pss;
 mod sanity;
@@ -30,6 +31,9 @@ pub struct Settings {
     /// HPA bounds, PDBs that never allow a disruption, quantities, requests above limits, image
     /// tags, the `default` namespace.
     pub sanity: bool,
+    /// Example values left in (warnings): hosts under `example.com`, the AWS documentation
+    /// account `111122223333`, the placeholder image `strata/orchestrator`.
+    pub example_values: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +43,7 @@ impl Default for Settings {
             inline_secrets: true,
             sticky_sessions: true,
             sanity: true,
+            example_values: true,
         }
     }
 }
@@ -60,6 +65,9 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
         if settings.sanity {
             sanity::check_object(item, &at, &mut out);
+        }
+        if settings.example_values {
+            examples::check_object(item, &at, &mut out);
         }
     }
     if settings.sticky_sessions {

@@ -96,6 +96,103 @@ fn endpoints(v: &Value, path: &str, out: &mut Vec<Endpoint>, depth: usize) {
     }
 }
 
+// The paths `read` looks up, relative to `spec.config` (list items relative to the item).
+const OIDC_PROVIDER: &str = "oidcProvider";
+const OIDC_CACHE: &str = "cache";
+const CACHES: &str = "caches";
+const CACHE_NAME: &str = "name";
+const CACHE_TYPE: &str = "type";
+const CACHE_ADDRESSES: &str = "redis.addresses";
+const APPS: &str = "apps";
+const APP_TYPE: &str = "type";
+const SESSION_COOKIE: &str = "session.cookie.name";
+const HEALTH_LOCATION: &str = "health.location";
+
+/// A field of `spec.config` the tool reads, for `explain`: `path` is dotted below
+/// `spec.config`, list items entered implicitly (`caches.name`); a last segment after `*.`
+/// matches at any depth.
+pub struct ReadField {
+    pub path: String,
+    pub r#type: &'static str,
+    /// What the tool reads from it, and why.
+    pub read: &'static str,
+}
+
+/// Every field [`MavericsFacts::read`] looks at, from the same path constants.
+pub fn read_fields() -> Vec<ReadField> {
+    let f = |path: String, r#type, read| ReadField { path, r#type, read };
+    vec![
+        f(
+            SESSION_COOKIE.into(),
+            "string",
+            "The orchestrator's session cookie (default `maverics_session`). Sticky sessions follow it: the generated nginx and ALB cookie affinity, the EKS layer's ALB app-cookie stickiness; the ROSA router cookie and a Gateway session name must differ from it.",
+        ),
+        f(
+            HEALTH_LOCATION.into(),
+            "string",
+            "The health endpoint (default `/status`): the pod's probes and the load balancers' health checks call it.",
+        ),
+        f(
+            OIDC_PROVIDER.into(),
+            "object",
+            "Present: the orchestrator is an OIDC provider. A provider scaled above one replica must keep its state in a shared Redis cache (`oidcProvider.cache`), or `render` refuses it.",
+        ),
+        f(
+            format!("{OIDC_PROVIDER}.{OIDC_CACHE}"),
+            "string",
+            "The name of the entry of `caches` the OIDC provider stores its state in; it must be a `type: redis` cache when the provider is scaled.",
+        ),
+        f(
+            CACHES.into(),
+            "[]object",
+            "The caches: a Redis cache gets a NetworkPolicy egress rule to its addresses, and can back a scaled OIDC provider.",
+        ),
+        f(
+            format!("{CACHES}.{CACHE_NAME}"),
+            "string",
+            "The name `oidcProvider.cache` and spec.networkPolicy.caches refer to.",
+        ),
+        f(
+            format!("{CACHES}.{CACHE_TYPE}"),
+            "string",
+            "`redis` makes the cache shared state the tool knows about; other types are the pod's own.",
+        ),
+        f(
+            format!("{CACHES}.{CACHE_ADDRESSES}"),
+            "[]string",
+            "`host:port` of the Redis servers: their ports become NetworkPolicy egress rules (by IP, or a warning that a host name cannot be matched).",
+        ),
+        f(
+            APPS.into(),
+            "[]object",
+            "The apps: one of `type: proxy` makes the orchestrator hold each user's session, so a scaled deployment needs sticky sessions.",
+        ),
+        f(
+            format!("{APPS}.{APP_TYPE}"),
+            "string",
+            "`proxy`: see `apps`; the exposure must then stick sessions to one pod when scaled.",
+        ),
+        f(
+            "*.upstream".into(),
+            "string (URL)",
+            "A service the orchestrator calls (also `endpoint`, `*WellKnownURL`, `*MetadataURL`, at any depth): an in-cluster Service gets a NetworkPolicy egress rule; another host must be allowed by spec.networkPolicy.egress, or a warning says it cannot be reached.",
+        ),
+    ]
+}
+
+/// The read fields at `path` (dotted below `spec.config`) and below it.
+pub fn read_fields_at(path: &str) -> Vec<ReadField> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    read_fields()
+        .into_iter()
+        .filter(|f| match f.path.strip_prefix("*.") {
+            // The only any-depth entry is the endpoints', which `endpoints` finds by key.
+            Some(_) => is_endpoint_key(last),
+            None => f.path == path || f.path.starts_with(&format!("{path}.")),
+        })
+        .collect()
+}
+
 /// The facts, read once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MavericsFacts {
@@ -123,16 +220,16 @@ pub struct Cache {
 
 impl MavericsFacts {
     pub fn read(config: &Value) -> Self {
-        let oidc = lookup(config, "oidcProvider");
+        let oidc = lookup(config, OIDC_PROVIDER);
         let caches = config
-            .get("caches")
+            .get(CACHES)
             .and_then(Value::as_sequence)
             .map(|list| {
                 list.iter()
                     .map(|c| Cache {
-                        name: lookup_str(c, "name").unwrap_or_default().to_owned(),
-                        kind: lookup_str(c, "type").unwrap_or_default().to_owned(),
-                        addresses: lookup(c, "redis.addresses")
+                        name: lookup_str(c, CACHE_NAME).unwrap_or_default().to_owned(),
+                        kind: lookup_str(c, CACHE_TYPE).unwrap_or_default().to_owned(),
+                        addresses: lookup(c, CACHE_ADDRESSES)
                             .and_then(Value::as_sequence)
                             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
                             .unwrap_or_default(),
@@ -142,21 +239,21 @@ impl MavericsFacts {
             .unwrap_or_default();
         MavericsFacts {
             oidc_provider: oidc.is_some_and(|v| !v.is_null()),
-            oidc_cache: oidc.and_then(|o| lookup_str(o, "cache")).map(str::to_owned),
+            oidc_cache: oidc.and_then(|o| lookup_str(o, OIDC_CACHE)).map(str::to_owned),
             caches,
             proxy_mode: config
-                .get("apps")
+                .get(APPS)
                 .and_then(Value::as_sequence)
-                .is_some_and(|apps| apps.iter().any(|a| lookup_str(a, "type") == Some("proxy"))),
+                .is_some_and(|apps| apps.iter().any(|a| lookup_str(a, APP_TYPE) == Some("proxy"))),
             endpoints: {
                 let mut out = Vec::new();
                 endpoints(config, "", &mut out, 0);
                 out
             },
-            session_cookie: lookup_str(config, "session.cookie.name")
+            session_cookie: lookup_str(config, SESSION_COOKIE)
                 .unwrap_or(DEFAULT_SESSION_COOKIE)
                 .to_owned(),
-            health_path: lookup_str(config, "health.location")
+            health_path: lookup_str(config, HEALTH_LOCATION)
                 .unwrap_or(DEFAULT_HEALTH_PATH)
                 .to_owned(),
         }
@@ -215,6 +312,50 @@ mod tests {
                 ("connectors[0].oidcWellKnownURL", "idp.example.com", 8443, None),
             ]
         );
+    }
+
+    /// A config with `leaf` at `path` (a read field's path), entering a list wherever the
+    /// table says the field on the way is one.
+    fn config_at(path: &str, leaf: Value) -> Value {
+        let segments: Vec<&str> = path.split('.').collect();
+        let mut v = leaf;
+        for i in (0..segments.len()).rev() {
+            let mut m = serde_yaml::Mapping::new();
+            m.insert(segments[i].into(), v);
+            v = Value::Mapping(m);
+            let parent = segments[..i].join(".");
+            if read_fields()
+                .iter()
+                .any(|f| f.path == parent && f.r#type.starts_with("[]"))
+            {
+                v = Value::Sequence(vec![v]);
+            }
+        }
+        v
+    }
+
+    /// The table `explain` shows is what `read` reads: a value at each leaf's path changes
+    /// the facts.
+    #[test]
+    fn every_leaf_of_the_read_table_is_read() {
+        let fields = read_fields();
+        let leaves = fields
+            .iter()
+            .filter(|f| !fields.iter().any(|g| g.path.starts_with(&format!("{}.", f.path))));
+        for f in leaves {
+            let path = f.path.replace("*.", "apps.");
+            let leaf: Value = match f.r#type {
+                t if t.starts_with("[]") => serde_yaml::from_str("[proxy]").unwrap(),
+                t if t.contains("URL") => "http://proxy:1".into(),
+                _ => "proxy".into(),
+            };
+            let with = MavericsFacts::read(&config_at(&path, leaf));
+            let without = MavericsFacts::read(&config_at(&path, Value::Null));
+            assert_ne!(with, without, "`{path}` is in the table but `read` ignores it");
+        }
+        // A field the table does not list is not read.
+        let other = MavericsFacts::read(&config_at("logger.level", "debug".into()));
+        assert_eq!(other, MavericsFacts::read(&Value::Null));
     }
 
     #[test]

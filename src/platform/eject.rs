@@ -311,12 +311,23 @@ pub fn eject(
         "kustomization.yaml",
         &format!(
             "# The {platform} platform layer of {}, ejected by `maverics-krm eject`: plain patches and\n\
-             # resources, no exec function for this layer. Re-run eject after changing the base.\n",
-            config.display()
+             # resources, no exec function for this layer. Re-run eject after changing the base.\n{}",
+            config.display(),
+            trust_header(&plan.diagnostics)
         ),
         yaml(&kust),
     )?;
     Ok(plan.diagnostics)
+}
+
+/// The cloud-side trust the transformer reports, written down for whoever sets up the
+/// cloud: the ejected overlay runs no function that could report it.
+fn trust_header(diagnostics: &[Diagnostic]) -> String {
+    let lines = super::trust::comment(diagnostics);
+    if lines.is_empty() {
+        return lines;
+    }
+    format!("#\n# Cloud-side trust, for the namespace and names in this build:\n{lines}")
 }
 
 /// `to` relative to the directory `from` (both absolute), with `/` separators.

@@ -4,6 +4,7 @@
 
 use super::crd::{self, CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use super::found::{name, namespace};
+use super::trust::{self, Identity};
 use super::{Planner, ensure_map};
 use crate::config::platform::{AlbIngress, Eks, Flavour, SecretStore, StickinessType};
 use crate::diag::Diagnostic;
@@ -35,6 +36,41 @@ pub fn plan(p: &mut Planner) {
     rollout(p, &eks);
     storage(p, &eks);
     network_policy(p, &eks);
+    trust(p, &eks);
+}
+
+/// The IRSA trust each role of the layer needs, for the ServiceAccounts in this stream.
+fn trust(p: &mut Planner, eks: &Eks) {
+    let mut ids = Vec::new();
+    if let Some(store) = &eks.secret_store {
+        ids.push(reader_identity(p, "spec.eks.secretStore.roleArn", store));
+    }
+    if let Some(arn) = &eks.orchestrator_role_arn {
+        ids.push(Identity {
+            field: "spec.eks.orchestratorRoleArn".into(),
+            cloud_identity: arn.clone(),
+            purpose: "the orchestrator calls AWS with it, e.g. its AWS Secrets Manager provider".into(),
+            service_account: p.found.service_account_name(),
+        });
+    }
+    let ns = p.found.namespace();
+    p.inform(trust::report(&trust::irsa(), ns.as_deref(), &ids));
+}
+
+/// The secrets reader's ServiceAccount as the cloud identity of `field`.
+pub fn reader_identity(p: &Planner, field: &str, store: &SecretStore) -> Identity {
+    Identity {
+        field: field.into(),
+        cloud_identity: store.role_arn.clone(),
+        purpose: "External Secrets reads AWS Secrets Manager with it".into(),
+        service_account: reader_name(p),
+    }
+}
+
+/// The ServiceAccount External Secrets authenticates as: the orchestrator's name (with any
+/// prefix the stream gave it) and a suffix.
+fn reader_name(p: &Planner) -> String {
+    format!("{}-secrets-reader", p.found.base_name())
 }
 
 fn ingress(p: &mut Planner, cfg: &AlbIngress) {
@@ -180,7 +216,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
     if let Some(l) = reader_labels.as_object_mut() {
         l.insert("app.kubernetes.io/component".into(), "secrets-reader".into());
     }
-    let reader = format!("{base}-secrets-reader");
+    let reader = reader_name(p);
     let store = format!("{base}-aws-secrets-manager");
     let sa = json!({
         "apiVersion": "v1",

@@ -11,6 +11,7 @@ pub mod eject;
 mod eks;
 mod found;
 mod rosa;
+pub mod trust;
 
 use crate::config::platform::{OrchestratorPlatform, Platform};
 use crate::diag::{self, Diagnostic};
@@ -126,6 +127,13 @@ impl<'a> Planner<'a> {
         self.diagnostics.push(self.cfg.locate(d));
     }
 
+    /// Info results about the config's own fields (e.g. the cloud-side trust they need).
+    pub fn inform(&mut self, diagnostics: Vec<Diagnostic>) {
+        for d in diagnostics {
+            self.diagnostics.push(self.cfg.locate(d));
+        }
+    }
+
     fn finish(self) -> Plan {
         let mut changes = Vec::new();
         for (index, original, working) in self.edits {
@@ -219,6 +227,13 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     match cfg.spec.platform {
         Platform::Eks => eks::plan(&mut p),
         Platform::Rosa => rosa::plan(&mut p),
+    }
+    // The config's own example values, by field: the stream check sees only their copies
+    // in the objects, and cannot say which setting to change.
+    if let Ok(spec) = serde_yaml::to_value(&cfg.spec) {
+        for d in crate::check::examples::in_value(&spec, "spec") {
+            p.warn(d);
+        }
     }
     p.finish()
 }

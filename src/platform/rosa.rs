@@ -43,6 +43,9 @@ pub fn plan(p: &mut Planner) {
     if let Some(store) = &rosa.secret_store {
         // ROSA with STS: the pod identity webhook honours the same role annotation as IRSA.
         eks::secret_store(p, store);
+        let id = eks::reader_identity(p, "spec.rosa.secretStore.roleArn", store);
+        let ns = p.found.namespace();
+        p.inform(super::trust::report(&super::trust::irsa(), ns.as_deref(), &[id]));
     }
 }
 

@@ -81,6 +81,11 @@ pub fn stderr(o: &Output) -> String {
 
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`; panics with stderr on failure.
 pub fn kustomize_build(kustomize: &Path, dir: &Path) -> String {
+    kustomize_build_reporting(kustomize, dir).0
+}
+
+/// [`kustomize_build`], with what the functions reported on stderr: (stdout, stderr).
+pub fn kustomize_build_reporting(kustomize: &Path, dir: &Path) -> (String, String) {
     let out = command(kustomize)
         .args(["build", "--enable-alpha-plugins", "--enable-exec"])
         .arg(dir)
@@ -88,11 +93,12 @@ pub fn kustomize_build(kustomize: &Path, dir: &Path) -> String {
         .expect("run kustomize");
     assert!(
         out.status.success(),
-        "kustomize build {} failed:\n{}",
+        "{}: kustomize build {} failed:\n{}",
+        kustomize.display(),
         dir.display(),
         stderr(&out)
     );
-    stdout(&out)
+    (stdout(&out), stderr(&out))
 }
 
 /// The documents of a multi-document YAML stream (kustomize's output), empty ones dropped.

@@ -1,0 +1,185 @@
+//! Example values left in a final stream: hosts under `example.com`, the AWS documentation
+//! account `111122223333` and the placeholder image `strata/orchestrator`. The shipped base
+//! and overlays carry them on purpose so that they build; a deploy that still has them
+//! reaches no host of the user's, assumes no role of the user's and pulls no image. Warnings
+//! only: nothing here is unsafe, and the shipped overlays must still pass `check`.
+
+use super::{At, containers, pod_spec};
+use crate::diag::Diagnostic;
+use crate::krm::annotations;
+use serde_yaml::Value;
+
+/// The documentation domain (RFC 2606) the shipped examples use.
+pub const EXAMPLE_DOMAIN: &str = "example.com";
+/// The account AWS documentation uses in ARNs.
+pub const EXAMPLE_ACCOUNT: &str = "111122223333";
+/// The repository the shipped base names; Strata does not publish the image there.
+pub const PLACEHOLDER_IMAGE: &str = "strata/orchestrator";
+
+/// A kind of example value, in the order its warnings are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Example {
+    Host,
+    Account,
+}
+
+impl Example {
+    fn warning(self, field: &str, values: &[String]) -> Diagnostic {
+        let d = match self {
+            Example::Host => Diagnostic::warning(format!(
+                "example host {} left in: {EXAMPLE_DOMAIN} is reserved for documentation and serves nothing of yours",
+                values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .fix("replace it with your own host name"),
+            Example::Account => Diagnostic::warning(format!(
+                "the AWS documentation account {EXAMPLE_ACCOUNT} left in: no role or certificate of yours lives there"
+            ))
+            .fix("use the ARN from your own AWS account"),
+        };
+        d.field(field)
+    }
+}
+
+/// The example hosts and account in one string, in order of appearance, without repeats.
+fn findings(text: &str) -> Vec<(Example, String)> {
+    let mut out: Vec<(Example, String)> = Vec::new();
+    let tokens = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'));
+    for token in tokens {
+        let token = token.trim_matches('.').to_ascii_lowercase();
+        let found = if token == EXAMPLE_DOMAIN || token.ends_with(&format!(".{EXAMPLE_DOMAIN}")) {
+            Some((Example::Host, token))
+        } else if token.split(['.', '-']).any(|part| part == EXAMPLE_ACCOUNT) {
+            Some((Example::Account, EXAMPLE_ACCOUNT.to_owned()))
+        } else {
+            None
+        };
+        if let Some(f) = found
+            && !out.contains(&f)
+        {
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Every string under `v`, with its field path below `path`. Host annotations (paths, ids)
+/// are the host's, not the user's, and are left out.
+fn strings<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, &'v str)>) {
+    match v {
+        Value::String(s) => out.push((path.to_owned(), s)),
+        Value::Mapping(m) => {
+            for (k, child) in m {
+                let Some(k) = k.as_str() else { continue };
+                if path == "metadata.annotations" && annotations::is_host_owned(k) {
+                    continue;
+                }
+                strings(child, &join(path, k), out);
+            }
+        }
+        Value::Sequence(seq) => {
+            for (i, child) in seq.iter().enumerate() {
+                strings(child, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Warnings for the example hosts and account under `v`, one per field and kind, each naming
+/// its field path below `path` (e.g. `spec.eks.ingress.hosts[0]`). Not yet located: the
+/// caller knows the file or object.
+pub fn in_value(v: &Value, path: &str) -> Vec<Diagnostic> {
+    let mut fields = Vec::new();
+    strings(v, path, &mut fields);
+    let mut out = Vec::new();
+    for (field, text) in fields {
+        let found = findings(text);
+        for kind in [Example::Host, Example::Account] {
+            let values: Vec<String> = found
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, v)| v.clone())
+                .collect();
+            if !values.is_empty() {
+                out.push(kind.warning(&field, &values));
+            }
+        }
+    }
+    out
+}
+
+/// The repository of an image reference, without a default registry.
+fn repository(image: &str) -> &str {
+    let name = image.split_once('@').map_or(image, |(n, _)| n);
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let name = match name[slash..].find(':') {
+        Some(colon) => &name[..slash + colon],
+        None => name,
+    };
+    name.strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .unwrap_or(name)
+}
+
+/// The stream rule: example hosts and account anywhere in the object, and the placeholder
+/// image in its pod templates (judged here, after kustomize `images:` has run).
+pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
+    if let Some((pod, p)) = pod_spec(obj) {
+        for (c, cp) in containers(pod, p) {
+            if let Some(image) = c.get("image").and_then(Value::as_str)
+                && repository(image) == PLACEHOLDER_IMAGE
+            {
+                out.push(at.warning(
+                    format!("{cp}.image"),
+                    format!("`{image}` is the placeholder image: Strata does not publish the orchestrator there"),
+                    "push the image from the Maverics Console to your registry and name it with kustomize `images:` (newName) or spec.image.repository in the base",
+                ));
+            }
+        }
+    }
+    out.extend(in_value(obj, "").into_iter().map(|d| at.locate(d)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(yaml: &str) -> Vec<(String, String)> {
+        let v: Value = serde_yaml::from_str(yaml).unwrap();
+        in_value(&v, "spec")
+            .into_iter()
+            .map(|d| (d.field.unwrap_or_default(), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn finds_example_hosts_subdomains_and_the_account_by_field() {
+        let got = fields(
+            "hosts: [sso.example.com, EXAMPLE.COM, sso.example.community, notexample.com]\narn: arn:aws:iam::111122223333:role/r\nurl: https://a.example.com/x and https://b.example.com\nid: '1111222233334'\n",
+        );
+        let paths: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(paths, ["spec.hosts[0]", "spec.hosts[1]", "spec.arn", "spec.url"]);
+        assert!(got[3].1.contains("`a.example.com`, `b.example.com`"), "{}", got[3].1);
+        assert!(got[2].1.contains("111122223333"), "{}", got[2].1);
+    }
+
+    #[test]
+    fn the_placeholder_image_is_judged_by_repository() {
+        for (image, placeholder) in [
+            ("strata/orchestrator:v1", true),
+            ("docker.io/strata/orchestrator@sha256:ab", true),
+            ("registry.example.net:5000/strata/orchestrator:v1", false),
+            ("strata/orchestrator-tools:v1", false),
+        ] {
+            assert_eq!(repository(image) == PLACEHOLDER_IMAGE, placeholder, "{image}");
+        }
+    }
+}
