@@ -3,6 +3,7 @@
 //! binary's tests build, and needs no checkout of this repository.
 
 use crate::diag::Diagnostic;
+use crate::io::stage::{NonEmpty, Staged};
 use crate::schema::KINDS;
 use std::path::{Path, PathBuf};
 
@@ -130,46 +131,24 @@ pub fn init(dir: &Path, platform: &str, force: bool) -> Result<Vec<PathBuf>, Dia
         return Err(Diagnostic::error(format!("unknown platform `{platform}`"))
             .fix("use `--platform eks` or `--platform rosa`"));
     };
-    let shown = dir.display();
-    match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
-        Ok(true) if !force => {
-            return Err(Diagnostic::error(format!("{shown} is not empty"))
-                .fix("init into a new or empty directory, or pass --force to overwrite the scaffold's files there"));
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(
-                Diagnostic::error(format!("cannot read {shown}: {e}")).fix("check the path and its permissions")
-            );
-        }
-    }
+    let staged = Staged::new(
+        dir,
+        if force {
+            NonEmpty::Overwrite
+        } else {
+            NonEmpty::Refuse(
+                "init into a new or empty directory, or pass --force to overwrite the scaffold's files there",
+            )
+        },
+    )?;
     let mut written = Vec::new();
     for f in files(platform, overlay) {
-        let path = dir.join(&f.path);
-        let io = |e: std::io::Error| {
-            Diagnostic::error(format!("cannot write {}: {e}", path.display()))
-                .fix("check the directory's permissions and free space")
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(&path, &f.text).map_err(io)?;
-        if f.executable {
-            set_executable(&path).map_err(io)?;
-        }
-        written.push(path);
+        written.push(if f.executable {
+            staged.write_executable(&f.path, &f.text)?
+        } else {
+            staged.write(&f.path, &f.text)?
+        });
     }
+    staged.commit()?;
     Ok(written)
-}
-
-#[cfg(unix)]
-fn set_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> std::io::Result<()> {
-    Ok(())
 }
