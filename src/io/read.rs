@@ -76,6 +76,11 @@ pub fn text<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
         return Err(too_large(name));
     }
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    if body.starts_with(BOM) {
+        // The parser would take the second mark for the start of another document.
+        return Err(Diagnostic::error(format!("{name} starts with two byte order marks"))
+            .fix("save the file as UTF-8 with at most one byte order mark"));
+    }
     std::str::from_utf8(body).map_err(|e| {
         // The offset counts in the input as given, BOM included, as a hex editor shows it.
         let offset = e.valid_up_to() + (bytes.len() - body.len());
