@@ -3,6 +3,7 @@
 //! one of them is written. A failure, or an interrupt, leaves the target as it was.
 
 use crate::diag::Diagnostic;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// A directory being written. Dropped without [`Staged::commit`], it leaves no trace.
@@ -34,7 +35,8 @@ impl Staged {
                 }
                 NonEmpty::Overwrite => true,
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            // Missing, or under a file: the move into place says why it cannot be created.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => false,
             Err(e) => {
                 return Err(
                     Diagnostic::error(format!("cannot read {shown}: {e}")).fix("check the path and its permissions")
