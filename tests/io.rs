@@ -520,3 +520,47 @@ fn diff_base_cleans_up_on_sigint_and_sigterm() {
         assert_eq!(entries(&temp), Vec::<String>::new(), "{signal}: temporary folder left");
     }
 }
+
+// ---- Finding kustomize: --kustomize, then $KUSTOMIZE, then PATH; nothing from the build.
+
+#[test]
+fn kustomize_is_found_on_path_and_a_missing_one_names_no_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin_dir = tmp.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(tool("kustomize-5.8.1"), bin_dir.join("kustomize")).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin_dir.display());
+    let out = Command::new(bin())
+        .arg("build")
+        .arg(root().join("overlays/dev"))
+        .env_remove("KUSTOMIZE")
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("kind: StatefulSet"));
+
+    // Not on PATH, not in $KUSTOMIZE: the hint works in a scaffolded repository too.
+    let out = Command::new(bin())
+        .arg("build")
+        .arg(root().join("overlays/dev"))
+        .env_remove("KUSTOMIZE")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot run `kustomize`: No such file or directory (os error 2)\n  fix: install kustomize 5.x on PATH, set $KUSTOMIZE or pass --kustomize\n"
+    );
+    // The flag comes before the variable.
+    let out = Command::new(bin())
+        .arg("build")
+        .arg(root().join("overlays/dev"))
+        .arg("--kustomize")
+        .arg(tool("kustomize-5.8.1"))
+        .env("KUSTOMIZE", "/nonexistent/kustomize")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
