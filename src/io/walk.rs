@@ -5,7 +5,7 @@
 //! hidden files and folders (`.git`, `.github`) below it are skipped; symbolic links are
 //! followed, except one that leads back to a folder the walk is already inside: everything
 //! behind such a loop is read through the folder itself, so skipping it loses nothing and
-//! ends the walk.
+//! ends the walk. A dangling link is an error only when its name is one the walk would read.
 
 use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
@@ -43,23 +43,26 @@ pub fn input_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) if e.loop_ancestor().is_some() => continue,
+            // A dangling link is only a problem where a file would have been read.
+            Err(e) if e.path().is_some_and(|p| !is_input(p) && p.is_symlink()) => continue,
             Err(e) => {
                 let at = e.path().unwrap_or(path).display().to_string();
                 return Err(Diagnostic::error(format!("cannot read {at}: {e}"))
                     .fix("check that path's permissions, or remove the broken link"));
             }
         };
-        let yaml = entry
-            .path()
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| matches!(x, "yaml" | "yml" | "json"));
-        if yaml && entry.file_type().is_file() {
+        if is_input(entry.path()) && entry.file_type().is_file() {
             out.push(entry.into_path());
         }
     }
     out.sort();
     Ok(out)
+}
+
+fn is_input(path: &Path) -> bool {
+    path.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| matches!(x, "yaml" | "yml" | "json"))
 }
 
 #[cfg(all(test, unix))]
@@ -89,5 +92,15 @@ mod tests {
             .map(|p| p.strip_prefix(d).unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(got, ["a.yaml", "sub/b.yml", "sub/c.json"]);
+    }
+
+    #[test]
+    fn a_dangling_link_fails_the_walk_only_where_a_file_would_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("gone", dir.path().join("README")).unwrap();
+        assert_eq!(input_files(dir.path()).unwrap().len(), 0);
+        std::os::unix::fs::symlink("gone", dir.path().join("x.yaml")).unwrap();
+        let e = input_files(dir.path()).unwrap_err();
+        assert!(e.message.contains("x.yaml"), "{}", e.message);
     }
 }
