@@ -4,12 +4,15 @@
 use crate::config::{FunctionConfig, Orchestrator};
 use crate::diag::{Diagnostic, FileRef};
 use crate::function::{self, Outcome};
+use crate::io::read;
+use crate::io::stage::{NonEmpty, Staged};
+use crate::io::stdout;
 use crate::krm::ResourceList;
 use crate::resources;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser, Subcommand};
 use serde_yaml::Value;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,8 +50,7 @@ enum Cmd {
     Build {
         /// The kustomization directory.
         dir: PathBuf,
-        /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of the
-        /// checkout this binary was built in, then `kustomize` on PATH.
+        /// The kustomize binary. Default: $KUSTOMIZE, then `kustomize` on PATH.
         #[arg(long)]
         kustomize: Option<PathBuf>,
     },
@@ -126,6 +128,10 @@ enum Cmd {
         /// Print the report as JSON on stderr.
         #[arg(long)]
         json: bool,
+        /// With --out: write into a non-empty directory, overwriting the files of the same
+        /// names there.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Print the JSON Schema of a function config kind, generated from the types that read
     /// it. Without KIND, an object of all three keyed by kind; with --out, one file each.
@@ -182,14 +188,19 @@ enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     match cli.command {
         None => function_mode(),
         Some(Cmd::Render { config }) => report(render(config.as_deref())),
         Some(Cmd::Build { dir, kustomize }) => report(build(&dir, kustomize.as_deref())),
         Some(Cmd::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "maverics-krm", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Generated into memory: clap_complete panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "maverics-krm", &mut script);
+            stdout::write_then(script, ExitCode::SUCCESS)
         }
         Some(Cmd::Man { out }) => report(man(out.as_deref())),
         Some(Cmd::Diff(args)) => crate::diff::main(args),
@@ -206,7 +217,8 @@ pub fn main() -> ExitCode {
             namespace,
             out,
             json,
-        }) => match import_helm_values(&values, release, namespace, out.as_deref(), json) {
+            force,
+        }) => match import_helm_values(&values, release, namespace, out.as_deref(), json, force) {
             Ok(code) => code,
             Err(e) => report(Err(e)),
         },
@@ -256,9 +268,14 @@ fn man(out: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
         Some(dir) => std::fs::create_dir_all(dir)
             .and_then(|()| clap_mangen::generate_to(cmd, dir))
             .map_err(|e| CliError::Usage(format!("writing the man pages into {}: {e}", dir.display())))?,
-        None => clap_mangen::Man::new(cmd)
-            .render(&mut std::io::stdout())
-            .map_err(|e| CliError::Usage(format!("writing the man page: {e}")))?,
+        None => {
+            // Rendered into memory: a failing writer must reach stdout's one error path.
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map_err(|e| CliError::Usage(format!("writing the man page: {e}")))?;
+            stdout::write(page)?;
+        }
     }
     Ok(Vec::new())
 }
@@ -266,7 +283,7 @@ fn man(out: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
 fn schema(kind: Option<&str>, out: Option<&Path>, markdown: bool) -> Result<Vec<Diagnostic>, CliError> {
     use crate::schema::{KINDS, kind as find};
     if markdown {
-        print!("{}", crate::schema::markdown::markdown());
+        stdout::write(crate::schema::markdown::markdown())?;
         return Ok(Vec::new());
     }
     if let Some(dir) = out {
@@ -288,17 +305,14 @@ fn schema(kind: Option<&str>, out: Option<&Path>, markdown: bool) -> Result<Vec<
         None => serde_json::Value::Object(KINDS.iter().map(|k| (k.name.to_owned(), k.schema())).collect()),
     };
     let text = serde_json::to_string_pretty(&value).map_err(|e| CliError::Usage(format!("writing JSON: {e}")))?;
-    println!("{text}");
+    stdout::write(text + "\n")?;
     Ok(Vec::new())
 }
 
 /// `explain`: 0 found, 2 not a field (with the nearest one as the fix).
 fn explain(path: &str) -> ExitCode {
     match crate::schema::explain(path) {
-        crate::schema::Explained::Found(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        crate::schema::Explained::Found(text) => stdout::write_then(text, ExitCode::SUCCESS),
         crate::schema::Explained::Unknown(message, fix) => {
             eprintln!("error: {message}\n  fix: {fix}");
             ExitCode::from(2)
@@ -306,27 +320,27 @@ fn explain(path: &str) -> ExitCode {
     }
 }
 
-fn read_input(p: &Path) -> Result<String, CliError> {
-    if p == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::Usage(format!("reading stdin: {e}")))?;
-        Ok(s)
-    } else {
-        std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))
+/// `--help`, `--version` and usage errors, with their output checked like every other.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    if e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(code);
     }
+    let text = if std::io::stdout().is_terminal() {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
+    stdout::write_then(text, ExitCode::from(code))
+}
+
+fn read_input(p: &Path) -> Result<read::Input, CliError> {
+    read::path(p).map_err(CliError::Input)
 }
 
 fn to_yaml(v: &Value) -> Result<String, CliError> {
     serde_yaml::to_string(v).map_err(|e| CliError::Usage(format!("serialising the config: {e}")))
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
-    }
-    std::fs::write(path, text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
 }
 
 /// A kustomization as a YAML value: `key` lists `items`.
@@ -346,18 +360,10 @@ fn import_helm_values(
     namespace: Option<String>,
     out: Option<&Path>,
     json: bool,
+    force: bool,
 ) -> Result<ExitCode, CliError> {
-    let text = read_input(values)?;
-    let parsed: Value = serde_yaml::from_str(&text).map_err(|e| {
-        CliError::Findings(vec![
-            Diagnostic::error(format!("not a valid YAML document: {e}"))
-                .file(Some(FileRef {
-                    path: values.display().to_string(),
-                    index: 0,
-                }))
-                .fix("fix the YAML syntax at that line and column"),
-        ])
-    })?;
+    let input = read_input(values)?;
+    let parsed = read::document(&input.name, &input.text).map_err(|d| CliError::Findings(vec![d]))?;
     let parsed = if parsed.is_null() {
         Value::Mapping(serde_yaml::Mapping::new())
     } else {
@@ -372,25 +378,34 @@ fn import_helm_values(
     let import = crate::helm::import(parsed, &crate::helm::Options { release, namespace });
     let config = to_yaml(&import.config)?;
     match out {
-        None => print!("{config}"),
+        None => stdout::write(&config)?,
         Some(dir) => {
-            let base = dir.join("bases/orchestrator");
-            write_file(&base.join("orchestrator.yaml"), &config)?;
-            write_file(
-                &base.join("kustomization.yaml"),
+            let staged = Staged::new(
+                dir,
+                if force {
+                    NonEmpty::Overwrite
+                } else {
+                    NonEmpty::Refuse("choose a new or empty directory for --out, or pass --force to overwrite")
+                },
+            )
+            .map_err(CliError::Input)?;
+            let write = |rel: &str, text: &str| staged.write(rel, text).map(drop).map_err(CliError::Input);
+            write("bases/orchestrator/orchestrator.yaml", &config)?;
+            write(
+                "bases/orchestrator/kustomization.yaml",
                 &to_yaml(&kustomization(&[("generators", "orchestrator.yaml")]))?,
             )?;
             if let (Some(p), Some(platform)) = (&import.report.platform, &import.platform) {
-                let overlay = dir.join("overlays").join(p);
-                write_file(&overlay.join("platform.yaml"), &to_yaml(platform)?)?;
-                write_file(
-                    &overlay.join("kustomization.yaml"),
+                write(&format!("overlays/{p}/platform.yaml"), &to_yaml(platform)?)?;
+                write(
+                    &format!("overlays/{p}/kustomization.yaml"),
                     &to_yaml(&kustomization(&[
                         ("resources", "../../bases/orchestrator"),
                         ("transformers", "platform.yaml"),
                     ]))?,
                 )?;
             }
+            staged.commit().map_err(CliError::Input)?;
             eprintln!(
                 "wrote {} (the function configs run {}/plugins/maverics-krm: copy or link the binary there)",
                 dir.display(),
@@ -411,7 +426,7 @@ fn import_helm_values(
 /// KRM function mode. A panic (a bug) still yields a valid ResourceList and exit 1, never
 /// empty output, which kustomize and kpt would take as "delete everything".
 fn function_mode() -> ExitCode {
-    let mut stdin = std::io::stdin();
+    let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!(
             "maverics-krm: expected a ResourceList on stdin (this is how kustomize and kpt run it).\n\
@@ -419,17 +434,12 @@ fn function_mode() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let mut input = Vec::new();
-    let outcome = match stdin
-        .by_ref()
-        .take(crate::krm::resource_list::MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut input)
-    {
-        Err(e) => Outcome {
+    let outcome = match read::limited(stdin, "input") {
+        Err(d) => Outcome {
             list: ResourceList::empty(),
-            diagnostics: vec![Diagnostic::error(format!("could not read stdin: {e}"))],
+            diagnostics: vec![d],
         },
-        Ok(_) => std::panic::catch_unwind(|| function::run(&input)).unwrap_or_else(|_| Outcome {
+        Ok(input) => std::panic::catch_unwind(|| function::run(&input)).unwrap_or_else(|_| Outcome {
             list: ResourceList::empty(),
             diagnostics: vec![
                 Diagnostic::error("internal error: maverics-krm panicked; this is a bug")
@@ -440,13 +450,8 @@ fn function_mode() -> ExitCode {
     for d in &outcome.diagnostics {
         eprintln!("{d}");
     }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(outcome.to_yaml().as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        eprintln!("error: could not write stdout: {e}");
-        return ExitCode::from(1);
+    if let Err(e) = stdout::write(outcome.to_yaml()) {
+        return e.exit();
     }
     ExitCode::from(outcome.exit_code())
 }
@@ -471,23 +476,39 @@ fn report(result: Result<Vec<Diagnostic>, CliError>) -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+        Err(CliError::Input(d)) => {
+            eprintln!("{d}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Write(e)) => e.exit(),
     }
 }
 
 enum CliError {
     Findings(Vec<Diagnostic>),
     Usage(String),
+    /// Input that cannot be read, or output that cannot be written to its folder.
+    Input(Diagnostic),
+    Write(stdout::WriteError),
+}
+
+impl From<stdout::WriteError> for CliError {
+    fn from(e: stdout::WriteError) -> Self {
+        CliError::Write(e)
+    }
 }
 
 /// Reads an Orchestrator config file and renders its base as a multi-document stream.
 fn render(config: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
     let (name, text) = match config {
         None => (DEFAULT_CONFIG_NAME.to_owned(), DEFAULT_CONFIG.to_owned()),
-        Some(p) if p == Path::new("-") => ("<stdin>".to_owned(), read_input(p)?),
-        Some(p) => (p.display().to_string(), read_input(p)?),
+        Some(p) => {
+            let input = read_input(p)?;
+            (input.name, input.text)
+        }
     };
     let (text, diags) = render_text(&name, &text).map_err(CliError::Findings)?;
-    print!("{text}");
+    stdout::write(text)?;
     Ok(diags)
 }
 
@@ -497,7 +518,7 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
         path: name.to_owned(),
         index: 0,
     });
-    let value: Value = serde_yaml::from_str(text).map_err(|e| vec![crate::diag::yaml_syntax(name, &e)])?;
+    let value = read::document(name, text).map_err(|d| vec![d])?;
     let o: Orchestrator = match FunctionConfig::from_value(&value, file.clone())? {
         FunctionConfig::Orchestrator(o) => *o,
         FunctionConfig::Platform(_) => {
@@ -529,7 +550,7 @@ pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), 
 
 fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
     let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
-    let diags = crate::platform::eject::eject(platform, config, out, &crate::kustomize::find(kustomize), &me)
+    let diags = crate::platform::eject::eject(platform, config, out, &crate::io::kustomize::find(kustomize), &me)
         .map_err(CliError::Findings)?;
     eprintln!("wrote {}", out.display());
     Ok(diags)
@@ -539,9 +560,9 @@ fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) ->
 /// plugin, and a check that the output holds the orchestrator: the guard against a build
 /// that skipped the function and would ship an empty deployment.
 fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
-    let bin = crate::kustomize::find(kustomize);
+    let bin = crate::io::kustomize::find(kustomize);
     let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
-    let built = crate::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
+    let built = crate::io::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
     std::io::stderr().write_all(&built.stderr).ok();
     let text = built.stdout;
     if !text.lines().any(|l| l == "kind: StatefulSet") {
@@ -555,60 +576,35 @@ fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliErr
             ),
         ]));
     }
-    print!("{text}");
+    stdout::write(text)?;
     Ok(Vec::new())
 }
 
 /// Reads rendered output from a file, a directory or stdin; input errors exit 2.
-fn read_stream(path: Option<&Path>) -> Result<Vec<Value>, String> {
-    let read_limited = |r: &mut dyn Read, name: &str| -> Result<String, String> {
-        let mut buf = Vec::new();
-        r.take(crate::check::input::MAX_BYTES as u64 + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("{name}: {e}"))?;
-        if buf.len() > crate::check::input::MAX_BYTES {
-            return Err(format!(
-                "{name}: input is above the limit of {} bytes; check the files one by one",
-                crate::check::input::MAX_BYTES
-            ));
-        }
-        String::from_utf8(buf).map_err(|e| {
-            format!(
-                "{name}: not UTF-8 (invalid byte at offset {}); re-encode it as UTF-8",
-                e.utf8_error().valid_up_to()
-            )
-        })
+fn read_stream(path: Option<&Path>) -> Result<Vec<Value>, Diagnostic> {
+    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+        let input = read::stdin()?;
+        return crate::check::input::read_text(&input.name, &input.text);
     };
-    match path {
-        None => {
-            read_limited(&mut std::io::stdin(), "<stdin>").and_then(|t| crate::check::input::read_text("<stdin>", &t))
-        }
-        Some(p) if p == Path::new("-") => {
-            read_limited(&mut std::io::stdin(), "<stdin>").and_then(|t| crate::check::input::read_text("<stdin>", &t))
-        }
-        Some(p) => {
-            let mut items = Vec::new();
-            for f in crate::check::input::files(p)? {
-                let name = f.display().to_string();
-                let mut file = std::fs::File::open(&f).map_err(|e| format!("{name}: {e}"))?;
-                let text = read_limited(&mut file, &name)?;
-                items.extend(crate::check::input::read_text(&name, &text)?);
-            }
-            Ok(items)
-        }
+    let mut items = Vec::new();
+    for file in crate::io::walk::input_files(path)? {
+        let input = read::path(&file)?;
+        items.extend(crate::check::input::read_text(&input.name, &input.text)?);
     }
+    Ok(items)
 }
 
 /// `maverics-krm check`: 0 no errors, 1 errors, 2 usage or input error.
 fn check(path: Option<&Path>, format: Format) -> ExitCode {
     let items = match read_stream(path) {
         Ok(items) => items,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+        Err(d) => {
+            eprintln!("{d}");
             return ExitCode::from(2);
         }
     };
     let diags = crate::check::check_stream(&items, &crate::check::Settings::default());
+    let code = ExitCode::from(u8::from(crate::diag::has_errors(&diags)));
     match format {
         Format::Text => {
             for d in &diags {
@@ -623,8 +619,8 @@ fn check(path: Option<&Path>, format: Format) -> ExitCode {
         }
         Format::Krm => {
             let results: Vec<_> = diags.iter().map(Diagnostic::to_result).collect();
-            print!("{}", ResourceList::empty().to_yaml(&results));
+            return stdout::write_then(ResourceList::empty().to_yaml(&results), code);
         }
     }
-    ExitCode::from(u8::from(crate::diag::has_errors(&diags)))
+    code
 }

@@ -4,6 +4,7 @@
 //! of this repository.
 
 use crate::diag::Diagnostic;
+use crate::io::stage::{NonEmpty, Staged};
 use crate::schema::KINDS;
 use std::path::{Path, PathBuf};
 
@@ -256,23 +257,8 @@ pub fn init(dir: &Path, platform: &str, mode: Mode) -> Result<Vec<PathBuf>, Diag
             .fix(format!("use one of: {}", platform_names().join(", "))));
     };
     let shown = dir.display();
-    let non_empty = match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
-        Ok(n) => n,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => {
-            return Err(
-                Diagnostic::error(format!("cannot read {shown}: {e}")).fix("check the path and its permissions")
-            );
-        }
-    };
     let overlay_dir = dir.join("overlays").join(platform);
     match mode {
-        Mode::New if non_empty => {
-            return Err(Diagnostic::error(format!("{shown} is not empty")).fix(
-                "init into a new or empty directory; to add a platform to a scaffold, pass --add-platform; \
-                 --force overwrites the scaffold's files there",
-            ));
-        }
         Mode::AddPlatform if !dir.join("bases/orchestrator").is_dir() => {
             return Err(
                 Diagnostic::error(format!("{shown} holds no scaffold (no bases/orchestrator)")).fix(format!(
@@ -290,35 +276,28 @@ pub fn init(dir: &Path, platform: &str, mode: Mode) -> Result<Vec<PathBuf>, Diag
         }
         _ => {}
     }
+    let staged = Staged::new(
+        dir,
+        match mode {
+            Mode::New => NonEmpty::Refuse(
+                "init into a new or empty directory; to add a platform to a scaffold, pass --add-platform; \
+                 --force overwrites the scaffold's files there",
+            ),
+            // --add-platform skips every file that exists, below.
+            Mode::Force | Mode::AddPlatform => NonEmpty::Overwrite,
+        },
+    )?;
     let mut written = Vec::new();
     for f in common_files().into_iter().chain(overlay_files(overlay)) {
-        let path = dir.join(&f.path);
-        if mode == Mode::AddPlatform && path.exists() {
+        if mode == Mode::AddPlatform && dir.join(&f.path).exists() {
             continue;
         }
-        let io = |e: std::io::Error| {
-            Diagnostic::error(format!("cannot write {}: {e}", path.display()))
-                .fix("check the directory's permissions and free space")
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(&path, &f.text).map_err(io)?;
-        if f.executable {
-            set_executable(&path).map_err(io)?;
-        }
-        written.push(path);
+        written.push(if f.executable {
+            staged.write_executable(&f.path, &f.text)?
+        } else {
+            staged.write(&f.path, &f.text)?
+        });
     }
+    staged.commit()?;
     Ok(written)
-}
-
-#[cfg(unix)]
-fn set_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> std::io::Result<()> {
-    Ok(())
 }

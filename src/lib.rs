@@ -10,7 +10,7 @@
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
-//! - [`kustomize`]: running the real kustomize with the exec flags.
+//! - [`io`]: reading input, walking folders, running kustomize, writing stdout and folders.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 
@@ -22,8 +22,8 @@ pub mod diff;
 pub mod function;
 pub mod helm;
 pub mod init;
+pub mod io;
 pub mod krm;
-pub mod kustomize;
 pub mod platform;
 pub mod resources;
 pub mod schema;

@@ -90,12 +90,13 @@ fn without_enable_exec_kustomize_silently_skips_the_function_and_build_catches_i
     // `maverics-krm build` with a kustomize that forgets the flag fails loudly.
     let dir = tempfile::tempdir().unwrap();
     let wrapper = dir.path().join("kustomize-no-exec");
-    std::fs::write(
+    common::script(
         &wrapper,
-        format!("#!/bin/sh\nargs=\"\"\nfor a in \"$@\"; do [ \"$a\" = --enable-exec ] || args=\"$args $a\"; done\nexec {} $args\n", k.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        &format!(
+            "args=\"\"\nfor a in \"$@\"; do [ \"$a\" = --enable-exec ] || args=\"$args $a\"; done\nexec {} $args\n",
+            k.display()
+        ),
+    );
     let out = command(bin())
         .arg("build")
         .arg(root().join("bases/orchestrator"))

@@ -3,8 +3,9 @@
 //! generator shows up in the diff like a change to an overlay.
 
 use super::Resource;
-use super::load::{Ctx, is_kustomization, render_kustomization};
+use super::load::{Ctx, render_kustomization};
 use crate::diag::Diagnostic;
+use crate::io::walk::is_kustomization;
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -114,11 +115,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, Diagnostic> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// A detached worktree at the commit in a temporary directory, removed again on drop.
+/// A detached worktree at the commit in a temporary directory, removed again on drop and
+/// on SIGINT or SIGTERM.
 struct Worktree {
-    repo: PathBuf,
     path: PathBuf,
-    // Dropped after `drop` below has unregistered the worktree from git.
+    // Field order is drop order: git unregisters the worktree before its folder goes.
+    _cleanup: crate::io::interrupt::Guard,
     _dir: tempfile::TempDir,
 }
 
@@ -130,20 +132,22 @@ impl Worktree {
             .map_err(|e| Diagnostic::error(format!("cannot create a temporary directory: {e}")))?;
         let path = dir.path().join("tree");
         let path_arg = path.to_string_lossy().into_owned();
+        // Registered before git runs, so a signal during `worktree add` cleans up too.
+        let (repo_owned, tmp) = (repo.to_owned(), dir.path().to_owned());
+        let cleanup = crate::io::interrupt::on_interrupt(move || {
+            // Best effort: a leftover entry is only metadata, and `git worktree prune` clears it.
+            let _ = git(
+                &repo_owned,
+                &["worktree", "remove", "--force", &tmp.join("tree").to_string_lossy()],
+            );
+            let _ = std::fs::remove_dir_all(&tmp);
+        });
         git(repo, &["worktree", "add", "--detach", "--quiet", &path_arg, commit])?;
         Ok(Worktree {
-            repo: repo.to_owned(),
             path,
+            _cleanup: cleanup,
             _dir: dir,
         })
-    }
-}
-
-impl Drop for Worktree {
-    fn drop(&mut self) {
-        let path = self.path.to_string_lossy().into_owned();
-        // Best effort: a leftover entry is only metadata, and `git worktree prune` clears it.
-        let _ = git(&self.repo, &["worktree", "remove", "--force", &path]);
     }
 }
 

@@ -1,12 +1,13 @@
 //! The inputs of `diff`: a rendered YAML file, a directory of YAML files, stdin, or a
-//! kustomization directory that is rendered here with the real kustomize.
+//! kustomization directory that is rendered with the real kustomize. Reading, walking and
+//! running kustomize are [`crate::io`]'s; this module turns documents into [`Resource`]s.
 
 use super::{Key, Resource, normalize};
 use crate::diag::{Diagnostic, FileRef};
-use serde::Deserialize;
+use crate::io::read;
+use crate::io::walk::is_kustomization;
 use serde_yaml::Value;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What rendering a kustomization needs.
 pub struct Ctx<'a> {
@@ -15,94 +16,44 @@ pub struct Ctx<'a> {
     pub plugin: &'a Path,
 }
 
-/// The kustomization file names kustomize accepts.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-pub fn is_kustomization(dir: &Path) -> bool {
-    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
-}
-
 /// Loads one side; objects carry an empty overlay in their key.
 pub fn load(arg: &Path, ctx: &Ctx) -> Result<Vec<Resource>, Diagnostic> {
     if arg.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")))?;
-        return parse_stream("<stdin>", &text, "");
+        let input = read::stdin()?;
+        return parse_stream(&input.name, &input.text, "");
     }
-    if arg.is_dir() {
-        if is_kustomization(arg) {
-            return render_kustomization(arg, ctx, "");
-        }
-        let mut out = Vec::new();
-        for file in yaml_files(arg)? {
-            out.extend(parse_stream(&file.display().to_string(), &read(&file)?, "")?);
-        }
-        return Ok(out);
+    if arg.is_dir() && is_kustomization(arg) {
+        return render_kustomization(arg, ctx, "");
     }
-    if arg.is_file() {
-        return parse_stream(&arg.display().to_string(), &read(arg)?, "");
+    if !arg.exists() {
+        return Err(
+            Diagnostic::error(format!("{}: no such file or directory", arg.display()))
+                .fix("give a rendered YAML file, a directory, a kustomization directory or `-`"),
+        );
     }
-    Err(
-        Diagnostic::error(format!("{}: no such file or directory", arg.display()))
-            .fix("give a rendered YAML file, a directory, a kustomization directory or `-`"),
-    )
+    let mut out = Vec::new();
+    for file in crate::io::walk::input_files(arg)? {
+        let input = read::path(&file)?;
+        out.extend(parse_stream(&input.name, &input.text, "")?);
+    }
+    Ok(out)
 }
 
 /// `kustomize build` of `dir` with `ctx.plugin` as the generator.
 pub fn render_kustomization(dir: &Path, ctx: &Ctx, overlay: &str) -> Result<Vec<Resource>, Diagnostic> {
-    let built = crate::kustomize::build(ctx.kustomize, dir, ctx.plugin)?;
+    let built = crate::io::kustomize::build(ctx.kustomize, dir, ctx.plugin)?;
     parse_stream(&format!("kustomize build {}", dir.display()), &built.stdout, overlay)
-}
-
-fn read(path: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path).map_err(|e| Diagnostic::error(format!("{}: {e}", path.display())))
-}
-
-/// Every `*.yaml`/`*.yml` file under `dir`, sorted by path so the result is deterministic;
-/// hidden directories (`.git`) are skipped.
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Diagnostic::error(format!("{}: {e}", d.display())))?;
-        for entry in entries {
-            let path = entry
-                .map_err(|e| Diagnostic::error(format!("{}: {e}", d.display())))?
-                .path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if name.starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Parses a multi-document stream into normalized objects. `List` and `ResourceList`
 /// documents are unpacked, so `kubectl get -o yaml` and KRM function output work too.
 pub fn parse_stream(origin: &str, text: &str, overlay: &str) -> Result<Vec<Resource>, Diagnostic> {
     let mut out = Vec::new();
-    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+    for (index, value) in read::documents(origin, text)? {
         let file = Some(FileRef {
             path: origin.to_owned(),
             index: u32::try_from(index).unwrap_or(u32::MAX),
         });
-        let value = Value::deserialize(doc).map_err(|e| {
-            Diagnostic::error(format!("not valid YAML: {e}"))
-                .file(file.clone())
-                .fix("fix the YAML syntax at that line and column")
-        })?;
-        if value.is_null() {
-            continue;
-        }
         let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
         if matches!(kind, "List" | "ResourceList")
             && let Some(items) = value.get("items").and_then(Value::as_sequence)

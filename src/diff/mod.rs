@@ -18,7 +18,7 @@ pub mod render;
 use crate::diag::Diagnostic;
 use serde::Serialize;
 use serde_yaml::Value;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -233,8 +233,7 @@ pub struct DiffArgs {
     /// Color the text format: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
-    /// The kustomize binary. Default: $KUSTOMIZE, then `.tools/bin/kustomize` of this
-    /// checkout, then `kustomize` on PATH.
+    /// The kustomize binary. Default: $KUSTOMIZE, then `kustomize` on PATH.
     #[arg(long)]
     pub kustomize: Option<PathBuf>,
 }
@@ -253,12 +252,7 @@ pub fn main(args: DiffArgs) -> ExitCode {
                 Format::Markdown => render::markdown(&report),
                 Format::Json => render::json(&report),
             };
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                eprintln!("error: could not write stdout: {e}");
-                return ExitCode::from(2);
-            }
-            ExitCode::from(u8::from(report.has_changes()))
+            crate::io::stdout::write_then(text, ExitCode::from(u8::from(report.has_changes())))
         }
         Err(d) => {
             eprintln!("{d}");
@@ -268,7 +262,7 @@ pub fn main(args: DiffArgs) -> ExitCode {
 }
 
 fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
-    let kustomize = crate::kustomize::find(args.kustomize.as_deref());
+    let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
     let (old, new) = match &args.base {
         Some(rev) => base::load_both(rev, &args.paths, &kustomize)?,
         None => {

@@ -9,9 +9,8 @@ pub const API_VERSION_V1: &str = "config.kubernetes.io/v1";
 pub const API_VERSION_V1BETA1: &str = "config.kubernetes.io/v1beta1";
 const KIND: &str = "ResourceList";
 
-/// Largest input accepted on stdin. Ten thousand realistic resources are about 20 MiB; the
-/// limit leaves room for far more while refusing input that would only exhaust memory.
-pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+/// Largest input accepted on stdin: the limit of every reader.
+pub const MAX_INPUT_BYTES: usize = crate::io::read::MAX_BYTES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceList {
@@ -24,21 +23,7 @@ pub struct ResourceList {
 impl ResourceList {
     /// Parses what a host sent. Every failure names the place and the fix.
     pub fn parse(input: &[u8]) -> Result<Self, Diagnostic> {
-        if input.len() > MAX_INPUT_BYTES {
-            return Err(Diagnostic::error(format!(
-                "input is {} bytes, above the limit of {} bytes",
-                input.len(),
-                MAX_INPUT_BYTES
-            ))
-            .fix("split the package or overlay; no real orchestrator deployment comes near this size"));
-        }
-        let text = std::str::from_utf8(input).map_err(|e| {
-            Diagnostic::error(format!(
-                "input is not UTF-8: invalid byte at offset {}",
-                e.valid_up_to()
-            ))
-            .fix("KRM hosts send UTF-8 YAML; re-encode the file that holds that byte as UTF-8")
-        })?;
+        let text = crate::io::read::text("input", input)?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error("input is empty: expected a ResourceList on stdin").fix(
                 "run this binary from kustomize (`kustomize build --enable-alpha-plugins --enable-exec DIR`) or kpt, \

@@ -6,10 +6,11 @@
 use super::{Change, Target};
 use crate::config::OrchestratorPlatform;
 use crate::diag::{self, Diagnostic, FileRef};
+use crate::io::read;
+use crate::io::stage::{NonEmpty, Staged};
 use serde::Serialize;
 use serde_yaml::Value;
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
 /// The kustomization keys eject understands. Anything else (namePrefix, patches, ...) would
 /// have run before the transformer and changed what it saw; those belong in a parent overlay.
@@ -96,18 +97,12 @@ pub fn eject(
     kustomize: &Path,
     me: &Path,
 ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(config).map_err(|e| {
-        err(
-            format!("cannot read {}: {e}", config.display()),
-            "pass the OrchestratorPlatform file with --config",
-        )
-    })?;
+    let input = read::path(config).map_err(|d| vec![d.fix("pass the OrchestratorPlatform file with --config")])?;
     let file = Some(FileRef {
-        path: config.display().to_string(),
+        path: input.name.clone(),
         index: 0,
     });
-    let value: Value =
-        serde_yaml::from_str(&text).map_err(|e| vec![crate::diag::yaml_syntax(&config.display().to_string(), &e)])?;
+    let value = read::document(&input.name, &input.text).map_err(|d| vec![d])?;
     let cfg = OrchestratorPlatform::from_value(&value, file.clone())?;
     if cfg.spec.platform.as_str() != platform {
         return Err(vec![
@@ -124,25 +119,15 @@ pub fn eject(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let kfile = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
-        .iter()
-        .map(|n| overlay.join(n))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            err(
-                format!("no kustomization next to {}", config.display()),
-                "keep the OrchestratorPlatform config in the overlay directory that lists it under `transformers:`",
-            )
-        })?;
-    let k: Value = std::fs::read_to_string(&kfile)
-        .ok()
-        .and_then(|t| serde_yaml::from_str(&t).ok())
-        .ok_or_else(|| {
-            err(
-                format!("cannot read {}", kfile.display()),
-                "fix the kustomization's YAML",
-            )
-        })?;
+    let kfile = crate::io::walk::kustomization_file(overlay).ok_or_else(|| {
+        err(
+            format!("no kustomization next to {}", config.display()),
+            "keep the OrchestratorPlatform config in the overlay directory that lists it under `transformers:`",
+        )
+    })?;
+    let k = read::path(&kfile)
+        .and_then(|input| read::document(&input.name, &input.text))
+        .map_err(|d| vec![d])?;
     let strings = |key: &str| -> Vec<String> {
         k.get(key)
             .and_then(Value::as_sequence)
@@ -179,44 +164,20 @@ pub fn eject(
     let resources = strings("resources");
     for r in &resources {
         let path = overlay.join(r);
-        let stream = if path.is_dir() {
-            let o = Command::new(kustomize)
-                .args(["build", "--enable-alpha-plugins", "--enable-exec"])
-                .arg(&path)
-                .env("MAVERICS_KRM_BIN", me)
-                .output()
-                .map_err(|e| {
-                    err(
-                        format!("cannot run `{}`: {e}", kustomize.display()),
-                        "install kustomize 5.x (scripts/install-tools) or pass --kustomize",
-                    )
-                })?;
-            if !o.status.success() {
-                return Err(err(
-                    format!(
-                        "`kustomize build {}` failed: {}",
-                        path.display(),
-                        String::from_utf8_lossy(&o.stderr).trim()
-                    ),
-                    "fix the resource so that it builds on its own",
-                ));
-            }
-            String::from_utf8_lossy(&o.stdout).into_owned()
+        let (name, stream) = if path.is_dir() {
+            let built = crate::io::kustomize::build(kustomize, &path, me).map_err(|d| vec![d])?;
+            (format!("kustomize build {}", path.display()), built.stdout)
         } else {
-            std::fs::read_to_string(&path).map_err(|e| {
-                err(
-                    format!("cannot read resource {}: {e}", path.display()),
-                    "eject supports local files and directories in `resources:`",
-                )
-            })?
+            let input = read::path(&path)
+                .map_err(|d| vec![d.fix("eject supports local files and directories in `resources:`")])?;
+            (input.name, input.text)
         };
-        for doc in serde_yaml::Deserializer::from_str(&stream) {
-            let v = <Value as serde::Deserialize>::deserialize(doc)
-                .map_err(|e| err(format!("{}: {e}", path.display()), "fix the YAML of that resource"))?;
-            if !v.is_null() {
-                items.push(v);
-            }
-        }
+        items.extend(
+            read::documents(&name, &stream)
+                .map_err(|d| vec![d])?
+                .into_iter()
+                .map(|(_, v)| v),
+        );
     }
 
     let plan = super::plan(&cfg, &items);
@@ -224,21 +185,18 @@ pub fn eject(
         return Err(plan.diagnostics);
     }
 
-    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(err(
-            format!("{} exists and is not empty", out.display()),
-            "choose a new directory for --out (eject never overwrites files)",
-        ));
-    }
+    let staged = Staged::new(
+        out,
+        NonEmpty::Refuse("choose a new directory for --out (eject never overwrites files)"),
+    )
+    .map_err(|d| vec![d])?;
     let io = |e: std::io::Error| {
         err(
-            format!("writing {}: {e}", out.display()),
+            format!("reading {}: {e}", overlay.display()),
             "check the directory's permissions",
         )
     };
-    std::fs::create_dir_all(out.join("patches")).map_err(io)?;
-    std::fs::create_dir_all(out.join("resources")).map_err(io)?;
-    let out_abs = std::fs::canonicalize(out).map_err(io)?;
+    let out_abs = staged.resolved_target().map_err(io)?;
     let overlay_abs = std::fs::canonicalize(overlay).map_err(io)?;
     let rebase = |entry: &str| relative(&out_abs, &overlay_abs.join(entry));
 
@@ -250,7 +208,10 @@ pub fn eject(
         configurations: Vec::new(),
     };
     let write = |rel: &str, header: &str, body: String| {
-        std::fs::write(out_abs.join(rel), format!("{header}{body}")).map_err(io)
+        staged
+            .write(rel, &format!("{header}{body}"))
+            .map(drop)
+            .map_err(|d| vec![d])
     };
     // Configuration files are copied: kustomize loads files only from inside the
     // kustomization's root.
@@ -317,6 +278,7 @@ pub fn eject(
         ),
         yaml(&kust),
     )?;
+    staged.commit().map_err(|d| vec![d])?;
     Ok(plan.diagnostics)
 }
 

@@ -71,6 +71,13 @@ pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     child.wait_with_output().expect("wait for the binary under test")
 }
 
+/// Writes an executable shell script: a stand-in for a tool (a kustomize that misbehaves).
+pub fn script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("write the script");
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod the script");
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
 }

@@ -5,20 +5,17 @@ use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The kustomize binary: explicit flag, $KUSTOMIZE, this checkout's `.tools/bin/kustomize`,
-/// then PATH.
+/// The kustomize binary: the `--kustomize` flag, then $KUSTOMIZE, then `kustomize` on PATH.
+/// Nothing depends on where this binary was built: it runs the same from any checkout, a
+/// scaffolded repository or a container.
 pub fn find(flag: Option<&Path>) -> PathBuf {
     if let Some(p) = flag {
         return p.to_owned();
     }
-    if let Some(p) = std::env::var_os("KUSTOMIZE") {
-        return PathBuf::from(p);
+    match std::env::var_os("KUSTOMIZE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("kustomize"),
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kustomize");
-    if local.is_file() {
-        return local;
-    }
-    PathBuf::from("kustomize")
 }
 
 /// What a successful build printed.
@@ -39,7 +36,7 @@ pub fn build(kustomize: &Path, dir: &Path, plugin: &Path) -> Result<Built, Diagn
         .output()
         .map_err(|e| {
             Diagnostic::error(format!("cannot run `{}`: {e}", kustomize.display()))
-                .fix("install kustomize 5.x (scripts/install-tools), set $KUSTOMIZE or pass --kustomize")
+                .fix("install kustomize 5.x on PATH, set $KUSTOMIZE or pass --kustomize")
         })?;
     if !out.status.success() {
         return Err(Diagnostic::error(format!(
