@@ -87,7 +87,7 @@ pub fn import(values: Value, opts: &Options) -> Import {
     mounts(&mut c);
     config(&mut c);
     probes(&mut c);
-    clustering(&mut c, opts.namespace.is_some());
+    clustering(&mut c);
     secrets(&mut c);
     for key in v.unconsumed() {
         c.r.not_mapped(&key, "not a value of Strata's chart 1.0.5");
@@ -1049,7 +1049,7 @@ fn probes(c: &mut Ctx) {
     }
 }
 
-fn clustering(c: &mut Ctx, namespaced: bool) {
+fn clustering(c: &mut Ctx) {
     if let Some(d) = c.v.nonempty("clusterDomain").map(str::to_owned) {
         c.set("spec.clustering.clusterDomain", d);
         c.r.mapped("clusterDomain", "spec.clustering.clusterDomain");
@@ -1060,12 +1060,6 @@ fn clustering(c: &mut Ctx, namespaced: bool) {
     }
     c.set("spec.clustering.enabled", true);
     c.r.mapped("orchestrator.clusters.create", "spec.clustering.enabled (experimental)");
-    if !namespaced {
-        c.r.not_mapped(
-            "orchestrator.clusters.create",
-            "the cluster's SRV record names the namespace: run again with --namespace",
-        );
-    }
     if let Some(n) = c.v.nonempty("orchestrator.clusters.primary.name").map(str::to_owned) {
         c.set("spec.clustering.name", n);
         c.r.mapped("orchestrator.clusters.primary.name", "spec.clustering.name");
