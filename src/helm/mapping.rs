@@ -1169,6 +1169,17 @@ fn platform(c: &mut Ctx) -> Option<Value> {
             hosts
         };
         set(&mut m, "spec.eks.ingress.hosts", Value::Sequence(hosts));
+        // The chart's IRSA annotation stays on the base's ServiceAccount; the layer is told so.
+        if irsa {
+            set(&mut m, "spec.eks.identity", "irsa".into());
+        }
+        // Left empty on purpose: only the user knows the ALB's subnets, and the layer refuses
+        // to build until they are listed (not the VPC CIDR, which holds every pod).
+        set(
+            &mut m,
+            "spec.eks.networkPolicy.albSubnetCidrs",
+            Value::Sequence(Vec::new()),
+        );
     }
     Some(Value::Mapping(m))
 }
@@ -1241,6 +1252,24 @@ mod tests {
                 .iter()
                 .any(|e| e.key == "fullnameOverride" && e.outcome == crate::helm::Outcome::Changed)
         );
+    }
+
+    #[test]
+    fn the_eks_skeleton_names_the_irsa_identity_and_asks_for_the_alb_subnets() {
+        let import = import(
+            serde_yaml::from_str(
+                "serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/o'}}",
+            )
+            .expect("yaml"),
+            &Options {
+                release: "r".into(),
+                namespace: None,
+            },
+        );
+        let eks = &import.platform.expect("an EKS skeleton")["spec"]["eks"];
+        assert_eq!(eks["identity"], "irsa");
+        assert_eq!(eks["networkPolicy"]["albSubnetCidrs"], Value::Sequence(Vec::new()));
+        assert!(eks["networkPolicy"].get("vpcCidrs").is_none());
     }
 
     #[test]
