@@ -576,6 +576,12 @@ fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliErr
             ),
         ]));
     }
+    let items =
+        crate::check::input::read_text(&dir.display().to_string(), &text).map_err(|d| CliError::Findings(vec![d]))?;
+    let blockers = crate::check::build_blockers(&items);
+    if crate::diag::has_errors(&blockers) {
+        return Err(CliError::Findings(blockers));
+    }
     stdout::write(text)?;
     Ok(Vec::new())
 }

@@ -308,12 +308,12 @@ fn clusters_get_their_service_variables_and_psk_from_the_external_secret() {
     let e = env(&docs);
     assert_eq!(
         e["MAVERICS_CLUSTERS_PRIMARY_NAME"],
-        "mo-orchestrator-maverics-cluster-local"
+        "mo-orchestrator-$(POD_NAMESPACE)-cluster-local"
     );
     assert_eq!(e["MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_ADDR"], "/ip4/0.0.0.0/tcp/9450");
     assert_eq!(
         e["MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_SRV_RECORD"],
-        "_membership-udp._udp.mo-orchestrator-clusters.maverics.svc.cluster.local."
+        "_membership-udp._udp.$(POD_SERVICE_ACCOUNT)-clusters.$(POD_NAMESPACE).svc.cluster.local."
     );
     assert_eq!(e["MAVERICS_CLUSTERS_PRIMARY_DATA_ADDR"], "/ip4/0.0.0.0/tcp/9451");
     assert_eq!(

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    assert_golden, bin, command, kpt, kustomize_build, kustomize_versions, root, run_fn, run_with_stdin, stderr,
-    stdout, tool,
+    assert_golden, bin, command, kpt, kustomize_build, kustomize_versions, relative, root, run_fn, run_with_stdin,
+    stderr, stdout, tool,
 };
 use serde_json::Value as Json;
 use serde_yaml::Value;
@@ -119,17 +119,6 @@ fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
     write(dir, "kustomization.yaml", &format!("resources:\n{list}{extra}"));
 }
 
-fn relative(from: &Path, to: &Path) -> String {
-    let from = std::fs::canonicalize(from).expect("canonical dir");
-    let to = std::fs::canonicalize(to).expect("canonical resource");
-    let f: Vec<_> = from.components().collect();
-    let t: Vec<_> = to.components().collect();
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    let mut parts = vec!["..".to_owned(); f.len() - common];
-    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    parts.join("/")
-}
-
 fn eject(platform: &str, config: &Path, out: &Path) {
     let o = command(bin())
         .args(["eject", platform, "--config"])
@@ -182,8 +171,8 @@ fn eks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
             serde_json::json!({"kind": "SecretStore", "name": "maverics-aws-secrets-manager"})
         );
         assert_eq!(
-            get(&objs, "NetworkPolicy/maverics/maverics")["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"],
-            "10.0.0.0/16"
+            get(&objs, "NetworkPolicy/maverics/maverics")["spec"]["ingress"][0]["from"],
+            serde_json::json!([{"ipBlock": {"cidr": "10.0.0.0/24"}}, {"ipBlock": {"cidr": "10.0.1.0/24"}}])
         );
     }
 }
@@ -342,7 +331,7 @@ fn ejected_calico_overlay_deletes_the_standard_policy_like_the_transformer() {
         .expect("a Calico NetworkPolicy");
     assert_eq!(
         calico["spec"]["ingress"][0]["source"]["nets"],
-        serde_json::json!(["10.0.0.0/16"])
+        serde_json::json!(["10.0.0.0/24", "10.0.1.0/24"])
     );
     assert!(
         !built

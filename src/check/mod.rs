@@ -2,6 +2,7 @@
 //! Helm, hand-written YAML). Used by `maverics-krm check` and by the `OrchestratorCheck`
 //! function. Each rule family lives in its own module and only reads the objects.
 
+mod clustering;
 pub mod examples;
 pub mod input;
 mod pss;
@@ -29,7 +30,7 @@ pub struct Settings {
     /// the shared cache of a scaled OIDC provider.
     pub sticky_sessions: bool,
     /// HPA bounds, PDBs that never allow a disruption, quantities, requests above limits, image
-    /// tags, the `default` namespace.
+    /// tags, the `default` namespace, a clustering SRV record that names no Service of the stream.
     pub sanity: bool,
     /// Example values left in (warnings): hosts under `example.com`, the AWS documentation
     /// account `111122223333`, the placeholder image `strata/orchestrator`.
@@ -75,7 +76,16 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
     }
     if settings.sanity {
         sanity::check_stream(items, &mut out);
+        clustering::check(items, &mut out);
     }
+    out
+}
+
+/// What a build must not pass: breakage that only the final stream shows, after an overlay's
+/// `namespace:` or `namePrefix` renamed objects the generator referred to by name.
+pub fn build_blockers(items: &[Value]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    clustering::check(items, &mut out);
     out
 }
 

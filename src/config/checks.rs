@@ -233,6 +233,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         super::gateway::check(o, &facts).into_iter().for_each(&mut err);
         cache_egress(o, &facts, &mut err);
         endpoint_egress(o, &facts, &mut err);
+        upstream_ports(o, &facts, &mut err);
         if facts.oidc_provider && o.max_replicas() > 1 && facts.oidc_redis_cache().is_none() {
             err(Diagnostic::error(format!(
                 "the orchestrator is an OIDC provider with up to {} replicas but has no shared Redis cache: \
@@ -364,6 +365,46 @@ fn endpoint_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut
     }
 }
 
+/// In-cluster Services get egress on their pods' port: stated in `upstreamPorts`, or guessed
+/// (the Service port) with a warning, since a NetworkPolicy sees the port after the Service's
+/// translation.
+fn upstream_ports(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
+    let np = &o.spec.network_policy;
+    if !np.enabled {
+        return;
+    }
+    for e in &facts.endpoints {
+        let Some((svc, ns)) = e.cluster_service() else { continue };
+        let service = format!("{svc}.{ns}");
+        if np.target_port(&service, e.port).is_none() {
+            err(Diagnostic::warning(format!(
+                "`{}`: the egress rule opens port {} of namespace {ns}, a guess: a NetworkPolicy matches the pod's port after the Service's translation, so a Service that maps {} to another targetPort is blocked",
+                e.url, e.port, e.port
+            ))
+            .field(format!("spec.config.{}", e.field))
+            .fix(format!(
+                "add `{{service: {service}, port: {}, targetPort: <the pods' port>}}` to spec.networkPolicy.upstreamPorts (`kubectl -n {ns} get svc {svc} -o jsonpath='{{.spec.ports}}'`)",
+                e.port
+            )));
+        }
+    }
+    for (i, u) in np.upstream_ports.iter().enumerate() {
+        let used = facts.endpoints.iter().any(|e| {
+            e.cluster_service()
+                .is_some_and(|(s, n)| format!("{s}.{n}") == u.service)
+                && e.port == i32::from(u.port)
+        });
+        if !used {
+            err(Diagnostic::warning(format!(
+                "no URL of spec.config calls `{}` on port {}: this entry changes nothing",
+                u.service, u.port
+            ))
+            .field(format!("spec.networkPolicy.upstreamPorts[{i}]"))
+            .fix("write the Service as `<name>.<namespace>` and the port the URL names, or remove the entry"));
+        }
+    }
+}
+
 /// RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
 fn dns_label(s: &str, max: usize) -> Result<(), String> {
     if s.is_empty() {
@@ -490,11 +531,43 @@ mod tests {
     }
 
     #[test]
+    fn in_cluster_upstreams_without_a_stated_target_port_warn_with_the_fix() {
+        let c = "  config: {apps: [{upstream: 'http://web.apps.svc:80'}]}\n";
+        let o = {
+            let text =
+                format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{c}");
+            Orchestrator::from_value(&serde_yaml::from_str(&text).unwrap(), None).unwrap()
+        };
+        let d = check(&o);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].field.as_deref(), Some("spec.config.apps[0].upstream"));
+        assert!(
+            d[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("{service: web.apps, port: 80, targetPort:")
+        );
+        let stated =
+            format!("{c}  networkPolicy: {{upstreamPorts: [{{service: web.apps, port: 80, targetPort: 8080}}]}}\n");
+        assert!(findings(&stated).is_empty(), "{:?}", findings(&stated));
+        let unused =
+            format!("{c}  networkPolicy: {{upstreamPorts: [{{service: web.other, port: 80, targetPort: 8080}}]}}\n");
+        assert_eq!(
+            warnings(&unused),
+            ["spec.config.apps[0].upstream", "spec.networkPolicy.upstreamPorts[0]"]
+        );
+    }
+
+    #[test]
     fn endpoints_outside_the_allowed_ports_warn() {
         let c = "  config: {apps: [{upstream: 'http://legacy.example.com:8081'}, {upstream: 'https://ok.example.com'}, {upstream: 'http://web.apps.svc:8080'}]}\n";
-        assert_eq!(warnings(c), ["spec.config.apps[0].upstream"]);
+        assert_eq!(
+            warnings(c),
+            ["spec.config.apps[0].upstream", "spec.config.apps[2].upstream"]
+        );
         let open = format!(
-            "{c}  networkPolicy: {{egress: [{{ports: [{{port: 443, protocol: TCP}}, {{port: 8000, endPort: 8100, protocol: TCP}}]}}]}}\n"
+            "{c}  networkPolicy: {{egress: [{{ports: [{{port: 443, protocol: TCP}}, {{port: 8000, endPort: 8100, protocol: TCP}}]}}], \
+             upstreamPorts: [{{service: web.apps, port: 8080, targetPort: 8080}}]}}\n"
         );
         assert!(findings(&open).is_empty(), "{:?}", findings(&open));
     }

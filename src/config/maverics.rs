@@ -34,10 +34,15 @@ pub struct Endpoint {
 impl Endpoint {
     /// The namespace of an in-cluster Service host (`svc.ns.svc` or `svc.ns.svc.cluster.local`).
     pub fn cluster_namespace(&self) -> Option<&str> {
+        self.cluster_service().map(|(_, ns)| ns)
+    }
+
+    /// The Service name and namespace of an in-cluster Service host.
+    pub fn cluster_service(&self) -> Option<(&str, &str)> {
         let h = self.host.strip_suffix(".cluster.local").unwrap_or(&self.host);
         let mut parts = h.strip_suffix(".svc")?.split('.');
-        let (_svc, ns) = (parts.next()?, parts.next()?);
-        parts.next().is_none().then_some(ns)
+        let (svc, ns) = (parts.next()?, parts.next()?);
+        parts.next().is_none().then_some((svc, ns))
     }
 }
 

@@ -396,6 +396,19 @@ pub struct Secrets {
     /// `secretfile` provider.
     #[serde(default)]
     pub values: Vec<SecretValue>,
+    /// How `secrets.yaml` is laid out for the Secret File provider; Strata's two pages for it
+    /// disagree, and the layout the orchestrator does not read fails every `<group.key>` at
+    /// start-up. `flat` (default): a top-level `secrets:` key with flat key-value pairs, the key
+    /// being the whole reference (`secrets: {group.key: v}`), per the newer page
+    /// https://docs.strata.io/reference/orchestrator/configuration/secret-providers/environment .
+    /// `nested`: one mapping per namespace, dot notation splitting namespace and key
+    /// (`group: {key: v}`), per the older page
+    /// https://docs.strata.io/reference/integrations/secret-providers/environment . Both pages
+    /// call this provider a tool for local development and testing; in production prefer the
+    /// orchestrator's native provider (AWS Secrets Manager on EKS and ROSA) through
+    /// `spec.secrets.env` or `spec.env`.
+    #[serde(default)]
+    pub layout: SecretFileLayout,
     /// The licence file, `MAVERICS_LICENSE`.
     #[serde(default)]
     pub license: Option<RemoteRef>,
@@ -412,6 +425,17 @@ pub struct Secrets {
     /// Extra secret files (the chart's `extraSecretMounts`).
     #[serde(default)]
     pub files: Vec<workload::SecretFile>,
+}
+
+/// The layout of the Secret File provider's `secrets.yaml`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretFileLayout {
+    /// `secrets: {group.key: value}`: the newer reference page.
+    #[default]
+    Flat,
+    /// `group: {key: value}`: the older reference page (this tool's output before the setting).
+    Nested,
 }
 
 fn default_refresh() -> String {
@@ -594,6 +618,40 @@ pub struct NetworkPolicy {
     /// names, so the cache's address alone cannot narrow the rule: a cache given by host name only
     /// opens its port to any address and gives a warning.
     pub caches: Vec<CacheEgress>,
+    /// The pod port behind each in-cluster Service that `spec.config` calls
+    /// (`http://web.apps.svc:80`). A NetworkPolicy matches the destination pod's port, after the
+    /// Service has translated its port to the `targetPort` (policies are evaluated after DNAT:
+    /// Kubernetes NetworkPolicy reference; OVN-Kubernetes and Calico do so). Without an entry the
+    /// rule can only guess that the pod listens on the Service port, and gives a warning.
+    pub upstream_ports: Vec<UpstreamPort>,
+    /// Where the orchestrator's DNS queries go.
+    pub dns: DnsEgress,
+}
+
+/// DNS egress: CoreDNS (`k8s-app: kube-dns`) in the namespace named `kube-system` by its
+/// `kubernetes.io/metadata.name` label, on 53 UDP and TCP. The OpenShift platform layer
+/// replaces it with `openshift-dns` on 5353.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DnsEgress {
+    /// The cluster runs NodeLocal DNSCache: also allow its link-local address `169.254.20.10/32`
+    /// (a DaemonSet on the host network, which no pod selector matches;
+    /// https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/). On by default on GKE
+    /// Autopilot.
+    pub node_local_cache: bool,
+}
+
+/// The pod port an in-cluster Service sends one of its ports to.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpstreamPort {
+    /// The Service as `<name>.<namespace>`, as in the URL `http://<name>.<namespace>.svc:<port>`.
+    pub service: String,
+    /// The Service port the URL names (80 for `http://` and 443 for `https://` without a port).
+    pub port: u16,
+    /// The Service's `targetPort` for that port: the port the upstream's pods listen on, which
+    /// the egress rule opens.
+    pub target_port: u16,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -620,6 +678,8 @@ impl Default for NetworkPolicy {
                 to: None,
             }],
             caches: Vec::new(),
+            upstream_ports: Vec::new(),
+            dns: DnsEgress::default(),
         }
     }
 }
@@ -648,6 +708,17 @@ impl Default for Persistence {
             storage_class_name: None,
             mount_path: "/var/lib/maverics".into(),
         }
+    }
+}
+
+impl NetworkPolicy {
+    /// The pod port behind in-cluster Service `service` (`<name>.<namespace>`) port `port`, when
+    /// the config states it.
+    pub fn target_port(&self, service: &str, port: i32) -> Option<u16> {
+        self.upstream_ports
+            .iter()
+            .find(|u| u.service == service && i32::from(u.port) == port)
+            .map(|u| u.target_port)
     }
 }
 

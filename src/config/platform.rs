@@ -69,9 +69,20 @@ pub struct Spec {
 pub struct Eks {
     /// The ALB Ingress (AWS Load Balancer Controller) that exposes the orchestrator.
     pub ingress: AlbIngress,
-    /// IRSA role of the orchestrator's own ServiceAccount. Set it only when the orchestrator itself
-    /// calls AWS (its native Secrets Manager provider, for instance); External Secrets gets its own
-    /// role through `secretStore`.
+    /// How the orchestrator itself gets AWS credentials, when it calls AWS (its native Secrets
+    /// Manager provider, for instance); External Secrets gets its own role through `secretStore`.
+    /// `irsa`: the ServiceAccount carries `eks.amazonaws.com/role-arn` (`orchestratorRoleArn`, or
+    /// the base's `spec.serviceAccount.annotations`); the SDK calls STS over HTTPS. `podIdentity`:
+    /// EKS Pod Identity (`aws eks create-pod-identity-association`, no annotation); the
+    /// NetworkPolicy allows egress to exactly the node's Pod Identity agent, `169.254.170.23/32`
+    /// and `fd00:ec2::23/128` on port 80 (EKS User Guide, "Learn how EKS Pod Identity grants pods
+    /// access to AWS services": https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html).
+    /// `none`: no AWS identity and nothing extra allowed. Unset: `irsa` when a role ARN is set,
+    /// else `none` (the behaviour before this field existed).
+    #[serde(default)]
+    pub identity: Option<AwsIdentity>,
+    /// IRSA role of the orchestrator's own ServiceAccount, for `identity: irsa`. Set it only when
+    /// the orchestrator itself calls AWS.
     #[serde(default)]
     pub orchestrator_role_arn: Option<String>,
     /// A SecretStore for AWS Secrets Manager with a ServiceAccount of its own; unset: none.
@@ -87,6 +98,23 @@ pub struct Eks {
     #[serde(default)]
     pub topology_spread: TopologySpread,
 }
+
+/// The orchestrator's own AWS identity on EKS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AwsIdentity {
+    /// IAM roles for service accounts: the `eks.amazonaws.com/role-arn` annotation.
+    Irsa,
+    /// EKS Pod Identity: the node agent at 169.254.170.23:80 (IPv6 `fd00:ec2::23`).
+    PodIdentity,
+    /// The orchestrator makes no AWS calls of its own.
+    None,
+}
+
+/// EKS Pod Identity's agent: a DaemonSet on the host network of every node, reached by the
+/// SDK at these link-local addresses on port 80 (EKS User Guide, pod-id-how-it-works).
+pub const POD_IDENTITY_AGENT: [&str; 2] = ["169.254.170.23/32", "fd00:ec2::23/128"];
+pub const POD_IDENTITY_PORT: u16 = 80;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -197,9 +225,39 @@ pub struct EksNetworkPolicy {
     /// `standard`: `networking.k8s.io/v1`, enforced by the VPC CNI (v1.14+, `enableNetworkPolicy`);
     /// `calico`: `projectcalico.org/v3`.
     pub flavour: Flavour,
-    /// The VPC CIDRs the ALB's subnets live in: with `target-type: ip` the ALB's node-less ENIs are
-    /// the source of every request.
+    /// The CIDRs of the ALB's subnets (`alb.ingress.kubernetes.io/subnets`, or the subnets tagged
+    /// `kubernetes.io/role/elb` / `internal-elb`): with `target-type: ip` the ALB's ENIs there are
+    /// the source of every request, and the only one the HTTP port admits. Not the VPC CIDR: under
+    /// the VPC CNI every pod gets an address from the VPC, so the VPC CIDR would admit every pod of
+    /// every namespace.
+    pub alb_subnet_cidrs: Vec<String>,
+    /// Deprecated alias of `albSubnetCidrs` (it asked for the VPC CIDR, which under the VPC CNI
+    /// includes every pod): read as `albSubnetCidrs`, with a warning.
     pub vpc_cidrs: Vec<String>,
+}
+
+impl EksNetworkPolicy {
+    /// The ALB's source CIDRs and the field they were read from.
+    pub fn alb_sources(&self) -> (&[String], &'static str) {
+        if self.alb_subnet_cidrs.is_empty() && !self.vpc_cidrs.is_empty() {
+            (&self.vpc_cidrs, "spec.eks.networkPolicy.vpcCidrs")
+        } else {
+            (&self.alb_subnet_cidrs, "spec.eks.networkPolicy.albSubnetCidrs")
+        }
+    }
+}
+
+impl Eks {
+    /// The orchestrator's AWS identity: as chosen, else IRSA when a role ARN is given (here or
+    /// as the base's annotation, `base_annotated`), else none.
+    pub fn identity(&self, base_annotated: bool) -> AwsIdentity {
+        self.identity
+            .unwrap_or(if self.orchestrator_role_arn.is_some() || base_annotated {
+                AwsIdentity::Irsa
+            } else {
+                AwsIdentity::None
+            })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -385,19 +443,35 @@ impl OrchestratorPlatform {
                         "write `arn:aws:kms:<region>:<12-digit account>:key/<id>`, or remove it to use the aws/ebs key",
                     ));
             }
-            for (n, cidr) in eks.network_policy.vpc_cidrs.iter().enumerate() {
+            let np = &eks.network_policy;
+            let (cidrs, at) = np.alb_sources();
+            for (n, cidr) in cidrs.iter().enumerate() {
                 if !is_cidr(cidr) {
                     err(Diagnostic::error(format!("`{cidr}` is not an IPv4 or IPv6 CIDR"))
-                        .field(format!("spec.eks.networkPolicy.vpcCidrs[{n}]"))
-                        .fix("write the VPC CIDR, e.g. `10.0.0.0/16`"));
+                        .field(format!("{at}[{n}]"))
+                        .fix("write the CIDR of one of the ALB's subnets, e.g. `10.0.0.0/24`"));
                 }
             }
-            if eks.network_policy.vpc_cidrs.is_empty() {
+            if !np.alb_subnet_cidrs.is_empty() && !np.vpc_cidrs.is_empty() {
                 err(
-                    Diagnostic::error("the NetworkPolicy needs the VPC CIDRs the ALB sends from")
+                    Diagnostic::error("both `albSubnetCidrs` and its deprecated alias `vpcCidrs` are set")
                         .field("spec.eks.networkPolicy.vpcCidrs")
-                        .fix("list the VPC CIDR(s) of the ALB's subnets, e.g. `[10.0.0.0/16]`"),
+                        .fix("remove `vpcCidrs`; `albSubnetCidrs` lists the ALB's subnets"),
                 );
+            }
+            if cidrs.is_empty() {
+                err(
+                    Diagnostic::error("the NetworkPolicy needs the CIDRs of the subnets the ALB sends from")
+                        .field("spec.eks.networkPolicy.albSubnetCidrs")
+                        .fix("list the CIDRs of the ALB's subnets, e.g. `[10.0.0.0/24, 10.0.1.0/24]` (`aws ec2 describe-subnets --filters Name=tag:kubernetes.io/role/elb,Values=1`)"),
+                );
+            }
+            if eks.orchestrator_role_arn.is_some()
+                && matches!(eks.identity, Some(AwsIdentity::PodIdentity | AwsIdentity::None))
+            {
+                err(Diagnostic::error("`orchestratorRoleArn` is an IRSA role, but `identity` is not `irsa`")
+                    .field("spec.eks.orchestratorRoleArn")
+                    .fix("remove `orchestratorRoleArn` (Pod Identity binds the role with `aws eks create-pod-identity-association`), or set `identity: irsa`"));
             }
             if let Some(w) = &eks.topology_spread.when_unsatisfiable
                 && w != "ScheduleAnyway"

@@ -186,7 +186,8 @@ pub struct Clustering {
     /// `MAVERICS_CLUSTERS_PRIMARY_*` variables as Strata's chart sets them, an emptyDir for the
     /// node key, and NetworkPolicy rules between members. Needs `spec.namespace`.
     pub enabled: bool,
-    /// Unset: `<name>-<namespace>-<clusterDomain>` with dots as dashes, as the chart does.
+    /// Unset: `<name>-$(POD_NAMESPACE)-<clusterDomain>` with dots as dashes, as the chart does but
+    /// with the namespace the pod runs in (kustomize's `namespace:` cannot rewrite a literal).
     pub name: Option<String>,
     /// The cluster DNS domain used in the membership SRV record; default `cluster.local`.
     pub cluster_domain: String,
@@ -204,6 +205,38 @@ impl Default for Clustering {
             cluster_domain: "cluster.local".into(),
             psk: None,
         }
+    }
+}
+
+/// A generated `maverics.yaml` that enables clustering should read what the generator sets:
+/// the feature flag (without it the orchestrator ignores `clusters`) and every
+/// `{{ env.MAVERICS_CLUSTERS_PRIMARY_* }}`. Another config source cannot be read here.
+fn unused_cluster_env(o: &super::Orchestrator, err: &mut impl FnMut(crate::diag::Diagnostic)) {
+    use crate::diag::Diagnostic;
+    let spec = &o.spec;
+    if spec.config_source.config_map.is_some() || spec.config_source.bundle.is_some() {
+        return;
+    }
+    let text = serde_yaml::to_string(&spec.config).unwrap_or_default();
+    let missing: Vec<String> = CLUSTER_ENV
+        .iter()
+        .map(|x| format!("{CLUSTER_ENV_PREFIX}{x}"))
+        .filter(|v| !text.contains(&format!("env.{v}")))
+        .collect();
+    let flag =
+        super::maverics::lookup(&spec.config, "features.experimental.clusters").and_then(serde_yaml::Value::as_bool);
+    if flag != Some(true) {
+        err(Diagnostic::warning("clustering is enabled but spec.config does not turn on `experimental.clusters`: the orchestrator ignores its cluster configuration")
+            .field("spec.config.features")
+            .fix("add `features: {experimental.clusters: true}` to spec.config"));
+    }
+    if !missing.is_empty() {
+        err(Diagnostic::warning(format!(
+            "clustering is enabled but spec.config does not use {}, which the generator sets for it",
+            missing.join(", ")
+        ))
+        .field("spec.config.clusters")
+        .fix("wire the cluster as Strata's chart example does: `clusters: [{name: \"{{ env.MAVERICS_CLUSTERS_PRIMARY_NAME }}\", addresses: {membership: \"{{ env.MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_ADDR }}\", data: \"{{ env.MAVERICS_CLUSTERS_PRIMARY_DATA_ADDR }}\"}, discovery: {method: srvDNS, srvDNS: {pollInterval: 5s, names: [\"{{ env.MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_SRV_RECORD }}\"]}}, encryption: {nodeKey.file: \"{{ env.MAVERICS_CLUSTERS_PRIMARY_NODE_KEY_FILE }}\", psk: \"{{ env.MAVERICS_CLUSTERS_PRIMARY_SECURITY_PSK }}\"}}]`"));
     }
 }
 
@@ -250,6 +283,21 @@ pub const RESERVED_ENV: &[&str] = &[
     "MAVERICS_POLLING_INTERVAL_SECONDS",
 ];
 pub const CLUSTER_ENV_PREFIX: &str = "MAVERICS_CLUSTERS_PRIMARY_";
+/// The pod's namespace and ServiceAccount from the downward API, declared before the cluster
+/// variables so their values can use `$(POD_NAMESPACE)` and `$(POD_SERVICE_ACCOUNT)`.
+pub const POD_NAMESPACE_ENV: &str = "POD_NAMESPACE";
+pub const POD_SERVICE_ACCOUNT_ENV: &str = "POD_SERVICE_ACCOUNT";
+/// What the generator sets for clustering, and `maverics.yaml` should read as
+/// `{{ env.MAVERICS_CLUSTERS_PRIMARY_<X> }}` (Strata's chart example
+/// `minimal-orchestrator-clusters.yaml`).
+pub const CLUSTER_ENV: [&str; 6] = [
+    "NAME",
+    "MEMBERSHIP_ADDR",
+    "MEMBERSHIP_SRV_RECORD",
+    "DATA_ADDR",
+    "SECURITY_PSK",
+    "NODE_KEY_FILE",
+];
 /// Remote config sources; their values carry credentials.
 pub const REMOTE_CONFIG_ENV: &[&str] = &[
     "MAVERICS_AWS_CONFIG",
@@ -333,7 +381,10 @@ pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
                     .field(field)
                     .fix("use letters, digits and '_', not starting with a digit"),
             );
-        } else if RESERVED_ENV.contains(&name) || name.starts_with(CLUSTER_ENV_PREFIX) {
+        } else if RESERVED_ENV.contains(&name)
+            || name.starts_with(CLUSTER_ENV_PREFIX)
+            || (spec.clustering.enabled && [POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV].contains(&name))
+        {
             err(Diagnostic::error(format!("`{name}` is set by the generator"))
                 .field(field)
                 .fix("remove it: the port sets MAVERICS_HTTP_ADDRESS, spec.configSource the config variables, spec.secrets the secret provider, licence and TLS files, spec.clustering the cluster variables"));
@@ -471,13 +522,7 @@ pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
                 .field("spec.clustering.psk")
                 .fix("set `spec.clustering.psk: {key: ...}` (a 32-byte hex key, `openssl rand -hex 32`) and `spec.secrets.storeRef`"));
         }
-        if spec.namespace.is_none() {
-            err(
-                Diagnostic::error("clustering needs spec.namespace: the SRV record of the cluster Service names it")
-                    .field("spec.namespace")
-                    .fix("set `spec.namespace` to the namespace the orchestrator runs in"),
-            );
-        }
+        unused_cluster_env(o, &mut err);
     }
 
     // Secret files and variables
@@ -599,14 +644,56 @@ mod tests {
     }
 
     #[test]
-    fn clustering_needs_its_key_from_the_external_secret_and_a_namespace() {
+    fn clustering_needs_its_key_from_the_external_secret_but_no_namespace() {
+        assert_eq!(fields("  clustering: {enabled: true}"), ["spec.clustering.psk"]);
+        assert!(fields("  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}").is_empty());
         assert_eq!(
-            fields("  clustering: {enabled: true}"),
-            ["spec.clustering.psk", "spec.namespace"]
+            fields(
+                "  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}\n  env: {POD_NAMESPACE: x}"
+            ),
+            ["spec.env.POD_NAMESPACE"]
         );
         assert!(
-            fields("  namespace: m\n  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}")
-                .is_empty()
+            fields("  env: {POD_NAMESPACE: x}").is_empty(),
+            "free when clustering is off"
+        );
+    }
+
+    fn warnings(spec: &str) -> Vec<String> {
+        let doc =
+            format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
+        let o = Orchestrator::from_value(&serde_yaml::from_str(&doc).expect("test YAML"), None).expect("parses");
+        super::check(&o)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| d.field.unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn clustering_warns_when_the_config_ignores_the_generated_variables() {
+        let on = "  clustering: {enabled: true, psk: {key: k}}\n  secrets: {storeRef: {name: s}}\n";
+        assert_eq!(
+            warnings(on),
+            [
+                "spec.clustering.enabled",
+                "spec.config.features",
+                "spec.config.clusters"
+            ]
+        );
+        let vars = super::CLUSTER_ENV
+            .iter()
+            .map(|x| format!("'{{{{ env.MAVERICS_CLUSTERS_PRIMARY_{x} }}}}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let wired =
+            format!("{on}  config: {{features: {{experimental.clusters: true}}, clusters: [{{all: [{vars}]}}]}}\n");
+        assert_eq!(warnings(&wired), ["spec.clustering.enabled"]);
+        let bundle = format!("{on}  configSource: {{bundle: {{publicKeyB64: QUJD, bundleB64: QUJD}}}}\n");
+        assert_eq!(
+            warnings(&bundle),
+            ["spec.clustering.enabled"],
+            "a bundle cannot be read"
         );
     }
 

@@ -87,7 +87,7 @@ pub fn import(values: Value, opts: &Options) -> Import {
     mounts(&mut c);
     config(&mut c);
     probes(&mut c);
-    clustering(&mut c, opts.namespace.is_some());
+    clustering(&mut c);
     secrets(&mut c);
     for key in v.unconsumed() {
         c.r.not_mapped(&key, "not a value of Strata's chart 1.0.5");
@@ -1049,7 +1049,7 @@ fn probes(c: &mut Ctx) {
     }
 }
 
-fn clustering(c: &mut Ctx, namespaced: bool) {
+fn clustering(c: &mut Ctx) {
     if let Some(d) = c.v.nonempty("clusterDomain").map(str::to_owned) {
         c.set("spec.clustering.clusterDomain", d);
         c.r.mapped("clusterDomain", "spec.clustering.clusterDomain");
@@ -1060,12 +1060,6 @@ fn clustering(c: &mut Ctx, namespaced: bool) {
     }
     c.set("spec.clustering.enabled", true);
     c.r.mapped("orchestrator.clusters.create", "spec.clustering.enabled (experimental)");
-    if !namespaced {
-        c.r.not_mapped(
-            "orchestrator.clusters.create",
-            "the cluster's SRV record names the namespace: run again with --namespace",
-        );
-    }
     if let Some(n) = c.v.nonempty("orchestrator.clusters.primary.name").map(str::to_owned) {
         c.set("spec.clustering.name", n);
         c.r.mapped("orchestrator.clusters.primary.name", "spec.clustering.name");
@@ -1175,6 +1169,17 @@ fn platform(c: &mut Ctx) -> Option<Value> {
             hosts
         };
         set(&mut m, "spec.eks.ingress.hosts", Value::Sequence(hosts));
+        // The chart's IRSA annotation stays on the base's ServiceAccount; the layer is told so.
+        if irsa {
+            set(&mut m, "spec.eks.identity", "irsa".into());
+        }
+        // Left empty on purpose: only the user knows the ALB's subnets, and the layer refuses
+        // to build until they are listed (not the VPC CIDR, which holds every pod).
+        set(
+            &mut m,
+            "spec.eks.networkPolicy.albSubnetCidrs",
+            Value::Sequence(Vec::new()),
+        );
     }
     Some(Value::Mapping(m))
 }
@@ -1247,6 +1252,24 @@ mod tests {
                 .iter()
                 .any(|e| e.key == "fullnameOverride" && e.outcome == crate::helm::Outcome::Changed)
         );
+    }
+
+    #[test]
+    fn the_eks_skeleton_names_the_irsa_identity_and_asks_for_the_alb_subnets() {
+        let import = import(
+            serde_yaml::from_str(
+                "serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/o'}}",
+            )
+            .expect("yaml"),
+            &Options {
+                release: "r".into(),
+                namespace: None,
+            },
+        );
+        let eks = &import.platform.expect("an EKS skeleton")["spec"]["eks"];
+        assert_eq!(eks["identity"], "irsa");
+        assert_eq!(eks["networkPolicy"]["albSubnetCidrs"], Value::Sequence(Vec::new()));
+        assert!(eks["networkPolicy"].get("vpcCidrs").is_none());
     }
 
     #[test]

@@ -6,9 +6,12 @@ use super::crd::{self, CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use super::found::{name, namespace};
 use super::trust::{self, Identity};
 use super::{Planner, ensure_map};
-use crate::config::platform::{AlbIngress, Eks, Flavour, SecretStore, StickinessType};
+use crate::config::platform::{
+    AlbIngress, AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT, SecretStore, StickinessType,
+};
 use crate::diag::Diagnostic;
 use crate::resources::service::PORT_NAME;
+use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
     ServiceBackendPort,
@@ -24,18 +27,13 @@ const ALB: &str = "alb.ingress.kubernetes.io/";
 pub fn plan(p: &mut Planner) {
     let Some(eks) = p.cfg.spec.eks.clone() else { return };
     ingress(p, &eks.ingress);
-    if let Some(arn) = &eks.orchestrator_role_arn
-        && let Some(i) = p.found.service_account
-        && let Some(ann) = ensure_map(p.edit(i), &["metadata", "annotations"])
-    {
-        ann.insert(IRSA_ANNOTATION.into(), Json::String(arn.clone()));
-    }
+    let identity = identity(p, &eks);
     if let Some(store) = &eks.secret_store {
         secret_store(p, store);
     }
     rollout(p, &eks);
     storage(p, &eks);
-    network_policy(p, &eks);
+    network_policy(p, &eks, identity);
     trust(p, &eks);
 }
 
@@ -71,6 +69,42 @@ pub fn reader_identity(p: &Planner, field: &str, store: &SecretStore) -> Identit
 /// prefix the stream gave it) and a suffix.
 fn reader_name(p: &Planner) -> String {
     format!("{}-secrets-reader", p.found.base_name())
+}
+
+/// The orchestrator's own AWS identity: the IRSA annotation, or nothing on the ServiceAccount
+/// for Pod Identity (the association lives in the EKS API) and for none.
+fn identity(p: &mut Planner, eks: &Eks) -> AwsIdentity {
+    let annotated = p
+        .found
+        .service_account
+        .and_then(|i| p.found.json[i].pointer("/metadata/annotations"))
+        .and_then(|a| a.get(IRSA_ANNOTATION))
+        .is_some();
+    let identity = eks.identity(annotated);
+    match identity {
+        AwsIdentity::Irsa => match (&eks.orchestrator_role_arn, p.found.service_account) {
+            (Some(arn), Some(i)) => {
+                if let Some(ann) = ensure_map(p.edit(i), &["metadata", "annotations"]) {
+                    ann.insert(IRSA_ANNOTATION.into(), Json::String(arn.clone()));
+                }
+            }
+            (None, _) if !annotated => p.error(
+                Diagnostic::error("`identity: irsa` needs the role the orchestrator's ServiceAccount assumes")
+                    .field("spec.eks.orchestratorRoleArn")
+                    .fix("set `orchestratorRoleArn: arn:aws:iam::<account>:role/<name>`, or choose `identity: podIdentity` or `none`"),
+            ),
+            _ => {}
+        },
+        AwsIdentity::PodIdentity | AwsIdentity::None if annotated => p.warn(
+            Diagnostic::warning(format!(
+                "the base's ServiceAccount carries `{IRSA_ANNOTATION}`, but `identity` is not `irsa`: the AWS SDK would still use that role"
+            ))
+            .field("spec.eks.identity")
+            .fix("remove the annotation from the base's spec.serviceAccount.annotations, or set `identity: irsa`"),
+        ),
+        _ => {}
+    }
+    identity
 }
 
 fn ingress(p: &mut Planner, cfg: &AlbIngress) {
@@ -399,27 +433,83 @@ fn storage(p: &mut Planner, eks: &Eks) {
     }
 }
 
+/// Whether the base's NetworkPolicy opens an in-cluster upstream on a port it could only guess.
+fn guessed_target_ports(np: &Json) -> bool {
+    np.pointer("/metadata/annotations")
+        .and_then(Json::as_object)
+        .is_some_and(|a| {
+            a.iter()
+                .any(|(k, v)| k.starts_with(WHY_PREFIX) && v.as_str().is_some_and(|v| v.contains(GUESSED_TARGET_PORT)))
+        })
+}
+
 fn ip_blocks(cidrs: &[String]) -> Vec<Json> {
     cidrs.iter().map(|c| json!({"ipBlock": {"cidr": c}})).collect()
 }
 
-fn network_policy(p: &mut Planner, eks: &Eks) {
+/// EKS Pod Identity's agent: exactly its two link-local addresses, on its one port.
+fn pod_identity_rule() -> Json {
+    json!({
+        "to": POD_IDENTITY_AGENT.iter().map(|c| json!({"ipBlock": {"cidr": c}})).collect::<Vec<_>>(),
+        "ports": [{"port": POD_IDENTITY_PORT, "protocol": "TCP"}],
+    })
+}
+
+fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) {
     let Some(i) = p.found.network_policy else { return };
-    let cidrs = &eks.network_policy.vpc_cidrs;
+    let (cidrs, at) = eks.network_policy.alb_sources();
+    let cidrs = cidrs.to_vec();
+    if at.ends_with("vpcCidrs") {
+        p.warn(
+            Diagnostic::warning(
+                "`vpcCidrs` is deprecated: under the VPC CNI the VPC CIDR holds every pod, so it admits every pod of the cluster to the HTTP port",
+            )
+            .field("spec.eks.networkPolicy.vpcCidrs")
+            .fix("rename it `albSubnetCidrs` and list only the CIDRs of the ALB's subnets, e.g. `[10.0.0.0/24, 10.0.1.0/24]`"),
+        );
+    }
+    if eks.network_policy.flavour == Flavour::Standard && guessed_target_ports(&p.found.json[i]) {
+        p.warn(
+            Diagnostic::warning(
+                "the NetworkPolicy allows an in-cluster upstream on its Service port, not a stated pod port; the VPC CNI's network policy agent requires the Service port to equal the container port (named ports must match too), so a Service that maps one port to another is blocked",
+            )
+            .field("spec.eks.networkPolicy.flavour")
+            .fix("in the base, state the pod's port in spec.networkPolicy.upstreamPorts, or give the upstream Service `port` equal to its `targetPort`"),
+        );
+    }
+    let np = p.edit(i);
+    if identity == AwsIdentity::PodIdentity
+        && let Some(rules) = np.pointer_mut("/spec/egress").and_then(Json::as_array_mut)
+    {
+        let rule = pod_identity_rule();
+        let at = match rules.iter().position(|r| *r == rule) {
+            Some(n) => n,
+            None => {
+                rules.push(rule);
+                rules.len() - 1
+            }
+        };
+        if let Some(ann) = ensure_map(np, &["metadata", "annotations"]) {
+            ann.insert(
+                format!("{WHY_PREFIX}egress-{at}"),
+                "EKS Pod Identity (spec.eks.identity): the node's Pod Identity agent at 169.254.170.23 and fd00:ec2::23, port 80, issues the orchestrator's AWS credentials".into(),
+            );
+        }
+    }
     match eks.network_policy.flavour {
         Flavour::Standard => {
             let np = p.edit(i);
-            super::admit_sources(np, &ip_blocks(cidrs));
+            super::admit_sources(np, &ip_blocks(&cidrs));
             if let Some(ann) = ensure_map(np, &["metadata", "annotations"]) {
                 ann.insert(
-                    "krm.maverics.dev/why-ingress-0".into(),
-                    "the ALB (target-type ip) reaches the orchestrator's HTTP port from its ENIs in the VPC CIDRs of spec.eks.networkPolicy.vpcCidrs".into(),
+                    format!("{WHY_PREFIX}ingress-0"),
+                    "the ALB (target-type ip) reaches the orchestrator's HTTP port from its ENIs in the subnets of spec.eks.networkPolicy.albSubnetCidrs".into(),
                 );
             }
         }
         Flavour::Calico => {
-            let np = p.found.json[i].clone();
-            match calico(&np, cidrs) {
+            let np = p.edit(i).clone();
+            match calico(&np, &cidrs) {
                 Ok(policy) => {
                     p.delete(i);
                     p.put(policy);
@@ -516,7 +606,7 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
     }
     let annotations: BTreeMap<String, String> = BTreeMap::from([(
         "krm.maverics.dev/why".to_owned(),
-        "the base's NetworkPolicy for Calico: the ALB's VPC CIDRs may reach the HTTP port; DNS and the configured egress are allowed; anything else is denied for these pods".to_owned(),
+        "the base's NetworkPolicy for Calico: the ALB's subnets may reach the HTTP port; DNS and the configured egress are allowed; anything else is denied for these pods".to_owned(),
     )]);
     Ok(crd::to_json(&CalicoPolicy {
         api_version: "projectcalico.org/v3",

@@ -3,7 +3,7 @@
 //! container. No `kind: Secret` is ever emitted.
 
 use super::Ctx;
-use crate::config::orchestrator::{RemoteRef, Secrets};
+use crate::config::orchestrator::{RemoteRef, SecretFileLayout, Secrets};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,20 +108,37 @@ pub fn files(secrets: &Secrets) -> Vec<&'static str> {
     f
 }
 
-/// The `secretfile` provider's YAML: one mapping per group, one entry per key, each value
-/// written with `toJson` so any character survives as a valid YAML scalar.
+/// The `secretfile` provider's YAML in the configured layout: flat pairs under `secrets:`, or
+/// one mapping per group with one entry per key. Each value is written with `toJson` so any
+/// character survives as a valid YAML scalar; names are `group.key` of letters, digits, `_`
+/// and `-` (config checks).
 fn secrets_file_template(secrets: &Secrets) -> String {
-    let mut groups: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
-    for v in &secrets.values {
-        if let Some((group, key)) = v.split() {
-            groups.entry(group).or_default().push((key, &v.name));
-        }
-    }
+    let value = |name: &str| format!("{{{{ index . \"{name}\" | toJson }}}}");
     let mut out = String::new();
-    for (group, keys) in groups {
-        out.push_str(&format!("{group}:\n"));
-        for (key, name) in keys {
-            out.push_str(&format!("  {key}: {{{{ index . \"{name}\" | toJson }}}}\n"));
+    match secrets.layout {
+        SecretFileLayout::Flat => {
+            out.push_str("secrets:\n");
+            let mut names: Vec<&str> = secrets.values.iter().map(|v| v.name.as_str()).collect();
+            names.sort_unstable();
+            for name in names {
+                // Quoted, so a name such as `1.5` stays a string key.
+                let key = serde_json::Value::String(name.to_owned());
+                out.push_str(&format!("  {key}: {}\n", value(name)));
+            }
+        }
+        SecretFileLayout::Nested => {
+            let mut groups: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+            for v in &secrets.values {
+                if let Some((group, key)) = v.split() {
+                    groups.entry(group).or_default().push((key, &v.name));
+                }
+            }
+            for (group, keys) in groups {
+                out.push_str(&format!("{group}:\n"));
+                for (key, name) in keys {
+                    out.push_str(&format!("  {key}: {}\n", value(name)));
+                }
+            }
         }
     }
     out

@@ -8,16 +8,25 @@ use k8s_openapi::api::networking::v1::{
 };
 use std::collections::BTreeMap;
 
-/// Backend-protocol annotations of the controllers the orchestrator is tested with, applied
-/// when TLS terminates in the pod.
-fn backend_https_annotations(class: Option<&str>) -> &'static [(&'static str, &'static str)] {
-    match class {
-        Some("alb") => &[
-            ("alb.ingress.kubernetes.io/backend-protocol", "HTTPS"),
-            ("alb.ingress.kubernetes.io/healthcheck-protocol", "HTTPS"),
-        ],
-        Some("nginx") => &[("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS")],
-        _ => &[],
+/// Backend annotations of the controllers the orchestrator is tested with. The AWS Load
+/// Balancer Controller health-checks `/` and expects 200 unless told otherwise; the
+/// orchestrator answers on its health location, so without the path every target turns
+/// unhealthy (and with pod readiness gates no pod ever becomes Ready). The protocols switch to
+/// HTTPS when TLS terminates in the pod. ingress-nginx does not health-check its backends.
+fn backend_annotations(ctx: &Ctx) -> Vec<(String, String)> {
+    let https = ctx.o.spec.tls.termination == Termination::Pod;
+    match ctx.o.spec.ingress.class_name.as_deref() {
+        Some("alb") => {
+            let a = "alb.ingress.kubernetes.io";
+            let mut out = vec![(format!("{a}/healthcheck-path"), ctx.facts.health_path.clone())];
+            if https {
+                out.push((format!("{a}/backend-protocol"), "HTTPS".into()));
+                out.push((format!("{a}/healthcheck-protocol"), "HTTPS".into()));
+            }
+            out
+        }
+        Some("nginx") if https => vec![("nginx.ingress.kubernetes.io/backend-protocol".into(), "HTTPS".into())],
+        _ => Vec::new(),
     }
 }
 
@@ -72,12 +81,7 @@ pub fn build(ctx: &Ctx) -> Option<Ingress> {
     }
     let mut metadata = ctx.meta(&ctx.names.base);
     let mut annotations = cfg.annotations.clone();
-    if ctx.o.spec.tls.termination == Termination::Pod {
-        for (k, v) in backend_https_annotations(cfg.class_name.as_deref()) {
-            annotations.entry((*k).to_owned()).or_insert_with(|| (*v).to_owned());
-        }
-    }
-    for (k, v) in sticky_annotations(ctx) {
+    for (k, v) in backend_annotations(ctx).into_iter().chain(sticky_annotations(ctx)) {
         annotations.entry(k).or_insert(v);
     }
     if !annotations.is_empty() {

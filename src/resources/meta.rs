@@ -31,9 +31,12 @@ impl Names {
 impl Names {
     /// Experimental clustering's headless Service, named as in Strata's chart.
     pub fn clusters(&self) -> String {
-        format!("{}-clusters", self.base)
+        format!("{}{CLUSTERS_SUFFIX}", self.base)
     }
 }
+
+/// The `-clusters` Service is the base name with this suffix.
+pub const CLUSTERS_SUFFIX: &str = "-clusters";
 
 impl Ctx<'_> {
     /// Selector labels: only name and instance, because a StatefulSet selector is immutable

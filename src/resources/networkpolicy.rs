@@ -21,18 +21,44 @@ fn port(n: i32, protocol: &str) -> NetworkPolicyPort {
     }
 }
 
-/// Cluster DNS, wherever it runs: pods labelled `k8s-app: kube-dns` in any namespace (the
-/// label CoreDNS keeps on EKS, GKE, AKS and kubeadm clusters).
-fn dns() -> NetworkPolicyEgressRule {
-    NetworkPolicyEgressRule {
-        to: Some(vec![NetworkPolicyPeer {
-            namespace_selector: Some(LabelSelector::default()),
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([("k8s-app".into(), "kube-dns".into())])),
-                match_expressions: None,
+/// The namespace CoreDNS runs in on the base and on EKS (as on GKE, AKS and kubeadm).
+/// Platform layers with DNS elsewhere (OpenShift's `openshift-dns`) replace the rule.
+pub const DNS_NAMESPACE: &str = "kube-system";
+/// NodeLocal DNSCache's link-local listen address (Kubernetes task "Using NodeLocal DNSCache
+/// in Kubernetes Clusters"; GKE uses the same address).
+pub const NODE_LOCAL_DNS: &str = "169.254.20.10/32";
+
+/// Cluster DNS: the CoreDNS pods (`k8s-app: kube-dns`) of `kube-system` only, picked by the
+/// namespace's immutable `kubernetes.io/metadata.name` label so no other namespace can run a
+/// pod that receives the orchestrator's queries. With NodeLocal DNSCache the cache answers on
+/// the host network at a link-local address that no pod selector matches, so it gets an
+/// `ipBlock` of its own.
+fn dns(ctx: &Ctx) -> NetworkPolicyEgressRule {
+    let mut to = vec![NetworkPolicyPeer {
+        namespace_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([(
+                "kubernetes.io/metadata.name".into(),
+                DNS_NAMESPACE.into(),
+            )])),
+            match_expressions: None,
+        }),
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([("k8s-app".into(), "kube-dns".into())])),
+            match_expressions: None,
+        }),
+        ip_block: None,
+    }];
+    if ctx.o.spec.network_policy.dns.node_local_cache {
+        to.push(NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: NODE_LOCAL_DNS.into(),
+                except: None,
             }),
-            ip_block: None,
-        }]),
+            ..Default::default()
+        });
+    }
+    NetworkPolicyEgressRule {
+        to: Some(to),
         ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
     }
 }
@@ -99,21 +125,33 @@ fn cache_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
     out
 }
 
+/// Marks the reason of an in-cluster rule whose port is a guess; the EKS layer looks for it.
+pub const GUESSED_TARGET_PORT: &str = "target port not stated, guessed equal to the Service port";
+
 /// Services of this cluster that `spec.config` calls (`http://svc.ns.svc.cluster.local:8080`):
-/// one rule per namespace, to that namespace's pods on the ports the URLs name. Their
-/// addresses are known, so they need no rule "anywhere".
+/// one rule per namespace, to that namespace's pods on the pods' ports. A policy sees the
+/// destination after the Service's DNAT, so the port is the Service's `targetPort` from
+/// `spec.networkPolicy.upstreamPorts`; without it, the Service port is the only guess
+/// (`config::checks` warns). Their addresses are known, so they need no rule "anywhere".
 fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
-    let mut by_ns: BTreeMap<&str, (Vec<i32>, Vec<&str>)> = BTreeMap::new();
+    let np = &ctx.o.spec.network_policy;
+    let mut by_ns: BTreeMap<&str, (Vec<i32>, Vec<&str>, bool)> = BTreeMap::new();
     for e in &ctx.facts.endpoints {
-        if let Some(ns) = e.cluster_namespace() {
+        if let Some((svc, ns)) = e.cluster_service() {
             let entry = by_ns.entry(ns).or_default();
-            entry.0.push(e.port);
+            match np.target_port(&format!("{svc}.{ns}"), e.port) {
+                Some(p) => entry.0.push(i32::from(p)),
+                None => {
+                    entry.0.push(e.port);
+                    entry.2 = true;
+                }
+            }
             entry.1.push(&e.field);
         }
     }
     by_ns
         .into_iter()
-        .map(|(ns, (mut ports, fields))| {
+        .map(|(ns, (mut ports, fields, guessed))| {
             ports.sort_unstable();
             ports.dedup();
             let rule = NetworkPolicyEgressRule {
@@ -130,8 +168,13 @@ fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
                 ports: Some(ports.into_iter().map(|p| port(p, "TCP")).collect()),
             };
             let reason = format!(
-                "in-cluster services spec.config calls ({}): namespace {ns}, on their ports only",
-                fields.join(", ")
+                "in-cluster services spec.config calls ({}): namespace {ns}, on their pods' ports only{}",
+                fields.join(", "),
+                if guessed {
+                    format!(" ({GUESSED_TARGET_PORT}: set spec.networkPolicy.upstreamPorts)")
+                } else {
+                    String::new()
+                }
             );
             (rule, reason)
         })
@@ -157,10 +200,17 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         }
         .to_owned(),
     );
-    let mut egress = vec![dns()];
+    let mut egress = vec![dns(ctx)];
     why.insert(
         format!("{WHY_PREFIX}egress-0"),
-        "DNS: the orchestrator resolves identity providers, upstream apps and caches by name".into(),
+        if cfg.dns.node_local_cache {
+            "DNS: the orchestrator resolves identity providers, upstream apps and caches by name, through CoreDNS in \
+             kube-system and NodeLocal DNSCache (169.254.20.10 on the host network)"
+        } else {
+            "DNS: the orchestrator resolves identity providers, upstream apps and caches by name, through CoreDNS in \
+             kube-system"
+        }
+        .into(),
     );
     for (rule, reason) in cache_rules(ctx) {
         why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);

@@ -1,5 +1,7 @@
 use super::Ctx;
+use super::meta::CLUSTERS_SUFFIX;
 use crate::config::orchestrator::Termination;
+use crate::config::workload::{POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -64,26 +66,42 @@ pub fn cluster_ports() -> [(&'static str, u16, &'static str); 3] {
 }
 
 /// The cluster's name: as configured, else the chart's `<name>-<namespace>-<clusterDomain>`
-/// with dots as dashes, so an imported release keeps its cluster identity.
+/// with dots as dashes, so an imported release keeps its cluster identity. The namespace is
+/// the pod's own, `$(POD_NAMESPACE)`, so an overlay's `namespace:` cannot leave it stale.
 pub fn cluster_name(ctx: &Ctx) -> String {
     let c = &ctx.o.spec.clustering;
     c.name.clone().unwrap_or_else(|| {
         format!(
-            "{}-{}-{}",
+            "{}-$({POD_NAMESPACE_ENV})-{}",
             ctx.names.base,
-            ctx.o.spec.namespace.as_deref().unwrap_or_default(),
-            c.cluster_domain
+            c.cluster_domain.replace('.', "-")
         )
-        .replace('.', "-")
     })
 }
 
+/// The SRV record of the `-clusters` Service, from the pod's own namespace and ServiceAccount.
+/// The ServiceAccount is named like the base (`<name>`), and kustomize's `namePrefix` renames
+/// it and the Service alike, so `$(POD_SERVICE_ACCOUNT)-clusters` follows a prefix where a
+/// literal name would not; `check` verifies the record against the final stream.
+pub fn membership_srv_record(ctx: &Ctx) -> String {
+    format!(
+        "_membership-udp._udp.$({POD_SERVICE_ACCOUNT_ENV}){CLUSTERS_SUFFIX}.$({POD_NAMESPACE_ENV}).svc.{}.",
+        ctx.o.spec.clustering.cluster_domain
+    )
+}
+
 /// The headless Service whose SRV records the cluster members discover each other through.
+/// It publishes members that are not Ready: the gossip protocol detects failed members with
+/// its own heartbeats (Strata, "Clusters"), and a starting member must be found by its peers to
+/// join and receive the replicated sessions and cache before it can pass its readiness probe.
+/// Readiness gates client traffic, on the client Service. Kubernetes documents this field for
+/// exactly this: a StatefulSet's headless Service propagating SRV records for peer discovery.
 pub fn clusters(ctx: &Ctx) -> Option<Service> {
     ctx.o.spec.clustering.enabled.then(|| Service {
         metadata: ctx.meta(&ctx.names.clusters()),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
+            publish_not_ready_addresses: Some(true),
             selector: Some(ctx.selector_labels()),
             ports: Some(
                 cluster_ports()

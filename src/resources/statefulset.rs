@@ -5,7 +5,7 @@
 use super::service::{self, PORT_NAME};
 use super::{Ctx, configmap, externalsecret};
 use crate::config::orchestrator::Termination;
-use crate::config::workload::{CLUSTER_ENV_PREFIX, Reload, UpdateStrategy};
+use crate::config::workload::{CLUSTER_ENV_PREFIX, POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV, Reload, UpdateStrategy};
 use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
@@ -229,9 +229,24 @@ fn reload(r: &Reload, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts:
 /// record of the `-clusters` Service for discovery, the pre-shared key from the
 /// ExternalSecret, and a writable directory for the node key.
 fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
-    let c = &ctx.o.spec.clustering;
-    let ns = ctx.o.spec.namespace.clone().unwrap_or_default();
     let p = CLUSTER_ENV_PREFIX;
+    // Declared first: the kubelet expands `$(VAR)` only from variables defined earlier.
+    for (name, path) in [
+        (POD_NAMESPACE_ENV, "metadata.namespace"),
+        (POD_SERVICE_ACCOUNT_ENV, "spec.serviceAccountName"),
+    ] {
+        vars.push(EnvVar {
+            name: name.into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: path.into(),
+                    api_version: None,
+                }),
+                ..Default::default()
+            }),
+        });
+    }
     vars.push(env(&format!("{p}NAME"), service::cluster_name(ctx)));
     vars.push(env(
         &format!("{p}MEMBERSHIP_ADDR"),
@@ -239,11 +254,7 @@ fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, moun
     ));
     vars.push(env(
         &format!("{p}MEMBERSHIP_SRV_RECORD"),
-        format!(
-            "_membership-udp._udp.{}.{ns}.svc.{}.",
-            ctx.names.clusters(),
-            c.cluster_domain
-        ),
+        service::membership_srv_record(ctx),
     ));
     vars.push(env(
         &format!("{p}DATA_ADDR"),

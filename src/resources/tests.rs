@@ -819,10 +819,54 @@ fn dns_egress_comes_first_then_the_configured_rules() {
         dns["to"][0]["podSelector"]["matchLabels"]["k8s-app"].as_str(),
         Some("kube-dns")
     );
+    assert_eq!(dns["to"].as_sequence().unwrap().len(), 1);
     assert_eq!(egress[1]["to"][0]["ipBlock"]["cidr"].as_str(), Some("10.0.0.0/16"));
     assert_eq!(egress[1]["ports"][0]["port"].as_i64(), Some(6379));
     assert_eq!(egress[2]["ports"][0]["port"].as_i64(), Some(443));
     assert!(egress[2].get("to").is_none());
+}
+
+#[test]
+fn in_cluster_egress_opens_the_pods_port_when_the_config_states_it() {
+    let c = "config: {version: 0.0.1, apps: [{upstream: 'http://web.apps.svc:80'}]}";
+    let rule = |o: &Orchestrator| {
+        let np = object(o, "NetworkPolicy").unwrap();
+        let why = annotations(&np)["krm.maverics.dev/why-egress-1"].clone();
+        (np["spec"]["egress"][1]["ports"][0]["port"].as_i64(), why)
+    };
+    let (port, why) = rule(&orch(&format!("spec: {{{c}}}")));
+    assert_eq!(port, Some(80));
+    assert!(why.contains(super::GUESSED_TARGET_PORT), "{why}");
+    let o = orch(&format!(
+        "spec: {{{c}, networkPolicy: {{upstreamPorts: [{{service: web.apps, port: 80, targetPort: 8080}}]}}}}"
+    ));
+    let (port, why) = rule(&o);
+    assert_eq!(port, Some(8080));
+    assert!(!why.contains(super::GUESSED_TARGET_PORT), "{why}");
+}
+
+#[test]
+fn dns_egress_is_pinned_to_kube_system_by_its_name_label() {
+    let np = object(&base(), "NetworkPolicy").unwrap();
+    let to = &np["spec"]["egress"][0]["to"];
+    assert_eq!(
+        to[0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"].as_str(),
+        Some("kube-system")
+    );
+    assert_eq!(to.as_sequence().unwrap().len(), 1, "{to:?}");
+}
+
+#[test]
+fn node_local_dns_cache_adds_its_link_local_address() {
+    let np = object(
+        &orch("spec: {networkPolicy: {dns: {nodeLocalCache: true}}}"),
+        "NetworkPolicy",
+    )
+    .unwrap();
+    let to = &np["spec"]["egress"][0]["to"];
+    assert_eq!(to[1]["ipBlock"]["cidr"].as_str(), Some("169.254.20.10/32"));
+    assert!(to[1].get("podSelector").is_none() && to[1].get("namespaceSelector").is_none());
+    assert_eq!(np["spec"]["egress"][0]["ports"][0]["port"].as_i64(), Some(53));
 }
 
 #[test]
@@ -960,14 +1004,54 @@ fn license_and_tls_secret_keys_cannot_collide_with_value_names() {
     assert_eq!(distinct.len(), keys.len());
 }
 
+const THREE_VALUES: &str = "values: [\
+     {name: redis.password, remoteRef: {key: r}}, \
+     {name: idp.client_secret, remoteRef: {key: i, property: p, version: AWSCURRENT}}, \
+     {name: idp.signing_key, remoteRef: {key: s}}]";
+
+/// The secrets file as External Secrets would write it, each value being `v:<name>`.
+fn rendered_secrets_file(es: &Value) -> Value {
+    let mut text = es["spec"]["target"]["template"]["data"]["secrets.yaml"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for name in ["redis.password", "idp.client_secret", "idp.signing_key"] {
+        text = text.replace(
+            &format!("{{{{ index . \"{name}\" | toJson }}}}"),
+            &format!("\"v:{name}\""),
+        );
+    }
+    serde_yaml::from_str(&text).unwrap()
+}
+
 #[test]
-fn the_secrets_file_groups_values_by_their_group() {
-    let o = orch(
-        "spec: {secrets: {storeRef: {name: vault}, values: [\
-         {name: redis.password, remoteRef: {key: r}}, \
-         {name: idp.client_secret, remoteRef: {key: i, property: p, version: AWSCURRENT}}, \
-         {name: idp.signing_key, remoteRef: {key: s}}]}}",
+fn the_secrets_file_is_flat_under_secrets_by_default() {
+    let o = orch(&format!(
+        "spec: {{secrets: {{storeRef: {{name: vault}}, {THREE_VALUES}}}}}"
+    ));
+    let es = external_secret(&o).unwrap();
+    assert_eq!(
+        es["spec"]["target"]["template"]["data"]["secrets.yaml"].as_str(),
+        Some(
+            "secrets:\n  \"idp.client_secret\": {{ index . \"idp.client_secret\" | toJson }}\n  \
+             \"idp.signing_key\": {{ index . \"idp.signing_key\" | toJson }}\n  \
+             \"redis.password\": {{ index . \"redis.password\" | toJson }}\n"
+        )
     );
+    let file = rendered_secrets_file(&es);
+    assert_eq!(
+        file["secrets"]["idp.client_secret"].as_str(),
+        Some("v:idp.client_secret")
+    );
+    assert_eq!(file["secrets"]["redis.password"].as_str(), Some("v:redis.password"));
+    assert_eq!(file.as_mapping().unwrap().len(), 1);
+}
+
+#[test]
+fn the_nested_secrets_file_groups_values_by_their_group() {
+    let o = orch(&format!(
+        "spec: {{secrets: {{storeRef: {{name: vault}}, layout: nested, {THREE_VALUES}}}}}"
+    ));
     let es = external_secret(&o).unwrap();
     assert_eq!(
         es["spec"]["target"]["template"]["data"]["secrets.yaml"].as_str(),
@@ -977,6 +1061,9 @@ fn the_secrets_file_groups_values_by_their_group() {
              redis:\n  password: {{ index . \"redis.password\" | toJson }}\n"
         )
     );
+    let file = rendered_secrets_file(&es);
+    assert_eq!(file["idp"]["signing_key"].as_str(), Some("v:idp.signing_key"));
+    assert_eq!(file["redis"]["password"].as_str(), Some("v:redis.password"));
     let data = es["spec"]["data"].as_sequence().unwrap();
     assert_eq!(data[1]["remoteRef"]["key"].as_str(), Some("i"));
     assert_eq!(data[1]["remoteRef"]["property"].as_str(), Some("p"));
@@ -1041,6 +1128,20 @@ fn pod_tls_sets_the_backend_protocol_for_nginx_and_alb() {
     let a = annotations(&ingress(&o).unwrap());
     assert_eq!(a["alb.ingress.kubernetes.io/backend-protocol"], "HTTPS");
     assert_eq!(a["alb.ingress.kubernetes.io/healthcheck-protocol"], "HTTPS");
+    assert_eq!(a["alb.ingress.kubernetes.io/healthcheck-path"], "/status");
+}
+
+#[test]
+fn the_alb_health_checks_the_orchestrators_health_location() {
+    let a = annotations(&ingress(&orch("spec: {ingress: {enabled: true, className: alb}}")).unwrap());
+    assert_eq!(a["alb.ingress.kubernetes.io/healthcheck-path"], "/status");
+    let o = orch(
+        "spec: {ingress: {enabled: true, className: alb}, config: {version: 0.0.1, health: {location: /healthz}}}",
+    );
+    let a = annotations(&ingress(&o).unwrap());
+    assert_eq!(a["alb.ingress.kubernetes.io/healthcheck-path"], "/healthz");
+    let a = annotations(&ingress(&orch("spec: {ingress: {enabled: true, className: nginx}}")).unwrap());
+    assert!(a.keys().all(|k| !k.contains("healthcheck")), "{a:?}");
 }
 
 #[test]

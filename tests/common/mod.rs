@@ -108,6 +108,18 @@ pub fn kustomize_build_reporting(kustomize: &Path, dir: &Path) -> (String, Strin
     (stdout(&out), stderr(&out))
 }
 
+/// The relative path from `from` to `to`: kustomize refuses absolute paths in `resources:`.
+pub fn relative(from: &Path, to: &Path) -> String {
+    let from = std::fs::canonicalize(from).expect("canonical dir");
+    let to = std::fs::canonicalize(to).expect("canonical resource");
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts = vec!["..".to_owned(); f.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
 /// The documents of a multi-document YAML stream (kustomize's output), empty ones dropped.
 pub fn documents(stream: &str) -> Vec<serde_yaml::Value> {
     serde_yaml::Deserializer::from_str(stream)
