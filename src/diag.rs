@@ -66,6 +66,10 @@ impl Diagnostic {
         Self::new(Severity::Warning, message)
     }
 
+    pub fn info(message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, message)
+    }
+
     fn new(severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
