@@ -1090,6 +1090,17 @@ items:
     )
 }
 
+/// The package of config `maverics` for `team-a` in `orchestrator.yaml` and `extra`, run
+/// for that config.
+fn with_config(extra: &[String]) -> String {
+    let items = [config_item("orchestrator.yaml", "maverics", "team-a")]
+        .iter()
+        .chain(extra)
+        .cloned()
+        .collect::<String>();
+    package_list(&items, "maverics", "team-a")
+}
+
 /// A package item in file `path`, with the two labels of generated objects when
 /// `labelled`, and the owner mark `owner` when given.
 fn package_item(
@@ -1137,6 +1148,16 @@ fn assert_items_unchanged(out: &Run, input: &str, what: &str) {
     for (i, (o, w)) in out.items().iter().zip(items(&inp)).enumerate() {
         assert_same_value(o, w, &format!("{what}: item {i}"));
     }
+}
+
+/// Runs `input`, which must be refused with its items unchanged; returns the run and its
+/// error messages joined by newlines.
+fn refused(input: &str, what: &str) -> (Run, String) {
+    let out = run(input);
+    assert_eq!(out.code, 1, "{what}\n{}", out.dump());
+    assert_items_unchanged(&out, input, what);
+    let errors = messages(&out.results_of("error")).join("\n");
+    (out, errors)
 }
 
 fn messages<'a>(results: &[&'a Value]) -> Vec<&'a str> {
@@ -1191,8 +1212,7 @@ fn a_user_file_carrying_the_two_labels_is_kept_exactly() {
 
 #[test]
 fn a_labelled_or_marked_object_in_another_namespace_is_not_pruned() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
+    let input = with_config(&[
         // Labelled like ours, in another namespace, unmarked.
         package_item(
             ("v1", "ConfigMap"),
@@ -1220,9 +1240,7 @@ fn a_labelled_or_marked_object_in_another_namespace_is_not_pruned() {
             true,
             Some("team-a/maverics"),
         ),
-    ]
-    .concat();
-    let input = package_list(&items_, "maverics", "team-a");
+    ]);
     let out = run(&input);
     out.assert_success();
     let inp = parse(&input);
@@ -1234,19 +1252,14 @@ fn a_labelled_or_marked_object_in_another_namespace_is_not_pruned() {
 
 #[test]
 fn an_own_object_the_config_no_longer_generates_is_pruned_with_an_info_result() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
-        package_item(
-            ("networking.k8s.io/v1", "Ingress"),
-            Some("team-a"),
-            "maverics",
-            "maverics/ingress.yaml",
-            true,
-            Some("team-a/maverics"),
-        ),
-    ]
-    .concat();
-    let out = run(package_list(&items_, "maverics", "team-a"));
+    let out = run(with_config(&[package_item(
+        ("networking.k8s.io/v1", "Ingress"),
+        Some("team-a"),
+        "maverics",
+        "maverics/ingress.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
     assert_eq!(out.code, 0, "{}", out.dump());
     assert!(
         find(out.items(), "Ingress", Some("team-a"), "maverics").is_empty(),
@@ -1275,19 +1288,14 @@ fn an_own_object_the_config_no_longer_generates_is_pruned_with_an_info_result() 
 
 #[test]
 fn a_marked_object_of_a_kind_the_generator_never_emits_is_not_pruned() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
-        package_item(
-            ("apps/v1", "Deployment"),
-            Some("team-a"),
-            "maverics",
-            "user/deploy.yaml",
-            true,
-            Some("team-a/maverics"),
-        ),
-    ]
-    .concat();
-    let out = run(package_list(&items_, "maverics", "team-a"));
+    let out = run(with_config(&[package_item(
+        ("apps/v1", "Deployment"),
+        Some("team-a"),
+        "maverics",
+        "user/deploy.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
     out.assert_success();
     assert_eq!(
         find(out.items(), "Deployment", Some("team-a"), "maverics").len(),
@@ -1339,44 +1347,31 @@ fn an_unmarked_user_object_in_the_place_of_a_generated_one_is_an_error_naming_bo
 
 #[test]
 fn a_user_object_of_another_api_version_in_the_place_of_a_generated_one_is_an_error() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
-        package_item(
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            Some("team-a"),
-            "maverics",
-            "hpa.yaml",
-            false,
-            None,
-        ),
-    ]
-    .concat();
-    let input = package_list(&items_, "maverics", "team-a");
-    let out = run(&input);
-    assert_eq!(out.code, 1, "{}", out.dump());
-    let errors = messages(&out.results_of("error")).join("\n");
+    let input = with_config(&[package_item(
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        Some("team-a"),
+        "maverics",
+        "hpa.yaml",
+        false,
+        None,
+    )]);
+    let (_, errors) = refused(&input, "an HPA collision");
     assert!(
         errors.starts_with("HorizontalPodAutoscaler `team-a/maverics` in `hpa.yaml` is not marked"),
         "{errors}"
     );
-    assert_items_unchanged(&out, &input, "an HPA collision");
 }
 
 #[test]
 fn an_own_object_of_an_older_api_version_is_replaced_in_place() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
-        package_item(
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            Some("team-a"),
-            "maverics",
-            "hpa.yaml",
-            true,
-            Some("team-a/maverics"),
-        ),
-    ]
-    .concat();
-    let out = run(package_list(&items_, "maverics", "team-a"));
+    let out = run(with_config(&[package_item(
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        Some("team-a"),
+        "maverics",
+        "hpa.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
     out.assert_success();
     let hpa = &out.items()[1];
     assert_eq!(str_at(hpa, &["apiVersion"]), Some("autoscaling/v2"), "{}", out.dump());
@@ -1389,15 +1384,15 @@ fn an_own_object_of_an_older_api_version_is_replaced_in_place() {
 
 #[test]
 fn a_user_namespace_in_the_place_of_the_generated_one_is_an_error_suggesting_create_namespace_false() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
-        package_item(("v1", "Namespace"), None, "team-a", "namespaces.yaml", false, None),
-    ]
-    .concat();
-    let input = package_list(&items_, "maverics", "team-a");
-    let out = run(&input);
-    assert_eq!(out.code, 1, "{}", out.dump());
-    let errors = messages(&out.results_of("error")).join("\n");
+    let input = with_config(&[package_item(
+        ("v1", "Namespace"),
+        None,
+        "team-a",
+        "namespaces.yaml",
+        false,
+        None,
+    )]);
+    let (_, errors) = refused(&input, "a Namespace collision");
     assert!(
         errors.starts_with("Namespace `team-a` in `namespaces.yaml` is not marked as generated"),
         "{errors}"
@@ -1408,7 +1403,6 @@ fn a_user_namespace_in_the_place_of_the_generated_one_is_an_error_suggesting_cre
         ),
         "{errors}"
     );
-    assert_items_unchanged(&out, &input, "a Namespace collision");
 }
 
 #[test]
@@ -1443,8 +1437,7 @@ fn another_configs_object_in_the_place_of_a_generated_one_is_an_error_naming_tha
 
 #[test]
 fn a_second_copy_of_an_own_object_is_removed_and_the_first_replaced_in_place() {
-    let items_ = [
-        config_item("orchestrator.yaml", "maverics", "team-a"),
+    let out = run(with_config(&[
         package_item(
             ("v1", "ServiceAccount"),
             Some("team-a"),
@@ -1461,9 +1454,7 @@ fn a_second_copy_of_an_own_object_is_removed_and_the_first_replaced_in_place() {
             true,
             Some("team-a/maverics"),
         ),
-    ]
-    .concat();
-    let out = run(package_list(&items_, "maverics", "team-a"));
+    ]));
     assert_eq!(out.code, 0, "{}", out.dump());
     let sas = find(out.items(), "ServiceAccount", Some("team-a"), "maverics");
     assert_eq!(sas.len(), 1, "{}", out.dump());
