@@ -284,3 +284,78 @@ fn collision(item: &Value, owner: &Owner) -> Diagnostic {
     .resource(Some(object::resource_ref(item)))
     .fix(fix)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(ns: &str) -> Orchestrator {
+        let v: Value = serde_yaml::from_str(&format!(
+            "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\n\
+             spec: {{namespace: {ns}, image: {{repository: r, tag: t}}}}\n"
+        ))
+        .unwrap();
+        Orchestrator::from_value(&v, None).unwrap()
+    }
+
+    fn item(kind: &str, ns: Option<&str>, name: &str, owner: Option<&str>, path: &str) -> Value {
+        let mut v: Value = serde_yaml::from_str(&format!(
+            "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  annotations:\n    {}: '{path}'\n",
+            annotations::PATH
+        ))
+        .unwrap();
+        if let Some(ns) = ns {
+            v["metadata"]["namespace"] = ns.into();
+        }
+        if let Some(o) = owner {
+            v["metadata"]["annotations"][OWNER_ANNOTATION] = o.into();
+        }
+        v
+    }
+
+    #[test]
+    fn ownership_needs_the_mark_a_generated_kind_and_the_namespace() {
+        let owner = Owner {
+            id: "a/m".into(),
+            namespace: Some("a"),
+            file: None,
+        };
+        assert!(owner.owns(&item("Service", Some("a"), "m", Some("a/m"), "x")));
+        assert!(owner.owns(&item("Namespace", None, "a", Some("a/m"), "x")));
+        for (what, i) in [
+            ("no mark", item("Service", Some("a"), "m", None, "x")),
+            ("another owner", item("Service", Some("a"), "m", Some("b/m"), "x")),
+            ("another namespace", item("Service", Some("b"), "m", Some("a/m"), "x")),
+            ("no namespace", item("Service", None, "m", Some("a/m"), "x")),
+            (
+                "a kind never generated",
+                item("Secret", Some("a"), "m", Some("a/m"), "x"),
+            ),
+            ("another Namespace", item("Namespace", None, "b", Some("a/m"), "x")),
+        ] {
+            assert!(!owner.owns(&i), "{what}");
+        }
+    }
+
+    #[test]
+    fn new_objects_go_after_the_others_when_both_directories_are_taken() {
+        // Both `m/` and `m-a/` hold another config's files: kpt refuses two items at one
+        // path and index, so the new object takes the next index of `m/`.
+        let o = config("a");
+        let mut items: Vec<Value> = resources::generate(&o)
+            .iter()
+            .flat_map(|g| {
+                [
+                    item("ConfigMap", Some("x"), g.file, Some("x/m"), &format!("m/{}", g.file)),
+                    item("ConfigMap", Some("y"), g.file, Some("y/m"), &format!("m-a/{}", g.file)),
+                ]
+            })
+            .collect();
+        let n = items.len();
+        let diags = upsert(&mut items, resources::generate(&o), &o, "");
+        assert!(diags.is_empty(), "{diags:?}");
+        let sts = items[n..].iter().find(|i| object::kind(i) == "StatefulSet").unwrap();
+        assert_eq!(annotations::path(sts), Some("m/statefulset.yaml"));
+        assert_eq!(annotations::index(sts), 1);
+    }
+}
