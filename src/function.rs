@@ -5,9 +5,10 @@ use crate::check;
 use crate::config::{self, FunctionConfig, Orchestrator};
 use crate::diag::{self, Diagnostic};
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
-use crate::resources::{self, LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY};
+use crate::resources;
 use serde_yaml::Value;
-use std::collections::{BTreeSet, HashMap};
+
+mod upsert;
 
 /// What the function writes and how it exits.
 #[derive(Debug)]
@@ -63,38 +64,26 @@ pub fn process(mut list: ResourceList) -> Outcome {
 }
 
 /// kpt sends the config both as `functionConfig` (without its path) and as an item (with
-/// it); the item says which file to name in errors and where generated files go.
+/// it); the item says which file to name in errors and where generated files go. Two
+/// configs of one name (for two namespaces) are told apart by their `spec`.
 fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
     object::file_ref(fc).or_else(|| {
         let key = ObjectKey::of(fc);
-        items
-            .iter()
-            .find(|i| ObjectKey::of(i) == key)
-            .and_then(object::file_ref)
+        let same: Vec<&Value> = items.iter().filter(|i| ObjectKey::of(i) == key).collect();
+        let item = match same.as_slice() {
+            [one] => Some(*one),
+            _ => same.iter().find(|i| i.get("spec") == fc.get("spec")).copied(),
+        };
+        item.and_then(object::file_ref)
     })
 }
 
-/// The (apiVersion, kind) pairs the generator can emit: only these are ever pruned.
-fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
-    BTreeSet::from([
-        ("v1", "Namespace"),
-        ("v1", "ServiceAccount"),
-        ("v1", "ConfigMap"),
-        ("v1", "Service"),
-        ("apps/v1", "StatefulSet"),
-        ("policy/v1", "PodDisruptionBudget"),
-        ("autoscaling/v2", "HorizontalPodAutoscaler"),
-        ("networking.k8s.io/v1", "NetworkPolicy"),
-        ("networking.k8s.io/v1", "Ingress"),
-        ("gateway.networking.k8s.io/v1", "HTTPRoute"),
-        ("external-secrets.io/v1", "ExternalSecret"),
-    ])
-}
-
-/// Checks the config, generates the base and upserts it into `items`. Returns the
-/// diagnostics; on errors `items` is left untouched.
+/// Checks the config, generates the base and upserts it into `items` (`upsert` says what
+/// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
+/// untouched.
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
-    let diagnostics = config::checks::check(o);
+    let mut diagnostics = config::checks::check(o);
+    diagnostics.extend(upsert::rival_configs(items, o));
     if diag::has_errors(&diagnostics) {
         return diagnostics;
     }
@@ -118,44 +107,7 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
     {
         items.clear();
     }
-    let generated = resources::generate(o);
-    let keys: BTreeSet<ObjectKey> = generated.iter().map(|g| ObjectKey::of(&g.object)).collect();
-
-    // Objects an earlier run generated that this config no longer asks for (kpt keeps them
-    // in the package): recognised by our labels, limited to the kinds we generate.
-    let kinds = generated_kinds();
-    items.retain(|item| {
-        let ours = object::label(item, LABEL_MANAGED_BY) == Some(MANAGED_BY)
-            && object::label(item, LABEL_INSTANCE) == Some(o.name())
-            && kinds.contains(&(object::api_version(item), object::kind(item)));
-        !ours || keys.contains(&ObjectKey::of(item))
-    });
-
-    let position: HashMap<ObjectKey, usize> = items.iter().enumerate().map(|(i, v)| (ObjectKey::of(v), i)).collect();
-    for g in generated {
-        let mut obj = g.object;
-        let key = ObjectKey::of(&obj);
-        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_mapping_mut) else {
-            continue;
-        };
-        let ann = meta
-            .entry("annotations".into())
-            .or_insert_with(|| Value::Mapping(Default::default()));
-        let Some(ann) = ann.as_mapping_mut() else { continue };
-        match position.get(&key) {
-            Some(&i) => {
-                // Replace in place and keep the host's ids, path and build state.
-                annotations::copy_host_owned(&items[i], ann);
-                if ann.is_empty() {
-                    meta.remove("annotations");
-                }
-                items[i] = obj;
-            }
-            None => {
-                annotations::set_path(ann, &format!("{dir}{}/{}", o.name(), g.file));
-                items.push(obj);
-            }
-        }
-    }
+    // On a collision `upsert` leaves the items as they came.
+    diagnostics.extend(upsert::upsert(items, resources::generate(o), o, &dir));
     diagnostics
 }

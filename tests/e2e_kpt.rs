@@ -639,3 +639,243 @@ fn render_with_the_check_as_a_validator_without_config_fails_on_findings_then_pa
     assert_success(&out, "kpt fn render with the validator");
     assert!(pkg.join("maverics/statefulset.yaml").is_file());
 }
+
+// ---------------------------------------------------------------------------------------
+// Ownership: kpt keeps earlier output in the package, so what the function may replace or
+// prune is decided by the owner mark `krm.maverics.dev/owner`, never by labels.
+
+const OWNER: &str = "krm.maverics.dev/owner";
+
+/// Appends a mutator for the config file `config_path` to the package's Kptfile.
+fn add_mutator(pkg: &Path, config_path: &str) {
+    let exec = serde_yaml::to_string(&shim_exec()).expect("YAML string");
+    let path = pkg.join("Kptfile");
+    let kptfile = std::fs::read_to_string(&path).expect("read Kptfile");
+    std::fs::write(
+        &path,
+        format!(
+            "{kptfile}    - exec: {}\n      configPath: {config_path}\n",
+            exec.trim_end()
+        ),
+    )
+    .expect("write Kptfile");
+}
+
+fn write(pkg: &Path, file: &str, text: &str) {
+    let path = pkg.join(file);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
+    std::fs::write(path, text).expect("write package file");
+}
+
+/// A ConfigMap carrying both labels of generated objects, but no owner mark.
+fn labelled_config_map(namespace: &str, name: &str) -> String {
+    format!(
+        "# Hand-written; labelled like the orchestrator's objects on purpose.
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/instance: maverics
+    app.kubernetes.io/managed-by: maverics-krm
+data:
+  owner: the-user
+"
+    )
+}
+
+/// Renders successfully, then turns autoscaling off and renders again, so the function
+/// prunes (the HPA): what must survive both is checked by the caller.
+fn render_then_prune(pkg: &Path) -> String {
+    assert_success(&render(pkg), "kpt fn render");
+    replace_in(
+        pkg,
+        "orchestrator.yaml",
+        "  autoscaling:\n    enabled: true\n",
+        "  autoscaling:\n    enabled: false\n",
+    );
+    let out = render(pkg);
+    assert_success(&out, "kpt fn render with autoscaling off");
+    assert!(
+        !pkg.join("maverics/horizontalpodautoscaler.yaml").exists(),
+        "the HPA was not pruned"
+    );
+    output_text(&out)
+}
+
+#[test]
+fn render_marks_every_generated_file_with_its_owner_and_reports_each_prune() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    assert_success(&render(&pkg), "kpt fn render");
+    let snap = snapshot(&pkg);
+    for &(file, _, _) in GENERATED {
+        let doc = document(text(&snap, file), file);
+        assert_eq!(
+            get(&doc, "metadata.annotations").and_then(|a| a.get(OWNER)),
+            Some(&Value::from("maverics/maverics")),
+            "{file}"
+        );
+    }
+    replace_in(
+        &pkg,
+        "orchestrator.yaml",
+        "  autoscaling:\n    enabled: true\n",
+        "  autoscaling:\n    enabled: false\n",
+    );
+    let out = render(&pkg);
+    assert_success(&out, "kpt fn render with autoscaling off");
+    let all = output_text(&out);
+    assert!(
+        all.contains(
+            "removed HorizontalPodAutoscaler `maverics/maverics` from `maverics/horizontalpodautoscaler.yaml`: \
+             config `maverics/maverics` no longer generates it"
+        ),
+        "the prune is not reported:\n{all}"
+    );
+}
+
+#[test]
+fn render_keeps_a_user_file_carrying_the_two_labels() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    // Same namespace as the orchestrator, a name the generator does not use.
+    write(
+        &pkg,
+        "user/settings.yaml",
+        &labelled_config_map("maverics", "maverics-settings"),
+    );
+    let before = snapshot(&pkg);
+    render_then_prune(&pkg);
+    let after = snapshot(&pkg);
+    assert_passed_through(&before, &after, "user/settings.yaml");
+}
+
+#[test]
+fn render_keeps_a_labelled_object_in_another_namespace() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    // The generated ConfigMap's very name, in another namespace; and one marked with this
+    // config's id but copied into another namespace.
+    write(&pkg, "other/cm.yaml", &labelled_config_map("other", "maverics-config"));
+    write(
+        &pkg,
+        "other/copied.yaml",
+        &labelled_config_map("other", "maverics").replace(
+            "  labels:\n",
+            &format!("  annotations:\n    {OWNER}: maverics/maverics\n  labels:\n"),
+        ),
+    );
+    let before = snapshot(&pkg);
+    render_then_prune(&pkg);
+    let after = snapshot(&pkg);
+    assert_passed_through(&before, &after, "other/cm.yaml");
+    assert_passed_through(&before, &after, "other/copied.yaml");
+}
+
+#[test]
+fn render_of_two_configs_of_one_name_for_two_namespaces_keeps_both_outputs() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    let config = std::fs::read_to_string(pkg.join("orchestrator.yaml")).expect("read config");
+    assert!(config.contains("\n  namespace: maverics\n"));
+    write(
+        &pkg,
+        "orchestrator-b.yaml",
+        &config.replace("\n  namespace: maverics\n", "\n  namespace: team-b\n"),
+    );
+    add_mutator(&pkg, "orchestrator-b.yaml");
+
+    let out = render(&pkg);
+    assert_success(&out, "kpt fn render with two configs");
+    assert!(
+        output_text(&out).contains("Successfully executed 2 function(s)"),
+        "{}",
+        output_text(&out)
+    );
+    let first = snapshot(&pkg);
+    for (dir, ns) in [("maverics", "maverics"), ("maverics-team-b", "team-b")] {
+        for &(file, kind, name) in GENERATED {
+            let file = file.replacen("maverics/", &format!("{dir}/"), 1);
+            let doc = document(text(&first, &file), &file);
+            assert_eq!(get(&doc, "kind").and_then(Value::as_str), Some(kind), "{file}");
+            let (want_name, want_ns) = if kind == "Namespace" {
+                (ns, None)
+            } else {
+                (name, Some(ns))
+            };
+            assert_eq!(
+                get(&doc, "metadata.name").and_then(Value::as_str),
+                Some(want_name),
+                "{file}"
+            );
+            assert_eq!(
+                get(&doc, "metadata.namespace").and_then(Value::as_str),
+                want_ns,
+                "{file}"
+            );
+            assert_eq!(
+                get(&doc, "metadata.annotations").and_then(|a| a.get(OWNER)),
+                Some(&Value::from(format!("{ns}/maverics"))),
+                "{file}"
+            );
+        }
+    }
+
+    let out = render(&pkg);
+    assert_success(&out, "the second kpt fn render with two configs");
+    assert_same_snapshot(&first, &snapshot(&pkg), "a second render with two configs");
+}
+
+#[test]
+fn render_of_two_configs_with_one_owner_fails_naming_both_files() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    let config = std::fs::read_to_string(pkg.join("orchestrator.yaml")).expect("read config");
+    write(&pkg, "copy.yaml", &config);
+    add_mutator(&pkg, "copy.yaml");
+    let before = snapshot(&pkg);
+    let out = render(&pkg);
+    let all = output_text(&out);
+    assert!(!out.status.success(), "two configs with one owner passed:\n{all}");
+    assert!(all.contains("[FAIL]"), "{all}");
+    assert!(
+        all.contains(
+            "config `copy.yaml` is also `maverics/maverics`: both generate the same objects, and each run would \
+             replace the other's"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("orchestrator.yaml"), "{all}");
+    assert_same_snapshot(
+        &before,
+        &snapshot(&pkg),
+        "a failed render with two configs of one owner",
+    );
+}
+
+#[test]
+fn render_refuses_to_overwrite_a_user_object_in_the_place_of_a_generated_one() {
+    let (_tmp, pkg) = package();
+    point_kptfile_at_shim(&pkg);
+    write(
+        &pkg,
+        "user/cm.yaml",
+        &labelled_config_map("maverics", "maverics-config"),
+    );
+    let before = snapshot(&pkg);
+    let out = render(&pkg);
+    let all = output_text(&out);
+    assert!(!out.status.success(), "a user ConfigMap was overwritten:\n{all}");
+    assert!(all.contains("[FAIL]"), "{all}");
+    assert!(
+        all.contains(
+            "ConfigMap `maverics/maverics-config` in `user/cm.yaml` is not marked as generated (no \
+             `krm.maverics.dev/owner: maverics/maverics` annotation), and config `maverics/maverics` in \
+             `orchestrator.yaml` generates an object of the same kind, namespace and name"
+        ),
+        "the error does not name both files:\n{all}"
+    );
+    assert_same_snapshot(&before, &snapshot(&pkg), "a refused render");
+}

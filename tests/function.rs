@@ -1040,3 +1040,545 @@ fn a_pathless_config_piped_in_with_other_documents_passes_through() {
     let kinds: Vec<&str> = out.items().iter().map(kind).collect();
     assert_eq!(&kinds[..2], ["ConfigMap", "Orchestrator"], "{kinds:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. Ownership: only objects marked as this config's own are replaced or pruned
+// ---------------------------------------------------------------------------------------
+
+const OWNER: &str = "krm.maverics.dev/owner";
+
+/// An `Orchestrator` item of a kpt package: config `name` for namespace `ns`, in file `path`.
+fn config_item(path: &str, name: &str, ns: &str) -> String {
+    format!(
+        "- apiVersion: krm.maverics.dev/v1alpha1
+  kind: Orchestrator
+  metadata:
+    name: {name}
+    annotations:
+      config.kubernetes.io/local-config: 'true'
+      internal.config.kubernetes.io/path: '{path}'
+      config.kubernetes.io/path: '{path}'
+  spec:
+    namespace: {ns}
+    image:
+      repository: strata/orchestrator
+      tag: v2026.01.2
+"
+    )
+}
+
+/// A kpt-shaped list: `items` (list entries at column 0) and, as functionConfig, config
+/// `name` for namespace `ns` without its path, as kpt sends it.
+fn package_list(items: &str, name: &str, ns: &str) -> String {
+    format!(
+        "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+{items}functionConfig:
+  apiVersion: krm.maverics.dev/v1alpha1
+  kind: Orchestrator
+  metadata:
+    name: {name}
+    annotations:
+      config.kubernetes.io/local-config: 'true'
+  spec:
+    namespace: {ns}
+    image:
+      repository: strata/orchestrator
+      tag: v2026.01.2
+"
+    )
+}
+
+/// The package of config `maverics` for `team-a` in `orchestrator.yaml` and `extra`, run
+/// for that config.
+fn with_config(extra: &[String]) -> String {
+    let items = [config_item("orchestrator.yaml", "maverics", "team-a")]
+        .iter()
+        .chain(extra)
+        .cloned()
+        .collect::<String>();
+    package_list(&items, "maverics", "team-a")
+}
+
+/// A package item in file `path`, with the two labels of generated objects when
+/// `labelled`, and the owner mark `owner` when given.
+fn package_item(
+    api_version_kind: (&str, &str),
+    namespace: Option<&str>,
+    name: &str,
+    path: &str,
+    labelled: bool,
+    owner: Option<&str>,
+) -> String {
+    let (api_version, kind) = api_version_kind;
+    let mut s = format!("- apiVersion: {api_version}\n  kind: {kind}\n  metadata:\n    name: {name}\n");
+    if let Some(ns) = namespace {
+        s.push_str(&format!("    namespace: {ns}\n"));
+    }
+    if labelled {
+        s.push_str(
+            "    labels:\n      app.kubernetes.io/instance: maverics\n      app.kubernetes.io/managed-by: maverics-krm\n",
+        );
+    }
+    s.push_str("    annotations:\n");
+    if let Some(o) = owner {
+        s.push_str(&format!("      {OWNER}: {o}\n"));
+    }
+    s.push_str(&format!(
+        "      internal.config.kubernetes.io/path: '{path}'\n      config.kubernetes.io/path: '{path}'\n"
+    ));
+    if kind == "ConfigMap" {
+        s.push_str("  data:\n    kept: 'yes'\n");
+    }
+    s
+}
+
+fn find<'a>(items: &'a [Value], kind_: &str, namespace: Option<&str>, name_: &str) -> Vec<&'a Value> {
+    items
+        .iter()
+        .filter(|i| kind(i) == kind_ && name(i) == name_ && str_at(i, &["metadata", "namespace"]) == namespace)
+        .collect()
+}
+
+/// The input's items come back unchanged, in order, and nothing else.
+fn assert_items_unchanged(out: &Run, input: &str, what: &str) {
+    let inp = parse(input);
+    assert_eq!(out.items().len(), items(&inp).len(), "{what}: items\n{}", out.dump());
+    for (i, (o, w)) in out.items().iter().zip(items(&inp)).enumerate() {
+        assert_same_value(o, w, &format!("{what}: item {i}"));
+    }
+}
+
+/// Runs `input`, which must be refused with its items unchanged; returns the run and its
+/// error messages joined by newlines.
+fn refused(input: &str, what: &str) -> (Run, String) {
+    let out = run(input);
+    assert_eq!(out.code, 1, "{what}\n{}", out.dump());
+    assert_items_unchanged(&out, input, what);
+    let errors = messages(&out.results_of("error")).join("\n");
+    (out, errors)
+}
+
+fn messages<'a>(results: &[&'a Value]) -> Vec<&'a str> {
+    results.iter().filter_map(|r| r["message"].as_str()).collect()
+}
+
+#[test]
+fn every_generated_object_carries_the_owner_mark_of_its_config() {
+    let out = run(package_list(
+        &config_item("orchestrator.yaml", "maverics", "team-a"),
+        "maverics",
+        "team-a",
+    ));
+    out.assert_success();
+    let generated: Vec<&Value> = out.items().iter().filter(|i| kind(i) != "Orchestrator").collect();
+    assert_eq!(generated.len(), 9, "{}", out.dump());
+    for g in generated {
+        assert_eq!(annotation(g, OWNER), Some("team-a/maverics"), "{} {}", kind(g), name(g));
+    }
+    // Without any namespace the mark is the bare name.
+    let out = run(generator_input(
+        "image:\n  repository: strata/orchestrator\n  tag: v2026.01.2\n",
+    ));
+    out.assert_success();
+    for g in out.items() {
+        assert_eq!(annotation(g, OWNER), Some("maverics"), "{} {}", kind(g), name(g));
+    }
+}
+
+#[test]
+fn a_user_file_carrying_the_two_labels_is_kept_exactly() {
+    let user = package_item(
+        ("v1", "ConfigMap"),
+        Some("team-a"),
+        "team-settings",
+        "user/cm.yaml",
+        true,
+        None,
+    );
+    let input = package_list(
+        &format!("{}{user}", config_item("orchestrator.yaml", "maverics", "team-a")),
+        "maverics",
+        "team-a",
+    );
+    let out = run(&input);
+    out.assert_success();
+    let kept = find(out.items(), "ConfigMap", Some("team-a"), "team-settings");
+    assert_eq!(kept.len(), 1, "the labelled user ConfigMap was removed\n{}", out.dump());
+    assert_same_value(kept[0], &items(&parse(&input))[1], "the user ConfigMap is untouched");
+    assert!(out.results_of("info").is_empty(), "{}", out.dump());
+}
+
+#[test]
+fn a_labelled_or_marked_object_in_another_namespace_is_not_pruned() {
+    let input = with_config(&[
+        // Labelled like ours, in another namespace, unmarked.
+        package_item(
+            ("v1", "ConfigMap"),
+            Some("other"),
+            "maverics-old",
+            "other/cm.yaml",
+            true,
+            None,
+        ),
+        // Marked with our id, but copied into another namespace: not ours either.
+        package_item(
+            ("v1", "Service"),
+            Some("other"),
+            "maverics-legacy",
+            "other/svc.yaml",
+            true,
+            Some("team-a/maverics"),
+        ),
+        // A marked Namespace that is not the config's namespace.
+        package_item(
+            ("v1", "Namespace"),
+            None,
+            "other",
+            "other/ns.yaml",
+            true,
+            Some("team-a/maverics"),
+        ),
+    ]);
+    let out = run(&input);
+    out.assert_success();
+    let inp = parse(&input);
+    for (i, want) in items(&inp).iter().enumerate() {
+        assert_same_value(&out.items()[i], want, &format!("input item {i} stays"));
+    }
+    assert!(out.results_of("info").is_empty(), "nothing was pruned\n{}", out.dump());
+}
+
+#[test]
+fn an_own_object_the_config_no_longer_generates_is_pruned_with_an_info_result() {
+    let out = run(with_config(&[package_item(
+        ("networking.k8s.io/v1", "Ingress"),
+        Some("team-a"),
+        "maverics",
+        "maverics/ingress.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
+    assert_eq!(out.code, 0, "{}", out.dump());
+    assert!(
+        find(out.items(), "Ingress", Some("team-a"), "maverics").is_empty(),
+        "{}",
+        out.dump()
+    );
+    let infos = out.results_of("info");
+    assert_eq!(
+        messages(&infos),
+        [
+            "removed Ingress `team-a/maverics` from `maverics/ingress.yaml`: config `team-a/maverics` no longer generates it"
+        ],
+        "{}",
+        out.dump()
+    );
+    assert_eq!(infos[0]["file"]["path"].as_str(), Some("maverics/ingress.yaml"));
+    assert_eq!(infos[0]["resourceRef"]["kind"].as_str(), Some("Ingress"));
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with("info: maverics/ingress.yaml: removed Ingress")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_marked_object_of_a_kind_the_generator_never_emits_is_not_pruned() {
+    let out = run(with_config(&[package_item(
+        ("apps/v1", "Deployment"),
+        Some("team-a"),
+        "maverics",
+        "user/deploy.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
+    out.assert_success();
+    assert_eq!(
+        find(out.items(), "Deployment", Some("team-a"), "maverics").len(),
+        1,
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
+fn an_unmarked_user_object_in_the_place_of_a_generated_one_is_an_error_naming_both_files() {
+    let items_ = [
+        config_item("team-a/orchestrator.yaml", "maverics", "team-a"),
+        package_item(
+            ("apps/v1", "StatefulSet"),
+            Some("team-a"),
+            "maverics",
+            "apps/sts.yaml",
+            true,
+            None,
+        ),
+    ]
+    .concat();
+    let input = package_list(&items_, "maverics", "team-a");
+    let out = run(&input);
+    assert_eq!(out.code, 1, "{}", out.dump());
+    let errors = out.results_of("error");
+    assert_eq!(
+        messages(&errors),
+        [
+            "StatefulSet `team-a/maverics` in `apps/sts.yaml` is not marked as generated (no `krm.maverics.dev/owner: \
+          team-a/maverics` annotation), and config `team-a/maverics` in `team-a/orchestrator.yaml` generates an \
+          object of the same kind, namespace and name: refusing to overwrite it Fix: rename or remove the object in \
+          `apps/sts.yaml`, or give the config in `team-a/orchestrator.yaml` another `metadata.name` or \
+          `spec.namespace`; if `apps/sts.yaml` is output of a maverics-krm release without the owner mark, delete \
+          it and run again"
+        ],
+    );
+    assert_eq!(errors[0]["file"]["path"].as_str(), Some("apps/sts.yaml"));
+    assert_eq!(errors[0]["resourceRef"]["kind"].as_str(), Some("StatefulSet"));
+    assert!(
+        out.stderr
+            .starts_with("error: apps/sts.yaml: StatefulSet `team-a/maverics`"),
+        "{}",
+        out.stderr
+    );
+    assert_items_unchanged(&out, &input, "a collision");
+}
+
+#[test]
+fn a_user_object_of_another_api_version_in_the_place_of_a_generated_one_is_an_error() {
+    let input = with_config(&[package_item(
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        Some("team-a"),
+        "maverics",
+        "hpa.yaml",
+        false,
+        None,
+    )]);
+    let (_, errors) = refused(&input, "an HPA collision");
+    assert!(
+        errors.starts_with("HorizontalPodAutoscaler `team-a/maverics` in `hpa.yaml` is not marked"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn an_own_object_of_an_older_api_version_is_replaced_in_place() {
+    let out = run(with_config(&[package_item(
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        Some("team-a"),
+        "maverics",
+        "hpa.yaml",
+        true,
+        Some("team-a/maverics"),
+    )]));
+    out.assert_success();
+    let hpa = &out.items()[1];
+    assert_eq!(str_at(hpa, &["apiVersion"]), Some("autoscaling/v2"), "{}", out.dump());
+    assert_eq!(annotation(hpa, PATH), Some("hpa.yaml"), "the path stays");
+    assert_eq!(
+        find(out.items(), "HorizontalPodAutoscaler", Some("team-a"), "maverics").len(),
+        1
+    );
+}
+
+#[test]
+fn a_user_namespace_in_the_place_of_the_generated_one_is_an_error_suggesting_create_namespace_false() {
+    let input = with_config(&[package_item(
+        ("v1", "Namespace"),
+        None,
+        "team-a",
+        "namespaces.yaml",
+        false,
+        None,
+    )]);
+    let (_, errors) = refused(&input, "a Namespace collision");
+    assert!(
+        errors.starts_with("Namespace `team-a` in `namespaces.yaml` is not marked as generated"),
+        "{errors}"
+    );
+    assert!(
+        errors.ends_with(
+            "Fix: set `spec.createNamespace: false` in `orchestrator.yaml` to leave the Namespace to `namespaces.yaml`, or remove it from `namespaces.yaml`"
+        ),
+        "{errors}"
+    );
+}
+
+#[test]
+fn another_configs_object_in_the_place_of_a_generated_one_is_an_error_naming_that_config() {
+    // Two orchestrators of different names in one namespace: both would emit the Namespace.
+    let items_ = [
+        config_item("one.yaml", "one", "team-a"),
+        config_item("two.yaml", "two", "team-a"),
+        package_item(
+            ("v1", "Namespace"),
+            None,
+            "team-a",
+            "one/namespace.yaml",
+            true,
+            Some("team-a/one"),
+        ),
+    ]
+    .concat();
+    let input = package_list(&items_, "two", "team-a");
+    let out = run(&input);
+    assert_eq!(out.code, 1, "{}", out.dump());
+    assert_eq!(
+        messages(&out.results_of("error")),
+        [
+            "Namespace `team-a` in `one/namespace.yaml` is generated by config `team-a/one`, and config `team-a/two` in \
+          `two.yaml` generates an object of the same kind, namespace and name: refusing to overwrite it Fix: set \
+          `spec.createNamespace: false` in one of the two configs (`two.yaml` is `team-a/two`)"
+        ],
+    );
+    assert_items_unchanged(&out, &input, "a collision with another config");
+}
+
+#[test]
+fn a_second_copy_of_an_own_object_is_removed_and_the_first_replaced_in_place() {
+    let out = run(with_config(&[
+        package_item(
+            ("v1", "ServiceAccount"),
+            Some("team-a"),
+            "maverics",
+            "maverics/serviceaccount.yaml",
+            true,
+            Some("team-a/maverics"),
+        ),
+        package_item(
+            ("v1", "ServiceAccount"),
+            Some("team-a"),
+            "maverics",
+            "copy/serviceaccount.yaml",
+            true,
+            Some("team-a/maverics"),
+        ),
+    ]));
+    assert_eq!(out.code, 0, "{}", out.dump());
+    let sas = find(out.items(), "ServiceAccount", Some("team-a"), "maverics");
+    assert_eq!(sas.len(), 1, "{}", out.dump());
+    assert_eq!(annotation(sas[0], PATH), Some("maverics/serviceaccount.yaml"));
+    assert_eq!(kind(&out.items()[1]), "ServiceAccount", "replaced in place");
+    assert_eq!(
+        messages(&out.results_of("info")),
+        [
+            "removed ServiceAccount `team-a/maverics` from `copy/serviceaccount.yaml`: config `team-a/maverics` generates \
+          it once and an earlier item already holds it"
+        ]
+    );
+}
+
+#[test]
+fn two_configs_of_one_name_for_two_namespaces_keep_both_outputs_in_two_directories() {
+    let configs = [
+        config_item("a.yaml", "maverics", "team-a"),
+        config_item("b.yaml", "maverics", "team-b"),
+    ]
+    .concat();
+    let first = run(package_list(&configs, "maverics", "team-a"));
+    first.assert_success();
+    // The second config's run sees the first's output: it must keep it and write beside it.
+    let mut second_input = parse(&first.stdout);
+    second_input["functionConfig"]["spec"]["namespace"] = Value::from("team-b");
+    second_input.as_mapping_mut().expect("a mapping").remove("results");
+    let second = run(serde_yaml::to_string(&second_input).expect("serialise"));
+    second.assert_success();
+    for (ns, dir) in [("team-a", "maverics/"), ("team-b", "maverics-team-b/")] {
+        let sts = find(second.items(), "StatefulSet", Some(ns), "maverics");
+        assert_eq!(sts.len(), 1, "{ns}\n{}", second.dump());
+        assert_eq!(annotation(sts[0], OWNER), Some(format!("{ns}/maverics").as_str()));
+        assert_eq!(
+            annotation(sts[0], PATH),
+            Some(format!("{dir}statefulset.yaml").as_str())
+        );
+        assert_eq!(find(second.items(), "Namespace", None, ns).len(), 1, "{ns}");
+    }
+    assert!(second.results_of("info").is_empty(), "{}", second.dump());
+    // No two items share a path and index: kpt refuses that.
+    let mut places: Vec<(String, String)> = second
+        .items()
+        .iter()
+        .map(|i| {
+            (
+                annotation(i, PATH).unwrap_or_default().to_owned(),
+                annotation(i, INDEX).unwrap_or("0").to_owned(),
+            )
+        })
+        .collect();
+    let n = places.len();
+    places.sort();
+    places.dedup();
+    assert_eq!(places.len(), n, "{}", second.dump());
+}
+
+#[test]
+fn two_configs_with_one_owner_id_are_an_error_naming_the_other_file() {
+    let configs = [
+        config_item("a.yaml", "maverics", "team-a"),
+        config_item("b.yaml", "maverics", "team-a"),
+    ]
+    .concat();
+    let input = package_list(&configs, "maverics", "team-a");
+    let out = run(&input);
+    assert_eq!(out.code, 1, "{}", out.dump());
+    let errors = out.results_of("error");
+    assert_eq!(
+        messages(&errors),
+        [
+            "config `b.yaml` is also `team-a/maverics`: both generate the same objects, and each run would replace the \
+          other's Fix: give one of the two configs another `metadata.name` or `spec.namespace`, or remove one"
+        ]
+    );
+    assert_eq!(errors[0]["file"]["path"].as_str(), Some("a.yaml"));
+    assert_eq!(errors[0]["field"]["path"].as_str(), Some("metadata.name"));
+    assert_items_unchanged(&out, &input, "two configs with one owner");
+}
+
+#[test]
+fn results_already_in_the_input_are_kept_and_ours_follow_them() {
+    let input = generator_input("namespace: default\nimage:\n  repository: strata/orchestrator\n  tag: v2026.01.2\n")
+        .replacen(
+            "functionConfig:",
+            "results:\n- message: from an earlier function\n  severity: info\n- message: second\n  severity: warning\nfunctionConfig:",
+            1,
+        );
+    let out = run(&input);
+    assert_eq!(out.code, 0, "{}", out.dump());
+    let all = messages(&out.results());
+    assert_eq!(all.len(), 3, "{}", out.dump());
+    assert_eq!(&all[..2], ["from an earlier function", "second"]);
+    assert!(
+        all[2].starts_with("the orchestrator is deployed into the `default` namespace"),
+        "{all:?}"
+    );
+    // Fed back, they are not doubled beyond what a pipeline adds.
+    let again = run(&out.stdout);
+    assert_eq!(messages(&again.results()).len(), 4, "{}", again.dump());
+}
+
+#[test]
+fn unknown_top_level_keys_of_the_input_are_kept_in_their_order() {
+    let input =
+        generator_input(GOOD_SPEC).replacen("items:\n", "x-pipeline:\n  step: 2\nitems:\n", 1) + "zz-last: [1, 2]\n";
+    let out = run(&input);
+    out.assert_success();
+    let keys: Vec<&str> = out
+        .list
+        .as_mapping()
+        .expect("a mapping")
+        .keys()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["apiVersion", "kind", "items", "functionConfig", "x-pipeline", "zz-last"]
+    );
+    assert_eq!(out.list["x-pipeline"]["step"].as_u64(), Some(2));
+    assert_eq!(out.list["zz-last"], parse("[1, 2]"));
+    // And on an error too.
+    let bad = input.replace("repository: strata", "repositori: strata");
+    let out = run(&bad);
+    assert_eq!(out.code, 1, "{}", out.dump());
+    assert_eq!(out.list["x-pipeline"]["step"].as_u64(), Some(2), "{}", out.dump());
+}

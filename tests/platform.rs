@@ -161,7 +161,10 @@ fn eks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
         );
         assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > 30);
         // Least privilege: the orchestrator's own account has no role; the reader has one.
-        assert!(get(&objs, "ServiceAccount/maverics/maverics")["metadata"]["annotations"].is_null());
+        assert!(
+            get(&objs, "ServiceAccount/maverics/maverics")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+                .is_null()
+        );
         assert_eq!(
             get(&objs, "ServiceAccount/maverics/maverics-secrets-reader")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
             "arn:aws:iam::111122223333:role/maverics-secrets-reader"

@@ -144,9 +144,8 @@ fn object() -> impl Strategy<Value = Value> {
 
 fn list() -> impl Strategy<Value = ResourceList> {
     prop::collection::vec(object(), 0..6).prop_map(|items| ResourceList {
-        api_version: "config.kubernetes.io/v1".into(),
         items,
-        function_config: None,
+        ..ResourceList::empty()
     })
 }
 

@@ -59,12 +59,12 @@ pub fn copy_host_owned(from: &Value, to: &mut Mapping) {
 }
 
 /// Sets path and index in both forms.
-pub fn set_path(annotations: &mut Mapping, path: &str) {
+pub fn set_path(annotations: &mut Mapping, path: &str, index: u32) {
     for key in [PATH, LEGACY_PATH] {
         annotations.insert(key.into(), path.into());
     }
     for key in [INDEX, LEGACY_INDEX] {
-        annotations.insert(key.into(), "0".into());
+        annotations.insert(key.into(), index.to_string().into());
     }
 }
 

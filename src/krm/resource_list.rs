@@ -3,7 +3,7 @@
 use crate::diag::{Diagnostic, KrmResult};
 use crate::krm::object;
 use serde::Serialize;
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
 pub const API_VERSION_V1: &str = "config.kubernetes.io/v1";
 pub const API_VERSION_V1BETA1: &str = "config.kubernetes.io/v1beta1";
@@ -18,6 +18,11 @@ pub struct ResourceList {
     pub api_version: String,
     pub items: Vec<Value>,
     pub function_config: Option<Value>,
+    /// `results` of earlier functions in a pipeline: written back first, ours after them.
+    pub results: Vec<Value>,
+    /// Top-level keys this function does not know, written back after `functionConfig` in
+    /// their input order: a later function or a newer host may need them.
+    pub extra: Mapping,
 }
 
 impl ResourceList {
@@ -73,7 +78,7 @@ impl ResourceList {
                 );
             }
         }
-        let items = match map.remove("items") {
+        let items = match map.shift_remove("items") {
             Some(Value::Sequence(items)) => items,
             Some(Value::Null) | None => {
                 return Err(Diagnostic::error("the ResourceList has no `items`")
@@ -89,7 +94,7 @@ impl ResourceList {
         for (i, item) in items.iter().enumerate() {
             check_item(i, item)?;
         }
-        let function_config = match map.remove("functionConfig") {
+        let function_config = match map.shift_remove("functionConfig") {
             None | Some(Value::Null) => None,
             Some(v @ Value::Mapping(_)) => Some(v),
             Some(_) => {
@@ -98,14 +103,28 @@ impl ResourceList {
                     .fix("send the function config as a Kubernetes-style object"));
             }
         };
+        let results = match map.shift_remove("results") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Sequence(r)) => r,
+            Some(_) => {
+                return Err(Diagnostic::error("`results` is not a list").field("results").fix(
+                    "send `results:` as a list of Result objects (KRM Functions Specification v1), or leave it out",
+                ));
+            }
+        };
+        map.shift_remove("apiVersion");
+        map.shift_remove("kind");
         Ok(ResourceList {
             api_version,
             items,
             function_config,
+            results,
+            extra: map,
         })
     }
 
-    /// Serialises the list in block-style YAML. Results are written only when present.
+    /// Serialises the list in block-style YAML: the input's results, then `results`.
+    /// Results are written only when there are some.
     pub fn to_yaml(&self, results: &[KrmResult]) -> String {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -115,31 +134,38 @@ impl ResourceList {
             items: &'a [Value],
             #[serde(skip_serializing_if = "Option::is_none")]
             function_config: Option<&'a Value>,
-            #[serde(skip_serializing_if = "<[KrmResult]>::is_empty")]
-            results: &'a [KrmResult],
+            #[serde(flatten)]
+            extra: &'a Mapping,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            results: Vec<Value>,
         }
-        let out = Out {
-            api_version: &self.api_version,
-            kind: KIND,
-            items: &self.items,
-            function_config: self.function_config.as_ref(),
-            results,
-        };
+        let serialised = results
+            .iter()
+            .map(serde_yaml::to_value)
+            .collect::<Result<Vec<Value>, _>>()
+            .map(|ours| self.results.iter().cloned().chain(ours).collect::<Vec<_>>())
+            .and_then(|results| {
+                serde_yaml::to_string(&Out {
+                    api_version: &self.api_version,
+                    kind: KIND,
+                    items: &self.items,
+                    function_config: self.function_config.as_ref(),
+                    extra: &self.extra,
+                    results,
+                })
+            });
         // Serialising a tree of Values and plain structs has no failure mode left once
         // parsing succeeded; should the emitter still refuse, say so instead of writing half.
-        serde_yaml::to_string(&out).unwrap_or_else(|e| {
-            let fallback = ResourceList {
-                api_version: self.api_version.clone(),
-                items: Vec::new(),
-                function_config: None,
-            };
+        serialised.unwrap_or_else(|e| {
             let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
+            let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
             serde_yaml::to_string(&Out {
-                api_version: &fallback.api_version,
+                api_version: &self.api_version,
                 kind: KIND,
                 items: &[],
                 function_config: None,
-                results: &[diag.to_result()],
+                extra: &Mapping::new(),
+                results: vec![result],
             })
             .unwrap_or_default()
         })
@@ -153,6 +179,8 @@ impl ResourceList {
             api_version: API_VERSION_V1.to_owned(),
             items: Vec::new(),
             function_config: None,
+            results: Vec::new(),
+            extra: Mapping::new(),
         }
     }
 }

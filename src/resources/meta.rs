@@ -1,7 +1,9 @@
 //! Names, labels and object metadata shared by every generated object.
 
 use super::Ctx;
+use crate::config::Orchestrator;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
 
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
@@ -9,6 +11,51 @@ pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY: &str = "maverics-krm";
 const APP_NAME: &str = "maverics-orchestrator";
+
+/// The mark on every generated object naming the config that generated it. The labels
+/// above say *what* an object is and any user may copy them; only this says *whose* output
+/// it is, and function mode prunes or replaces nothing without it (src/function/upsert.rs).
+/// An annotation, not a label: nothing selects on it, and kustomize's `namespace:`,
+/// `namePrefix:` and `commonLabels:` rewrite object names, namespaces and labels but never
+/// annotation values, so the mark keeps naming the config through any overlay. It stays in
+/// `build` output: kpt packages need it on disk to recognise their earlier output, and on a
+/// cluster it is inert metadata that tells an operator where an object came from.
+pub const OWNER_ANNOTATION: &str = "krm.maverics.dev/owner";
+
+/// The config's identity as the mark writes it: `<namespace>/<name>`, the namespace being
+/// the one its objects go to (`spec.namespace`, else the config's own `metadata.namespace`);
+/// just `<name>` with neither. Two configs of the same name for two namespaces are two
+/// owners; the config's file path is not part of it, so moving the file keeps the output.
+pub fn owner(o: &Orchestrator) -> String {
+    owner_id(
+        o.spec.namespace.as_deref().or(o.metadata.namespace.as_deref()),
+        o.name(),
+    )
+}
+
+/// `owner` from the parts, for configs that are only raw items of the stream.
+pub fn owner_id(namespace: Option<&str>, name: &str) -> String {
+    match namespace.filter(|n| !n.is_empty()) {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Puts the owner mark on a generated object. `metadata.annotations` is created first
+/// among the metadata keys when missing, where k8s-openapi would have written it.
+pub fn mark_owned(object: &mut Value, owner: &str) {
+    let Some(meta) = object.get_mut("metadata").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    if !meta.contains_key("annotations") {
+        let rest = std::mem::take(meta);
+        meta.insert("annotations".into(), Value::Mapping(Mapping::new()));
+        meta.extend(rest);
+    }
+    if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_mapping_mut) {
+        ann.insert(OWNER_ANNOTATION.into(), owner.into());
+    }
+}
 
 pub struct Names {
     pub base: String,

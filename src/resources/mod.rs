@@ -17,7 +17,7 @@ pub mod service;
 mod serviceaccount;
 pub mod statefulset;
 
-pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, OWNER_ANNOTATION, owner, owner_id};
 pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX, split_address};
 
 use crate::config::Orchestrator;
@@ -53,9 +53,11 @@ impl<'a> Ctx<'a> {
 /// All objects of the base, in output order.
 pub fn generate(o: &Orchestrator) -> Vec<Generated> {
     let ctx = Ctx::new(o);
+    let owner = owner(o);
     let mut out = Vec::new();
     let mut push = |file: &'static str, obj: Option<Value>| {
-        if let Some(object) = obj {
+        if let Some(mut object) = obj {
+            meta::mark_owned(&mut object, &owner);
             out.push(Generated { file, object });
         }
     };
