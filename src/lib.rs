@@ -13,6 +13,7 @@
 //! - [`kustomize`]: running the real kustomize with the exec flags.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
+//! - [`secrets`]: the one secret detector (key names, value shapes, references).
 
 pub mod check;
 pub mod cli;
@@ -27,3 +28,4 @@ pub mod kustomize;
 pub mod platform;
 pub mod resources;
 pub mod schema;
+pub mod secrets;
