@@ -177,8 +177,32 @@ fn string_secret(s: &str) -> Option<How> {
         return Some(How::Whole(Why::Shape(found)));
     }
     json_inside(s)
-        .filter(|inner| !leaves(inner, false).is_empty())
+        .filter(|inner| {
+            let kind = inner.get("kind").and_then(Value::as_str).unwrap_or_default();
+            !object_leaves(inner, kind).is_empty()
+        })
         .map(|_| How::Json)
+}
+
+/// Every secret value of a Kubernetes object: [`leaves`], plus everything in a Secret's
+/// `data` and `stringData` (base64 is not encryption). `kind` is the object's kind.
+pub fn object_leaves(obj: &Value, kind: &str) -> Vec<Leaf> {
+    if kind != "Secret" {
+        return leaves(obj, false);
+    }
+    let mut rest = obj.clone();
+    let mut out = Vec::new();
+    if let Value::Mapping(m) = untag_mut(&mut rest) {
+        for field in ["data", "stringData"] {
+            let Some(child) = m.remove(field) else { continue };
+            out.extend(leaves(&child, true).into_iter().map(|mut leaf| {
+                leaf.steps.insert(0, Step::Key(field.into()));
+                leaf
+            }));
+        }
+    }
+    out.extend(leaves(&rest, false));
+    out
 }
 
 /// The JSON object or array a string holds, if it holds one.
