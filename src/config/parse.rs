@@ -21,7 +21,8 @@ pub fn typed<T: DeserializeOwned>(
     match result {
         Err(e) => {
             let path = track.path().to_string();
-            Err(vec![locate(explain(&path, &e.to_string()))])
+            let message = crate::secrets::redact_message(&e.to_string(), secret_typed(&path));
+            Err(vec![locate(explain(&path, &message))])
         }
         Ok(_) if !ignored.is_empty() => Err(ignored
             .into_iter()
@@ -36,6 +37,13 @@ pub fn typed<T: DeserializeOwned>(
             .collect()),
         Ok(t) => Ok(t),
     }
+}
+
+/// A field whose value is or may be a secret: anything under `spec.secrets` (references
+/// only, but a user who pastes the secret itself there must not see it echoed) or under a
+/// secret-named key. Its type errors show a redacted preview instead of the value.
+fn secret_typed(path: &str) -> bool {
+    path.starts_with("spec.secrets") || path.split(['.', '[', ']']).any(crate::secrets::is_secret_key)
 }
 
 /// serde_ignored writes `a.0.b` and `?` for transparent layers; every other path in our
@@ -161,6 +169,65 @@ mod tests {
         assert_eq!(nearest("autoscalling", &c), Some("autoscaling"));
         assert_eq!(nearest("Image", &c), Some("image"));
         assert_eq!(nearest("tolerations", &c), None);
+    }
+
+    #[test]
+    fn type_errors_on_secret_fields_never_echo_the_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Spec {
+            secrets: Secrets,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Secrets {
+            license: Option<Ref>,
+            tls: Option<Ref>,
+            replicas: Option<u32>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Ref {
+            key: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Top {
+            spec: Spec,
+        }
+        let resource = ResourceRef {
+            api_version: "v1".into(),
+            kind: "Orchestrator".into(),
+            name: "m".into(),
+            namespace: None,
+        };
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----";
+        for (yaml, field, preview) in [
+            (
+                "spec: {secrets: {license: hunter2-license}}",
+                "spec.secrets.license",
+                "(redacted, 15 characters)",
+            ),
+            (
+                &format!("spec: {{secrets: {{tls: {}}}}}", serde_json::to_string(pem).unwrap()) as &str,
+                "spec.secrets.tls",
+                "(redacted, 68 characters)",
+            ),
+            (
+                "spec: {secrets: {replicas: s3cr3t}}",
+                "spec.secrets.replicas",
+                "(redacted, 6 characters)",
+            ),
+        ] {
+            let v: Value = serde_yaml::from_str(yaml).unwrap();
+            let d = &typed::<Top>(&v, None, &resource).unwrap_err()[0];
+            let shown = format!("{d}\n{:?}", d.to_result());
+            assert_eq!(d.field.as_deref(), Some(field), "{shown}");
+            assert!(d.message.contains(preview) && d.message.contains("expected"), "{shown}");
+            for secret in ["hunter2", "MIIE", "BEGIN", "s3cr3t"] {
+                assert!(!shown.contains(secret), "`{secret}` echoed: {shown}");
+            }
+        }
     }
 
     #[test]

@@ -319,7 +319,7 @@ pub fn redact_message(message: &str, secret: bool) -> String {
         // Backticks quote field names too (`unknown field `x``): only values are previewed.
         let is_value = quote == b'"' || rest[..at].ends_with("variant ") || rest[..at].ends_with("integer ");
         if is_value && (secret || inner.chars().count() > 64 || shape(inner).is_some() || inner.contains("\\n")) {
-            out.push_str(&preview(inner));
+            out.push_str(&format!("(redacted, {} characters)", unescaped_len(inner)));
         } else {
             out.push_str(&rest[at..at + len + 2]);
         }
@@ -327,6 +327,19 @@ pub fn redact_message(message: &str, secret: bool) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The number of characters a Rust-escaped text stands for (`\n`, `\"`, `\u{1b}` are one).
+fn unescaped_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.next() == Some('u') {
+            chars.by_ref().take_while(|c| *c != '}').for_each(drop);
+        }
+        n += 1;
+    }
+    n
 }
 
 /// The length of a quoted text up to its closing quote, skipping `\"` escapes.

@@ -105,6 +105,6 @@ fn serde_echoes_are_redacted_when_secret_or_secret_looking() {
     let escaped = r#"invalid type: string "a\"b", expected u32"#;
     assert_eq!(
         redact_message(escaped, true),
-        "invalid type: string (redacted, 4 characters), expected u32"
+        "invalid type: string (redacted, 3 characters), expected u32"
     );
 }
