@@ -160,3 +160,56 @@ fn a_list_with_a_secret_inside_and_a_maverics_yml_key_fail_check() {
     }
     assert!(!err.contains("hunter2") && !err.contains("tok-123"), "{err}");
 }
+
+/// A secret pasted into a secret-typed field is never echoed: not by `render` on stderr, not
+/// by function mode in its KRM results.
+#[test]
+fn type_errors_on_secret_fields_never_echo_the_value_on_any_path() {
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA7\\n-----END RSA PRIVATE KEY-----";
+    let config = |secrets: &str| {
+        format!(
+            "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n  config: {{version: 0.0.1}}\n  secrets:\n    storeRef: {{name: vault}}\n{secrets}"
+        )
+    };
+    let cases = [
+        (
+            config("    license: LIC-hunter2-0001\n"),
+            "spec.secrets.license",
+            "LIC-hunter2",
+        ),
+        (
+            config(&format!("    tls: \"{pem}\"\n")),
+            "spec.secrets.tls",
+            "MIIEpAIBAAKCAQEA7",
+        ),
+    ];
+    for (yaml, field, secret) in &cases {
+        let render = run_with_stdin(Command::new(bin()).args(["render", "-"]), yaml.as_bytes());
+        let err = stderr(&render);
+        assert_eq!(render.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{field}: invalid type: string (redacted, ")),
+            "{err}"
+        );
+        assert!(
+            !err.contains(secret) && !stdout(&render).contains(secret),
+            "render echoed it:\n{err}"
+        );
+
+        let indented: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
+        let list =
+            format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n{indented}");
+        let function = common::run_fn(list.as_bytes());
+        let (out, err) = (stdout(&function), stderr(&function));
+        assert_eq!(function.status.code(), Some(1), "{err}");
+        let results: serde_yaml::Value = serde_yaml::from_str(&out).expect("ResourceList");
+        assert_eq!(results["results"][0]["field"]["path"].as_str(), Some(*field), "{out}");
+        // The output may carry the functionConfig back as it came; the results never echo it.
+        let messages = serde_yaml::to_string(&results["results"]).expect("results");
+        assert!(messages.contains("(redacted, "), "{messages}");
+        assert!(
+            !messages.contains(secret) && !err.contains(secret),
+            "function mode echoed it:\n{messages}\n{err}"
+        );
+    }
+}

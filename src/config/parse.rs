@@ -107,16 +107,22 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             ));
     }
     // Type errors: "invalid type: string \"three\", expected u32", "invalid value: integer `-1`, ..."
-    let fix =
-        if message.contains("expected u32") || message.contains("expected u16") || message.contains("expected i32") {
-            "write a whole number that is not negative, without quotes"
-        } else if message.contains("expected a boolean") {
-            "write `true` or `false` without quotes"
-        } else if message.contains("expected a string") {
-            "write a string"
-        } else {
-            "correct the value's type (see `docs/config.md` for every field)"
-        };
+    let fix = if message.contains("expected u32")
+        || message.contains("expected u16")
+        || message.contains("expected i32")
+    {
+        "write a whole number that is not negative, without quotes"
+    } else if message.contains("expected struct RemoteRef") {
+        "write where the secret store keeps the value, `{key: NAME}` (a remoteRef), and put the value itself in the store"
+    } else if message.contains("expected struct TlsPair") {
+        "write where the secret store keeps them, `{certificate: {key: CERT}, privateKey: {key: KEY}}`, and put the PEM files in the store"
+    } else if message.contains("expected a boolean") {
+        "write `true` or `false` without quotes"
+    } else if message.contains("expected a string") {
+        "write a string"
+    } else {
+        "correct the value's type (see `docs/config.md` for every field)"
+    };
     Diagnostic::error(message.to_owned()).field(path.to_owned()).fix(fix)
 }
 

@@ -299,11 +299,11 @@ mod tests {
     fn env_values_urls_and_authorization_headers_are_redacted() {
         let dep = |v: &str| {
             format!(
-                "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - {{name: DB_PASSWORD, value: pw{v}}}\n        - {{name: DB_URL, value: 'postgres://app:pw{v}@db/app'}}\n        - {{name: HOOK_HEADER, value: 'Authorization: Bearer tok{v}'}}\n        - {{name: MODE, value: m{v}}}\n"
+                "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - {{name: DB_PASSWORD, value: pw{v}}}\n        - {{name: DB_URL, value: 'postgres://app:pw{v}@db/app'}}\n        - {{name: HOOK_HEADER, value: 'Authorization: Bearer token{v}'}}\n        - {{name: MODE, value: m{v}}}\n"
             )
         };
         let out = redacted_new("Deployment", &dep("1"), &dep("2"));
-        assert!(!out.contains("pw2") && !out.contains("tok2"), "{out}");
+        assert!(!out.contains("pw2") && !out.contains("token2"), "{out}");
         assert_eq!(out.matches("(redacted, changed: after)").count(), 3, "{out}");
         assert!(out.contains("value: m2"), "a plain variable is shown: {out}");
     }

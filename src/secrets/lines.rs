@@ -115,7 +115,7 @@ mod tests {
         );
         assert_eq!(redacted("- token: 'abc' # old\n"), "- token: '***' # old\n");
         assert_eq!(redacted("url: postgres://u:pw@db/x\nname: x\n"), "url: ***\nname: x\n");
-        assert_eq!(redacted("curl -H 'Authorization: Bearer abc'\n"), "***\n");
+        assert_eq!(redacted("curl -H 'Authorization: Bearer abcdef12'\n"), "***\n");
     }
 
     #[test]

@@ -107,25 +107,33 @@ fn url_password(s: &str) -> bool {
     })
 }
 
-/// `Authorization: Bearer …` / `Basic …` in a header line, or a whole value `Bearer …` with
-/// credentials long enough to be real.
+/// `Authorization: Bearer …` / `Basic …` in a header line (`:`, `=`, quotes or spaces
+/// between, as curl, nginx and HTTP write it), or a whole value `Bearer …`; the credentials
+/// are token68 text, long enough to be real, and not a reference.
 fn authorization(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    let scheme_then_credentials = |rest: &str, min: usize| {
+    let credentials = |rest: &str| {
         let rest = rest.trim_start();
         ["basic", "bearer"].iter().any(|scheme| {
             rest.strip_prefix(scheme)
                 .filter(|r| r.starts_with([' ', '\t']))
                 .and_then(|r| r.split_whitespace().next())
-                .is_some_and(|cred| cred.len() >= min && !is_reference(cred))
+                .map(|cred| cred.trim_end_matches(['"', '\'', ';', ',']))
+                .is_some_and(|cred| {
+                    cred.len() >= 6
+                        && !is_reference(cred)
+                        && cred
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))
+                })
         })
     };
     let in_header = lower.match_indices("authorization").any(|(i, m)| {
-        let rest = lower[i + m.len()..].trim_start_matches([' ', '"', '\'']);
-        rest.strip_prefix([':', '='])
-            .is_some_and(|r| scheme_then_credentials(r.trim_start_matches([' ', '"', '\'']), 1))
+        let rest = &lower[i + m.len()..];
+        let value = rest.trim_start_matches([' ', '\t', '"', '\'', ':', '=']);
+        value.len() < rest.len() && credentials(value)
     });
-    in_header || (!lower.contains('\n') && scheme_then_credentials(&lower, 8))
+    in_header || (!lower.contains('\n') && credentials(&lower))
 }
 
 #[cfg(test)]
@@ -155,6 +163,11 @@ mod tests {
             ("Authorization: Bearer abc.def", Shape::AuthorizationHeader),
             ("authorization=Basic dXNlcjpwYXNz", Shape::AuthorizationHeader),
             ("Bearer 0123456789abcdef", Shape::AuthorizationHeader),
+            (
+                "proxy_set_header Authorization \"Basic dXNlcjpwYXNz\";",
+                Shape::AuthorizationHeader,
+            ),
+            ("curl -H 'authorization: bearer abc.def'", Shape::AuthorizationHeader),
         ];
         for (value, want) in cases {
             assert_eq!(shape(value), Some(want), "{value}");
@@ -176,6 +189,8 @@ mod tests {
             "Authorization: Bearer <idp.token>",
             "Bearer realm",
             "the Authorization header",
+            "Authorization basic flow",
+            "authorization: Bearer {{ env.TOKEN }}",
             "http://otelcol.example.com:4318/v1/metrics",
             "hashivault://vault.example.com:8200/secret/data/maverics?token=<t>",
             "",
