@@ -318,4 +318,19 @@ mod tests {
         assert!(!out.contains("hunter2") && !out.contains("abc"), "{out}");
         assert!(out.contains("secret: <a.b>"), "{out}");
     }
+
+    proptest::proptest! {
+        /// Whatever the secret, wherever the issue says it hides, the redacted diff input
+        /// never contains it, and the plain value beside it is still there.
+        #[test]
+        fn no_secret_survives_redaction(secret in "[A-Za-z0-9]{8,24}", plain in "[a-z]{6,12}") {
+            let yaml = format!(
+                "kind: Deployment\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{{\"kind\":\"Secret\",\"data\":{{\"k\":\"{secret}\"}}}}'\n    example.com/url: 'https://u:{secret}@h/p'\nspec:\n  env:\n  - {{name: API_KEY, value: {secret}}}\n  - {{name: HEADER, value: 'Authorization: Basic {secret}'}}\n  - {{name: JSON, value: '{{\"password\":\"{secret}\",\"mode\":\"{plain}\"}}'}}\n  - {{name: MODE, value: {plain}}}\n"
+            );
+            let (_, n) = redact_pair("Deployment", None, Some(y(&yaml)));
+            let out = serde_yaml::to_string(&n.unwrap()).unwrap();
+            proptest::prop_assert!(!out.contains(&secret), "{}", out);
+            proptest::prop_assert_eq!(out.matches(&plain).count(), 2, "{}", out);
+        }
+    }
 }
