@@ -13,6 +13,7 @@
 //! - [`io`]: reading input, walking folders, running kustomize, writing stdout and folders.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
+//! - [`secrets`]: the one secret detector (key names, value shapes, references).
 
 pub mod check;
 pub mod cli;
@@ -27,3 +28,4 @@ pub mod krm;
 pub mod platform;
 pub mod resources;
 pub mod schema;
+pub mod secrets;

@@ -354,3 +354,130 @@ fn eks_against_rosa_in_every_format() {
         assert!(text.contains(want), "the report mentions {want}: {text}");
     }
 }
+
+// ---- safe to post --------------------------------------------------------------------------
+
+/// Two rendered files whose difference is secrets only, in every place the issue lists, and
+/// an object whose name tries to hide the rest of a PR comment and inject a heading.
+fn secret_sides() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let side = |v: &str| {
+        format!(
+            r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+  namespace: ns
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{{"apiVersion":"v1","kind":"Secret","data":{{"tls.key":"S{v}"}},"metadata":{{"name":"creds","namespace":"ns"}}}}'
+data:
+  tls.key: S{v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app, namespace: ns}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1
+        env:
+        - {{name: DB_PASSWORD, value: PW{v}}}
+        - {{name: DB_URL, value: 'postgres://app:URL{v}@db:5432/app'}}
+        - {{name: HOOK, value: 'Authorization: Bearer TOK{v}'}}
+        - {{name: SETTINGS, value: '{{"user":"app","apiKey":"KEY{v}","mode":"fast"}}'}}
+        - {{name: MODE, value: mode{v}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: "evil\n<!-- hide the rest\n# Approved by security\n`x` \e]0;title\a\e[2J"
+  namespace: ns
+data: {{a: "{v}\e[31m"}}
+"#
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = (tmp.path().join("old.yaml"), tmp.path().join("new.yaml"));
+    std::fs::write(&old, side("1111")).unwrap();
+    std::fs::write(&new, side("2222")).unwrap();
+    (tmp, old, new)
+}
+
+#[test]
+fn every_format_redacts_secrets_and_keeps_the_rest() {
+    let (_tmp, old, new) = secret_sides();
+    for format in ["text", "markdown", "json"] {
+        let o = diff(&["--format".as_ref(), format.as_ref(), old.as_os_str(), new.as_os_str()]);
+        let out = stdout(&o);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        for secret in ["S1111", "S2222", "PW2222", "URL2222", "TOK2222", "KEY2222"] {
+            assert!(!out.contains(secret), "{format}: `{secret}` leaked:\n{out}");
+        }
+        for kept in ["mode2222", "\\\"user\\\":\\\"app\\\"", "\\\"mode\\\":\\\"fast\\\""] {
+            let kept = if format == "json" {
+                kept.to_owned()
+            } else {
+                kept.replace("\\\\", "")
+            };
+            let kept = if format == "json" { kept } else { kept.replace('\\', "") };
+            assert!(out.contains(&kept), "{format}: `{kept}` must stay:\n{out}");
+        }
+    }
+}
+
+#[test]
+fn markdown_cannot_be_hidden_or_given_a_heading_and_text_has_no_terminal_escapes() {
+    let (_tmp, old, new) = secret_sides();
+    let o = diff(&[
+        "--format".as_ref(),
+        "markdown".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+    ]);
+    let md = stdout(&o);
+    // Inside a fence nothing is Markdown; outside, nothing from the input may be syntax.
+    let mut fenced = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        assert!(
+            fenced || !line.contains("<!--"),
+            "a comment outside a fence: {line}\n{md}"
+        );
+        assert!(
+            fenced || !line.starts_with('#') || line == "### maverics-krm diff",
+            "a heading: {line}"
+        );
+        assert!(
+            !fenced || line.starts_with([' ', '+', '-', '@']),
+            "a forged diff line: {line}"
+        );
+    }
+    assert!(
+        md.contains("<code>ConfigMap ns/evil&lt;!-- hide the rest# Approved by security`x` </code>"),
+        "{md}"
+    );
+    assert_eq!(md.matches("<details>").count(), 3);
+    assert_eq!(md.matches("</details>").count(), 3);
+    for color in ["never", "always"] {
+        let o = diff(&["--color".as_ref(), color.as_ref(), old.as_os_str(), new.as_os_str()]);
+        let text = stdout(&o)
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[36m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[0m", "");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "--color {color}: {text:?}"
+        );
+        assert!(
+            text.contains("ConfigMap ns/evil<!-- hide the rest# Approved by security`x` "),
+            "{text}"
+        );
+    }
+}

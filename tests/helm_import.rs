@@ -495,3 +495,60 @@ fn the_written_rosa_overlay_builds_with_kustomize_and_lets_openshift_pick_the_ui
             .is_none()
     );
 }
+
+/// import-helm-values asks the one detector: secret names the old rules missed (`API_KEY`),
+/// secret values under plain names (a URL with a password), a reference with literal text
+/// beside it, and a secret-named key of the orchestrator config all move to the secret store.
+#[test]
+fn the_secret_detector_decides_what_moves_to_the_secret_store() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let values = tmp.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        r#"replicaCount: 1
+env:
+  API_KEY: key-0001
+  DB_URL: "postgres://app:pw-0002@db:5432/app"
+  TOKEN_FILE: /run/secrets/token
+  LOG_FORMAT: json
+orchestrator:
+  baseConfig: null
+  customConfig:
+    version: 0.0.1
+    connectors:
+      - name: idp
+        apiToken: '{{ printf "{{ env.X }}" }}tok-0003'
+        clientSecret: '{{ printf "<idp.client_secret>" }}'
+        tokenLifetime: 1h
+"#,
+    )
+    .expect("write values");
+    let imported = import_file(&values, &[]);
+    for leaked in ["key-0001", "pw-0002", "tok-0003"] {
+        assert!(
+            !imported.config.contains(leaked),
+            "`{leaked}` stayed in the config:\n{}",
+            imported.config
+        );
+    }
+    for moved in ["env.API_KEY -> spec.secrets.env", "env.DB_URL -> spec.secrets.env"] {
+        assert!(
+            imported.report.contains(moved),
+            "missing `{moved}`:\n{}",
+            imported.report
+        );
+    }
+    let config: Value = serde_yaml::from_str(&imported.config).expect("config YAML");
+    let spec = &config["spec"];
+    assert_eq!(spec["env"]["TOKEN_FILE"].as_str(), Some("/run/secrets/token"));
+    assert_eq!(spec["env"]["LOG_FORMAT"].as_str(), Some("json"));
+    let connector = &spec["config"]["connectors"][0];
+    assert_eq!(connector["clientSecret"].as_str(), Some("<idp.client_secret>"));
+    assert_eq!(connector["tokenLifetime"].as_str(), Some("1h"));
+    assert!(
+        connector["apiToken"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("<imported.")),
+        "{connector:?}"
+    );
+}

@@ -23,8 +23,10 @@ use serde_yaml::Value;
 pub struct Settings {
     /// Pod Security Standards `restricted` on every pod template.
     pub pod_security: bool,
-    /// `kind: Secret` with data; literal secrets in `maverics.yaml` (ConfigMap or `Orchestrator`
-    /// config); PEM private keys in ConfigMaps.
+    /// `kind: Secret` with data (inside a `List` or a `last-applied-configuration` too); literal
+    /// secrets in any other object: secret-named keys and env vars, PEM private keys, JWTs, access
+    /// key IDs, URLs with a password, `Authorization` headers, the lines of config files and
+    /// `maverics.yaml`/`maverics.yml` in ConfigMaps, every field of an `Orchestrator` config.
     pub inline_secrets: bool,
     /// Cookie affinity on the Ingress, Route or HTTPRoute of a scaled orchestrator in proxy mode;
     /// the shared cache of a scaled OIDC provider.

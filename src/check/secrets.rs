@@ -1,18 +1,62 @@
-//! Inline secrets: a `kind: Secret` carrying its data in the manifests, and literal secret
-//! values in the orchestrator's own config. Manifests end up in Git, CI logs and `kubectl
-//! get -o yaml`; base64 is not encryption. Secrets belong in the external store, reached
-//! through the ExternalSecret, and `maverics.yaml` references them as `<group.key>`.
+//! Inline secrets in a rendered stream: a `kind: Secret` carrying its data in the manifests,
+//! and literal secret values anywhere else (a ConfigMap's keys and config files, env vars,
+//! annotations, the orchestrator's own config). Manifests end up in Git, CI logs and
+//! `kubectl get -o yaml`; base64 is not encryption. Secrets belong in the external store,
+//! reached through the ExternalSecret, and `maverics.yaml` references them as `<group.key>`.
+//! What counts as a secret is decided by [`crate::secrets`], the one detector.
 
 use super::At;
 use crate::diag::Diagnostic;
 use crate::krm::object;
+use crate::secrets::{self, Finding};
 use serde_yaml::Value;
 
-/// The ConfigMap key the generator writes `maverics.yaml` to.
-const MAVERICS_KEY: &str = "maverics.yaml";
+/// ConfigMap keys that hold an orchestrator config: the generator writes `maverics.yaml`,
+/// Strata's Helm chart `maverics.yml`, a Console bundle `maverics.json`.
+const MAVERICS_KEYS: &[&str] = &["maverics.yaml", "maverics.yml", "maverics.json"];
+
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Fix for a literal secret in the orchestrator's own config.
+pub const FIX: &str = "store the value in the secret store, list it under `spec.secrets.values` \
+    (e.g. `name: idp.client_secret`) and write `<idp.client_secret>` here, or read it from the \
+    environment with `{{ env.NAME }}`";
+
+const ENV_FIX: &str = "move the variable to `spec.secrets.env` with a `remoteRef` to the secret \
+    store: the ExternalSecret fetches it into a Secret the pod reads";
+
+const SPEC_FIX: &str = "keep the value in the secret store and reach it through `spec.secrets` \
+    (an ExternalSecret); fields that reach the manifests hold no secrets";
+
+const STREAM_FIX: &str = "keep the value in the secret store and let an ExternalSecret create a \
+    Secret that the pod reads (`valueFrom.secretKeyRef` or a secret volume)";
+
+/// Nested `List`s deeper than this are not manifests anyone writes.
+const MAX_DEPTH: usize = 8;
 
 pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
-    match (object::api_version(obj), object::kind(obj)) {
+    check_at(obj, at, "", out, 0);
+}
+
+/// One object, whose field paths start with `prefix` (`items[2].` inside a `List`).
+fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let kind = object::kind(obj);
+    let mut rest = obj.clone();
+    match (object::api_version(obj), kind) {
+        (_, k) if k.ends_with("List") && obj.get("items").is_some_and(Value::is_sequence) => {
+            let items = obj
+                .get("items")
+                .and_then(Value::as_sequence)
+                .cloned()
+                .unwrap_or_default();
+            for (i, item) in items.iter().enumerate() {
+                check_at(item, at, &format!("{prefix}items[{i}]."), out, depth + 1);
+            }
+            forget(&mut rest, &["items"]);
+        }
         ("v1", "Secret") => {
             for field in ["data", "stringData"] {
                 if obj
@@ -21,143 +65,109 @@ pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
                     .is_some_and(|m| !m.is_empty())
                 {
                     out.push(at.error(
-                        field,
+                        format!("{prefix}{field}"),
                         "a Secret with its values inline: anyone who can read the manifests (Git, CI logs) reads the secret",
                         "keep the value in the secret store and let an ExternalSecret create the Secret \
                          (spec.secrets.values of the Orchestrator config)",
                     ));
                 }
+                forget(&mut rest, &[field]);
             }
         }
         ("v1", "ConfigMap") => {
-            let Some(data) = obj.get("data").and_then(Value::as_mapping) else {
-                return;
-            };
-            for (k, v) in data {
-                let (Some(key), Some(text)) = (k.as_str(), v.as_str()) else {
+            for field in ["data", "binaryData"] {
+                let Some(data) = obj.get(field).and_then(Value::as_mapping) else {
                     continue;
                 };
-                let field = format!("data.{key}");
-                if is_private_key(text) {
-                    out.push(private_key_finding(at, &field));
-                } else if key == MAVERICS_KEY
-                    && let Ok(config) = serde_yaml::from_str::<Value>(text)
-                {
-                    for (path, why) in scan_config(&config, &format!("{field}:")) {
-                        out.push(at.error(path, why, FIX));
+                for (k, v) in data {
+                    let key = k.as_str().unwrap_or_default();
+                    let config = v
+                        .as_str()
+                        .filter(|_| MAVERICS_KEYS.contains(&key))
+                        .and_then(|text| serde_yaml::from_str::<Value>(text).ok())
+                        .filter(Value::is_mapping);
+                    match config {
+                        Some(config) => {
+                            report(out, at, secrets::scan(&config, &format!("{prefix}{field}.{key}:")), FIX)
+                        }
+                        None => {
+                            let entry: Value = [(k.clone(), v.clone())]
+                                .into_iter()
+                                .collect::<serde_yaml::Mapping>()
+                                .into();
+                            report(out, at, secrets::scan(&entry, &format!("{prefix}{field}")), STREAM_FIX);
+                        }
                     }
                 }
+                forget(&mut rest, &[field]);
             }
         }
         (crate::config::API_VERSION, "Orchestrator") => {
-            if let Some(config) = obj.get("spec").and_then(|s| s.get("config")) {
-                for (path, why) in scan_config(config, "spec.config") {
-                    out.push(at.error(path, why, FIX));
+            if let Some(spec) = obj.get("spec") {
+                for d in spec_findings(spec) {
+                    out.push(at.error(
+                        format!("{prefix}{}", d.field.unwrap_or_default()),
+                        d.message,
+                        d.fix.unwrap_or_default(),
+                    ));
                 }
             }
+            forget(&mut rest, &["spec"]);
         }
         _ => {}
     }
+    // The last object `kubectl apply` saw: checked as the object it is.
+    let last_applied = obj
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(LAST_APPLIED))
+        .and_then(Value::as_str)
+        .and_then(secrets::json_inside);
+    if let Some(inner) = last_applied {
+        check_at(
+            &inner,
+            at,
+            &format!("{prefix}metadata.annotations.{LAST_APPLIED}:"),
+            out,
+            depth + 1,
+        );
+        forget(&mut rest, &["metadata", "annotations", LAST_APPLIED]);
+    }
+    let prefix_path = prefix.strip_suffix('.').unwrap_or(prefix);
+    report(out, at, secrets::scan(&rest, prefix_path), STREAM_FIX);
 }
 
-fn private_key_finding(at: &At, field: &str) -> Diagnostic {
-    at.error(
-        field,
-        "a PEM private key in a ConfigMap",
-        "move the key to the secret store and mount it through the ExternalSecret (spec.secrets.tls)",
-    )
+fn report(out: &mut Vec<Diagnostic>, at: &At, found: Vec<Finding>, fix: &str) {
+    for f in found {
+        out.push(at.error(f.path, f.message, fix));
+    }
 }
 
-pub const FIX: &str = "store the value in the secret store, list it under `spec.secrets.values` \
-    (e.g. `name: idp.client_secret`) and write `<idp.client_secret>` here, or read it from the \
-    environment with `{{ env.NAME }}`";
-
-fn is_private_key(s: &str) -> bool {
-    s.contains("-----BEGIN") && s.contains("PRIVATE KEY-----")
-}
-
-/// Key names that hold secrets in `maverics.yaml` (compared lower-case, without `_` and `-`).
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "privatekey",
-    "encryptionkey",
-    "signingkey",
-    "apikey",
-];
-
-/// Suffixes that make a secret-sounding key a pointer rather than a value
-/// (`privateKeyFile`, `clientSecretName`, `passwordRef`).
-const POINTER_SUFFIXES: &[&str] = &[
-    "file", "path", "name", "ref", "url", "id", "provider", "type", "location",
-];
-
-fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_WORDS.iter().any(|w| k.contains(w)) && !POINTER_SUFFIXES.iter().any(|s| k.ends_with(s))
-}
-
-/// A value that is not the secret itself: a `<provider.key>` reference, `{{ env.X }}`, or
-/// nothing at all.
-fn is_reference(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty()
-        || (t.starts_with('<') && t.ends_with('>') && !t[1..t.len() - 1].contains(['<', '>']))
-        || (t.starts_with("{{") && t.ends_with("}}") && t.contains("env."))
-}
-
-/// Literal secrets in an orchestrator config: (field path, why). `prefix` is the path of
-/// the config itself.
-pub fn scan_config(config: &Value, prefix: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    walk(config, prefix.to_owned(), None, &mut out, 0);
-    out
-}
-
-/// Deep enough for any real config; a deeper one cannot come from YAML we parsed anyway.
-const MAX_DEPTH: usize = 64;
-
-fn walk(v: &Value, path: String, key: Option<&str>, out: &mut Vec<(String, String)>, depth: usize) {
-    if depth > MAX_DEPTH {
+/// Removes the field at `path` from `v`, so the generic scan does not report it twice.
+fn forget(v: &mut Value, path: &[&str]) {
+    let Some((last, parents)) = path.split_last() else {
         return;
+    };
+    let parent = parents.iter().try_fold(v, |cur, k| cur.get_mut(*k));
+    if let Some(Value::Mapping(m)) = parent {
+        m.remove(*last);
     }
-    match v {
-        Value::Mapping(m) => {
-            for (k, child) in m {
-                let Some(k) = k.as_str() else { continue };
-                let p = if path.ends_with(':') || path.is_empty() {
-                    format!("{path}{k}")
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(child, p, Some(k), out, depth + 1);
-            }
-        }
-        Value::Sequence(s) => {
-            for (i, child) in s.iter().enumerate() {
-                walk(child, format!("{path}[{i}]"), key, out, depth + 1);
-            }
-        }
-        Value::String(s) if is_private_key(s) => {
-            out.push((path, "a literal PEM private key in the orchestrator config".into()));
-        }
-        Value::String(s) if key.is_some_and(is_secret_key) && !is_reference(s) => {
-            out.push((
-                path,
-                format!(
-                    "`{}` holds a literal secret, not a `<provider.key>` reference",
-                    key.unwrap_or_default()
-                ),
-            ));
-        }
-        Value::Number(_) if key.is_some_and(is_secret_key) => {
-            out.push((path, format!("`{}` holds a literal secret", key.unwrap_or_default())));
-        }
-        _ => {}
-    }
+}
+
+/// Literal secrets in an `Orchestrator` spec: `spec.config`, `spec.env` and every other
+/// field, with the fix that fits where each one is. Diagnostics are not yet located.
+pub fn spec_findings(spec: &Value) -> Vec<Diagnostic> {
+    secrets::scan(spec, "spec")
+        .into_iter()
+        .map(|f| {
+            let fix = if f.path.starts_with("spec.config") {
+                FIX
+            } else if f.path.starts_with("spec.env.") {
+                ENV_FIX
+            } else {
+                SPEC_FIX
+            };
+            Diagnostic::error(f.message).field(f.path).fix(fix)
+        })
+        .collect()
 }

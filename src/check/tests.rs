@@ -101,9 +101,9 @@ fn config_scan_finds_keys_and_pem_anywhere() {
         "a: {encryptionKey: abc, signingKeyFile: /x}\nb: ['-----BEGIN RSA PRIVATE KEY-----\nx']\nsmtp: {password: 1234}\n",
     )
     .unwrap();
-    let paths: Vec<_> = secrets::scan_config(&v, "spec.config")
+    let paths: Vec<_> = crate::secrets::scan(&v, "spec.config")
         .into_iter()
-        .map(|(p, _)| p)
+        .map(|f| f.path)
         .collect();
     assert_eq!(
         paths,
@@ -113,6 +113,58 @@ fn config_scan_finds_keys_and_pem_anywhere() {
             "spec.config.smtp.password"
         ]
     );
+}
+
+/// `check` on any stream: the detector runs on every object, nested `List`s, the config
+/// files of ConfigMaps (`maverics.yml` too) and the object `kubectl apply` last saw.
+#[test]
+fn literal_secrets_are_found_in_any_object_of_a_stream() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n  stringData: {a: b}\n",
+            &["items[0].stringData"],
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {api_key: k1}}\n",
+            &["items[0].items[0].data.api_key"],
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {DB_TOKEN: abc, tokenLifetime: 1h, idleTimeout: 5m}\n",
+            &["data.DB_TOKEN"],
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  maverics.yml: \"connectors:\\n- name: idp\\n  oauthClientSecret: s3cr3t\\n\"\n",
+            &["data.maverics.yml:connectors[0].oauthClientSecret"],
+        ),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - {name: API_TOKEN, value: abc}\n        - {name: TOKEN_FILE, value: /run/t}\n        - {name: DB_PASSWORD, value: '$(FROM_SECRET)'}\n",
+            &["spec.template.spec.containers[0].env[0].value"],
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{\"tls.crt\":\"eA==\"}}'\n",
+            &["metadata.annotations.kubectl.kubernetes.io/last-applied-configuration:data"],
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {backend: 'redis://:hunter2@redis:6379', auth: 'Authorization: Basic dXNlcjpwYXNz'}\n",
+            &["metadata.annotations.backend", "metadata.annotations.auth"],
+        ),
+    ];
+    for (yaml, want) in cases {
+        // Parsed as one document, so a `List` reaches the check whole (as in function mode).
+        let doc: Value = serde_yaml::from_str(yaml).unwrap();
+        let only_secrets = Settings {
+            pod_security: false,
+            sticky_sessions: false,
+            sanity: false,
+            ..Settings::default()
+        };
+        let found = check_stream(&[doc], &only_secrets);
+        assert_eq!(fields(&found), *want, "{yaml}");
+        let text = format!("{found:?}");
+        for secret in ["abc", "k1", "s3cr3t", "hunter2", "dXNlcjpwYXNz", "eA=="] {
+            assert!(!text.contains(secret), "a finding echoes `{secret}`: {text}");
+        }
+    }
 }
 
 const SCALED: &str = r#"

@@ -217,6 +217,12 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         }
     }
 
+    // Literal secrets in any field that reaches the manifests: spec.config, spec.env, annotations...
+    let spec_value = serde_yaml::to_value(spec).unwrap_or_default();
+    crate::check::secrets::spec_findings(&spec_value)
+        .into_iter()
+        .for_each(&mut err);
+
     // The orchestrator's own config
     if !spec.config.is_mapping() {
         err(Diagnostic::error("spec.config is not a mapping")
@@ -226,9 +232,6 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             ));
     } else {
         let facts = MavericsFacts::read(&spec.config);
-        for (path, why) in crate::check::secrets::scan_config(&spec.config, "spec.config") {
-            err(Diagnostic::error(why).field(path).fix(crate::check::secrets::FIX));
-        }
         sticky_sessions(o, &facts, &mut err);
         super::gateway::check(o, &facts).into_iter().for_each(&mut err);
         cache_egress(o, &facts, &mut err);

@@ -21,7 +21,8 @@ pub fn typed<T: DeserializeOwned>(
     match result {
         Err(e) => {
             let path = track.path().to_string();
-            Err(vec![locate(explain(&path, &e.to_string()))])
+            let message = crate::secrets::redact_message(&e.to_string(), secret_typed(&path));
+            Err(vec![locate(explain(&path, &message))])
         }
         Ok(_) if !ignored.is_empty() => Err(ignored
             .into_iter()
@@ -36,6 +37,13 @@ pub fn typed<T: DeserializeOwned>(
             .collect()),
         Ok(t) => Ok(t),
     }
+}
+
+/// A field whose value is or may be a secret: anything under `spec.secrets` (references
+/// only, but a user who pastes the secret itself there must not see it echoed) or under a
+/// secret-named key. Its type errors show a redacted preview instead of the value.
+fn secret_typed(path: &str) -> bool {
+    path.starts_with("spec.secrets") || path.split(['.', '[', ']']).any(crate::secrets::is_secret_key)
 }
 
 /// serde_ignored writes `a.0.b` and `?` for transparent layers; every other path in our
@@ -99,16 +107,22 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             ));
     }
     // Type errors: "invalid type: string \"three\", expected u32", "invalid value: integer `-1`, ..."
-    let fix =
-        if message.contains("expected u32") || message.contains("expected u16") || message.contains("expected i32") {
-            "write a whole number that is not negative, without quotes"
-        } else if message.contains("expected a boolean") {
-            "write `true` or `false` without quotes"
-        } else if message.contains("expected a string") {
-            "write a string"
-        } else {
-            "correct the value's type (see `docs/config.md` for every field)"
-        };
+    let fix = if message.contains("expected u32")
+        || message.contains("expected u16")
+        || message.contains("expected i32")
+    {
+        "write a whole number that is not negative, without quotes"
+    } else if message.contains("expected struct RemoteRef") {
+        "write where the secret store keeps the value, `{key: NAME}` (a remoteRef), and put the value itself in the store"
+    } else if message.contains("expected struct TlsPair") {
+        "write where the secret store keeps them, `{certificate: {key: CERT}, privateKey: {key: KEY}}`, and put the PEM files in the store"
+    } else if message.contains("expected a boolean") {
+        "write `true` or `false` without quotes"
+    } else if message.contains("expected a string") {
+        "write a string"
+    } else {
+        "correct the value's type (see `docs/config.md` for every field)"
+    };
     Diagnostic::error(message.to_owned()).field(path.to_owned()).fix(fix)
 }
 
@@ -161,6 +175,65 @@ mod tests {
         assert_eq!(nearest("autoscalling", &c), Some("autoscaling"));
         assert_eq!(nearest("Image", &c), Some("image"));
         assert_eq!(nearest("tolerations", &c), None);
+    }
+
+    #[test]
+    fn type_errors_on_secret_fields_never_echo_the_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Spec {
+            secrets: Secrets,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Secrets {
+            license: Option<Ref>,
+            tls: Option<Ref>,
+            replicas: Option<u32>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Ref {
+            key: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Top {
+            spec: Spec,
+        }
+        let resource = ResourceRef {
+            api_version: "v1".into(),
+            kind: "Orchestrator".into(),
+            name: "m".into(),
+            namespace: None,
+        };
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----";
+        for (yaml, field, preview) in [
+            (
+                "spec: {secrets: {license: hunter2-license}}",
+                "spec.secrets.license",
+                "(redacted, 15 characters)",
+            ),
+            (
+                &format!("spec: {{secrets: {{tls: {}}}}}", serde_json::to_string(pem).unwrap()) as &str,
+                "spec.secrets.tls",
+                "(redacted, 68 characters)",
+            ),
+            (
+                "spec: {secrets: {replicas: s3cr3t}}",
+                "spec.secrets.replicas",
+                "(redacted, 6 characters)",
+            ),
+        ] {
+            let v: Value = serde_yaml::from_str(yaml).unwrap();
+            let d = &typed::<Top>(&v, None, &resource).unwrap_err()[0];
+            let shown = format!("{d}\n{:?}", d.to_result());
+            assert_eq!(d.field.as_deref(), Some(field), "{shown}");
+            assert!(d.message.contains(preview) && d.message.contains("expected"), "{shown}");
+            for secret in ["hunter2", "MIIE", "BEGIN", "s3cr3t"] {
+                assert!(!shown.contains(secret), "`{secret}` echoed: {shown}");
+            }
+        }
     }
 
     #[test]

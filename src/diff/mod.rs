@@ -181,7 +181,17 @@ fn label(k: &Key) -> String {
         s.push('/');
     }
     s.push_str(&k.name);
-    s
+    // A header is one line: a newline in a name would forge diff lines under it.
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 fn to_yaml(v: Option<&Value>) -> String {

@@ -1,6 +1,7 @@
 //! Normalization: what makes two renders of the same objects compare equal whatever the
 //! key order, quoting or list order of named items; and redaction of secret-like values.
 
+use crate::secrets::{self, How, Step};
 use serde_yaml::{Mapping, Value};
 use std::cmp::Ordering;
 
@@ -70,85 +71,31 @@ pub fn keyed_by_name(items: &[Value]) -> bool {
     n > 0 && names.len() == n
 }
 
-/// Keys whose string values are secret. Matched on the end of the key with separators
-/// removed, so `oauthClientSecret` and `client_secret` are caught while references
-/// (`secretName`, `secretKeyRef`, ExternalSecret's `secretKey`) are not.
-const SECRET_KEY_ENDINGS: [&str; 12] = [
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "token",
-    "apikey",
-    "privatekey",
-    "credential",
-    "credentials",
-    "secretaccesskey",
-    "signingkey",
-    "encryptionkey",
-];
-
-/// File names of key material in `data` maps (`tls.key`, `ca.pem` holds only certificates
-/// usually, but a PEM can hold a private key, so it is treated as secret too).
-const SECRET_FILE_ENDINGS: [&str; 4] = [".key", ".pem", ".p12", ".jks"];
-
-pub fn is_secret_key(key: &str) -> bool {
-    if SECRET_FILE_ENDINGS.iter().any(|e| key.ends_with(e)) {
-        return true;
-    }
-    let squashed: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_KEY_ENDINGS.iter().any(|e| squashed.ends_with(e))
-}
-
 const REDACTED: &str = "(redacted)";
 const REDACTED_BEFORE: &str = "(redacted, changed: before)";
 const REDACTED_AFTER: &str = "(redacted, changed: after)";
 
-#[derive(Debug, Clone, PartialEq)]
-enum Seg {
-    Key(Value),
-    Index(usize),
-}
-
-/// Redacts both sides of one object, as `helm diff` does: every value of a Secret's
-/// `data`/`stringData`, string values under secret-like keys, PEM blocks anywhere, and
-/// `key: value` / `key=value` lines with a secret-like key inside multi-line strings (a
-/// config file in a ConfigMap). A value that differs between the sides gets a different
-/// marker on each, so the diff still shows *that* it changed, never *what* it is.
+/// Redacts both sides of one object, as `helm diff` does, wherever [the secret
+/// detector](crate::secrets) finds a secret: a Secret's `data`/`stringData`, values under
+/// secret-named keys and env vars, PEM private keys, JWTs, access key IDs, URLs with a
+/// password, `Authorization` headers; only the value of a secret line inside a multi-line
+/// string (a config file in a ConfigMap); only the secret values of JSON inside a string
+/// (`kubectl.kubernetes.io/last-applied-configuration`). A value that differs between the
+/// sides gets a different marker on each, so the diff still shows *that* it changed, never
+/// *what* it is.
 pub fn redact_pair(kind: &str, old: Option<Value>, new: Option<Value>) -> (Option<Value>, Option<Value>) {
-    let replacements = |this: &Value, other: Option<&Value>, changed: &'static str| {
-        secret_leaves(kind, this)
-            .into_iter()
-            .filter_map(|(p, how)| {
-                let mine = get_path(this, &p)?;
-                let theirs = other.and_then(|o| get_path(o, &p));
-                let text = match how {
-                    Leaf::Whole => match theirs {
-                        Some(t) if t != mine => changed.to_owned(),
-                        _ => REDACTED.to_owned(),
-                    },
-                    Leaf::Lines => redact_lines(mine.as_str()?, theirs.and_then(Value::as_str), changed),
-                };
-                Some((p, text))
-            })
-            .collect::<Vec<_>>()
-    };
     let old_r = old
         .as_ref()
-        .map(|o| replacements(o, new.as_ref(), REDACTED_BEFORE))
+        .map(|o| replacements(kind, o, new.as_ref(), Side::Old))
         .unwrap_or_default();
     let new_r = new
         .as_ref()
-        .map(|n| replacements(n, old.as_ref(), REDACTED_AFTER))
+        .map(|n| replacements(kind, n, old.as_ref(), Side::New))
         .unwrap_or_default();
-    let apply = |v: Option<Value>, rs: Vec<(Vec<Seg>, String)>| {
+    let apply = |v: Option<Value>, rs: Vec<(Vec<Step>, String)>| {
         v.map(|mut v| {
             for (p, text) in rs {
-                if let Some(slot) = get_path_mut(&mut v, &p) {
+                if let Some(slot) = secrets::get_mut(&mut v, &p) {
                     *slot = Value::String(text);
                 }
             }
@@ -158,112 +105,66 @@ pub fn redact_pair(kind: &str, old: Option<Value>, new: Option<Value>) -> (Optio
     (apply(old, old_r), apply(new, new_r))
 }
 
-/// How a string is redacted: all of it, or its secret-looking lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Leaf {
-    Whole,
-    Lines,
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Old,
+    New,
 }
 
-/// The byte offset of the value in a `key: value` or `key=value` line whose key looks
-/// secret and whose value is a literal, not a reference (`<idp.client_secret>`, `{{ ... }}`,
-/// `${VAR}`, `$(VAR)`): the orchestrator's own config puts secrets in as placeholders.
-fn embedded_secret(line: &str) -> Option<usize> {
-    let body = line.trim_start();
-    let body = body.strip_prefix("- ").unwrap_or(body);
-    let offset = line.len() - body.len();
-    let sep = body.find([':', '='])?;
-    let key = body[..sep].trim().trim_matches(['"', '\'']);
-    let rest = &body[sep + 1..];
-    if body[sep..].starts_with(':') && !(rest.is_empty() || rest.starts_with(' ')) {
-        return None; // `http://...`, not a key
+impl Side {
+    fn changed(self) -> &'static str {
+        match self {
+            Side::Old => REDACTED_BEFORE,
+            Side::New => REDACTED_AFTER,
+        }
     }
-    let value = rest.trim();
-    let reference = (value.starts_with('<') && value.ends_with('>'))
-        || value.contains("{{")
-        || value.starts_with("${")
-        || value.starts_with("$(");
-    if key.is_empty() || !is_secret_key(key) || value.is_empty() || reference || matches!(value, "|" | ">") {
-        return None;
-    }
-    Some(offset + sep + 1 + (rest.len() - rest.trim_start().len()))
 }
 
-fn redact_lines(this: &str, other: Option<&str>, changed: &str) -> String {
-    this.split_inclusive('\n')
-        .map(|line| {
-            let (content, eol) = line.strip_suffix('\n').map_or((line, ""), |c| (c, "\n"));
-            match embedded_secret(content) {
-                None => line.to_owned(),
-                Some(at) => {
-                    let same = other.is_none_or(|o| o.lines().any(|l| l == content));
-                    let marker = if same { REDACTED } else { changed };
-                    format!("{}{marker}{eol}", &content[..at])
-                }
-            }
+/// The redacted text of each secret string of `this`, compared with `other` at the same place.
+fn replacements(kind: &str, this: &Value, other: Option<&Value>, side: Side) -> Vec<(Vec<Step>, String)> {
+    secrets::object_leaves(this, kind)
+        .into_iter()
+        .filter_map(|leaf| {
+            let mine = secrets::get(this, &leaf.steps)?;
+            let theirs = other.and_then(|o| secrets::get(o, &leaf.steps));
+            let text = match leaf.how {
+                How::Whole(_) => match theirs {
+                    Some(t) if t != mine => side.changed().to_owned(),
+                    _ => REDACTED.to_owned(),
+                },
+                How::Lines => redact_lines(mine.as_str()?, theirs.and_then(Value::as_str), side.changed()),
+                How::Json => redact_json(mine.as_str()?, theirs.and_then(Value::as_str), side)?,
+            };
+            Some((leaf.steps, text))
         })
         .collect()
 }
 
-/// Paths of the strings to redact in one object.
-fn secret_leaves(kind: &str, v: &Value) -> Vec<(Vec<Seg>, Leaf)> {
-    let mut out = Vec::new();
-    let mut path = Vec::new();
-    if let Value::Mapping(m) = v {
-        for (k, child) in m {
-            let whole = kind == "Secret" && matches!(k.as_str(), Some("data" | "stringData"));
-            path.push(Seg::Key(k.clone()));
-            walk(child, whole, &mut path, &mut out);
-            path.pop();
-        }
+/// Only the secret part of each secret line; the key and the rest of the line stay.
+fn redact_lines(this: &str, other: Option<&str>, changed: &str) -> String {
+    let mut out = this.to_owned();
+    for found in secrets::secret_lines(this).into_iter().rev() {
+        let line_start = this[..found.range.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = this[found.range.end..]
+            .find('\n')
+            .map_or(this.len(), |i| found.range.end + i);
+        let line = &this[line_start..line_end];
+        let same = other.is_none_or(|o| o.lines().any(|l| l == line));
+        out.replace_range(found.range, if same { REDACTED } else { changed });
     }
     out
 }
 
-/// `secret`: every scalar below is secret (a Secret's data, or a list under a secret key).
-fn walk(v: &Value, secret: bool, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Leaf)>) {
-    match v {
-        Value::Mapping(m) => {
-            for (k, child) in m {
-                let by_key = k.as_str().is_some_and(is_secret_key);
-                path.push(Seg::Key(k.clone()));
-                match child {
-                    // A secret key over a structure (`clientSecret: {secretKeyRef: ...}`) holds
-                    // references, not the secret: only the parent's state carries down.
-                    Value::Mapping(_) => walk(child, secret, path, out),
-                    _ => walk(child, secret || by_key, path, out),
-                }
-                path.pop();
-            }
-        }
-        Value::Sequence(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Seg::Index(i));
-                walk(item, secret, path, out);
-                path.pop();
-            }
-        }
-        Value::String(s) if secret || s.trim_start().starts_with("-----BEGIN") => out.push((path.clone(), Leaf::Whole)),
-        Value::String(s) if s.contains('\n') && s.lines().any(|l| embedded_secret(l).is_some()) => {
-            out.push((path.clone(), Leaf::Lines))
-        }
-        Value::Number(_) if secret => out.push((path.clone(), Leaf::Whole)),
-        _ => {}
-    }
-}
-
-fn get_path<'a>(v: &'a Value, path: &[Seg]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |cur, seg| match seg {
-        Seg::Key(k) => cur.as_mapping()?.get(k),
-        Seg::Index(i) => cur.as_sequence()?.get(*i),
-    })
-}
-
-fn get_path_mut<'a>(v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
-    path.iter().try_fold(v, |cur, seg| match seg {
-        Seg::Key(k) => cur.as_mapping_mut()?.get_mut(k),
-        Seg::Index(i) => cur.as_sequence_mut()?.get_mut(*i),
-    })
+/// JSON inside a string, redacted as the object it is and written back as compact JSON.
+fn redact_json(this: &str, other: Option<&str>, side: Side) -> Option<String> {
+    let mine = secrets::json_inside(this)?;
+    let theirs = other.and_then(secrets::json_inside);
+    let kind = mine.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let redacted = match side {
+        Side::Old => redact_pair(&kind, Some(mine), theirs).0,
+        Side::New => redact_pair(&kind, theirs, Some(mine)).1,
+    }?;
+    serde_json::to_string(&redacted).ok()
 }
 
 #[cfg(test)]
@@ -329,32 +230,6 @@ mod tests {
     }
 
     #[test]
-    fn secret_like_keys() {
-        for k in [
-            "password",
-            "db_password",
-            "oauthClientSecret",
-            "client_secret",
-            "token",
-            "tls.key",
-            "apiKey",
-        ] {
-            assert!(is_secret_key(k), "{k}");
-        }
-        for k in [
-            "secretName",
-            "secretKeyRef",
-            "secretKey",
-            "key",
-            "name",
-            "secrets.yaml",
-            "tokenURL",
-        ] {
-            assert!(!is_secret_key(k), "{k}");
-        }
-    }
-
-    #[test]
     fn secret_data_is_redacted_and_a_change_still_shows() {
         let old = y("kind: Secret\ndata: {a: c2VjcmV0, b: c2FtZQ==}\nmetadata: {name: s}");
         let new = y("kind: Secret\ndata: {a: b3RoZXI=, b: c2FtZQ==}\nmetadata: {name: s}");
@@ -384,5 +259,78 @@ mod tests {
             text.contains("secretName: tls") && text.contains("key: password"),
             "{text}"
         );
+    }
+
+    fn redacted_new(kind: &str, old: &str, new: &str) -> String {
+        let (_, n) = redact_pair(kind, Some(y(old)), Some(y(new)));
+        serde_yaml::to_string(&n.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn last_applied_configuration_is_redacted_as_the_object_it_holds() {
+        let la = |v: &str| {
+            format!(
+                "kind: Secret\nmetadata:\n  name: s\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{{\"tls.key\":\"{v}\"}},\"metadata\":{{\"name\":\"s\"}}}}'\n"
+            )
+        };
+        let out = redacted_new("Secret", &la("b2xk"), &la("bmV3"));
+        assert!(!out.contains("bmV3") && !out.contains("b2xk"), "{out}");
+        assert!(
+            out.contains(r#"{"apiVersion":"v1","kind":"Secret","data":{"tls.key":"(redacted, changed: after)"},"metadata":{"name":"s"}}"#),
+            "only the value is redacted, the rest of the JSON stays: {out}"
+        );
+    }
+
+    #[test]
+    fn json_inside_a_string_keeps_everything_but_the_secret() {
+        let cm = |pw: &str| {
+            format!(
+                "kind: ConfigMap\ndata:\n  config.json: '{{\"user\":\"app\",\"password\":\"{pw}\",\"port\":5432}}'\n"
+            )
+        };
+        let out = redacted_new("ConfigMap", &cm("hunter2"), &cm("hunter2"));
+        assert!(
+            out.contains(r#"{"user":"app","password":"(redacted)","port":5432}"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn env_values_urls_and_authorization_headers_are_redacted() {
+        let dep = |v: &str| {
+            format!(
+                "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - {{name: DB_PASSWORD, value: pw{v}}}\n        - {{name: DB_URL, value: 'postgres://app:pw{v}@db/app'}}\n        - {{name: HOOK_HEADER, value: 'Authorization: Bearer token{v}'}}\n        - {{name: MODE, value: m{v}}}\n"
+            )
+        };
+        let out = redacted_new("Deployment", &dep("1"), &dep("2"));
+        assert!(!out.contains("pw2") && !out.contains("token2"), "{out}");
+        assert_eq!(out.matches("(redacted, changed: after)").count(), 3, "{out}");
+        assert!(out.contains("value: m2"), "a plain variable is shown: {out}");
+    }
+
+    #[test]
+    fn a_secret_behind_a_custom_tag_or_beside_a_reference_is_redacted() {
+        let out = redacted_new(
+            "ConfigMap",
+            "kind: ConfigMap\n",
+            "kind: ConfigMap\nx:\n  password: !vault hunter2\n  token: '{{ env.T }}abc'\n  secret: '<a.b>'\n",
+        );
+        assert!(!out.contains("hunter2") && !out.contains("abc"), "{out}");
+        assert!(out.contains("secret: <a.b>"), "{out}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the secret, wherever the issue says it hides, the redacted diff input
+        /// never contains it, and the plain value beside it is still there.
+        #[test]
+        fn no_secret_survives_redaction(secret in "[A-Za-z0-9]{8,24}", plain in "[a-z]{6,12}") {
+            let yaml = format!(
+                "kind: Deployment\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{{\"kind\":\"Secret\",\"data\":{{\"k\":\"{secret}\"}}}}'\n    example.com/url: 'https://u:{secret}@h/p'\nspec:\n  env:\n  - {{name: API_KEY, value: {secret}}}\n  - {{name: HEADER, value: 'Authorization: Basic {secret}'}}\n  - {{name: JSON, value: '{{\"password\":\"{secret}\",\"mode\":\"{plain}\"}}'}}\n  - {{name: MODE, value: {plain}}}\n"
+            );
+            let (_, n) = redact_pair("Deployment", None, Some(y(&yaml)));
+            let out = serde_yaml::to_string(&n.unwrap()).unwrap();
+            proptest::prop_assert!(!out.contains(&secret), "{}", out);
+            proptest::prop_assert_eq!(out.matches(&plain).count(), 2, "{}", out);
+        }
     }
 }

@@ -68,7 +68,13 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\n{}", paint(YELLOW, "Review these:"));
         for c in &r.changes {
             for f in &c.flags {
-                let _ = writeln!(out, "  ! [{}] {}: {}", f.rule.as_str(), c.key, f.message);
+                let _ = writeln!(
+                    out,
+                    "  ! [{}] {}: {}",
+                    f.rule.as_str(),
+                    terminal_safe(&c.key.to_string()),
+                    terminal_safe(&f.message)
+                );
             }
         }
     }
@@ -76,9 +82,10 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            paint(BOLD, &format!("{} {} {}", sigil(c), verb(c), title(c)))
+            paint(BOLD, &format!("{} {} {}", sigil(c), verb(c), terminal_safe(&title(c))))
         );
-        for line in c.diff.lines() {
+        for line in c.diff.lines().map(terminal_safe) {
+            let line = line.as_str();
             let code = if line.starts_with("+++") || line.starts_with("---") {
                 BOLD
             } else if line.starts_with('+') {
@@ -100,14 +107,86 @@ pub fn text(r: &Report, color: bool) -> String {
     out
 }
 
+/// Input text made safe for a terminal: ANSI CSI sequences (`ESC [ ... m`), OSC sequences
+/// (`ESC ] ... BEL` or `ESC ] ... ESC \`: titles, hyperlinks, clipboard), other escapes and
+/// every other control character (C0, DEL, C1) are removed. Our own colours are added after.
+pub fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' | '\u{9b}' | '\u{9d}' => {
+                let kind = if c == '\x1b' {
+                    chars.next()
+                } else {
+                    Some(if c == '\u{9b}' { '[' } else { ']' })
+                };
+                match kind {
+                    // CSI: parameters and intermediates, then one final byte in @..~.
+                    Some('[') => {
+                        for n in chars.by_ref() {
+                            if ('@'..='~').contains(&n) {
+                                break;
+                            }
+                        }
+                    }
+                    // OSC, DCS, SOS, PM, APC: up to BEL or the string terminator ESC \.
+                    Some(']' | 'P' | 'X' | '^' | '_') => {
+                        while let Some(n) = chars.next() {
+                            if n == '\x07' || n == '\u{9c}' {
+                                break;
+                            }
+                            if n == '\x1b' && chars.peek() == Some(&'\\') {
+                                chars.next();
+                                break;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            c if c.is_control() && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A fence longer than any backtick run in `body`, so a manifest can never close it early.
 fn fence(body: &str) -> String {
     let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
+/// Inline Markdown text from the input (flag messages), never at the start of a line:
+/// control characters dropped (no new line, so no heading or list), `&` and `<` escaped (no
+/// entity, comment or tag), and the inline syntax characters backslash-escaped (no emphasis, link,
+/// code span or end of a table cell).
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in terminal_safe(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            // A mention in a PR comment notifies people: `@` never reaches Markdown as one.
+            '@' => out.push_str("&#64;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An object name or other input shown as code: `<code>` with HTML escaped (a backtick in a
+/// name cannot end it), `|` and `@` as entities, so it is also safe in a table cell.
+fn md_code(s: &str) -> String {
+    let escaped = html_escape(&terminal_safe(s))
+        .replace('|', "&#124;")
+        .replace('@', "&#64;");
+    format!("<code>{escaped}</code>")
 }
 
 /// A PR comment: summary, flags, a table of objects, then one collapsible section per
@@ -127,7 +206,13 @@ pub fn markdown(r: &Report) -> String {
         head.push_str("#### :warning: Review these\n\n");
         for c in &r.changes {
             for f in &c.flags {
-                let _ = writeln!(head, "- **{}** `{}`: {}", f.rule.as_str(), c.key, f.message);
+                let _ = writeln!(
+                    head,
+                    "- **{}** {}: {}",
+                    f.rule.as_str(),
+                    md_code(&c.key.to_string()),
+                    md_text(&f.message)
+                );
             }
         }
         head.push('\n');
@@ -137,11 +222,11 @@ pub fn markdown(r: &Report) -> String {
         let flags: Vec<&str> = c.flags.iter().map(|f| f.rule.as_str()).collect();
         let _ = writeln!(
             head,
-            "| {} | `{}` | {} | {} |",
+            "| {} | {} | {} | {} |",
             sigil(c),
-            cell(&title(c)),
+            md_code(&title(c)),
             verb(c),
-            cell(&flags.join(", "))
+            md_text(&flags.join(", "))
         );
     }
     head.push('\n');
@@ -158,7 +243,7 @@ pub fn markdown(r: &Report) -> String {
         )
     };
     // Room for the truncation note, should one be needed; every object named in it.
-    let all_names: Vec<String> = r.changes.iter().map(|c| format!("`{}`", c.key)).collect();
+    let all_names: Vec<String> = r.changes.iter().map(|c| md_code(&c.key.to_string())).collect();
     let reserve = note(&all_names).chars().count();
     let mut out = head;
     let mut left_out = Vec::new();
@@ -174,9 +259,9 @@ pub fn markdown(r: &Report) -> String {
         match room.checked_sub(details(c, Some(0)).chars().count()) {
             Some(lines_room) if lines_room > 500 => {
                 out.push_str(&details(c, Some(lines_room)));
-                left_out.push(format!("`{}` (partly)", c.key));
+                left_out.push(format!("{} (partly)", md_code(&c.key.to_string())));
             }
-            _ => left_out.push(format!("`{}`", c.key)),
+            _ => left_out.push(md_code(&c.key.to_string())),
         }
     }
     if !left_out.is_empty() {
@@ -210,17 +295,22 @@ fn details(c: &Change, budget: Option<usize>) -> String {
             let _ = writeln!(body, "... {} more lines not shown", total - shown);
         }
     }
-    let f = fence(&c.diff);
+    // Inside the fence nothing is Markdown; only control characters need to go.
+    let body: String = body.lines().map(|l| terminal_safe(l) + "\n").collect();
+    let f = fence(&body);
     format!(
-        "<details><summary>{} {} <code>{}</code>{flags}</summary>\n\n{f}diff\n{body}{f}\n\n</details>\n",
+        "<details><summary>{} {} {}{flags}</summary>\n\n{f}diff\n{body}{f}\n\n</details>\n",
         sigil(c),
         verb(c),
-        html_escape(&title(c)),
+        md_code(&title(c)),
     )
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[derive(Serialize)]
@@ -293,11 +383,11 @@ mod tests {
         assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
         assert!(md.contains("_Truncated to fit a GitHub comment"));
         assert!(
-            md.contains("`ConfigMap ns/cm39`"),
+            md.contains("<code>ConfigMap ns/cm39</code>"),
             "the last object is named in the note"
         );
         // Every object is still in the summary table.
-        assert_eq!(md.matches("| + | `ConfigMap").count(), 40);
+        assert_eq!(md.matches("| + | <code>ConfigMap").count(), 40);
         // Every opened fence and details section is closed.
         assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
         assert_eq!(md.matches("```diff").count() * 2, md.matches("```").count());
@@ -328,5 +418,65 @@ mod tests {
         };
         assert!(!text(&r, false).contains('\x1b'));
         assert!(text(&r, true).contains(GREEN));
+    }
+
+    /// A change whose object name and flag message come from a hostile input.
+    fn hostile() -> Report {
+        let mut c = change("x", 1);
+        c.key.name = "evil\n<!-- hide\n# Approved\n| x | `y`@team \x1b]0;title\x07\x1b[31m".into();
+        c.flags[0].message = "image <!-- x\n## Merged **now** [link](http://e) @org/team \x1b[2J".into();
+        c.diff
+            .push_str("+note: \x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\ \x1b[31mred\x07\u{9b}0m\n");
+        Report {
+            changes: vec![c],
+            unchanged: 0,
+        }
+    }
+
+    #[test]
+    fn markdown_escapes_every_input_string() {
+        let md = markdown(&hostile());
+        assert!(!md.contains("<!--"), "{md}");
+        assert!(!md.contains('\x1b'), "{md}");
+        for line in md.lines() {
+            assert!(
+                !line.starts_with("# ") && !line.starts_with("## ") || line.starts_with("### maverics-krm diff"),
+                "an injected heading: {line}"
+            );
+            assert!(!line.contains("@team") && !line.contains("@org"), "a mention: {line}");
+        }
+        assert!(
+            md.contains("<code>ConfigMap ns/evil&lt;!-- hide# Approved&#124; x &#124; `y`&#64;team </code>"),
+            "{md}"
+        );
+        assert!(
+            md.contains("image &lt;!-- x## Merged \\*\\*now\\*\\* \\[link\\](http://e) &#64;org/team "),
+            "{md}"
+        );
+        // Every table row still has its four cells.
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| + |")).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].matches(" | ").count(), 3, "{}", rows[0]);
+        assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
+    }
+
+    #[test]
+    fn text_strips_control_characters_and_terminal_escapes_from_input() {
+        for color in [false, true] {
+            let out = text(&hostile(), color);
+            let ours: String = [RED, GREEN, CYAN, YELLOW, BOLD, RESET]
+                .iter()
+                .fold(out.clone(), |acc, code| acc.replace(code, ""));
+            assert!(
+                !ours.chars().any(|c| c.is_control() && c != '\n'),
+                "color {color}: {ours:?}"
+            );
+            assert!(ours.contains("+note: click red\n"), "{ours:?}");
+            assert!(
+                ours.contains("ConfigMap ns/evil<!-- hide# Approved| x | `y`@team "),
+                "{ours:?}"
+            );
+        }
+        assert_eq!(terminal_safe("a\x1b[1;31mb\x1b]52;c;ZXZpbA==\x07c\td\u{7f}"), "abc\td");
     }
 }

@@ -5,6 +5,7 @@
 use super::report::Report;
 use super::values::{APP_VERSION, Values, merge, set};
 use crate::config::workload::{REMOTE_CONFIG_ENV, RESERVED_ENV};
+use crate::secrets;
 use k8s_openapi::api::core::v1::{Affinity, EnvVarSource, Probe, Toleration};
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
@@ -52,7 +53,8 @@ impl Ctx<'_> {
 
 /// Reads a chart value into a Kubernetes type, to refuse malformed input early.
 fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
-    serde_yaml::from_value(v.clone()).map_err(|e| e.to_string())
+    // serde echoes the value it refused: never a secret in the report.
+    serde_yaml::from_value(v.clone()).map_err(|e| secrets::redact_message(&e.to_string(), false))
 }
 
 pub fn import(values: Value, opts: &Options) -> Import {
@@ -590,10 +592,12 @@ fn lift_secrets(v: &mut Value, path: &str, out: &mut Vec<(String, String)>) {
             for (k, child) in m.iter_mut() {
                 let key = k.as_str().unwrap_or_default().to_owned();
                 let p = format!("{path}.{key}");
-                let literal = child
-                    .as_str()
-                    .is_some_and(|s| !s.is_empty() && !s.starts_with('<') && !s.contains("{{"));
-                if literal && secret_key(&key) {
+                // The one detector decides: a secret-named key or a secret-shaped value, unless
+                // the whole value is a reference (`<group.key>`, `{{ env.X }}`).
+                let literal_secret = child.as_str().is_some_and(|s| {
+                    !secrets::is_reference(s) && (secrets::is_secret_key(&key) || secrets::shape(s).is_some())
+                });
+                if literal_secret {
                     let mut name: String = p
                         .trim_start_matches('.')
                         .chars()
@@ -628,20 +632,10 @@ fn lift_secrets(v: &mut Value, path: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["secret", "password", "privatekey", "psk", "apikey", "token"]
-        .iter()
-        .any(|w| k.ends_with(w))
-}
-
-fn looks_secret(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    let file = n.ends_with("_FILE") || n.ends_with("_PATH");
-    !file
-        && ["PASSWORD", "SECRET", "TOKEN", "PSK", "PRIVATE_KEY", "CREDENTIAL"]
-            .iter()
-            .any(|w| n.contains(w))
+/// An env var that must move to the secret store: a secret name (`DB_PASSWORD`, not
+/// `PASSWORD_FILE`), or a value that holds a secret (a URL with a password, JSON with a key).
+fn looks_secret(name: &str, value: &str) -> bool {
+    secrets::is_secret_key(name) || !secrets::leaves(&Value::from(value), false).is_empty()
 }
 
 /// The remote key an inline secret moves to: a name to create in the secret store.
@@ -706,7 +700,7 @@ fn env(c: &mut Ctx) {
                 );
                 c.tmpdir = Some(value.trim_end_matches('/').to_owned());
             }
-            n if REMOTE_CONFIG_ENV.contains(&n) || looks_secret(n) => {
+            n if REMOTE_CONFIG_ENV.contains(&n) || looks_secret(n, &value) => {
                 let remote = remote_key(c, n);
                 c.secret_env.push(secret_env(n, remote.clone(), None));
                 c.r.changed(

@@ -1,0 +1,215 @@
+//! Key names that hold a secret value. One rule for every caller: split the key into
+//! lower-case words (camelCase, `_`, `-`, `.`, `/` and spaces all separate words); the key is
+//! secret when its last words are a secret term, optionally followed only by words that
+//! still name the value itself (`passwordValue`, `client_secret_data`). Anything else after
+//! the term makes the key a *setting about* the secret, not the secret: `tokenLifetime`,
+//! `tokenEndpoint`, `secretName`, `passwordFile`, `PRIVATE_KEY_PATH`, `secretKeyRef`.
+
+/// Secret terms, each a sequence of words. A term also matches written as one word
+/// (`apikey`, `privatekey`) and at the end of a one-word compound (`dbpassword`,
+/// `oauthclientsecret`), so keys without separators are caught too.
+const TERMS: &[&[&str]] = &[
+    &["password"],
+    &["passwd"],
+    &["passphrase"],
+    &["secret"],
+    &["token"],
+    &["credential"],
+    &["credentials"],
+    &["authorization"],
+    &["psk"],
+    &["api", "key"],
+    &["private", "key"],
+    &["signing", "key"],
+    &["encryption", "key"],
+    &["secret", "access", "key"],
+    &["connection", "string"],
+];
+
+/// Words after a term that still name the value (`passwordValue`, `tokenData`).
+const TRAILERS: &[&str] = &[
+    "value",
+    "data",
+    "text",
+    "plain",
+    "plaintext",
+    "literal",
+    "raw",
+    "b64",
+    "base64",
+];
+
+/// File names of key material (a `tls.key` entry of a ConfigMap holds the key itself).
+const KEY_FILE_ENDINGS: &[&str] = &[".key", ".p12", ".pfx", ".jks"];
+
+/// True when the value under `key` is a secret itself (see the module doc for the rule).
+pub fn is_secret_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    if KEY_FILE_ENDINGS
+        .iter()
+        .any(|e| lower.ends_with(e) && lower.len() > e.len())
+    {
+        return true;
+    }
+    let words = words(key);
+    let mut end = words.len();
+    loop {
+        if ends_with_term(&words[..end]) {
+            return true;
+        }
+        match end.checked_sub(1) {
+            Some(prev) if TRAILERS.contains(&words[prev].as_str()) => end = prev,
+            _ => return false,
+        }
+    }
+}
+
+fn ends_with_term(words: &[String]) -> bool {
+    let Some(last) = words.last() else {
+        return false;
+    };
+    TERMS.iter().any(|term| {
+        let squashed = term.concat();
+        let as_words = words.len() >= term.len()
+            && words[words.len() - term.len()..]
+                .iter()
+                .zip(term.iter())
+                .all(|(w, t)| w == t);
+        as_words || last.ends_with(&squashed)
+    })
+}
+
+/// Lower-case words of a key: `oauthClientSecret` → oauth, client, secret; `APIKey` → api,
+/// key; `MAVERICS_TLS_SERVER_KEY_FILE` → maverics, tls, server, key, file.
+pub fn words(key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = key.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_case_and_separators() {
+        assert_eq!(words("oauthClientSecret"), ["oauth", "client", "secret"]);
+        assert_eq!(words("APIKey"), ["api", "key"]);
+        assert_eq!(words("X-API-Key"), ["x", "api", "key"]);
+        assert_eq!(words("db.password_value"), ["db", "password", "value"]);
+        assert_eq!(words("TLS_KEY_FILE"), ["tls", "key", "file"]);
+    }
+
+    /// The table of the rule: each secret term in every spelling, and the settings, pointers
+    /// and references that only sound like one.
+    #[test]
+    fn secret_key_names_and_their_look_alikes() {
+        let secret = [
+            "password",
+            "Password",
+            "db_password",
+            "DB_PASSWORD",
+            "dbpassword",
+            "dbPassword",
+            "passwd",
+            "passphrase",
+            "secret",
+            "client_secret",
+            "clientSecret",
+            "oauthClientSecret",
+            "CLIENT-SECRET",
+            "client.secret",
+            "token",
+            "accessToken",
+            "refresh_token",
+            "GITHUB_TOKEN",
+            "bearerToken",
+            "credential",
+            "credentials",
+            "awsCredentials",
+            "apiKey",
+            "api_key",
+            "api-key",
+            "apikey",
+            "APIKEY",
+            "X-API-Key",
+            "privateKey",
+            "private_key",
+            "PRIVATE_KEY",
+            "privatekey",
+            "authorization",
+            "Authorization",
+            "connectionString",
+            "connection_string",
+            "DB_CONNECTION_STRING",
+            "psk",
+            "signingKey",
+            "encryptionKey",
+            "aws_secret_access_key",
+            "passwordValue",
+            "client_secret_data",
+            "tls.key",
+            "keystore.jks",
+        ];
+        for k in secret {
+            assert!(is_secret_key(k), "`{k}` must be a secret key");
+        }
+        let not_secret = [
+            "tokenLifetime",
+            "token_lifetime",
+            "idleTimeout",
+            "tokenEndpoint",
+            "token_endpoint",
+            "tokenURL",
+            "authorizationEndpoint",
+            "authorization_code",
+            "secretName",
+            "secretKeyRef",
+            "secretKey",
+            "secretRef",
+            "passwordFile",
+            "PASSWORD_FILE",
+            "PRIVATE_KEY_PATH",
+            "MAVERICS_TLS_SERVER_KEY_FILE",
+            "MAVERICS_SECRET_PROVIDER",
+            "privateKeyFile",
+            "clientSecretName",
+            "imagePullSecrets",
+            "key",
+            "name",
+            "publicKey",
+            "keys",
+            "secrets.yaml",
+            "tokenType",
+            "credentialsProvider",
+            ".key",
+        ];
+        for k in not_secret {
+            assert!(!is_secret_key(k), "`{k}` must not be a secret key");
+        }
+    }
+}
