@@ -9,6 +9,7 @@
 //! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
+//! - [`graph`]: `maverics-krm graph`, a Mermaid picture of who reaches the orchestrator and whom it reaches.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`kustomize`]: running the real kustomize with the exec flags.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod function;
+pub mod graph;
 pub mod helm;
 pub mod init;
 pub mod krm;

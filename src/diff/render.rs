@@ -1,7 +1,7 @@
 //! The output formats: unified text (colored on a terminal), Markdown for a pull-request
 //! comment, JSON for tools.
 
-use super::{Change, ChangeKind, Report};
+use super::{Change, ChangeKind, Report, Side};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -49,6 +49,90 @@ fn title(c: &Change) -> String {
     }
 }
 
+/// `origin/main at 1a2b3c4 (merge base of origin/main and HEAD)`, each part through `esc`.
+fn side_line(s: &Side, esc: &dyn Fn(&str) -> String) -> String {
+    let mut out = esc(&s.source);
+    if let Some(c) = &s.commit {
+        let _ = write!(out, " at {}", esc(c));
+    }
+    if let Some(h) = &s.how {
+        let _ = write!(out, " ({})", esc(h));
+    }
+    out
+}
+
+/// The header of the text format: both sides and the overlays, control characters shown
+/// escaped so a branch name cannot move the cursor or recolor the terminal.
+fn text_header(r: &Report) -> String {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let mut out = format!(
+        "old: {}\nnew: {}\n",
+        side_line(&r.sides.old, &plain),
+        side_line(&r.sides.new, &plain)
+    );
+    if !r.sides.overlays.is_empty() {
+        let list: Vec<String> = r.sides.overlays.iter().map(|o| plain(o)).collect();
+        let _ = writeln!(out, "overlays: {}", list.join(", "));
+    }
+    out.push('\n');
+    out
+}
+
+/// The header of the Markdown format, every user-controlled string through [`md_code`].
+fn markdown_header(r: &Report) -> String {
+    let mut out = format!(
+        "- **old:** {}\n- **new:** {}\n",
+        side_line(&r.sides.old, &md_code),
+        side_line(&r.sides.new, &md_code)
+    );
+    if !r.sides.overlays.is_empty() {
+        let list: Vec<String> = r.sides.overlays.iter().map(|o| md_code(o)).collect();
+        let _ = writeln!(out, "- **overlays:** {}", list.join(", "));
+    }
+    out.push('\n');
+    out
+}
+
+/// User text as inline code that Markdown and HTML cannot interpret: letters, digits, spaces
+/// and `.,:/()-` as they are, any other character as an HTML entity, control characters
+/// (newlines included) as U+FFFD.
+fn md_code(s: &str) -> String {
+    format!(
+        "<code>{}</code>",
+        crate::graph::mermaid::entities(s, " .,:/()-", "&#65533;", "&#")
+    )
+}
+
+/// The Mermaid picture of reach, old and new side in one chart, with its legend.
+fn reach_section(r: &Report) -> String {
+    let Some((old, new)) = &r.reach else {
+        return String::new();
+    };
+    if new.edges.is_empty() && old.edges.is_empty() {
+        return String::new();
+    }
+    let chart = crate::graph::mermaid::diff_chart(old, new);
+    let changed = if old == new {
+        "unchanged by this change"
+    } else {
+        "changed"
+    };
+    format!(
+        "#### Reach ({changed})\n\n```mermaid\n{chart}```\n\n_{}_\n\n",
+        crate::graph::mermaid::LEGEND
+    )
+}
+
 /// Unified diffs, one per object, after a summary and the flags.
 pub fn text(r: &Report, color: bool) -> String {
     let paint = |code: &str, s: &str| {
@@ -58,7 +142,7 @@ pub fn text(r: &Report, color: bool) -> String {
             s.to_owned()
         }
     };
-    let mut out = String::new();
+    let mut out = text_header(r);
     if !r.has_changes() {
         let _ = writeln!(out, "No changes ({} objects compared).", r.unchanged);
         return out;
@@ -114,6 +198,7 @@ fn cell(s: &str) -> String {
 /// object, cut to [`MARKDOWN_LIMIT`] characters with a note that says what was left out.
 pub fn markdown(r: &Report) -> String {
     let mut head = String::from("### maverics-krm diff\n\n");
+    head.push_str(&markdown_header(r));
     if !r.has_changes() {
         let _ = writeln!(
             head,
@@ -145,6 +230,7 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     head.push('\n');
+    head.push_str(&reach_section(r));
 
     let note = |left_out: &[String]| {
         format!(
@@ -226,6 +312,7 @@ fn html_escape(s: &str) -> String {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     changed: bool,
+    sides: &'a super::Sides,
     summary: JsonSummary,
     resources: &'a [Change],
 }
@@ -243,6 +330,7 @@ struct JsonSummary {
 pub fn json(r: &Report) -> String {
     let report = JsonReport {
         changed: r.has_changes(),
+        sides: &r.sides,
         summary: JsonSummary {
             added: r.count(ChangeKind::Added),
             removed: r.count(ChangeKind::Removed),
@@ -288,6 +376,7 @@ mod tests {
         let r = Report {
             changes: (0..40).map(|i| change(&format!("cm{i:02}"), 60)).collect(),
             unchanged: 0,
+            ..Report::default()
         };
         let md = markdown(&r);
         assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
@@ -308,6 +397,7 @@ mod tests {
         let r = Report {
             changes: vec![change("big", 3000)],
             unchanged: 0,
+            ..Report::default()
         };
         let md = markdown(&r);
         assert!(md.chars().count() <= MARKDOWN_LIMIT);
@@ -325,6 +415,7 @@ mod tests {
         let r = Report {
             changes: vec![change("a", 1)],
             unchanged: 1,
+            ..Report::default()
         };
         assert!(!text(&r, false).contains('\x1b'));
         assert!(text(&r, true).contains(GREEN));
