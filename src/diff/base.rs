@@ -120,7 +120,7 @@ fn old_revision(root: &Path, rev: &str, tip: bool) -> Result<(String, Side), Dia
     )
     .map_err(not_a_commit)?;
     let (commit, how) = if tip {
-        (tip_commit, format!("tip of {rev} (--tip)"))
+        (tip_commit, format!("tip of {rev}, --tip"))
     } else {
         let base = git(root, &["merge-base", &tip_commit, "HEAD"]).map_err(|_| {
             Diagnostic::error(format!("`{rev}` and HEAD have no common ancestor"))

@@ -420,4 +420,37 @@ mod tests {
         assert!(!text(&r, false).contains('\x1b'));
         assert!(text(&r, true).contains(GREEN));
     }
+
+    #[test]
+    fn hostile_side_names_cannot_break_the_header() {
+        let hostile = super::super::Side {
+            source: "main\n# injected <!-- `x` | *y*\x1b[31m".into(),
+            commit: Some("1a2b3c4".into()),
+            how: Some("merge base of main\n# injected and HEAD".into()),
+        };
+        let r = Report {
+            sides: super::super::Sides {
+                old: hostile.clone(),
+                new: hostile,
+                overlays: vec!["overlays/<!--".into()],
+            },
+            ..Report::default()
+        };
+        let md = markdown(&r);
+        assert!(
+            !md.contains("\n# injected") && !md.contains("<!--") && !md.contains('`'),
+            "{md}"
+        );
+        // Only the header's own bold markers: `*y*` is escaped.
+        assert_eq!(md.matches('*').count(), 12, "{md}");
+        assert_eq!(md.lines().filter(|l| l.starts_with("- **")).count(), 3, "{md}");
+        let text = text(&r, false);
+        assert!(!text.contains('\x1b') && text.contains("main\\n# injected"), "{text}");
+        let json = json(&r);
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back["sides"]["old"]["source"],
+            "main\n# injected <!-- `x` | *y*\x1b[31m"
+        );
+    }
 }
