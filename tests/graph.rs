@@ -160,7 +160,7 @@ fn hostile_names_stay_inside_their_labels() {
     let c = stdout(&o);
     // One statement per line: a header, 7 nodes, 6 edges; no label spilled onto a line.
     assert_eq!(c.lines().count(), 14, "{c}");
-    for bad in ["<", ">", "`", "%%", "\"]", "click"] {
+    for bad in ["<", "`", "%%", ";", "click"] {
         let spilled = c.lines().any(|l| {
             let outside: String = l.split('"').step_by(2).collect();
             outside.contains(bad)
@@ -321,4 +321,13 @@ fn every_picture_parses_and_renders_with_the_real_mermaid() {
         3 + 16 + 2,
         "every overlay, golden, the diff and the hostile case"
     );
+}
+
+#[test]
+fn graph_help_shows_an_example_and_the_man_page_lists_it() {
+    let o = Command::new(bin()).args(["graph", "--help"]).output().unwrap();
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("maverics-krm graph overlays/eks"), "{}", stdout(&o));
+    let o = Command::new(bin()).arg("man").output().unwrap();
+    assert!(stdout(&o).contains("graph"), "the man page lists graph");
 }
