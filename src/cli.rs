@@ -73,6 +73,10 @@ enum Cmd {
         after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md"
     )]
     Diff(crate::diff::DiffArgs),
+    /// A Mermaid flowchart of reach: the internet or VPC through load balancers, routers and
+    /// gateways to the orchestrator, and the orchestrator to DNS, IdPs, Redis and upstreams.
+    #[command(after_help = "Example:\n  maverics-krm graph overlays/eks > reach.mmd")]
+    Graph(crate::graph::GraphArgs),
     /// Write an overlay's platform layer as a plain kustomize overlay (patch files, resource
     /// files, `$patch: delete`) that needs no exec function for that layer.
     #[command(
@@ -204,6 +208,7 @@ pub fn main() -> ExitCode {
         }
         Some(Cmd::Man { out }) => report(man(out.as_deref())),
         Some(Cmd::Diff(args)) => crate::diff::main(args),
+        Some(Cmd::Graph(args)) => crate::graph::main(args),
         Some(Cmd::Eject {
             platform,
             config,

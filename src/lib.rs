@@ -9,6 +9,7 @@
 //! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
 //! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
+//! - [`graph`]: `maverics-krm graph`, a Mermaid picture of who reaches the orchestrator and whom it reaches.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`io`]: reading input, walking folders, running kustomize, writing stdout and folders.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod function;
+pub mod graph;
 pub mod helm;
 pub mod init;
 pub mod io;

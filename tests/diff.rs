@@ -21,6 +21,16 @@ fn diff(args: &[&std::ffi::OsStr]) -> Output {
     diff_cmd().args(args).output().expect("run maverics-krm diff")
 }
 
+/// `diff` run from the repository root, so the header names sides as the relative paths
+/// given and goldens do not depend on where the checkout is.
+fn diff_in_root(args: &[&std::ffi::OsStr]) -> Output {
+    diff_cmd()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run maverics-krm diff")
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exit code")
 }
@@ -75,13 +85,13 @@ fn changed_dev() -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn dev_against_itself_is_no_change_in_every_format() {
-    let dev = root().join("overlays/dev");
+    let dev = Path::new("overlays/dev");
     for (format, golden) in [
         ("text", "diff/dev-same.txt"),
         ("markdown", "diff/dev-same.md"),
         ("json", "diff/dev-same.json"),
     ] {
-        let o = diff(&["--format".as_ref(), format.as_ref(), dev.as_os_str(), dev.as_os_str()]);
+        let o = diff_in_root(&["--format".as_ref(), format.as_ref(), dev.as_os_str(), dev.as_os_str()]);
         assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
         assert_golden(golden, &stdout(&o));
     }
@@ -89,14 +99,14 @@ fn dev_against_itself_is_no_change_in_every_format() {
 
 #[test]
 fn dev_against_a_changed_copy_in_every_format() {
-    let (_tmp, changed) = changed_dev();
-    let dev = root().join("overlays/dev");
+    let (tmp, changed) = changed_dev();
+    let dev = Path::new("overlays/dev");
     for (format, golden) in [
         ("text", "diff/dev-changed.txt"),
         ("markdown", "diff/dev-changed.md"),
         ("json", "diff/dev-changed.json"),
     ] {
-        let o = diff(&[
+        let o = diff_in_root(&[
             "--format".as_ref(),
             format.as_ref(),
             "--color".as_ref(),
@@ -105,7 +115,10 @@ fn dev_against_a_changed_copy_in_every_format() {
             changed.as_os_str(),
         ]);
         assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
-        assert_golden(golden, &stdout(&o));
+        // The header names the changed copy by its temporary path.
+        let out = stdout(&o).replace(&tmp.path().display().to_string(), "$TMP");
+        assert!(out.contains("$TMP/overlays/dev"), "{out}");
+        assert_golden(golden, &out);
     }
     let o = diff(&[
         "--format".as_ref(),
@@ -324,13 +337,13 @@ fn base_renders_the_old_side_with_the_cached_generator_of_its_commit() {
 /// NetworkPolicy's new router and DNS openings are flagged for review.
 #[test]
 fn eks_against_rosa_in_every_format() {
-    let (eks, rosa) = (root().join("overlays/eks"), root().join("overlays/rosa"));
+    let (eks, rosa) = (Path::new("overlays/eks"), Path::new("overlays/rosa"));
     for (format, golden) in [
         ("text", "diff/eks-rosa.txt"),
         ("markdown", "diff/eks-rosa.md"),
         ("json", "diff/eks-rosa.json"),
     ] {
-        let o = diff(&[
+        let o = diff_in_root(&[
             "--format".as_ref(),
             format.as_ref(),
             "--color".as_ref(),
@@ -341,7 +354,7 @@ fn eks_against_rosa_in_every_format() {
         assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
         assert_golden(golden, &stdout(&o));
     }
-    let o = diff(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), rosa.as_os_str()]);
+    let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), rosa.as_os_str()]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
     let text = report.to_string();
     for want in [
@@ -438,9 +451,13 @@ fn markdown_cannot_be_hidden_or_given_a_heading_and_text_has_no_terminal_escapes
     let md = stdout(&o);
     // Inside a fence nothing is Markdown; outside, nothing from the input may be syntax.
     let mut fenced = false;
+    // Diff bodies are checked line by line; the reach chart's fence holds Mermaid, whose
+    // labels tests/graph.rs renders with the real mermaid.
+    let mut diff_fence = false;
     for line in md.lines() {
         if line.starts_with("```") {
             fenced = !fenced;
+            diff_fence = fenced && line.ends_with("diff");
             continue;
         }
         assert!(
@@ -448,16 +465,17 @@ fn markdown_cannot_be_hidden_or_given_a_heading_and_text_has_no_terminal_escapes
             "a comment outside a fence: {line}\n{md}"
         );
         assert!(
-            fenced || !line.starts_with('#') || line == "### maverics-krm diff",
+            // Our own headings only: the title and the reach picture's.
+            fenced || !line.starts_with('#') || line == "### maverics-krm diff" || line.starts_with("#### Reach ("),
             "a heading: {line}"
         );
         assert!(
-            !fenced || line.starts_with([' ', '+', '-', '@']),
+            !diff_fence || line.starts_with([' ', '+', '-', '@']),
             "a forged diff line: {line}"
         );
     }
     assert!(
-        md.contains("<code>ConfigMap ns/evil&lt;!-- hide the rest# Approved by security`x` </code>"),
+        md.contains("<code>ConfigMap ns/evil&#60;&#33;-- hide the rest&#35; Approved by security&#96;x&#96; </code>"),
         "{md}"
     );
     assert_eq!(md.matches("<details>").count(), 3);
@@ -480,4 +498,86 @@ fn markdown_cannot_be_hidden_or_given_a_heading_and_text_has_no_terminal_escapes
             "{text}"
         );
     }
+}
+
+/// A branch cut from `base`, then `base` moves on (a new dev image) while the branch raises
+/// the HPA maximum. The default compares with the merge base: only the branch's change. With
+/// --tip: main's new image shows up reversed. The base branch's name is hostile, and every
+/// format names it safely in its header with the commit used.
+#[test]
+fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
+    let (_tmp, repo) = clone();
+    let base = "main<!--`#x`";
+    git(&repo, &["branch", base]);
+    let fork = git(&repo, &["rev-parse", "--short", "HEAD"]);
+    git(&repo, &["checkout", "--quiet", base]);
+    let k = repo.join("overlays/dev/kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap();
+    assert!(text.contains("newTag: v2026.01.2"));
+    std::fs::write(&k, text.replace("newTag: v2026.01.2", "newTag: v2026.03.1")).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "main: new dev image"]);
+    let tip = git(&repo, &["rev-parse", "--short", "HEAD"]);
+    git(&repo, &["checkout", "--quiet", "-"]);
+    let hpa = repo.join("overlays/dev/hpa-replicas.yaml");
+    let text = std::fs::read_to_string(&hpa).unwrap();
+    assert!(text.contains("value: 3"));
+    std::fs::write(&hpa, text.replace("value: 3", "value: 5")).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "branch: more replicas"]);
+
+    let o = diff_base(&repo, &[base, "--color", "never", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("+  maxReplicas: 5"), "the branch's change: {out}");
+    assert!(!out.contains("v2026.03.1"), "main's later change must not show: {out}");
+    assert!(
+        out.starts_with(&format!(
+            "old: {base} at {fork} (merge base of {base} and HEAD)\nnew: working tree at "
+        )),
+        "{out}"
+    );
+    assert!(out.contains("overlays: overlays/dev\n"), "{out}");
+
+    let o = diff_base(&repo, &[base, "--tip", "--color", "never", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("+  maxReplicas: 5"), "{out}");
+    assert!(
+        out.contains("-        image: registry.dev.example.com/strata/orchestrator:v2026.03.1")
+            && out.contains("+        image: registry.dev.example.com/strata/orchestrator:v2026.01.2"),
+        "main's new image, reversed: {out}"
+    );
+    assert!(
+        out.starts_with(&format!("old: {base} at {tip} (tip of {base}, --tip)\n")),
+        "{out}"
+    );
+
+    // Markdown: the hostile name is entity-escaped, never raw.
+    let o = diff_base(&repo, &[base, "--format", "markdown", "overlays/dev"]);
+    let md = stdout(&o);
+    assert!(!md.contains("<!--") && !md.contains("`#x`"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "- **old:** <code>main&#60;&#33;--&#96;&#35;x&#96;</code> at <code>{fork}</code> (<code>merge base of main&#60;&#33;--&#96;&#35;x&#96; and HEAD</code>)\n"
+        )),
+        "{md}"
+    );
+    // JSON: the sides as data.
+    let o = diff_base(&repo, &[base, "--format", "json", "overlays/dev"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+    assert_eq!(json["sides"]["old"]["source"], base);
+    assert_eq!(json["sides"]["old"]["commit"], fork.as_str());
+    assert_eq!(json["sides"]["overlays"][0], "overlays/dev");
+
+    // No common history: a clear error that points at --tip.
+    git(&repo, &["checkout", "--quiet", "--orphan", "lonely"]);
+    git(&repo, &["commit", "--quiet", "-m", "unrelated"]);
+    git(&repo, &["checkout", "--quiet", "-"]);
+    let o = diff_base(&repo, &["lonely", "overlays/dev"]);
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("no common ancestor") && stderr(&o).contains("--tip"),
+        "{}",
+        stderr(&o)
+    );
 }

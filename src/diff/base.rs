@@ -2,8 +2,8 @@
 //! in the working tree, each with the generator of its own revision, so a change to the
 //! generator shows up in the diff like a change to an overlay.
 
-use super::Resource;
 use super::load::{Ctx, render_kustomization};
+use super::{Resource, Side, Sides};
 use crate::diag::Diagnostic;
 use crate::io::walk::is_kustomization;
 use std::io::IsTerminal;
@@ -14,19 +14,21 @@ use std::process::{Command, Stdio};
 /// the working tree, the running binary renders both sides and nothing is built.
 const GENERATOR_INPUTS: [&str; 4] = ["src", "Cargo.toml", "Cargo.lock", "vendor"];
 
-/// Old and new objects of every overlay asked for (default: all under `overlays/`).
-pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<Resource>, Vec<Resource>), Diagnostic> {
+/// Both sides of `diff --base`: old and new objects of every overlay asked for (default:
+/// all under `overlays/`), and what was compared.
+pub struct Loaded {
+    pub old: Vec<Resource>,
+    pub new: Vec<Resource>,
+    pub sides: Sides,
+}
+
+/// Renders the old side at the merge base of `rev` and HEAD (what `git diff REV...` compares
+/// with), or at `rev`'s tip with `tip`, and the new side from the working tree.
+pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> Result<Loaded, Diagnostic> {
     let cwd =
         std::env::current_dir().map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"])?);
-    let commit = git(
-        &root,
-        &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
-    )
-    .map_err(|_| {
-        Diagnostic::error(format!("`{rev}` is not a commit of this repository"))
-            .fix("give a branch, tag or commit; in CI fetch the base first (`git fetch origin main`)")
-    })?;
+    let (commit, old_side) = old_revision(&root, rev, tip)?;
     let tree = Worktree::add(&root, &commit)?;
     let overlays = if paths.is_empty() {
         all_overlays(&root, &commit)?
@@ -57,8 +59,10 @@ pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<
     // stderr is a file or a CI log, where the lines would only be noise.
     let progress = std::io::stderr().is_terminal();
     let total = overlays.len();
+    let mut labels = Vec::with_capacity(total);
     for (n, rel) in overlays.into_iter().enumerate() {
         let label = rel.to_string_lossy().replace('\\', "/");
+        labels.push(label.clone());
         if progress {
             eprintln!("rendering {label} ({}/{total})...", n + 1);
         }
@@ -92,7 +96,46 @@ pub fn load_both(rev: &str, paths: &[PathBuf], kustomize: &Path) -> Result<(Vec<
         })?);
         new.extend(n?);
     }
-    Ok((old, new))
+    let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
+    let sides = Sides {
+        old: old_side,
+        new: Side {
+            source: "working tree".to_owned(),
+            commit: Some(head),
+            how: Some("HEAD and uncommitted changes".to_owned()),
+        },
+        overlays: labels,
+    };
+    Ok(Loaded { old, new, sides })
+}
+
+/// The commit the old side is rendered at, and how it was chosen.
+fn old_revision(root: &Path, rev: &str, tip: bool) -> Result<(String, Side), Diagnostic> {
+    let not_a_commit = |_| {
+        Diagnostic::error(format!("`{rev}` is not a commit of this repository"))
+            .fix("give a branch, tag or commit; in CI fetch the base first (`git fetch origin main`)")
+    };
+    let tip_commit = git(
+        root,
+        &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+    )
+    .map_err(not_a_commit)?;
+    let (commit, how) = if tip {
+        (tip_commit, format!("tip of {rev}, --tip"))
+    } else {
+        let base = git(root, &["merge-base", &tip_commit, "HEAD"]).map_err(|_| {
+            Diagnostic::error(format!("`{rev}` and HEAD have no common ancestor"))
+                .fix("fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in CI), or pass --tip to compare with the tip of REV")
+        })?;
+        (base, format!("merge base of {rev} and HEAD"))
+    };
+    let short = git(root, &["rev-parse", "--short", &commit])?;
+    let side = Side {
+        source: rev.to_owned(),
+        commit: Some(short),
+        how: Some(how),
+    };
+    Ok((commit, side))
 }
 
 /// Runs git and returns its trimmed stdout, or an error with its stderr.

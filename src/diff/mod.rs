@@ -94,11 +94,36 @@ pub struct Change {
     pub diff: String,
 }
 
+/// One side of the comparison, as the header names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// The path or git revision as given (`-` is stdin), or `working tree`.
+    pub source: String,
+    /// The short commit rendered (under `--base`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// How the commit was chosen, or what kind of input the path is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
+}
+
+/// What was compared: both sides and, under `--base`, the overlays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sides {
+    pub old: Side,
+    pub new: Side,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<String>,
+}
+
 /// The whole comparison; ordered by key, so every format is deterministic.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    pub sides: Sides,
     pub changes: Vec<Change>,
     pub unchanged: usize,
+    /// Reach of the old and the new side, for the Markdown picture.
+    pub reach: Option<(crate::graph::Reach, crate::graph::Reach)>,
 }
 
 impl Report {
@@ -237,6 +262,10 @@ pub struct DiffArgs {
     /// with the generator of its own revision.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+    /// With --base: compare with the tip of REV instead of its merge base with HEAD. Changes
+    /// made on REV since this branch was cut then show up reversed.
+    #[arg(long, requires = "base")]
+    pub tip: bool,
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -273,8 +302,11 @@ pub fn main(args: DiffArgs) -> ExitCode {
 
 fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
-    let (old, new) = match &args.base {
-        Some(rev) => base::load_both(rev, &args.paths, &kustomize)?,
+    let (old, new, sides) = match &args.base {
+        Some(rev) => {
+            let b = base::load_both(rev, args.tip, &args.paths, &kustomize)?;
+            (b.old, b.new, b.sides)
+        }
         None => {
             let [old, new] = args.paths.as_slice() else {
                 return Err(
@@ -291,10 +323,37 @@ fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
                 kustomize: &kustomize,
                 plugin: &me,
             };
-            (load::load(old, &ctx)?, load::load(new, &ctx)?)
+            let sides = Sides {
+                old: path_side(old),
+                new: path_side(new),
+                overlays: Vec::new(),
+            };
+            (load::load(old, &ctx)?, load::load(new, &ctx)?, sides)
         }
     };
-    compare(old, new)
+    let reach = (crate::graph::Reach::of(&old), crate::graph::Reach::of(&new));
+    let mut report = compare(old, new)?;
+    report.sides = sides;
+    report.reach = Some(reach);
+    Ok(report)
+}
+
+/// How the header names a path given as a side: as given, and what kind of input it is.
+fn path_side(arg: &std::path::Path) -> Side {
+    let how = if arg.as_os_str() == "-" {
+        "stdin"
+    } else if crate::io::walk::is_kustomization(arg) {
+        "kustomization, built with kustomize"
+    } else if arg.is_dir() {
+        "directory of YAML"
+    } else {
+        "rendered YAML"
+    };
+    Side {
+        source: arg.display().to_string(),
+        commit: None,
+        how: Some(how.to_owned()),
+    }
 }
 
 fn current_exe() -> Result<PathBuf, Diagnostic> {

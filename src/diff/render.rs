@@ -1,7 +1,7 @@
 //! The output formats: unified text (colored on a terminal), Markdown for a pull-request
 //! comment, JSON for tools.
 
-use super::{Change, ChangeKind, Report};
+use super::{Change, ChangeKind, Report, Side};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -49,6 +49,92 @@ fn title(c: &Change) -> String {
     }
 }
 
+/// `origin/main at 1a2b3c4 (merge base of origin/main and HEAD)`, each part through `esc`.
+fn side_line(s: &Side, esc: &dyn Fn(&str) -> String) -> String {
+    let mut out = esc(&s.source);
+    if let Some(c) = &s.commit {
+        let _ = write!(out, " at {}", esc(c));
+    }
+    if let Some(h) = &s.how {
+        let _ = write!(out, " ({})", esc(h));
+    }
+    out
+}
+
+/// The header of the text format: both sides and the overlays, control characters shown
+/// escaped so a branch name cannot move the cursor or recolor the terminal.
+fn text_header(r: &Report) -> String {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let mut out = format!(
+        "old: {}\nnew: {}\n",
+        side_line(&r.sides.old, &plain),
+        side_line(&r.sides.new, &plain)
+    );
+    if !r.sides.overlays.is_empty() {
+        let list: Vec<String> = r.sides.overlays.iter().map(|o| plain(o)).collect();
+        let _ = writeln!(out, "overlays: {}", list.join(", "));
+    }
+    out.push('\n');
+    out
+}
+
+/// The header of the Markdown format, every user-controlled string through [`md_code`].
+fn markdown_header(r: &Report) -> String {
+    let mut out = format!(
+        "- **old:** {}\n- **new:** {}\n",
+        side_line(&r.sides.old, &md_code),
+        side_line(&r.sides.new, &md_code)
+    );
+    if !r.sides.overlays.is_empty() {
+        let list: Vec<String> = r.sides.overlays.iter().map(|o| md_code(o)).collect();
+        let _ = writeln!(out, "- **overlays:** {}", list.join(", "));
+    }
+    out.push('\n');
+    out
+}
+
+/// User text (object names, branch names, paths) as inline code that Markdown and HTML cannot
+/// interpret: terminal escapes removed, then letters, digits, spaces and `.,:/()-` as they
+/// are, any other character as an HTML entity, control characters (newlines included) as
+/// U+FFFD. A safe-list, so `<!--`, backticks, `|` (table cells) and `@` (mentions) are all
+/// entities.
+fn md_code(s: &str) -> String {
+    format!(
+        "<code>{}</code>",
+        crate::graph::mermaid::entities(&terminal_safe(s), " .,:/()-", "&#65533;", "&#")
+    )
+}
+
+/// The Mermaid picture of reach, old and new side in one chart, with its legend.
+fn reach_section(r: &Report) -> String {
+    let Some((old, new)) = &r.reach else {
+        return String::new();
+    };
+    if new.edges.is_empty() && old.edges.is_empty() {
+        return String::new();
+    }
+    let chart = crate::graph::mermaid::diff_chart(old, new);
+    let changed = if old == new {
+        "unchanged by this change"
+    } else {
+        "changed"
+    };
+    format!(
+        "#### Reach ({changed})\n\n```mermaid\n{chart}```\n\n_{}_\n\n",
+        crate::graph::mermaid::LEGEND
+    )
+}
+
 /// Unified diffs, one per object, after a summary and the flags.
 pub fn text(r: &Report, color: bool) -> String {
     let paint = |code: &str, s: &str| {
@@ -58,7 +144,7 @@ pub fn text(r: &Report, color: bool) -> String {
             s.to_owned()
         }
     };
-    let mut out = String::new();
+    let mut out = text_header(r);
     if !r.has_changes() {
         let _ = writeln!(out, "No changes ({} objects compared).", r.unchanged);
         return out;
@@ -180,19 +266,11 @@ fn md_text(s: &str) -> String {
     out
 }
 
-/// An object name or other input shown as code: `<code>` with HTML escaped (a backtick in a
-/// name cannot end it), `|` and `@` as entities, so it is also safe in a table cell.
-fn md_code(s: &str) -> String {
-    let escaped = html_escape(&terminal_safe(s))
-        .replace('|', "&#124;")
-        .replace('@', "&#64;");
-    format!("<code>{escaped}</code>")
-}
-
 /// A PR comment: summary, flags, a table of objects, then one collapsible section per
 /// object, cut to [`MARKDOWN_LIMIT`] characters with a note that says what was left out.
 pub fn markdown(r: &Report) -> String {
     let mut head = String::from("### maverics-krm diff\n\n");
+    head.push_str(&markdown_header(r));
     if !r.has_changes() {
         let _ = writeln!(
             head,
@@ -230,6 +308,7 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     head.push('\n');
+    head.push_str(&reach_section(r));
 
     let note = |left_out: &[String]| {
         format!(
@@ -306,16 +385,10 @@ fn details(c: &Change, budget: Option<usize>) -> String {
     )
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 #[derive(Serialize)]
 struct JsonReport<'a> {
     changed: bool,
+    sides: &'a super::Sides,
     summary: JsonSummary,
     resources: &'a [Change],
 }
@@ -333,6 +406,7 @@ struct JsonSummary {
 pub fn json(r: &Report) -> String {
     let report = JsonReport {
         changed: r.has_changes(),
+        sides: &r.sides,
         summary: JsonSummary {
             added: r.count(ChangeKind::Added),
             removed: r.count(ChangeKind::Removed),
@@ -378,6 +452,7 @@ mod tests {
         let r = Report {
             changes: (0..40).map(|i| change(&format!("cm{i:02}"), 60)).collect(),
             unchanged: 0,
+            ..Report::default()
         };
         let md = markdown(&r);
         assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
@@ -398,6 +473,7 @@ mod tests {
         let r = Report {
             changes: vec![change("big", 3000)],
             unchanged: 0,
+            ..Report::default()
         };
         let md = markdown(&r);
         assert!(md.chars().count() <= MARKDOWN_LIMIT);
@@ -415,6 +491,7 @@ mod tests {
         let r = Report {
             changes: vec![change("a", 1)],
             unchanged: 1,
+            ..Report::default()
         };
         assert!(!text(&r, false).contains('\x1b'));
         assert!(text(&r, true).contains(GREEN));
@@ -430,6 +507,7 @@ mod tests {
         Report {
             changes: vec![c],
             unchanged: 0,
+            ..Report::default()
         }
     }
 
@@ -446,7 +524,9 @@ mod tests {
             assert!(!line.contains("@team") && !line.contains("@org"), "a mention: {line}");
         }
         assert!(
-            md.contains("<code>ConfigMap ns/evil&lt;!-- hide# Approved&#124; x &#124; `y`&#64;team </code>"),
+            md.contains(
+                "<code>ConfigMap ns/evil&#60;&#33;-- hide&#35; Approved&#124; x &#124; &#96;y&#96;&#64;team </code>"
+            ),
             "{md}"
         );
         assert!(
@@ -478,5 +558,38 @@ mod tests {
             );
         }
         assert_eq!(terminal_safe("a\x1b[1;31mb\x1b]52;c;ZXZpbA==\x07c\td\u{7f}"), "abc\td");
+    }
+
+    #[test]
+    fn hostile_side_names_cannot_break_the_header() {
+        let hostile = super::super::Side {
+            source: "main\n# injected <!-- `x` | *y*\x1b[31m".into(),
+            commit: Some("1a2b3c4".into()),
+            how: Some("merge base of main\n# injected and HEAD".into()),
+        };
+        let r = Report {
+            sides: super::super::Sides {
+                old: hostile.clone(),
+                new: hostile,
+                overlays: vec!["overlays/<!--".into()],
+            },
+            ..Report::default()
+        };
+        let md = markdown(&r);
+        assert!(
+            !md.contains("\n# injected") && !md.contains("<!--") && !md.contains('`'),
+            "{md}"
+        );
+        // Only the header's own bold markers: `*y*` is escaped.
+        assert_eq!(md.matches('*').count(), 12, "{md}");
+        assert_eq!(md.lines().filter(|l| l.starts_with("- **")).count(), 3, "{md}");
+        let text = text(&r, false);
+        assert!(!text.contains('\x1b') && text.contains("main\\n# injected"), "{text}");
+        let json = json(&r);
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back["sides"]["old"]["source"],
+            "main\n# injected <!-- `x` | *y*\x1b[31m"
+        );
     }
 }
