@@ -94,7 +94,8 @@ fn generated_kinds() -> BTreeSet<(&'static str, &'static str)> {
 /// Checks the config, generates the base and upserts it into `items`. Returns the
 /// diagnostics; on errors `items` is left untouched.
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
-    let diagnostics = config::checks::check(o);
+    let mut diagnostics = config::checks::check(o);
+    diagnostics.extend(check::inline::in_passthrough(items));
     if diag::has_errors(&diagnostics) {
         return diagnostics;
     }
