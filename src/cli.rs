@@ -567,7 +567,12 @@ fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliErr
     let built = crate::io::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
     std::io::stderr().write_all(&built.stderr).ok();
     let name = format!("kustomize build {}", dir.display());
-    let items = crate::check::input::read_text(&name, &built.stdout).map_err(|d| CliError::Findings(vec![d]))?;
+    // Not located by file and document: the stream is not saved anywhere, the object names it.
+    let items: Vec<Value> = read::documents(&name, &built.stdout)
+        .map_err(|d| CliError::Findings(vec![d]))?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
     if crate::check::orchestrator(&items).is_none() {
         return Err(CliError::Findings(vec![
             Diagnostic::error(format!(

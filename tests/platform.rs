@@ -238,11 +238,17 @@ fn assert_eject_equivalent(platform: &str, overlay_dir: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     let ejected = tmp.path().join("ejected");
     eject(platform, &overlay_dir.join("platform.yaml"), &ejected);
-    let kust = std::fs::read_to_string(ejected.join("kustomization.yaml")).unwrap();
-    assert!(
-        !kust.contains("transformers"),
-        "the ejected layer runs no function:\n{kust}"
+    let kust: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(ejected.join("kustomization.yaml")).unwrap()).unwrap();
+    // The layer runs no function; the guard rails the transformer ran stay, as the only transformer.
+    assert_eq!(
+        kust["transformers"],
+        serde_yaml::Value::Sequence(vec!["check.yaml".into()]),
+        "{kust:?}"
     );
+    let check: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(ejected.join("check.yaml")).unwrap()).unwrap();
+    assert_eq!(check["kind"], "OrchestratorCheck");
     for (version, k) in kustomize_versions() {
         let a = objects(&kustomize_build(&k, overlay_dir));
         let b = objects(&kustomize_build(&k, &ejected));
