@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, command, kpt, kustomize_versions, relative, root, run_fn, script, stderr, stdout, tool};
+use common::{bin, command, kpt, kustomize_versions, root, run_fn, script, stderr, stdout, tool};
 use maverics_krm::krm::ResourceList;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,11 @@ fn a_secret_from_a_parent_overlay_passes_kustomize_but_fails_maverics_krm_build(
     )
     .expect("write");
     let k = tool("kustomize-5.8.1");
-    assert_eq!(kustomize(&k, &parent).status.code(), Some(0), "kustomize alone lets it through");
+    assert_eq!(
+        kustomize(&k, &parent).status.code(),
+        Some(0),
+        "kustomize alone lets it through"
+    );
     let out = maverics_build(&parent, &k);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -131,7 +135,9 @@ fn a_secret_from_a_parent_overlay_passes_kustomize_but_fails_maverics_krm_build(
         .find(|l| l.starts_with("error: Secret db-creds-"))
         .unwrap_or_else(|| panic!("the Secret is not named:\n{err}"));
     assert!(
-        line.ends_with(": data: a Secret with its values inline: anyone who can read the manifests (Git, CI logs) reads the secret"),
+        line.ends_with(
+            ": data: a Secret with its values inline: anyone who can read the manifests (Git, CI logs) reads the secret"
+        ),
         "{line}"
     );
     assert!(err.contains(SECRET_FIX), "{err}");
@@ -148,12 +154,17 @@ fn maverics_krm_build_fails_on_a_privileged_pod_a_parent_overlay_adds() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: maverics}\nspec:\n  containers:\n  - name: sh\n    image: busybox:1.36\n    securityContext: {privileged: true}\n",
     )
     .expect("write");
-    std::fs::write(parent.join("kustomization.yaml"), "resources:\n  - ../eks\n  - pod.yaml\n").expect("write");
+    std::fs::write(
+        parent.join("kustomization.yaml"),
+        "resources:\n  - ../eks\n  - pod.yaml\n",
+    )
+    .expect("write");
     let out = maverics_build(&parent, &tool("kustomize-5.8.1"));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.lines().any(|l| l.starts_with("error: Pod debug: spec.containers[0].securityContext.privileged: ")),
+        err.lines()
+            .any(|l| l.starts_with("error: Pod debug: spec.containers[0].securityContext.privileged: ")),
         "{err}"
     );
     assert!(stdout(&out).is_empty());
@@ -196,11 +207,15 @@ fn build_refuses_output_that_is_not_yaml_even_with_a_statefulset_line() {
     let out = maverics_build(tmp.path(), &fake);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.starts_with(&format!("error: kustomize build {}: ", tmp.path().display())),
-        "{err}"
+    assert_eq!(
+        err,
+        format!(
+            "error: kustomize build {}:3:1: YAML syntax error: did not find expected ',' or ']', while parsing a flow \
+             sequence at line 2 column 11\n  fix: correct the YAML at that line and column (indentation, a missing `:` \
+             or an unclosed quote are the usual causes)\n",
+            tmp.path().display()
+        )
     );
-    assert!(err.contains("\n  fix: "), "{err}");
     assert!(stdout(&out).is_empty());
 }
 
@@ -212,15 +227,19 @@ fn build_prints_each_warning_once_and_passes_with_warnings() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("but no Ingress, Route or HTTPRoute").count(), 1, "{err}");
-    assert_eq!(err.matches("example host `registry.dev.example.com`").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("example host `registry.dev.example.com`").count(),
+        1,
+        "{err}"
+    );
     assert!(stdout(&out).contains("kind: StatefulSet"));
-    // The base alone: no exposure, up to 3 replicas; a warning from build's own check.
+    // The base alone: no exposure, up to 5 replicas (its HPA); a warning from build's own check.
     let out = maverics_build(&root().join("bases/orchestrator"), &k);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
         err.contains(
-            "warning: StatefulSet maverics: spec: the orchestrator runs up to 3 replicas in proxy mode and keeps each \
+            "warning: StatefulSet maverics: spec: the orchestrator runs up to 5 replicas in proxy mode and keeps each \
              session in one pod, but no Ingress, Route or HTTPRoute in this stream sends traffic to it: its cookie \
              affinity is unchecked\n"
         ),
@@ -246,7 +265,10 @@ fn the_overlays_init_scaffolds_fail_on_an_inline_secret() {
         let overlay = dir.join("overlays").join(platform);
         append(&overlay.join("kustomization.yaml"), SECRET_GENERATOR);
         for (version, k) in kustomize_versions() {
-            assert_secret_refused(&kustomize(&k, &overlay), &format!("init {platform}, kustomize {version}"));
+            assert_secret_refused(
+                &kustomize(&k, &overlay),
+                &format!("init {platform}, kustomize {version}"),
+            );
         }
     }
 }
@@ -294,16 +316,21 @@ fn yaml_file(path: &Path) -> Value {
 
 #[test]
 fn ejected_eks_and_rosa_overlays_keep_the_guard_under_both_kustomize_versions() {
-    let tmp = TempDir::new().expect("tempdir");
+    let t = tree();
     for platform in ["eks", "rosa"] {
-        let out_dir = tmp.path().join(platform);
-        let o = eject(&root().join("overlays").join(platform).join("platform.yaml"), &out_dir);
+        // Next to bases/, as `--out deploy/NAME` in a repository.
+        let out_dir = t.path().join("deploy").join(platform);
+        let o = eject(
+            &t.path().join("overlays").join(platform).join("platform.yaml"),
+            &out_dir,
+        );
         assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("kustomize 4.5.x"), "{}", stderr(&o));
         let check = yaml_file(&out_dir.join("check.yaml"));
         assert_eq!(check["kind"], "OrchestratorCheck");
         assert_eq!(
             check["metadata"]["annotations"]["config.kubernetes.io/function"],
-            format!("exec:\n  path: {}\n", relative(&out_dir, &root().join("plugins/maverics-krm")))
+            "exec:\n  path: ../../plugins/maverics-krm\n"
         );
         // As shipped, the ejected overlay builds; with an inline Secret, it fails.
         for (version, k) in kustomize_versions() {
@@ -312,9 +339,31 @@ fn ejected_eks_and_rosa_overlays_keep_the_guard_under_both_kustomize_versions() 
         }
         append(&out_dir.join("kustomization.yaml"), SECRET_GENERATOR);
         for (version, k) in kustomize_versions() {
-            assert_secret_refused(&kustomize(&k, &out_dir), &format!("ejected {platform}, kustomize {version}"));
+            assert_secret_refused(
+                &kustomize(&k, &out_dir),
+                &format!("ejected {platform}, kustomize {version}"),
+            );
         }
     }
+}
+
+#[test]
+fn eject_warns_when_kustomize_4_cannot_run_the_ejected_check() {
+    let t = tree();
+    let out_dir = t.path().join("deploy/prod/eks");
+    let o = eject(&t.path().join("overlays/eks/platform.yaml"), &out_dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: check.yaml runs `../../../plugins/maverics-krm`, which kustomize 4.5.x resolves from the base's \
+             directory, where it names another file: the ejected overlay builds with kustomize 5.x only\n  fix: eject \
+             into a directory at the same depth as the base (e.g. `--out deploy/NAME` next to `bases/`)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let built = kustomize(&tool("kustomize-5.8.1"), &out_dir);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
 }
 
 #[test]
@@ -329,7 +378,10 @@ fn eject_carries_the_overlays_check_config_through() {
     let k = std::fs::read_to_string(overlay.join("kustomization.yaml")).expect("read");
     std::fs::write(
         overlay.join("kustomization.yaml"),
-        k.replace("transformers:\n  - platform.yaml\n", "transformers:\n  - platform.yaml\n  - guard.yaml\n"),
+        k.replace(
+            "transformers:\n  - platform.yaml\n",
+            "transformers:\n  - platform.yaml\n  - guard.yaml\n",
+        ),
     )
     .expect("write");
     let out_dir = t.path().join("ejected");
@@ -355,7 +407,10 @@ fn eject_still_refuses_a_transformer_it_cannot_carry() {
     let k = std::fs::read_to_string(overlay.join("kustomization.yaml")).expect("read");
     std::fs::write(
         overlay.join("kustomization.yaml"),
-        k.replace("transformers:\n  - platform.yaml\n", "transformers:\n  - platform.yaml\n  - labels.yaml\n"),
+        k.replace(
+            "transformers:\n  - platform.yaml\n",
+            "transformers:\n  - platform.yaml\n  - labels.yaml\n",
+        ),
     )
     .expect("write");
     let o = eject(&overlay.join("platform.yaml"), &t.path().join("ejected"));
@@ -388,7 +443,10 @@ fn resource_list(items: &[Value], function_config: &str) -> String {
 
 fn secret(annotation: Option<&str>) -> Value {
     let ann = annotation.map_or_else(String::new, |r| {
-        format!("  annotations:\n    krm.maverics.dev/allow-inline-secret: {}\n", serde_json::json!(r))
+        format!(
+            "  annotations:\n    krm.maverics.dev/allow-inline-secret: {}\n",
+            serde_json::json!(r)
+        )
     });
     serde_yaml::from_str(&format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-creds\n  namespace: maverics\n{ann}data:\n  password: aHVudGVyMg==\n"
@@ -398,7 +456,10 @@ fn secret(annotation: Option<&str>) -> Value {
 
 /// The base the generator renders, as items.
 fn base() -> Vec<Value> {
-    let out = std::process::Command::new(bin()).arg("render").output().expect("render");
+    let out = std::process::Command::new(bin())
+        .arg("render")
+        .output()
+        .expect("render");
     assert!(out.status.success(), "{}", stderr(&out));
     common::documents(&stdout(&out))
 }
@@ -421,6 +482,10 @@ fn the_warning(results: &[Value]) -> &Value {
 }
 
 const ALLOWED: &str = "inline secret data allowed in data; the reason given: bootstrap token of the cluster, rotated hourly by the cluster itself";
+/// A KRM result carries the fix in its message.
+const ALLOWED_RESULT: &str = "inline secret data allowed in data; the reason given: bootstrap token of the cluster, rotated hourly by the cluster itself Fix: keep the reason true; remove the annotation once the value lives in the secret store";
+/// How kpt prints the Secret's error result.
+const KPT_SECRET_ERROR: &str = "[error] v1/Secret/maverics/db-creds data: a Secret with its values inline: anyone who can read the manifests (Git, CI logs) reads the secret Fix: keep the value in the secret store";
 
 #[test]
 fn the_generator_passes_an_opted_out_secret_with_a_warning_result() {
@@ -430,7 +495,7 @@ fn the_generator_passes_an_opted_out_secret_with_a_warning_result() {
     let (list, results) = results(&out);
     let w = the_warning(&results);
     assert_eq!(w["severity"], "warning");
-    assert_eq!(w["message"], ALLOWED);
+    assert_eq!(w["message"], ALLOWED_RESULT);
     assert_eq!(w["resourceRef"]["kind"], "Secret");
     assert_eq!(w["resourceRef"]["name"], "db-creds");
     assert!(
@@ -463,13 +528,17 @@ fn the_platform_transformer_refuses_an_inline_secret_and_returns_the_items_uncha
     items.push(secret(None));
     let out = run_fn(resource_list(&items, EKS_PLATFORM).as_bytes());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&format!("{SECRET_ERROR}\n{SECRET_FIX}\n")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{SECRET_ERROR}\n{SECRET_FIX}\n")),
+        "{}",
+        stderr(&out)
+    );
     let (list, results) = results(&out);
     assert_eq!(list.items, items, "items come back as they came");
     assert!(
-        results
-            .iter()
-            .any(|r| r["severity"] == "error" && r["resourceRef"]["name"] == "db-creds" && r["field"]["path"] == "data"),
+        results.iter().any(|r| r["severity"] == "error"
+            && r["resourceRef"]["name"] == "db-creds"
+            && r["field"]["path"] == "data"),
         "{results:?}"
     );
 }
@@ -481,8 +550,11 @@ fn the_platform_transformer_passes_an_opted_out_secret_with_a_warning() {
     let out = run_fn(resource_list(&items, EKS_PLATFORM).as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (list, results) = results(&out);
-    assert_eq!(the_warning(&results)["message"], ALLOWED);
-    assert!(list.items.iter().any(|i| i["kind"] == "Ingress"), "the platform layer applied");
+    assert_eq!(the_warning(&results)["message"], ALLOWED_RESULT);
+    assert!(
+        list.items.iter().any(|i| i["kind"] == "Ingress"),
+        "the platform layer applied"
+    );
 }
 
 #[test]
@@ -490,7 +562,11 @@ fn maverics_krm_check_honours_the_opt_out_and_refuses_an_empty_reason() {
     let tmp = TempDir::new().expect("tempdir");
     let file = tmp.path().join("s.yaml");
     std::fs::write(&file, serde_yaml::to_string(&secret(Some(REASON))).expect("YAML")).expect("write");
-    let out = std::process::Command::new(bin()).arg("check").arg(&file).output().expect("check");
+    let out = std::process::Command::new(bin())
+        .arg("check")
+        .arg(&file)
+        .output()
+        .expect("check");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
@@ -501,7 +577,11 @@ fn maverics_krm_check_honours_the_opt_out_and_refuses_an_empty_reason() {
         )
     );
     std::fs::write(&file, serde_yaml::to_string(&secret(Some(""))).expect("YAML")).expect("write");
-    let out = std::process::Command::new(bin()).arg("check").arg(&file).output().expect("check");
+    let out = std::process::Command::new(bin())
+        .arg("check")
+        .arg(&file)
+        .output()
+        .expect("check");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!(
@@ -543,18 +623,24 @@ fn kpt_package(files: &[(&str, String)], mutators: &[&str]) -> (TempDir, PathBuf
 
 fn kpt_render(pkg: &Path) -> Output {
     command(kpt())
-        .args(["fn", "render", "--allow-exec"])
+        .args(["fn", "render", "--allow-exec", "--truncate-output=false"])
         .current_dir(pkg)
         .output()
         .expect("run kpt fn render")
 }
 
 fn platform_config() -> String {
-    EKS_PLATFORM.replace("    config.kubernetes.io/function: |\n      exec:\n        path: ../../plugins/maverics-krm\n", "    config.kubernetes.io/local-config: \"true\"\n")
+    EKS_PLATFORM.replace(
+        "    config.kubernetes.io/function: |\n      exec:\n        path: ../../plugins/maverics-krm\n",
+        "    config.kubernetes.io/local-config: \"true\"\n",
+    )
 }
 
 fn rendered_base() -> String {
-    let out = std::process::Command::new(bin()).arg("render").output().expect("render");
+    let out = std::process::Command::new(bin())
+        .arg("render")
+        .output()
+        .expect("render");
     stdout(&out)
 }
 
@@ -571,8 +657,12 @@ fn kpt_render_with_the_platform_config_fails_on_an_inline_secret_and_leaves_the_
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("[FAIL]"), "{text}");
-    assert!(text.contains(SECRET_ERROR), "{text}");
-    assert_eq!(std::fs::read_to_string(pkg.join("base.yaml")).expect("read"), before, "untouched");
+    assert!(text.contains(KPT_SECRET_ERROR), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(pkg.join("base.yaml")).expect("read"),
+        before,
+        "untouched"
+    );
 }
 
 #[test]
@@ -586,7 +676,7 @@ fn kpt_render_of_generator_and_platform_fails_on_an_inline_secret_at_the_generat
     let out = kpt_render(&pkg);
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert_ne!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains(SECRET_ERROR), "{text}");
+    assert!(text.contains(KPT_SECRET_ERROR), "{text}");
     assert!(!pkg.join("maverics").exists(), "nothing generated:\n{text}");
 }
 
@@ -595,7 +685,10 @@ fn kpt_render_passes_an_opted_out_secret_and_reports_it() {
     let files = [
         ("orchestrator.yaml", maverics_krm::cli::DEFAULT_CONFIG.to_owned()),
         ("platform.yaml", platform_config()),
-        ("secret.yaml", serde_yaml::to_string(&secret(Some(REASON))).expect("YAML")),
+        (
+            "secret.yaml",
+            serde_yaml::to_string(&secret(Some(REASON))).expect("YAML"),
+        ),
     ];
     let (_tmp, pkg) = kpt_package(&files, &["orchestrator.yaml", "platform.yaml"]);
     let out = kpt_render(&pkg);

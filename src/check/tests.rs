@@ -164,7 +164,10 @@ fn stickiness_on_ingresses() {
     );
     assert!(d[0].fix.as_deref().unwrap().contains("`maverics_session`"), "{d:?}");
     // An exposure of another Service is no exposure of the orchestrator.
-    let other = INGRESS.replace("name: m, port", "name: other, port").replace("CLASS", "alb").replace("ANN", "");
+    let other = INGRESS
+        .replace("name: m, port", "name: other, port")
+        .replace("CLASS", "alb")
+        .replace("ANN", "");
     assert_eq!(fields(&with(&other)), ["spec"]);
     // One replica, or not proxy mode: nothing to warn about.
     assert!(run(&SCALED.replace("replicas: 3", "replicas: 1")).is_empty());
@@ -236,7 +239,9 @@ fn stickiness_on_routes_and_http_routes() {
     );
     assert!(with(&hr.replace("SP", "sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}")).is_empty());
     // An HTTPRoute whose rules all go elsewhere exposes nothing of the orchestrator.
-    let elsewhere = hr.replace("name: m, port: 8080", "name: other2, port: 8080").replace("SP", "");
+    let elsewhere = hr
+        .replace("name: m, port: 8080", "name: other2, port: 8080")
+        .replace("SP", "");
     let d = with(&elsewhere);
     assert_eq!(fields(&d), ["spec"]);
     assert!(!d[0].is_error());

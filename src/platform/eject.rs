@@ -335,10 +335,32 @@ pub fn eject(
     }
     // The transformer checked the whole stream; the ejected overlay keeps that guard as its
     // last (only) transformer, so an inline Secret added beside the base still fails the build.
+    let mut diagnostics = plan.diagnostics;
     let plugin = if Path::new(&plugin).is_absolute() {
         plugin
     } else {
-        rebase(&plugin)
+        let rebased = rebase(&plugin);
+        // kustomize 4.5.x runs every exec function from the directory of the last kustomization
+        // it loaded (the base), not of the one that lists it (observed with 4.5.4): the path
+        // must also resolve from there.
+        let wanted = normalise(&overlay_abs.join(&plugin));
+        let stray = resources
+            .iter()
+            .map(|r| overlay_abs.join(r))
+            .filter(|r| r.is_dir())
+            .any(|base| normalise(&normalise(&base).join(&rebased)) != wanted);
+        if stray {
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "{CHECK_FILE} runs `{rebased}`, which kustomize 4.5.x resolves from the base's directory, where \
+                     it names another file: the ejected overlay builds with kustomize 5.x only"
+                ))
+                .fix(
+                    "eject into a directory at the same depth as the base (e.g. `--out deploy/NAME` next to `bases/`)",
+                ),
+            );
+        }
+        rebased
     };
     write(
         CHECK_FILE,
@@ -353,12 +375,12 @@ pub fn eject(
             "# The {platform} platform layer of {}, ejected by `maverics-krm eject`: plain patches and\n\
              # resources, no exec function for this layer. Re-run eject after changing the base.\n{}",
             config.display(),
-            trust_header(&plan.diagnostics)
+            trust_header(&diagnostics)
         ),
         yaml(&kust),
     )?;
     staged.commit().map_err(|d| vec![d])?;
-    Ok(plan.diagnostics)
+    Ok(diagnostics)
 }
 
 /// The cloud-side trust the transformer reports, written down for whoever sets up the
