@@ -562,18 +562,27 @@ fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) ->
 }
 
 /// `kustomize build --enable-alpha-plugins --enable-exec DIR`, with this binary as the
-/// plugin, and a check that the output holds the orchestrator: the guard against a build
-/// that skipped the function and would ship an empty deployment.
+/// plugin, then the guard rails on what it built: the output must parse and hold the
+/// orchestrator (a build that skipped the function would ship an empty deployment), and the
+/// stream checks must find no error. Warnings go to stderr, once: a finding a function of the
+/// build already printed is not repeated.
 fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
     let bin = crate::io::kustomize::find(kustomize);
     let me = std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot locate this binary: {e}")))?;
     let built = crate::io::kustomize::build(&bin, dir, &me).map_err(|d| CliError::Findings(vec![d]))?;
     std::io::stderr().write_all(&built.stderr).ok();
-    let text = built.stdout;
-    if !text.lines().any(|l| l == "kind: StatefulSet") {
+    let name = format!("kustomize build {}", dir.display());
+    // Not located by file and document: the stream is not saved anywhere, the object names it.
+    let items: Vec<Value> = read::documents(&name, &built.stdout)
+        .map_err(|d| CliError::Findings(vec![d]))?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    if crate::check::orchestrator(&items).is_none() {
         return Err(CliError::Findings(vec![
             Diagnostic::error(format!(
-                "the build of {} holds no orchestrator StatefulSet: the function did not run",
+                "the build of {} holds no orchestrator StatefulSet (labelled `app.kubernetes.io/name: maverics-orchestrator` \
+                 and `app.kubernetes.io/managed-by: maverics-krm`): the function did not run",
                 dir.display()
             ))
             .fix(
@@ -581,14 +590,22 @@ fn build(dir: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliErr
             ),
         ]));
     }
-    let items =
-        crate::check::input::read_text(&dir.display().to_string(), &text).map_err(|d| CliError::Findings(vec![d]))?;
-    let blockers = crate::check::build_blockers(&items);
-    if crate::diag::has_errors(&blockers) {
-        return Err(CliError::Findings(blockers));
+    let printed = String::from_utf8_lossy(&built.stderr);
+    let findings: Vec<Diagnostic> = crate::check::check_stream(&items, &crate::check::Settings::default())
+        .into_iter()
+        .filter(|d| {
+            let said = match &d.field {
+                Some(field) => format!("{field}: {}", d.message),
+                None => d.message.clone(),
+            };
+            d.is_error() || !printed.contains(&said)
+        })
+        .collect();
+    if crate::diag::has_errors(&findings) {
+        return Err(CliError::Findings(findings));
     }
-    stdout::write(text)?;
-    Ok(Vec::new())
+    stdout::write(built.stdout)?;
+    Ok(findings)
 }
 
 /// Reads rendered output from a file, a directory or stdin; input errors exit 2.

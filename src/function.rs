@@ -84,6 +84,7 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
     let mut diagnostics = config::checks::check(o);
     diagnostics.extend(upsert::rival_configs(items, o));
+    diagnostics.extend(check::inline::in_passthrough(items));
     if diag::has_errors(&diagnostics) {
         return diagnostics;
     }

@@ -239,13 +239,22 @@ fn rosa_overlay_builds_to_its_golden_with_both_kustomize_versions() {
 /// own and under a parent overlay with namePrefix and namespace.
 fn assert_eject_equivalent(platform: &str, overlay_dir: &Path) {
     let tmp = tempfile::tempdir().unwrap();
-    let ejected = tmp.path().join("ejected");
+    // At the depth of bases/orchestrator: kustomize 4.5.4 runs the ejected check.yaml from the
+    // base's directory, so its relative exec path must resolve from there too.
+    let out = tempfile::tempdir_in(root().join("target")).unwrap();
+    let ejected = out.path().to_path_buf();
     eject(platform, &overlay_dir.join("platform.yaml"), &ejected);
-    let kust = std::fs::read_to_string(ejected.join("kustomization.yaml")).unwrap();
-    assert!(
-        !kust.contains("transformers"),
-        "the ejected layer runs no function:\n{kust}"
+    let kust: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(ejected.join("kustomization.yaml")).unwrap()).unwrap();
+    // The layer runs no function; the guard rails the transformer ran stay, as the only transformer.
+    assert_eq!(
+        kust["transformers"],
+        serde_yaml::Value::Sequence(vec!["check.yaml".into()]),
+        "{kust:?}"
     );
+    let check: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(ejected.join("check.yaml")).unwrap()).unwrap();
+    assert_eq!(check["kind"], "OrchestratorCheck");
     for (version, k) in kustomize_versions() {
         let a = objects(&kustomize_build(&k, overlay_dir));
         let b = objects(&kustomize_build(&k, &ejected));

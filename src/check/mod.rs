@@ -4,6 +4,7 @@
 
 mod clustering;
 pub mod examples;
+pub mod inline;
 pub mod input;
 mod pss;
 mod sanity;
@@ -64,7 +65,7 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
             pss::check(item, &at, &mut out);
         }
         if settings.inline_secrets {
-            secrets::check_object(item, &at, &mut out);
+            inline::check_object(item, &at, &mut out);
         }
         if settings.sanity {
             sanity::check_object(item, &at, &mut out);
@@ -83,12 +84,26 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
-/// What a build must not pass: breakage that only the final stream shows, after an overlay's
-/// `namespace:` or `namePrefix` renamed objects the generator referred to by name.
-pub fn build_blockers(items: &[Value]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    clustering::check(items, &mut out);
-    out
+/// The guard rails a platform transformer runs on the stream it sees: every rule family but
+/// the example values, which the transformer reports by the config field that set them.
+pub fn transformer_guard(items: &[Value]) -> Vec<Diagnostic> {
+    let settings = Settings {
+        example_values: false,
+        ..Settings::default()
+    };
+    check_stream(items, &settings)
+}
+
+/// The orchestrator's StatefulSet in a stream, recognised by the labels the generator puts on
+/// it: any other StatefulSet is not a sign that the generator ran.
+pub fn orchestrator(items: &[Value]) -> Option<&Value> {
+    use crate::resources::{LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+    items.iter().find(|i| {
+        object::api_version(i) == "apps/v1"
+            && object::kind(i) == "StatefulSet"
+            && object::label(i, LABEL_NAME) == Some(stickiness::APP_LABEL.1)
+            && object::label(i, LABEL_MANAGED_BY) == Some(MANAGED_BY)
+    })
 }
 
 /// Where a finding is: the object (and its file, when the host or reader said).

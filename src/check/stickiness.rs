@@ -130,17 +130,37 @@ pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
             })
             .collect();
         let names: Vec<&str> = services.iter().map(|s| object::name(s)).collect();
+        let mut exposed = false;
         for e in items.iter().filter(|e| ns(e) == w.namespace) {
             match (object::api_version(e), object::kind(e)) {
                 ("networking.k8s.io/v1", "Ingress") if ingress_targets(e, &names) => {
+                    exposed = true;
                     ingress(e, &services, &cookie, w.max_replicas, out);
                 }
-                ("route.openshift.io/v1", "Route") if route_targets(e, &names) => route(e, w.max_replicas, out),
+                ("route.openshift.io/v1", "Route") if route_targets(e, &names) => {
+                    exposed = true;
+                    route(e, w.max_replicas, out);
+                }
                 ("gateway.networking.k8s.io/v1" | "gateway.networking.k8s.io/v1beta1", "HTTPRoute") => {
-                    http_route(e, &names, w.max_replicas, out);
+                    exposed |= http_route(e, &names, w.max_replicas, out);
                 }
                 _ => {}
             }
+        }
+        // Nothing to judge is not a pass: the exposure lives elsewhere (another repository, a
+        // controller's defaults) and nobody here checked its affinity.
+        if !exposed {
+            out.push(at.warning(
+                "spec",
+                format!(
+                    "{}, but no Ingress, Route or HTTPRoute in this stream sends traffic to it: its cookie affinity is unchecked",
+                    scaled(w.max_replicas)
+                ),
+                format!(
+                    "expose it here (spec.ingress or spec.gateway of the Orchestrator config, or a platform layer) so the \
+                     affinity is checked, or give the exposure that lives elsewhere cookie affinity on `{cookie}`"
+                ),
+            ));
         }
     }
 }
@@ -279,8 +299,10 @@ fn route(r: &Value, max: i64, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn http_route(r: &Value, services: &[&str], max: i64, out: &mut Vec<Diagnostic>) {
+/// Judges the rules of an HTTPRoute that send traffic to `services`; true when there is one.
+fn http_route(r: &Value, services: &[&str], max: i64, out: &mut Vec<Diagnostic>) -> bool {
     let at = At::new(r);
+    let mut targeted = false;
     let rules = r.get("spec").and_then(|s| s.get("rules")).and_then(Value::as_sequence);
     for (i, rule) in rules.into_iter().flatten().enumerate() {
         let targets = rule
@@ -294,6 +316,7 @@ fn http_route(r: &Value, services: &[&str], max: i64, out: &mut Vec<Diagnostic>)
         if !targets {
             continue;
         }
+        targeted = true;
         match rule.get("sessionPersistence") {
             None | Some(Value::Null) => out.push(at.error(
                 format!("spec.rules[{i}].sessionPersistence"),
@@ -309,4 +332,5 @@ fn http_route(r: &Value, services: &[&str], max: i64, out: &mut Vec<Diagnostic>)
             Some(_) => {}
         }
     }
+    targeted
 }

@@ -206,7 +206,24 @@ fn ingress(class: &str, ann: &str) -> String {
 
 #[test]
 fn stickiness_on_ingresses() {
-    assert!(run(SCALED).is_empty(), "no exposure, nothing to check");
+    let d = run(SCALED);
+    assert_eq!(fields(&d), ["spec"], "no exposure: a warning, not silence");
+    assert!(!d[0].is_error(), "{d:?}");
+    assert_eq!(
+        d[0].message,
+        "the orchestrator runs up to 3 replicas in proxy mode and keeps each session in one pod, but no Ingress, \
+         Route or HTTPRoute in this stream sends traffic to it: its cookie affinity is unchecked"
+    );
+    assert!(d[0].fix.as_deref().unwrap().contains("`maverics_session`"), "{d:?}");
+    // An exposure of another Service is no exposure of the orchestrator.
+    let other = INGRESS
+        .replace("name: m, port", "name: other, port")
+        .replace("CLASS", "alb")
+        .replace("ANN", "");
+    assert_eq!(fields(&with(&other)), ["spec"]);
+    // One replica, or not proxy mode: nothing to warn about.
+    assert!(run(&SCALED.replace("replicas: 3", "replicas: 1")).is_empty());
+    assert!(run(&SCALED.replace("type: proxy", "type: oidc")).is_empty());
     let d = with(&ingress("alb", ""));
     assert_eq!(fields(&d), ["metadata.annotations"]);
     assert!(d[0].fix.as_deref().unwrap().contains("cookie_name=maverics_session"));
@@ -273,6 +290,13 @@ fn stickiness_on_routes_and_http_routes() {
         ["spec.rules[1].sessionPersistence"]
     );
     assert!(with(&hr.replace("SP", "sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}")).is_empty());
+    // An HTTPRoute whose rules all go elsewhere exposes nothing of the orchestrator.
+    let elsewhere = hr
+        .replace("name: m, port: 8080", "name: other2, port: 8080")
+        .replace("SP", "");
+    let d = with(&elsewhere);
+    assert_eq!(fields(&d), ["spec"]);
+    assert!(!d[0].is_error());
 }
 
 #[test]
@@ -283,15 +307,20 @@ fn oidc_provider_without_cache_in_the_stream() {
 
 #[test]
 fn sanity_rules() {
+    // Exposed with affinity, so the stickiness rules say nothing here.
+    let exposed = format!(
+        "{SCALED}---\n{}",
+        ingress("nginx", "nginx.ingress.kubernetes.io/affinity: cookie")
+    );
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: default}\nspec: {minReplicas: 5, maxReplicas: 2, scaleTargetRef: {kind: StatefulSet, name: m}}\n";
     let d = run(hpa);
     assert_eq!(fields(&d), ["metadata.namespace", "spec.minReplicas"]);
     assert!(!d[0].is_error() && d[1].is_error());
     let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: ns}\nspec: {minAvailable: 3, selector: {matchLabels: {app.kubernetes.io/name: maverics-orchestrator}}}\n";
-    assert_eq!(fields(&run(&format!("{SCALED}---\n{pdb}"))), ["spec"]);
+    assert_eq!(fields(&run(&format!("{exposed}---\n{pdb}"))), ["spec"]);
     assert!(
         run(&format!(
-            "{SCALED}---\n{}",
+            "{exposed}---\n{}",
             pdb.replace("minAvailable: 3", "minAvailable: 2")
         ))
         .is_empty()

@@ -5,6 +5,7 @@
 
 use super::{Change, Target};
 use crate::config::OrchestratorPlatform;
+use crate::config::check_config::OrchestratorCheck;
 use crate::diag::{self, Diagnostic, FileRef};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};
@@ -26,6 +27,55 @@ struct Kustomization {
     patches: Vec<PatchEntry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     configurations: Vec<String>,
+    transformers: Vec<String>,
+}
+
+/// The ejected overlay's check config.
+const CHECK_FILE: &str = "check.yaml";
+
+/// An `OrchestratorCheck` transformer config, when `path` holds one.
+fn check_config(path: &Path) -> Option<OrchestratorCheck> {
+    let input = read::path(path).ok()?;
+    let value = read::document(&input.name, &input.text).ok()?;
+    match crate::config::FunctionConfig::from_value(&value, None).ok()? {
+        crate::config::FunctionConfig::Check(c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// `exec.path` of a function config's `config.kubernetes.io/function` annotation.
+fn exec_path(config: &Value) -> Option<String> {
+    let spec = crate::krm::annotations::get(config, "config.kubernetes.io/function")?;
+    let spec: Value = serde_yaml::from_str(spec).ok()?;
+    spec.get("exec")?.get("path")?.as_str().map(str::to_owned)
+}
+
+/// The check config of the ejected overlay: the overlay's own (its name and settings) when it
+/// had one, else every rule family.
+fn guard(carried: Option<OrchestratorCheck>, plugin: &str) -> Value {
+    let (name, settings) = carried.map_or_else(
+        || ("check".to_owned(), crate::check::Settings::default()),
+        |c| (c.metadata.name, c.spec),
+    );
+    let mut function = serde_yaml::Mapping::new();
+    let mut exec = serde_yaml::Mapping::new();
+    exec.insert("path".into(), plugin.into());
+    function.insert("exec".into(), Value::Mapping(exec));
+    let mut annotations = serde_yaml::Mapping::new();
+    annotations.insert("config.kubernetes.io/local-config".into(), "true".into());
+    annotations.insert(
+        "config.kubernetes.io/function".into(),
+        yaml(&Value::Mapping(function)).into(),
+    );
+    let mut metadata = serde_yaml::Mapping::new();
+    metadata.insert("name".into(), name.into());
+    metadata.insert("annotations".into(), Value::Mapping(annotations));
+    let mut obj = serde_yaml::Mapping::new();
+    obj.insert("apiVersion".into(), crate::config::API_VERSION.into());
+    obj.insert("kind".into(), "OrchestratorCheck".into());
+    obj.insert("metadata".into(), Value::Mapping(metadata));
+    obj.insert("spec".into(), serde_yaml::to_value(&settings).unwrap_or(Value::Null));
+    Value::Mapping(obj)
 }
 
 #[derive(Serialize)]
@@ -148,16 +198,30 @@ pub fn eject(
         }
     }
     let config_name = config.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let transformers = strings("transformers");
-    if transformers
-        .iter()
-        .any(|t| Path::new(t).file_name().and_then(|n| n.to_str()) != Some(config_name))
-    {
-        return Err(err(
-            format!("{}: other transformers than {config_name}", kfile.display()),
-            "eject an overlay whose only transformer is this platform config",
-        ));
+    let mut carried = None;
+    for t in strings("transformers") {
+        if Path::new(&t).file_name().and_then(|n| n.to_str()) == Some(config_name) {
+            continue;
+        }
+        match check_config(&overlay.join(&t)) {
+            Some(c) => carried = Some(c),
+            None => {
+                return Err(err(
+                    format!(
+                        "{}: transformer {t} is neither {config_name} nor an OrchestratorCheck",
+                        kfile.display()
+                    ),
+                    "eject an overlay whose transformers are this platform config and, optionally, an OrchestratorCheck",
+                ));
+            }
+        }
     }
+    let plugin = exec_path(&value).ok_or_else(|| {
+        err(
+            format!("{}: no `config.kubernetes.io/function` annotation with `exec.path`", config.display()),
+            "keep the exec annotation of the shipped overlays: the ejected overlay runs the guard rails with the same binary",
+        )
+    })?;
 
     // The resources the transformer would receive.
     let mut items = Vec::new();
@@ -206,6 +270,7 @@ pub fn eject(
         resources: resources.iter().map(|r| rebase(r)).collect(),
         patches: Vec::new(),
         configurations: Vec::new(),
+        transformers: Vec::new(),
     };
     let write = |rel: &str, header: &str, body: String| {
         staged
@@ -268,18 +333,54 @@ pub fn eject(
             }
         }
     }
+    // The transformer checked the whole stream; the ejected overlay keeps that guard as its
+    // last (only) transformer, so an inline Secret added beside the base still fails the build.
+    let mut diagnostics = plan.diagnostics;
+    let plugin = if Path::new(&plugin).is_absolute() {
+        plugin
+    } else {
+        let rebased = rebase(&plugin);
+        // kustomize 4.5.x runs every exec function from the directory of the last kustomization
+        // it loaded (the base), not of the one that lists it (observed with 4.5.4): the path
+        // must also resolve from there.
+        let wanted = normalise(&overlay_abs.join(&plugin));
+        let stray = resources
+            .iter()
+            .map(|r| overlay_abs.join(r))
+            .filter(|r| r.is_dir())
+            .any(|base| normalise(&normalise(&base).join(&rebased)) != wanted);
+        if stray {
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "{CHECK_FILE} runs `{rebased}`, which kustomize 4.5.x resolves from the base's directory, where \
+                     it names another file: the ejected overlay builds with kustomize 5.x only"
+                ))
+                .fix(
+                    "eject into a directory at the same depth as the base (e.g. `--out deploy/NAME` next to `bases/`)",
+                ),
+            );
+        }
+        rebased
+    };
+    write(
+        CHECK_FILE,
+        "# The guard rails the platform transformer ran on the whole stream, kept by `maverics-krm eject`:\n\
+         # Pod Security restricted, inline secrets, sticky sessions, sanity. Keep it the last transformer.\n",
+        yaml(&guard(carried, &plugin)),
+    )?;
+    kust.transformers.push(CHECK_FILE.to_owned());
     write(
         "kustomization.yaml",
         &format!(
             "# The {platform} platform layer of {}, ejected by `maverics-krm eject`: plain patches and\n\
              # resources, no exec function for this layer. Re-run eject after changing the base.\n{}",
             config.display(),
-            trust_header(&plan.diagnostics)
+            trust_header(&diagnostics)
         ),
         yaml(&kust),
     )?;
     staged.commit().map_err(|d| vec![d])?;
-    Ok(plan.diagnostics)
+    Ok(diagnostics)
 }
 
 /// The cloud-side trust the transformer reports, written down for whoever sets up the

@@ -248,9 +248,11 @@ pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diag
     let mut diagnostics = plan.diagnostics;
     match apply(items, &plan.changes, cfg) {
         Ok(new_items) => {
-            // The exposure is known only now, on the full stream: a scaled orchestrator in
-            // proxy mode must get cookie affinity from whatever the platform put in front of it.
-            crate::check::stickiness::check(&new_items, &mut diagnostics);
+            // The guard rails on the whole stream this transformer sees, as it will leave: the
+            // exposure is known only now (a scaled orchestrator in proxy mode must get cookie
+            // affinity from whatever the platform put in front of it), and whatever an overlay
+            // added beside the base (a `secretGenerator`, a patch) passes here or nowhere.
+            diagnostics.extend(crate::check::transformer_guard(&new_items));
             if !diag::has_errors(&diagnostics) {
                 *items = new_items;
             }

@@ -1,0 +1,57 @@
+//! The inline-secret rules with their one opt-out, and the generator's refusal of inline
+//! secrets in the items it passes through. An object that must carry a secret inline says why
+//! in `krm.maverics.dev/allow-inline-secret`; the reason is what a reviewer reads, so an empty
+//! one is refused, and an allowed object is still reported (as a warning), never silent.
+
+use super::{At, secrets};
+use crate::diag::Diagnostic;
+use crate::krm::{annotations, object};
+use serde_yaml::Value;
+
+pub const ALLOW_ANNOTATION: &str = "krm.maverics.dev/allow-inline-secret";
+
+/// The inline-secret rules on one object, with its opt-out applied.
+pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    secrets::check_object(obj, at, &mut found);
+    if found.is_empty() {
+        return;
+    }
+    let field = format!("metadata.annotations.{ALLOW_ANNOTATION}");
+    match annotations::get(obj, ALLOW_ANNOTATION).map(str::trim) {
+        None => out.extend(found),
+        Some("") => {
+            out.extend(found);
+            out.push(at.error(
+                field,
+                format!("`{ALLOW_ANNOTATION}` is set without a reason"),
+                "write why this object must carry its secret inline, or remove the annotation and move \
+                 the value to the secret store",
+            ));
+        }
+        Some(reason) => {
+            let fields: Vec<&str> = found.iter().filter_map(|d| d.field.as_deref()).collect();
+            out.push(at.warning(
+                field,
+                format!(
+                    "inline secret data allowed in {}; the reason given: {reason}",
+                    fields.join(", ")
+                ),
+                "keep the reason true; remove the annotation once the value lives in the secret store",
+            ));
+        }
+    }
+}
+
+/// Inline secrets in the items the generator passes through (a kpt package's other files).
+/// The function configs of this tool are left out: the generator checks its own as a config.
+pub fn in_passthrough(items: &[Value]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in items
+        .iter()
+        .filter(|i| i.is_mapping() && object::api_version(i) != crate::config::API_VERSION)
+    {
+        check_object(item, &At::new(item), &mut out);
+    }
+    out
+}
