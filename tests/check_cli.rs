@@ -87,6 +87,7 @@ fn secret_findings(docs: &[serde_yaml::Value]) -> Vec<String> {
         pod_security: false,
         sticky_sessions: false,
         sanity: false,
+        example_values: false,
         ..Default::default()
     };
     maverics_krm::check::check_stream(docs, &settings)

@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
 
-pub const ALLOW_ANNOTATION: &str = "krm.maverics.dev/allow-inline-secret";
+pub use super::secrets::ALLOW_ANNOTATION;
 
 /// The inline-secret rules on one object, with its opt-out applied.
 pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {

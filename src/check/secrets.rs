@@ -16,6 +16,9 @@ use serde_yaml::Value;
 const MAVERICS_KEYS: &[&str] = &["maverics.yaml", "maverics.yml", "maverics.json"];
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+/// The one opt-out of the inline-secret rules (`check::inline`). Its value is the written
+/// reason, which must be readable: it is never a secret, although its key ends in one.
+pub const ALLOW_ANNOTATION: &str = "krm.maverics.dev/allow-inline-secret";
 
 /// Fix for a literal secret in the orchestrator's own config.
 pub const FIX: &str = "store the value in the secret store, list it under `spec.secrets.values` \
@@ -133,6 +136,7 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
         );
         forget(&mut rest, &["metadata", "annotations", LAST_APPLIED]);
     }
+    forget(&mut rest, &["metadata", "annotations", ALLOW_ANNOTATION]);
     let prefix_path = prefix.strip_suffix('.').unwrap_or(prefix);
     report(out, at, secrets::scan(&rest, prefix_path), STREAM_FIX);
 }

@@ -123,7 +123,8 @@ impl ResourceList {
         })
     }
 
-    /// Serialises the list in block-style YAML: the input's results, then `results`.
+    /// Serialises the list in block-style YAML: the input's results, then those of `results`
+    /// the input does not already hold.
     /// Results are written only when there are some.
     pub fn to_yaml(&self, results: &[KrmResult]) -> String {
         #[derive(Serialize)]
@@ -143,7 +144,12 @@ impl ResourceList {
             .iter()
             .map(serde_yaml::to_value)
             .collect::<Result<Vec<Value>, _>>()
-            .map(|ours| self.results.iter().cloned().chain(ours).collect::<Vec<_>>())
+            // A result of ours that the input already holds (this function's own output fed
+            // back) is written once: running on its own output must change nothing.
+            .map(|ours| {
+                let fresh: Vec<Value> = ours.into_iter().filter(|r| !self.results.contains(r)).collect();
+                self.results.iter().cloned().chain(fresh).collect::<Vec<_>>()
+            })
             .and_then(|results| {
                 serde_yaml::to_string(&Out {
                     api_version: &self.api_version,
