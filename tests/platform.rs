@@ -156,8 +156,9 @@ fn eks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
         let sts = get(&objs, "StatefulSet/maverics/maverics");
         let pod = &sts["spec"]["template"]["spec"];
         assert_eq!(
-            pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"],
-            serde_json::json!(["sleep", "30"])
+            pod["containers"][0]["lifecycle"]["preStop"],
+            serde_json::json!({"sleep": {"seconds": 30}}),
+            "the ALB's deregistration delay, as the kubelet's sleep action (spec.kubernetesVersion 1.30)"
         );
         assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > 30);
         // Least privilege: the orchestrator's own account has no role; the reader has one.

@@ -1,7 +1,11 @@
 //! Every object the base and every overlay under overlays/ emit validates: custom resources
 //! against the strict CRD schemas vendored in schemas/crds (jsonschema), built-in kinds
-//! against kubernetes-validate --strict for Kubernetes 1.25 and 1.37. Platform variants the
-//! example overlays do not switch on (Calico, gp3 StorageClass, reencrypt) are validated too.
+//! against kubernetes-validate --strict for the oldest Kubernetes the stream targets and 1.37.
+//! The oldest is 1.25, or the stream's `spec.kubernetesVersion` (the StatefulSet's
+//! `krm.maverics.dev/kubernetes-version`) when that is later: the strict 1.25 schema rejects the
+//! `sleep` lifecycle action that 1.30 and later get. A render for 1.29 (the `exec` form) is
+//! validated on 1.25. Platform variants the example overlays do not switch on (Calico, gp3
+//! StorageClass, reencrypt) are validated too.
 
 mod common;
 
@@ -88,6 +92,10 @@ fn streams() -> Vec<(String, String)> {
         out.push((g.display().to_string(), docs.join("---\n")));
     }
     out.push(("eks variant (calico, gp3, persistence)".into(), variant_eks()));
+    out.push((
+        "kubernetes 1.29 (exec preStop) through eks".into(),
+        variant_exec_drain(),
+    ));
     out.push(("rosa variant (reencrypt)".into(), variant_rosa()));
     for (name, text) in variants_clustering() {
         out.push((name, text));
@@ -195,6 +203,36 @@ fn variant_eks() -> String {
     )
 }
 
+/// `spec.kubernetesVersion: "1.29"`: the drain runs `sleep` from the image, valid on 1.25.
+fn variant_exec_drain() -> String {
+    let items = render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
+         spec: {namespace: maverics, kubernetesVersion: '1.29'}\n",
+    );
+    let text = run_platform(items, "eks", "{}");
+    assert!(text.contains("- sleep") && !text.contains("seconds: 30"), "{text}");
+    text
+}
+
+/// The oldest Kubernetes version a stream must validate on: the version its StatefulSets
+/// target when that runs the `sleep` action (1.30 on), else 1.25.
+fn oldest_version(docs: &[Json]) -> String {
+    let minor = |v: &str| {
+        v.trim_start_matches('v')
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse::<u32>().ok())
+    };
+    docs.iter()
+        .filter_map(|d| d.pointer("/metadata/annotations/krm.maverics.dev~1kubernetes-version"))
+        .filter_map(|v| v.as_str().and_then(minor))
+        .filter(|m| *m >= 30)
+        .chain([25])
+        .max()
+        .map(|m| format!("1.{m}"))
+        .unwrap_or_default()
+}
+
 fn variant_rosa() -> String {
     let items = render(
         "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
@@ -259,13 +297,17 @@ fn every_custom_resource_validates_against_its_strict_crd_schema() {
 }
 
 #[test]
-fn every_builtin_object_validates_strictly_on_kubernetes_1_25_and_1_37() {
+fn every_builtin_object_validates_strictly_on_its_target_kubernetes_and_1_37() {
     let kv = kubernetes_validate();
     let tmp = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut count = 0;
+    let mut oldest_seen = std::collections::BTreeSet::new();
     for (n, (name, stream)) in streams().into_iter().enumerate() {
-        let core: Vec<Json> = docs(&stream)
+        let all = docs(&stream);
+        let oldest = oldest_version(&all);
+        oldest_seen.insert(oldest.clone());
+        let core: Vec<Json> = all
             .into_iter()
             .filter(|d| !CRD_GROUPS.contains(&group_version(d).0.as_str()))
             .collect();
@@ -277,7 +319,7 @@ fn every_builtin_object_validates_strictly_on_kubernetes_1_25_and_1_37() {
             .join("---\n");
         let file = tmp.path().join(format!("{n}.yaml"));
         std::fs::write(&file, text).unwrap();
-        for version in ["1.25", "1.37"] {
+        for version in [oldest.as_str(), "1.37"] {
             let out = Command::new(&kv)
                 .args(["--strict", "--quiet", "-k", version])
                 .arg(&file)
@@ -295,5 +337,12 @@ fn every_builtin_object_validates_strictly_on_kubernetes_1_25_and_1_37() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    eprintln!("built-in objects validated on 1.25 and 1.37: {count}");
+    // Both forms of the drain were validated where they apply.
+    for v in ["1.25", "1.30"] {
+        assert!(
+            oldest_seen.contains(v),
+            "no stream was validated on {v}: {oldest_seen:?}"
+        );
+    }
+    eprintln!("built-in objects validated on {oldest_seen:?} and 1.37: {count}");
 }

@@ -249,7 +249,55 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         }
     }
     out.extend(super::workload::check(o));
+    rollout(o, &mut |d| out.push(o.locate(d)));
     out
+}
+
+/// Rollout rules (issue 12, points 6 and 8): the target version and the preStop drain it
+/// decides, the grace period around the drain, and rotations that would roll nothing.
+fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
+    use crate::config::workload::UpdateStrategy;
+    use crate::resources::{drain, statefulset};
+    let spec = &o.spec;
+    let version = &spec.kubernetes_version;
+    let seconds = drain::seconds(o);
+    if drain::minor(version).is_none() {
+        err(Diagnostic::error(format!("`{version}` is not a Kubernetes version"))
+            .field("spec.kubernetesVersion")
+            .fix(format!(
+                "write the cluster's version as `1.<minor>`, e.g. `{}`",
+                drain::DEFAULT_KUBERNETES_VERSION
+            )));
+    } else if seconds > 0 && !drain::has_sleep_action(version) {
+        err(drain::exec_form_warning(version, "spec.kubernetesVersion"));
+    }
+    if let Some(grace) = spec.pod.termination_grace_period_seconds {
+        let needed = i64::from(seconds) + i64::from(drain::SHUTDOWN_SECONDS);
+        if grace < needed {
+            let d = if grace <= i64::from(seconds) {
+                Diagnostic::error
+            } else {
+                Diagnostic::warning
+            };
+            err(d(format!(
+                "terminationGracePeriodSeconds {grace} leaves the orchestrator less than {}s after the {seconds}s preStop drain: \
+                 the kubelet kills the pod while it still finishes requests",
+                drain::SHUTDOWN_SECONDS
+            ))
+            .field("spec.pod.terminationGracePeriodSeconds")
+            .fix(format!("set it to at least {needed}, or lower spec.pod.drainSeconds")));
+        }
+    }
+    let reload = statefulset::reload_secrets(o);
+    if spec.pod.update_strategy == Some(UpdateStrategy::OnDelete) && !reload.is_empty() {
+        err(Diagnostic::warning(format!(
+            "Stakater Reloader is asked to roll the pods when {} changes, but with `updateStrategy: OnDelete` a changed pod \
+             template replaces no pod: a rotated secret is not picked up until someone deletes each pod",
+            reload.join(", ")
+        ))
+        .field("spec.pod.updateStrategy")
+        .fix("use `RollingUpdate` (the default), or set `spec.secrets.reloadOnChange: false` and `spec.tls.reloadOnChange: false` and delete the pods yourself after a rotation"));
+    }
 }
 
 /// A scaled orchestrator in proxy mode behind the Ingress it defines needs cookie affinity

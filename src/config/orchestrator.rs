@@ -77,6 +77,15 @@ pub struct Spec {
     pub pod_disruption_budget: PodDisruptionBudget,
     /// Scheduling and pod metadata beyond the defaults (pull secrets, node selector, ...).
     pub pod: workload::Pod,
+    /// The Kubernetes version the output targets, `1.<minor>` (default `1.30`, the oldest
+    /// release with the `sleep` lifecycle action on by default; set your cluster's version).
+    /// It picks the form of the preStop drain hook: from 1.30 the kubelet's own
+    /// `lifecycle.preStop.sleep` (feature gate `PodLifecycleSleepAction`: alpha and off in 1.29,
+    /// beta and on by default from 1.30, GA in 1.34; KEP-3960 and the Kubernetes feature-gate
+    /// reference), before that `exec: [sleep, N]`, which needs `sleep` in the image (a warning
+    /// says so). The StatefulSet carries it as the annotation `krm.maverics.dev/kubernetes-version`,
+    /// which the platform layers read when they lengthen the drain.
+    pub kubernetes_version: String,
     /// Probe overrides (startup, readiness, liveness); each replaces the generated probe.
     pub probes: workload::Probes,
     /// Extra plain environment variables, after the generated ones. Variables the generator sets
@@ -143,6 +152,7 @@ impl Default for Spec {
             resources: Resources::default(),
             pod_disruption_budget: PodDisruptionBudget::default(),
             pod: workload::Pod::default(),
+            kubernetes_version: crate::resources::drain::DEFAULT_KUBERNETES_VERSION.into(),
             probes: workload::Probes::default(),
             env: BTreeMap::new(),
             env_value_from: BTreeMap::new(),
@@ -361,7 +371,7 @@ pub struct PodDisruptionBudget {
     pub min_available: Option<IntOrString>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Tls {
     /// `edge`: TLS ends at the load balancer or router and the pod serves plain HTTP. `pod`: the
@@ -372,6 +382,21 @@ pub struct Tls {
     /// when `termination: pod`, mounted at `/etc/maverics/tls`; otherwise `spec.secrets.tls`
     /// supplies the pair.
     pub secret_name: Option<String>,
+    /// With `secretName`: name it in the StatefulSet's Stakater Reloader annotation, so a renewed
+    /// certificate (cert-manager, the OpenShift service CA, whose Secret the ROSA layer puts in
+    /// the list instead) rolls the pods; the orchestrator reads its certificate files at
+    /// start-up. Default true.
+    pub reload_on_change: bool,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            termination: Termination::default(),
+            secret_name: None,
+            reload_on_change: true,
+        }
+    }
 }
 
 /// Where TLS ends: at the edge (load balancer, router; the pod serves plain HTTP) or in the
@@ -415,8 +440,11 @@ pub struct Secrets {
     /// The listener's certificate and key, for `tls.termination: pod`.
     #[serde(default)]
     pub tls: Option<TlsPair>,
-    /// Annotate the StatefulSet for Stakater Reloader so a rotated secret rolls the pods (the
-    /// orchestrator reads its secret file once, at start-up).
+    /// Name the ExternalSecret's Secret in the StatefulSet's Stakater Reloader annotation
+    /// (`secret.reloader.stakater.com/reload`), so a rotated secret rolls the pods (the
+    /// orchestrator reads its secret file once, at start-up). Needs Reloader in the cluster and
+    /// `updateStrategy: RollingUpdate`; under Argo CD see docs/gitops.md. Rotation without a
+    /// third-party controller: docs/secrets.md.
     #[serde(default = "yes")]
     pub reload_on_change: bool,
     /// Secret environment variables (remote config sources such as `MAVERICS_AWS_CONFIG`).

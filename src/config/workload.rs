@@ -23,8 +23,12 @@ pub struct Pod {
     pub node_selector: BTreeMap<String, String>,
     /// Taints the pods tolerate.
     pub tolerations: Vec<Toleration>,
-    /// Replaces the default preferred anti-affinity (replicas on different nodes) as a whole.
+    /// Merged with the default: the user's `nodeAffinity` and `podAffinity` are kept as given, and
+    /// the default anti-affinity (replicas on different nodes, as `spread.nodes` says) is added
+    /// unless this sets `podAntiAffinity`, which then replaces it.
     pub affinity: Option<Affinity>,
+    /// How replicas spread over nodes and zones.
+    pub spread: Spread,
     /// PriorityClass of the pods.
     pub priority_class_name: Option<String>,
     /// Present so the chart's key has a home. `true` is refused: host networking bypasses the
@@ -35,10 +39,36 @@ pub struct Pod {
     pub annotations: BTreeMap<String, String>,
     /// Added to the pod template; the selector labels win.
     pub labels: BTreeMap<String, String>,
-    /// Seconds a pod gets to finish before it is killed; default 120, like Strata's chart.
+    /// Seconds a pod gets to finish before it is killed; default 120, like Strata's chart. Must
+    /// exceed `drainSeconds` by at least 15 seconds for the orchestrator's own shutdown.
     pub termination_grace_period_seconds: Option<i64>,
+    /// Seconds a terminating pod keeps serving (the preStop hook), so the exposure's controller
+    /// stops sending it requests before it shuts down; default 15, enough for kube-proxy,
+    /// ingress-nginx, Gateway implementations and the OpenShift router to drop the endpoint.
+    /// The EKS layer raises it to the ALB's deregistration delay. 0: no hook. The hook's form
+    /// follows `spec.kubernetesVersion`.
+    pub drain_seconds: Option<u32>,
     /// StatefulSet update strategy: `RollingUpdate` (default) or `OnDelete`.
     pub update_strategy: Option<UpdateStrategy>,
+}
+
+/// Replica placement. Zones always use a `ScheduleAnyway` topology spread (a single-zone
+/// cluster must still schedule); nodes use pod anti-affinity on `kubernetes.io/hostname`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Spread {
+    /// `preferred` (default): the scheduler tries different nodes and still places a replica
+    /// when it cannot. `required`: never two replicas on one node; with fewer schedulable nodes
+    /// than replicas (or than the HPA's `maxReplicas`) the extra replicas stay Pending.
+    pub nodes: NodeSpread,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeSpread {
+    #[default]
+    Preferred,
+    Required,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -10,6 +10,7 @@ use crate::config::platform::{
     AlbIngress, AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT, SecretStore, StickinessType,
 };
 use crate::diag::Diagnostic;
+use crate::resources::drain;
 use crate::resources::service::PORT_NAME;
 use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
 use k8s_openapi::api::networking::v1::{
@@ -318,27 +319,13 @@ fn strip_null_namespace(mut obj: Json) -> Json {
 /// it is marked for termination (the ALB still sends it requests until deregistration
 /// completes), and the grace period outlasts that delay.
 fn rollout(p: &mut Planner, eks: &Eks) {
-    let delay = eks.ingress.deregistration_delay_seconds;
-    let c = p.found.container;
+    lengthen_drain(
+        p,
+        eks.ingress.deregistration_delay_seconds,
+        "spec.eks.ingress.deregistrationDelaySeconds",
+    );
     let sts = p.edit(p.found.statefulset);
-    if delay > 0
-        && let Some(container) = sts.pointer_mut(&format!("/spec/template/spec/containers/{c}"))
-        && let Some(m) = container.as_object_mut()
-    {
-        m.insert(
-            "lifecycle".into(),
-            json!({"preStop": {"exec": {"command": ["sleep", delay.to_string()]}}}),
-        );
-    }
     if let Some(pod) = sts.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
-        let current = pod
-            .get("terminationGracePeriodSeconds")
-            .and_then(Json::as_i64)
-            .unwrap_or(30);
-        // Above the preStop delay with room for the orchestrator's own shutdown.
-        let needed = i64::from(delay) + 15;
-        pod.insert("terminationGracePeriodSeconds".into(), json!(current.max(needed)));
-
         let zone = "topology.kubernetes.io/zone";
         let when = eks
             .topology_spread
@@ -682,6 +669,49 @@ fn peer_entity(peer: &Json) -> Result<Entity, Diagnostic> {
         e.namespace_selector = Some(label_selector(s)?);
     }
     Ok(e)
+}
+
+/// The orchestrator container's preStop drain made at least `seconds` long (a longer one in the
+/// stream stays), in the form the target version runs, with the grace period above it. The
+/// version is the base's `spec.kubernetesVersion`, read from the StatefulSet's
+/// `krm.maverics.dev/kubernetes-version` annotation (a StatefulSet without it: the default).
+pub fn lengthen_drain(p: &mut Planner, seconds: u32, field: &str) {
+    if seconds == 0 {
+        return;
+    }
+    let c = p.found.container;
+    let sts = p.edit(p.found.statefulset);
+    let version = sts
+        .pointer(&format!(
+            "/metadata/annotations/{}",
+            drain::VERSION_ANNOTATION.replace('/', "~1")
+        ))
+        .and_then(Json::as_str)
+        .unwrap_or(drain::DEFAULT_KUBERNETES_VERSION)
+        .to_owned();
+    let Some(container) = sts
+        .pointer_mut(&format!("/spec/template/spec/containers/{c}"))
+        .and_then(Json::as_object_mut)
+    else {
+        return;
+    };
+    let current = drain::seconds_of(&Json::Object(container.clone())).unwrap_or(0);
+    let seconds = current.max(seconds);
+    container.insert(
+        "lifecycle".into(),
+        serde_json::to_value(drain::lifecycle(&version, seconds)).unwrap_or(Json::Null),
+    );
+    if let Some(pod) = sts.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
+        let grace = pod
+            .get("terminationGracePeriodSeconds")
+            .and_then(Json::as_i64)
+            .unwrap_or(30);
+        let needed = i64::from(seconds) + i64::from(drain::SHUTDOWN_SECONDS);
+        pod.insert("terminationGracePeriodSeconds".into(), json!(grace.max(needed)));
+    }
+    if !drain::has_sleep_action(&version) {
+        p.warn(drain::exec_form_warning(&version, field));
+    }
 }
 
 /// A Kubernetes rule's ports grouped by protocol: Calico rules need one protocol each.

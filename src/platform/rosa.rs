@@ -8,11 +8,14 @@ use super::{Planner, eks, ensure_map};
 use crate::config::platform::{Rosa, RouteTermination};
 use crate::diag::Diagnostic;
 use crate::resources::service::PORT_NAME;
+use crate::resources::statefulset::RELOADER_ANNOTATION;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
 pub const SERVING_CERT: &str = "service.beta.openshift.io/serving-cert-secret-name";
 const UID_SKIP: &str = "CKV_K8S_40=OpenShift assigns the UID from the namespace range (restricted-v2 SCC)";
+/// The OpenShift router's drain: its reload interval and the endpoint's propagation.
+const ROUTER_DRAIN_SECONDS: u32 = crate::resources::drain::DEFAULT_SECONDS;
 const ROUTER_NS_LABEL: &str = "policy-group.network.openshift.io/ingress";
 
 /// checkov reads `checkov.io/skip1`, `skip2`, ...: the key that already holds this check's
@@ -39,6 +42,9 @@ pub fn plan(p: &mut Planner) {
         serving_cert(p, &rosa);
     }
     security_context(p, &rosa);
+    // The router drops a terminating pod's endpoint on its next HAProxy reload (at most every
+    // 5 s by default, RELOAD_INTERVAL); the pod keeps serving until then.
+    eks::lengthen_drain(p, ROUTER_DRAIN_SECONDS, "spec.rosa.route");
     network_policy(p);
     if let Some(store) = &rosa.secret_store {
         // ROSA with STS: the pod identity webhook honours the same role annotation as IRSA.
@@ -174,10 +180,24 @@ fn serving_cert(p: &mut Planner, rosa: &Rosa) {
     match tls_volume {
         Some(v) => {
             let sts = p.edit(p.found.statefulset);
+            let mut before = None;
             if let Some(s) = sts.pointer_mut(&format!("/spec/template/spec/volumes/{v}/secret"))
                 && let Some(s) = s.as_object_mut()
             {
-                s.insert("secretName".into(), Json::String(secret.clone()));
+                before = s.insert("secretName".into(), Json::String(secret.clone()));
+            }
+            // The service CA renews this certificate: the base's Reloader list named the
+            // Secret the volume read before, and now names the service CA's.
+            if let Some(before) = before.as_ref().and_then(Json::as_str)
+                && let Some(ann) = ensure_map(sts, &["metadata", "annotations"])
+                && let Some(list) = ann.get_mut(RELOADER_ANNOTATION)
+                && let Some(names) = list.as_str()
+            {
+                let names: Vec<&str> = names
+                    .split(',')
+                    .map(|n| if n == before { secret.as_str() } else { n })
+                    .collect();
+                *list = Json::String(names.join(","));
             }
         }
         None => p.warn(

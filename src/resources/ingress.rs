@@ -71,6 +71,26 @@ fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
     out
 }
 
+/// The ALB keeps sending a terminating pod requests until its target is deregistered, and
+/// keeps in-flight ones for the target group's deregistration delay (AWS default 300 s, far
+/// beyond the grace period): the base sets it to the pod's preStop drain, so both end
+/// together. A delay the user already set in the attributes stays.
+fn alb_drain(ctx: &Ctx, annotations: &mut BTreeMap<String, String>) {
+    if ctx.o.spec.ingress.class_name.as_deref() != Some("alb") {
+        return;
+    }
+    let key = "deregistration_delay.timeout_seconds";
+    let delay = format!("{key}={}", super::drain::seconds(ctx.o));
+    let attrs = annotations.entry(ALB_ATTRIBUTES.into()).or_default();
+    if !attrs.split(',').any(|a| a.trim().starts_with(key)) {
+        *attrs = if attrs.is_empty() {
+            delay
+        } else {
+            format!("{attrs},{delay}")
+        };
+    }
+}
+
 /// ingress-nginx's affinity cookie: its own name, so it never shadows the orchestrator's.
 pub const NGINX_COOKIE: &str = "MAVERICS_AFFINITY";
 
@@ -84,6 +104,7 @@ pub fn build(ctx: &Ctx) -> Option<Ingress> {
     for (k, v) in backend_annotations(ctx).into_iter().chain(sticky_annotations(ctx)) {
         annotations.entry(k).or_insert(v);
     }
+    alb_drain(ctx, &mut annotations);
     if !annotations.is_empty() {
         metadata.annotations = Some(annotations);
     }

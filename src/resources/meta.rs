@@ -102,33 +102,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// No `app.kubernetes.io/version`: kustomize's `images:` (and the ROSA layer) change the
+    /// image after the generator has run, so a version label written here would go stale on
+    /// every object; the container's image is the one place that says what runs.
     pub fn labels(&self) -> BTreeMap<String, String> {
         let mut l = self.selector_labels();
         l.insert("app.kubernetes.io/component".into(), "identity-orchestrator".into());
         l.insert("app.kubernetes.io/part-of".into(), "maverics".into());
         l.insert(LABEL_MANAGED_BY.into(), MANAGED_BY.into());
-        if let Some(v) = self.version_label() {
-            l.insert("app.kubernetes.io/version".into(), v);
-        }
         l
-    }
-
-    /// The image tag when it is a valid label value, else the digest's first 12 hex digits.
-    fn version_label(&self) -> Option<String> {
-        let image = &self.o.spec.image;
-        let valid = |s: &str| {
-            s.len() <= 63
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-                && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
-        };
-        match (&image.tag, &image.digest) {
-            (Some(t), _) if valid(t) => Some(t.clone()),
-            (_, Some(d)) => d
-                .strip_prefix("sha256:")
-                .map(|h| format!("sha256-{}", &h[..h.len().min(12)])),
-            _ => None,
-        }
     }
 
     pub fn meta(&self, name: &str) -> ObjectMeta {

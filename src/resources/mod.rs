@@ -5,6 +5,7 @@
 
 pub mod configmap;
 pub(crate) mod custom;
+pub mod drain;
 mod externalsecret;
 mod hpa;
 mod httproute;

@@ -3,9 +3,11 @@
 //! persistence arrives) and its DNS name across reschedules.
 
 use super::service::{self, PORT_NAME};
-use super::{Ctx, configmap, externalsecret};
+use super::{Ctx, configmap, drain, externalsecret};
 use crate::config::orchestrator::Termination;
-use crate::config::workload::{CLUSTER_ENV_PREFIX, POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV, Reload, UpdateStrategy};
+use crate::config::workload::{
+    CLUSTER_ENV_PREFIX, NodeSpread, POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV, Reload, UpdateStrategy,
+};
 use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
@@ -398,6 +400,8 @@ fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container
             ..Default::default()
         }),
         volume_mounts: Some(mounts),
+        lifecycle: (drain::seconds(ctx.o) > 0)
+            .then(|| drain::lifecycle(&spec.kubernetes_version, drain::seconds(ctx.o))),
         ..Default::default()
     }
 }
@@ -420,22 +424,33 @@ fn ports(ctx: &Ctx) -> Vec<ContainerPort> {
     ports
 }
 
-/// Replicas prefer different nodes, and spread across zones when the cluster has them.
+/// Replicas on different nodes (preferred or required, per `spec.pod.spread.nodes`) and
+/// spread across zones when the cluster has them. The user's affinity is merged in: their
+/// node and pod affinity are kept, and their `podAntiAffinity`, when given, replaces ours.
 fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
-    let affinity = Affinity {
-        pod_anti_affinity: Some(PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
-                weight: 100,
-                pod_affinity_term: PodAffinityTerm {
-                    label_selector: Some(ctx.selector()),
-                    topology_key: "kubernetes.io/hostname".into(),
-                    ..Default::default()
-                },
-            }]),
-            required_during_scheduling_ignored_during_execution: None,
-        }),
+    let pod = &ctx.o.spec.pod;
+    let term = PodAffinityTerm {
+        label_selector: Some(ctx.selector()),
+        topology_key: "kubernetes.io/hostname".into(),
         ..Default::default()
     };
+    let anti = match pod.spread.nodes {
+        NodeSpread::Preferred => PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                weight: 100,
+                pod_affinity_term: term,
+            }]),
+            required_during_scheduling_ignored_during_execution: None,
+        },
+        NodeSpread::Required => PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: None,
+            required_during_scheduling_ignored_during_execution: Some(vec![term]),
+        },
+    };
+    let mut affinity = pod.affinity.clone().unwrap_or_default();
+    if affinity.pod_anti_affinity.is_none() {
+        affinity.pod_anti_affinity = Some(anti);
+    }
     let spread = vec![TopologySpreadConstraint {
         max_skew: 1,
         topology_key: "topology.kubernetes.io/zone".into(),
@@ -445,6 +460,25 @@ fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
         ..Default::default()
     }];
     (affinity, spread)
+}
+
+/// Stakater Reloader's list of Secrets whose change rolls the StatefulSet, comma-separated.
+pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
+
+/// The Secrets in the Reloader annotation: the ExternalSecret's (`spec.secrets.reloadOnChange`)
+/// and the listener's certificate Secret (`spec.tls.reloadOnChange`).
+pub fn reload_secrets(o: &crate::config::Orchestrator) -> Vec<String> {
+    let spec = &o.spec;
+    let mut out = Vec::new();
+    if spec.secrets.as_ref().is_some_and(|s| s.reload_on_change) {
+        out.push(super::meta::Names::new(o.name()).secret);
+    }
+    if let Some(name) = &spec.tls.secret_name
+        && spec.tls.reload_on_change
+    {
+        out.push(name.clone());
+    }
+    out
 }
 
 pub fn build(ctx: &Ctx) -> StatefulSet {
@@ -466,16 +500,20 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
     pod_labels.extend(ctx.labels());
     let update = pod.update_strategy.unwrap_or(UpdateStrategy::RollingUpdate);
     let mut metadata = ctx.meta(&ctx.names.base);
-    if let Some(s) = &spec.secrets
-        && s.reload_on_change
-    {
-        // Stakater Reloader rolls the StatefulSet when this Secret changes: the orchestrator's
-        // secretfile provider reads its file only at start-up.
-        metadata.annotations.get_or_insert_with(BTreeMap::new).insert(
-            "secret.reloader.stakater.com/reload".to_owned(),
-            ctx.names.secret.clone(),
-        );
+    let reload = reload_secrets(ctx.o);
+    if !reload.is_empty() {
+        // Stakater Reloader rolls the StatefulSet when one of these Secrets changes: the
+        // orchestrator reads its secret file and certificate only at start-up.
+        metadata
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert(RELOADER_ANNOTATION.to_owned(), reload.join(","));
     }
+    // The platform layers run on the rendered stream: this is how they learn the version.
+    metadata
+        .annotations
+        .get_or_insert_with(BTreeMap::new)
+        .insert(drain::VERSION_ANNOTATION.to_owned(), spec.kubernetes_version.clone());
     if spec.image.digest.is_none() {
         // checkov's one accepted skip in the base. The image is private: each user pushes it
         // to their own registry, so only they can pin its digest.
@@ -528,7 +566,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
                         pod.termination_grace_period_seconds
                             .unwrap_or(TERMINATION_GRACE_SECONDS),
                     ),
-                    affinity: Some(pod.affinity.clone().unwrap_or(affinity)),
+                    affinity: Some(affinity),
                     topology_spread_constraints: Some(spread),
                     image_pull_secrets: (!pod.image_pull_secrets.is_empty()).then(|| {
                         pod.image_pull_secrets

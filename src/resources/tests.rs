@@ -578,22 +578,21 @@ fn the_config_map_holds_maverics_yaml_with_keys_sorted() {
 // ---------------------------------------------------------------------------------------
 // Labels and namespace
 
-const SIX_LABELS: [&str; 6] = [
+const FIVE_LABELS: [&str; 5] = [
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
-    "app.kubernetes.io/version",
     "app.kubernetes.io/component",
     "app.kubernetes.io/part-of",
     "app.kubernetes.io/managed-by",
 ];
 
 #[test]
-fn every_object_carries_the_six_recommended_labels() {
+fn every_object_carries_the_recommended_labels_but_no_version() {
     for (name, o) in all_configs() {
         for g in generate(&o) {
             let labels = &g.object["metadata"]["labels"];
             let keys: BTreeSet<String> = str_keys(labels).into_iter().collect();
-            let mut want: BTreeSet<String> = SIX_LABELS.iter().map(|s| (*s).to_owned()).collect();
+            let mut want: BTreeSet<String> = FIVE_LABELS.iter().map(|s| (*s).to_owned()).collect();
             if kind(&g.object) == "Namespace" {
                 // Pod Security admission reads its level from the namespace's labels.
                 want.extend(["audit", "enforce", "warn"].map(|m| format!("pod-security.kubernetes.io/{m}")));
@@ -608,21 +607,12 @@ fn every_object_carries_the_six_recommended_labels() {
             );
         }
     }
-    let o = orch("spec: {image: {tag: v9.9.9}}");
-    for g in generate(&o) {
-        assert_eq!(
-            g.object["metadata"]["labels"]["app.kubernetes.io/version"].as_str(),
-            Some("v9.9.9")
-        );
-    }
 }
 
 #[test]
-fn a_digest_only_image_is_versioned_by_its_digest() {
+fn a_digest_only_image_is_referenced_by_its_digest() {
     let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
     let o = orch(&format!("spec: {{image: {{tag: null, digest: \"{digest}\"}}}}"));
-    let labels = Ctx::new(&o).labels();
-    assert_eq!(labels["app.kubernetes.io/version"], "sha256-0123456789ab");
     assert_eq!(
         container(&sts(&o)).image.as_deref(),
         Some(format!("strata/orchestrator@{digest}").as_str())
