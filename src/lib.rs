@@ -11,6 +11,7 @@
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`io`]: reading input, walking folders, running kustomize, writing stdout and folders.
+//! - [`k8s`]: the Kubernetes vocabulary: names, labels, images, hosts, CIDRs, quantities.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 
@@ -23,6 +24,7 @@ pub mod function;
 pub mod helm;
 pub mod init;
 pub mod io;
+pub mod k8s;
 pub mod krm;
 pub mod platform;
 pub mod resources;

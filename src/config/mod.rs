@@ -7,7 +7,7 @@ pub mod maverics;
 pub mod orchestrator;
 pub(crate) mod parse;
 pub mod platform;
-pub mod quantity;
+pub use crate::k8s::quantity;
 pub mod workload;
 
 pub use orchestrator::Orchestrator;
