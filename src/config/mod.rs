@@ -1,5 +1,6 @@
 //! Function configs: which kinds this binary accepts and how they are read.
 
+pub mod api_rules;
 pub mod check_config;
 pub mod checks;
 pub mod gateway;

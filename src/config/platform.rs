@@ -4,6 +4,7 @@
 use super::orchestrator::Metadata;
 use super::parse;
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
+use crate::k8s::validate::Wildcard;
 use crate::krm::object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -391,6 +392,17 @@ impl OrchestratorPlatform {
         }
         if let Some(eks) = &s.eks {
             let i = &eks.ingress;
+            for (n, h) in i.hosts.iter().enumerate() {
+                super::api_rules::host(
+                    h,
+                    &format!("spec.eks.ingress.hosts[{n}]"),
+                    Wildcard::FirstLabel,
+                    &mut err,
+                );
+            }
+            if let Some(c) = &eks.storage.storage_class_name {
+                super::api_rules::subdomain(c, "spec.eks.storage.storageClassName", &mut err);
+            }
             if i.hosts.is_empty() {
                 err(Diagnostic::error("the ALB Ingress has no host")
                     .field("spec.eks.ingress.hosts")
@@ -446,11 +458,7 @@ impl OrchestratorPlatform {
             let np = &eks.network_policy;
             let (cidrs, at) = np.alb_sources();
             for (n, cidr) in cidrs.iter().enumerate() {
-                if !is_cidr(cidr) {
-                    err(Diagnostic::error(format!("`{cidr}` is not an IPv4 or IPv6 CIDR"))
-                        .field(format!("{at}[{n}]"))
-                        .fix("write the CIDR of one of the ALB's subnets, e.g. `10.0.0.0/24`"));
-                }
+                super::api_rules::cidr(cidr, &format!("{at}[{n}]"), &mut err);
             }
             if !np.alb_subnet_cidrs.is_empty() && !np.vpc_cidrs.is_empty() {
                 err(
@@ -489,30 +497,23 @@ impl OrchestratorPlatform {
                     .field("spec.rosa.route.termination")
                     .fix("use `edge` (the pod serves HTTP) or `reencrypt` (the pod serves HTTPS), or remove the field to choose from the base"));
             }
-            if r.host.trim().is_empty() || r.host.contains('/') {
-                err(Diagnostic::error(format!("`{}` is not a host name", r.host))
-                    .field("spec.rosa.route.host")
-                    .fix("write the host only, e.g. `sso.apps.example.com`"));
-            }
-            if r.cookie_name.is_empty()
-                || !r
-                    .cookie_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
-            {
-                err(
-                    Diagnostic::error(format!("`{}` is not a usable cookie name", r.cookie_name))
-                        .field("spec.rosa.route.cookieName")
-                        .fix("use letters, digits, '_' and '-', e.g. `MAVERICS_RTE`"),
-                );
+            super::api_rules::host(&r.host, "spec.rosa.route.host", Wildcard::Never, &mut err);
+            super::api_rules::cookie(&r.cookie_name, "spec.rosa.route.cookieName", &mut err);
+            if let Some(c) = &r.serving_cert_secret_name {
+                super::api_rules::subdomain(c, "spec.rosa.route.servingCertSecretName", &mut err);
             }
             if let Some(store) = &rosa.secret_store {
                 check_store(store, "spec.rosa.secretStore", &mut err);
             }
-            if rosa.image.repository.trim().is_empty() {
-                err(Diagnostic::error("the image repository is empty")
-                    .field("spec.rosa.image.repository")
-                    .fix("remove it for the Red Hat registry default, or name your mirror"));
+            if let Err(why) = crate::k8s::validate::image_repository(&rosa.image.repository) {
+                err(Diagnostic::error(format!(
+                    "the image repository `{}` {why}",
+                    super::api_rules::shown(&rosa.image.repository)
+                ))
+                .field("spec.rosa.image.repository")
+                .fix(
+                    "remove it for the Red Hat registry default, or name your mirror as `registry/path` in lower case",
+                ));
             }
         }
         out
@@ -566,17 +567,6 @@ pub fn check_arn(arn: &str, service: &str, resource_prefix: &str) -> Result<(), 
     }
 }
 
-fn is_cidr(s: &str) -> bool {
-    let Some((ip, bits)) = s.split_once('/') else {
-        return false;
-    };
-    match (ip.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
-        (Ok(std::net::IpAddr::V4(_)), Ok(b)) => b <= 32,
-        (Ok(std::net::IpAddr::V6(_)), Ok(b)) => b <= 128,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,13 +586,5 @@ mod tests {
         assert!(check_arn("arn:aws:iam:us-east-1:111122223333:role/x", "iam", "role/").is_err());
         assert!(check_arn("111122223333:role/x", "iam", "role/").is_err());
         assert!(check_arn("arn:aws:iam::111122223333:user/x", "iam", "role/").is_err());
-    }
-
-    #[test]
-    fn cidrs() {
-        assert!(is_cidr("10.0.0.0/16"));
-        assert!(is_cidr("fd00::/8"));
-        assert!(!is_cidr("10.0.0.0"));
-        assert!(!is_cidr("10.0.0.0/33"));
     }
 }

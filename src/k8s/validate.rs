@@ -251,7 +251,8 @@ pub fn cidr(s: &str) -> Result<(), String> {
         return Err("is not a CIDR (`10.0.0.0/16` or `2001:db8::/32`)".into());
     };
     let len: u32 = match len.parse() {
-        Ok(n) if !len.starts_with('+') && !(len.len() > 1 && len.starts_with('0')) => n,
+        // Only plain decimal digits, no sign or leading zero, as Go's net.ParseCIDR reads them.
+        Ok(n) if len.bytes().all(|b| b.is_ascii_digit()) && (len == "0" || !len.starts_with('0')) => n,
         _ => return Err(format!("has the prefix length `{len}`, not a number")),
     };
     let (max, canonical) = match addr.parse::<IpAddr>() {
@@ -278,6 +279,23 @@ pub fn cidr(s: &str) -> Result<(), String> {
 pub fn port(n: i64) -> Result<(), String> {
     if !(1..=65535).contains(&n) {
         return Err(format!("is {n}, outside 1 to 65535"));
+    }
+    Ok(())
+}
+
+/// A named port (IANA service name): at most 15 lower-case letters, digits and single '-', at
+/// least one letter, alphanumeric at both ends.
+pub fn port_name(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 15
+        && b.iter().all(|&c| alnum_lower(c) || c == b'-')
+        && b.iter().any(u8::is_ascii_lowercase)
+        && alnum_lower(b[0])
+        && alnum_lower(b[b.len() - 1])
+        && !s.contains("--");
+    if !ok {
+        return Err("is not a port name (at most 15 lower-case letters, digits and '-', with a letter)".into());
     }
     Ok(())
 }
@@ -522,6 +540,8 @@ mod tests {
         assert!(port(0).is_err() && port(65536).is_err() && port(-1).is_err());
         assert!(protocol("TCP").is_ok() && protocol("SCTP").is_ok());
         assert!(protocol("tcp").is_err() && protocol("ICMP").is_err());
+        assert!(port_name("https").is_ok() && port_name("h2c-1").is_ok());
+        assert!(port_name("443").is_err() && port_name("a--b").is_err() && port_name("sixteen-letters-").is_err());
         assert!(int32(2_147_483_647).is_ok());
         assert!(int32(2_147_483_648).is_err());
     }
