@@ -13,7 +13,14 @@ use std::collections::BTreeMap;
 /// A user's value as an error message shows it: escaped (no newline or escape sequence
 /// reaches a terminal or a PR comment) and cut short.
 pub fn shown(s: &str) -> String {
-    let escaped: String = s.escape_debug().collect();
+    let mut escaped = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
     match escaped.char_indices().nth(80) {
         Some((i, _)) => format!("{}...", &escaped[..i]),
         None => escaped,
@@ -325,13 +332,23 @@ pub fn check(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
         for (i, h) in ing.hosts.iter().enumerate() {
             host(h, &format!("spec.ingress.hosts[{i}]"), Wildcard::FirstLabel, err);
         }
-        rule(
-            err,
-            "spec.ingress.path",
-            &ing.path,
-            v::http_path(&ing.path, &ing.path_type),
-            "write an absolute path such as `/` with `pathType: Prefix`, `Exact` or `ImplementationSpecific`; no `//`, `/./` or `/../`",
-        );
+        if let Err(why) = v::path_type(&ing.path_type) {
+            rule(
+                err,
+                "spec.ingress.pathType",
+                &ing.path_type,
+                Err(why),
+                "write `Prefix`, `Exact` or `ImplementationSpecific`, capitalised as shown",
+            );
+        } else {
+            rule(
+                err,
+                "spec.ingress.path",
+                &ing.path,
+                v::http_path(&ing.path, &ing.path_type),
+                "write an absolute path such as `/` or `/app`; with `Prefix` and `Exact` no `//`, `/./`, `/../` or `%2F`",
+            );
+        }
         for (i, t) in ing.tls.iter().enumerate() {
             rule(
                 err,
@@ -535,7 +552,7 @@ mod tests {
             ),
             (
                 "  ingress: {enabled: true, className: alb, pathType: prefix}",
-                "spec.ingress.path",
+                "spec.ingress.pathType",
             ),
             (
                 "  ingress: {enabled: true, className: alb, tls: [{secretName: t, hosts: ['*']}]}",
@@ -630,7 +647,7 @@ mod tests {
 
     #[test]
     fn values_are_shown_escaped_and_short() {
-        assert_eq!(super::shown("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(super::shown("a\nb\u{1b}[31m 'q'"), "a\\nb\\u{1b}[31m 'q'");
         assert!(super::shown(&"x".repeat(200)).ends_with("..."));
     }
 }

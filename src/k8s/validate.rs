@@ -217,15 +217,18 @@ pub fn host(s: &str, wildcard: Wildcard) -> Result<(), String> {
 /// The path types of an Ingress rule.
 pub const PATH_TYPES: &[&str] = &["Prefix", "Exact", "ImplementationSpecific"];
 
+/// An Ingress rule's `pathType`, as written (the API server is case-sensitive).
+pub fn path_type(s: &str) -> Result<(), String> {
+    if !PATH_TYPES.contains(&s) {
+        return Err(format!("is not one of {}", PATH_TYPES.join(", ")));
+    }
+    Ok(())
+}
+
 /// An Ingress path: absolute, printable, and for `Prefix` and `Exact` free of the sequences the
 /// API server refuses (`//`, `/./`, `/../`, `%2f`, and `/.` or `/..` at the end).
 pub fn http_path(s: &str, path_type: &str) -> Result<(), String> {
-    if !PATH_TYPES.contains(&path_type) {
-        return Err(format!(
-            "has the pathType `{path_type}`, not one of {}",
-            PATH_TYPES.join(", ")
-        ));
-    }
+    self::path_type(path_type)?;
     if !s.starts_with('/') {
         return Err("is not an absolute path".into());
     }
@@ -278,7 +281,7 @@ pub fn cidr(s: &str) -> Result<(), String> {
 /// A port number: 1 to 65535.
 pub fn port(n: i64) -> Result<(), String> {
     if !(1..=65535).contains(&n) {
-        return Err(format!("is {n}, outside 1 to 65535"));
+        return Err("is outside 1 to 65535".into());
     }
     Ok(())
 }
@@ -306,7 +309,7 @@ pub const PROTOCOLS: &[&str] = &["TCP", "UDP", "SCTP"];
 /// A port protocol: `TCP`, `UDP` or `SCTP`, as written (the API server is case-sensitive).
 pub fn protocol(s: &str) -> Result<(), String> {
     if !PROTOCOLS.contains(&s) {
-        return Err(format!("is `{s}`, not one of {}", PROTOCOLS.join(", ")));
+        return Err(format!("is not one of {}", PROTOCOLS.join(", ")));
     }
     Ok(())
 }
@@ -314,7 +317,7 @@ pub fn protocol(s: &str) -> Result<(), String> {
 /// A count the API stores as int32 (replicas, HPA bounds, seconds).
 pub fn int32(n: u64) -> Result<(), String> {
     if n > i32::MAX as u64 {
-        return Err(format!("is {n}, more than the API's int32 maximum {}", i32::MAX));
+        return Err(format!("is more than the API's int32 maximum {}", i32::MAX));
     }
     Ok(())
 }
