@@ -934,3 +934,29 @@ fn platform_hosts_cidrs_cookies_and_images_are_checked_as_the_api_would() {
         assert_fails(&fc, &base_items(), &[expect]);
     }
 }
+
+#[test]
+fn a_session_cookie_cannot_add_alb_attributes() {
+    // The cookie name comes from the base's ConfigMap, which a kustomize patch can change after
+    // the generator checked it: spliced as is, `,stickiness.enabled=false` would turn the
+    // stickiness off.
+    let fc = platform_config("eks");
+    let mut items = base_items();
+    let patched = items
+        .iter_mut()
+        .filter(|i| i["kind"] == "ConfigMap" && i["data"]["maverics.yaml"].is_string())
+        .map(|i| {
+            i["data"]["maverics.yaml"] =
+                "version: 0.0.1\nsession:\n  cookie:\n    name: 'sid,stickiness.enabled=false'\n".into()
+        })
+        .count();
+    assert_eq!(patched, 1);
+    assert_fails(
+        &fc,
+        &items,
+        &[
+            "spec.config.session.cookie.name: the ALB's target group attributes: `sid,stickiness.enabled=false` cannot be written into an ALB attribute string",
+            "fix: name the session cookie with an RFC 6265 token",
+        ],
+    );
+}
