@@ -927,6 +927,18 @@ fn platform_hosts_cidrs_cookies_and_images_are_checked_as_the_api_would() {
             "'quay.io/strata/orch estrator'",
             "spec.rosa.image.repository: the image repository `quay.io/strata/orch estrator` is not an image repository",
         ),
+        (
+            "eks",
+            &["spec", "eks", "ingress", "groupName"],
+            "'Shared_Group'",
+            "spec.eks.ingress.groupName: IngressGroup `Shared_Group` is not a DNS-1123 subdomain",
+        ),
+        (
+            "rosa",
+            &["spec", "rosa", "route", "timeout"],
+            "'60 seconds'",
+            "spec.rosa.route.timeout: `60 seconds` is not a router timeout",
+        ),
     ];
     for (platform, path, value, expect) in cases {
         let mut fc = platform_config(platform);

@@ -400,6 +400,21 @@ impl OrchestratorPlatform {
                     &mut err,
                 );
             }
+            // The AWS Load Balancer Controller's rule for IngressGroup names: a DNS label's
+            // characters plus '.', at most 63.
+            if let Some(g) = &i.group_name
+                && let Err(why) = crate::k8s::validate::dns_subdomain(g).and_then(|()| {
+                    (g.len() <= crate::k8s::validate::LABEL_MAX)
+                        .then_some(())
+                        .ok_or_else(|| format!("is {} characters long, more than 63", g.len()))
+                })
+            {
+                err(
+                    Diagnostic::error(format!("IngressGroup `{}` {why}", super::api_rules::shown(g)))
+                        .field("spec.eks.ingress.groupName")
+                        .fix("use at most 63 lower-case letters, digits, '-' and '.', e.g. `sso`"),
+                );
+            }
             if let Some(c) = &eks.storage.storage_class_name {
                 super::api_rules::subdomain(c, "spec.eks.storage.storageClassName", &mut err);
             }
@@ -499,6 +514,13 @@ impl OrchestratorPlatform {
             }
             super::api_rules::host(&r.host, "spec.rosa.route.host", Wildcard::Never, &mut err);
             super::api_rules::cookie(&r.cookie_name, "spec.rosa.route.cookieName", &mut err);
+            if let Err(why) = crate::k8s::validate::router_timeout(&r.timeout) {
+                err(
+                    Diagnostic::error(format!("`{}` {why}", super::api_rules::shown(&r.timeout)))
+                        .field("spec.rosa.route.timeout")
+                        .fix("write a number and a unit, e.g. `60s` or `5m`"),
+                );
+            }
             if let Some(c) = &r.serving_cert_secret_name {
                 super::api_rules::subdomain(c, "spec.rosa.route.servingCertSecretName", &mut err);
             }

@@ -357,6 +357,16 @@ pub fn go_duration(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An OpenShift router timeout (`haproxy.router.openshift.io/timeout`): digits and an optional
+/// unit `us`, `ms` (the default), `s`, `m`, `h` or `d`, as HAProxy reads it.
+pub fn router_timeout(s: &str) -> Result<(), String> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !["", "us", "ms", "s", "m", "h", "d"].contains(&&s[digits..]) {
+        return Err("is not a router timeout (digits and a unit us, ms, s, m, h or d, e.g. `60s`)".into());
+    }
+    Ok(())
+}
+
 /// A cookie name: an RFC 6265 token (RFC 7230 `tchar`s): printable ASCII without spaces and
 /// separators `()<>@,;:\"/[]?={}`. Load balancers splice it into `,` and `=` separated
 /// attribute strings and `Set-Cookie` headers.
@@ -556,6 +566,16 @@ mod tests {
         }
         for bad in ["", "1d", "1", "h", "1h 30m", "-1h", "+1h", "1H", "1.h.5", "1w"] {
             assert!(go_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn router_timeouts() {
+        for ok in ["60s", "5500", "2m", "1d", "300us"] {
+            assert!(router_timeout(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "s", "60 s", "1.5s", "60sec", "-1s", "60s;"] {
+            assert!(router_timeout(bad).is_err(), "{bad}");
         }
     }
 
