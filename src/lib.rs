@@ -12,6 +12,7 @@
 //! - [`graph`]: `maverics-krm graph`, a Mermaid picture of who reaches the orchestrator and whom it reaches.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
 //! - [`io`]: reading input, walking folders, running kustomize, writing stdout and folders.
+//! - [`k8s`]: the Kubernetes vocabulary: names, labels, images, hosts, CIDRs, quantities.
 //! - [`schema`]: JSON Schemas of the config kinds, and `explain`.
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 //! - [`secrets`]: the one secret detector (key names, value shapes, references).
@@ -26,6 +27,7 @@ pub mod graph;
 pub mod helm;
 pub mod init;
 pub mod io;
+pub mod k8s;
 pub mod krm;
 pub mod platform;
 pub mod resources;

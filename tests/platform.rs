@@ -849,3 +849,139 @@ fn the_trust_subject_names_each_role_and_says_when_the_namespace_is_unknown() {
     }
     assert!(err.contains("fix: the objects have no namespace yet"), "{err}");
 }
+
+#[test]
+fn a_label_value_cannot_widen_a_calico_policy_to_every_pod() {
+    let mut fc = platform_config("eks");
+    set(&mut fc, &["spec", "eks", "networkPolicy", "flavour"], "calico".into());
+    // What a kustomize patch of the base's policy could carry: quoted into Calico's selector
+    // language as is, it would select every pod.
+    for at in [
+        &["spec", "podSelector", "matchLabels", "app.kubernetes.io/name"][..],
+        &[
+            "spec",
+            "egress",
+            "0",
+            "to",
+            "0",
+            "namespaceSelector",
+            "matchLabels",
+            "team",
+        ][..],
+    ] {
+        let mut items = base_items();
+        for item in items.iter_mut().filter(|i| i["kind"] == "NetworkPolicy") {
+            if at[1] == "egress" {
+                item["spec"]["egress"][0]["to"] = yaml("[{namespaceSelector: {matchLabels: {team: x}}}]");
+                item["spec"]["egress"][0]["to"][0]["namespaceSelector"]["matchLabels"]["team"] =
+                    "x' || all() || '".into();
+            } else {
+                set(item, at, "x' || all() || '".into());
+            }
+        }
+        assert_fails(
+            &fc,
+            &items,
+            &[
+                &format!(
+                    "spec.eks.networkPolicy.flavour: the NetworkPolicy selects on `{}: ",
+                    at[at.len() - 1]
+                ),
+                "is not a label value",
+                "cannot be written into a Calico selector",
+                "fix: fix the label in the base",
+            ],
+        );
+    }
+}
+
+#[test]
+fn platform_hosts_cidrs_cookies_and_images_are_checked_as_the_api_would() {
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        (
+            "eks",
+            &["spec", "eks", "ingress", "hosts"],
+            "['SSO.example.com']",
+            "spec.eks.ingress.hosts[0]: `SSO.example.com` is not a host name",
+        ),
+        (
+            "eks",
+            &["spec", "eks", "ingress", "hosts"],
+            "['sso.*.example.com']",
+            "spec.eks.ingress.hosts[0]: `sso.*.example.com` has a `*` that is not the whole first label",
+        ),
+        (
+            "eks",
+            &["spec", "eks", "networkPolicy", "albSubnetCidrs"],
+            "['10.0.0.1/24']",
+            "spec.eks.networkPolicy.albSubnetCidrs[0]: `10.0.0.1/24` sets host bits: the network is `10.0.0.0/24`",
+        ),
+        (
+            "eks",
+            &["spec", "eks", "networkPolicy", "albSubnetCidrs"],
+            "['2001:db8::1/64']",
+            "spec.eks.networkPolicy.albSubnetCidrs[0]: `2001:db8::1/64` sets host bits: the network is `2001:db8::/64`",
+        ),
+        (
+            "rosa",
+            &["spec", "rosa", "route", "host"],
+            "'*.apps.example.com'",
+            "spec.rosa.route.host: `*.apps.example.com` has a wildcard, which this field does not allow",
+        ),
+        (
+            "rosa",
+            &["spec", "rosa", "route", "cookieName"],
+            "'RTE;Path=/'",
+            "spec.rosa.route.cookieName: `RTE;Path=/` is not a cookie name (an RFC 6265 token",
+        ),
+        (
+            "rosa",
+            &["spec", "rosa", "image", "repository"],
+            "'quay.io/strata/orch estrator'",
+            "spec.rosa.image.repository: the image repository `quay.io/strata/orch estrator` is not an image repository",
+        ),
+        (
+            "eks",
+            &["spec", "eks", "ingress", "groupName"],
+            "'Shared_Group'",
+            "spec.eks.ingress.groupName: IngressGroup `Shared_Group` is not a DNS-1123 subdomain",
+        ),
+        (
+            "rosa",
+            &["spec", "rosa", "route", "timeout"],
+            "'60 seconds'",
+            "spec.rosa.route.timeout: `60 seconds` is not a router timeout",
+        ),
+    ];
+    for (platform, path, value, expect) in cases {
+        let mut fc = platform_config(platform);
+        set(&mut fc, path, yaml(value));
+        assert_fails(&fc, &base_items(), &[expect]);
+    }
+}
+
+#[test]
+fn a_session_cookie_cannot_add_alb_attributes() {
+    // The cookie name comes from the base's ConfigMap, which a kustomize patch can change after
+    // the generator checked it: spliced as is, `,stickiness.enabled=false` would turn the
+    // stickiness off.
+    let fc = platform_config("eks");
+    let mut items = base_items();
+    let patched = items
+        .iter_mut()
+        .filter(|i| i["kind"] == "ConfigMap" && i["data"]["maverics.yaml"].is_string())
+        .map(|i| {
+            i["data"]["maverics.yaml"] =
+                "version: 0.0.1\nsession:\n  cookie:\n    name: 'sid,stickiness.enabled=false'\n".into()
+        })
+        .count();
+    assert_eq!(patched, 1);
+    assert_fails(
+        &fc,
+        &items,
+        &[
+            "spec.config.session.cookie.name: the ALB's target group attributes: `sid,stickiness.enabled=false` cannot be written into an ALB attribute string",
+            "fix: name the session cookie with an RFC 6265 token",
+        ],
+    );
+}

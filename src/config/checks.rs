@@ -5,6 +5,7 @@ use super::maverics::MavericsFacts;
 use super::orchestrator::{Orchestrator, Termination};
 use super::quantity::Quantity;
 use crate::diag::Diagnostic;
+use crate::k8s::validate::{dns_label, dns_subdomain, image_digest};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// StatefulSet pods carry `controller-revision-hash: <name>-<10 chars>`, a label value of at
@@ -17,15 +18,19 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
     let mut err = |d: Diagnostic| out.push(o.locate(d));
 
     if let Err(why) = dns_label(&o.metadata.name, MAX_NAME_LEN) {
-        err(Diagnostic::error(format!("name `{}` {why}", o.metadata.name))
-            .field("metadata.name")
-            .fix("use lower-case letters, digits and '-', starting with a letter, e.g. `maverics`"));
+        err(
+            Diagnostic::error(format!("name `{}` {why}", super::api_rules::shown(&o.metadata.name)))
+                .field("metadata.name")
+                .fix("use lower-case letters, digits and '-', starting with a letter, e.g. `maverics`"),
+        );
     }
     if let Some(ns) = &spec.namespace {
         if let Err(why) = dns_label(ns, 63) {
-            err(Diagnostic::error(format!("namespace `{ns}` {why}"))
-                .field("spec.namespace")
-                .fix("use a valid namespace name, e.g. `maverics`"));
+            err(
+                Diagnostic::error(format!("namespace `{}` {why}", super::api_rules::shown(ns)))
+                    .field("spec.namespace")
+                    .fix("use a valid namespace name, e.g. `maverics`"),
+            );
         } else if ns == "default" {
             err(
                 Diagnostic::warning("the orchestrator is deployed into the `default` namespace")
@@ -54,17 +59,14 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                 .fix("pin a release tag such as `v2026.01.2`, or a digest"),
         );
     }
-    if let Some(d) = &image.digest {
-        // OCI digests are lower-case hex; registries refuse upper case.
-        let ok = d
-            .strip_prefix("sha256:")
-            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
-        if !ok {
-            err(Diagnostic::error(format!("`{d}` is not an image digest"))
-                .field("spec.image.digest")
-                .fix("write `sha256:` followed by 64 lower-case hexadecimal characters"));
-        }
+    if let Some(d) = &image.digest
+        && let Err(why) = image_digest(d)
+    {
+        err(Diagnostic::error(format!("`{}` {why}", super::api_rules::shown(d)))
+            .field("spec.image.digest")
+            .fix("write `sha256:` followed by 64 lower-case hexadecimal characters"));
     }
+    super::api_rules::check(o, &mut err);
 
     // Replicas and autoscaling
     let a = &spec.autoscaling;
@@ -183,12 +185,13 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
 
     // Secrets
     if let Some(secrets) = &spec.secrets {
-        if let Err(why) = dns_label(&secrets.store_ref.name, 253) {
-            err(
-                Diagnostic::error(format!("store name `{}` {why}", secrets.store_ref.name))
-                    .field("spec.secrets.storeRef.name")
-                    .fix("name the SecretStore or ClusterSecretStore that holds the orchestrator's secrets"),
-            );
+        if let Err(why) = dns_subdomain(&secrets.store_ref.name) {
+            err(Diagnostic::error(format!(
+                "store name `{}` {why}",
+                super::api_rules::shown(&secrets.store_ref.name)
+            ))
+            .field("spec.secrets.storeRef.name")
+            .fix("name the SecretStore or ClusterSecretStore that holds the orchestrator's secrets"));
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, v) in secrets.values.iter().enumerate() {
@@ -232,6 +235,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             ));
     } else {
         let facts = MavericsFacts::read(&spec.config);
+        super::api_rules::cookie(&facts.session_cookie, "spec.config.session.cookie.name", &mut err);
         sticky_sessions(o, &facts, &mut err);
         super::gateway::check(o, &facts).into_iter().for_each(&mut err);
         cache_egress(o, &facts, &mut err);
@@ -454,24 +458,6 @@ fn upstream_ports(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(
             .fix("write the Service as `<name>.<namespace>` and the port the URL names, or remove the entry"));
         }
     }
-}
-
-/// RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
-fn dns_label(s: &str, max: usize) -> Result<(), String> {
-    if s.is_empty() {
-        return Err("is empty".into());
-    }
-    if s.len() > max {
-        return Err(format!("is {} characters long, more than {max}", s.len()));
-    }
-    let ok_chars = s
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-    let ends = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if !ok_chars || !ends(s.bytes().next()) || !ends(s.bytes().last()) || (max < 253 && s.contains('.')) {
-        return Err("is not a valid DNS-1123 name".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

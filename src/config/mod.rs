@@ -1,5 +1,6 @@
 //! Function configs: which kinds this binary accepts and how they are read.
 
+pub mod api_rules;
 pub mod check_config;
 pub mod checks;
 pub mod gateway;
@@ -7,7 +8,7 @@ pub mod maverics;
 pub mod orchestrator;
 pub(crate) mod parse;
 pub mod platform;
-pub mod quantity;
+pub use crate::k8s::quantity;
 pub mod workload;
 
 pub use orchestrator::Orchestrator;

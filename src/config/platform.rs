@@ -4,6 +4,7 @@
 use super::orchestrator::Metadata;
 use super::parse;
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
+use crate::k8s::validate::Wildcard;
 use crate::krm::object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -391,6 +392,32 @@ impl OrchestratorPlatform {
         }
         if let Some(eks) = &s.eks {
             let i = &eks.ingress;
+            for (n, h) in i.hosts.iter().enumerate() {
+                super::api_rules::host(
+                    h,
+                    &format!("spec.eks.ingress.hosts[{n}]"),
+                    Wildcard::FirstLabel,
+                    &mut err,
+                );
+            }
+            // The AWS Load Balancer Controller's rule for IngressGroup names: a DNS label's
+            // characters plus '.', at most 63.
+            if let Some(g) = &i.group_name
+                && let Err(why) = crate::k8s::validate::dns_subdomain(g).and_then(|()| {
+                    (g.len() <= crate::k8s::validate::LABEL_MAX)
+                        .then_some(())
+                        .ok_or_else(|| format!("is {} characters long, more than 63", g.len()))
+                })
+            {
+                err(
+                    Diagnostic::error(format!("IngressGroup `{}` {why}", super::api_rules::shown(g)))
+                        .field("spec.eks.ingress.groupName")
+                        .fix("use at most 63 lower-case letters, digits, '-' and '.', e.g. `sso`"),
+                );
+            }
+            if let Some(c) = &eks.storage.storage_class_name {
+                super::api_rules::subdomain(c, "spec.eks.storage.storageClassName", &mut err);
+            }
             if i.hosts.is_empty() {
                 err(Diagnostic::error("the ALB Ingress has no host")
                     .field("spec.eks.ingress.hosts")
@@ -446,11 +473,7 @@ impl OrchestratorPlatform {
             let np = &eks.network_policy;
             let (cidrs, at) = np.alb_sources();
             for (n, cidr) in cidrs.iter().enumerate() {
-                if !is_cidr(cidr) {
-                    err(Diagnostic::error(format!("`{cidr}` is not an IPv4 or IPv6 CIDR"))
-                        .field(format!("{at}[{n}]"))
-                        .fix("write the CIDR of one of the ALB's subnets, e.g. `10.0.0.0/24`"));
-                }
+                super::api_rules::cidr(cidr, &format!("{at}[{n}]"), &mut err);
             }
             if !np.alb_subnet_cidrs.is_empty() && !np.vpc_cidrs.is_empty() {
                 err(
@@ -489,30 +512,30 @@ impl OrchestratorPlatform {
                     .field("spec.rosa.route.termination")
                     .fix("use `edge` (the pod serves HTTP) or `reencrypt` (the pod serves HTTPS), or remove the field to choose from the base"));
             }
-            if r.host.trim().is_empty() || r.host.contains('/') {
-                err(Diagnostic::error(format!("`{}` is not a host name", r.host))
-                    .field("spec.rosa.route.host")
-                    .fix("write the host only, e.g. `sso.apps.example.com`"));
-            }
-            if r.cookie_name.is_empty()
-                || !r
-                    .cookie_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
-            {
+            super::api_rules::host(&r.host, "spec.rosa.route.host", Wildcard::Never, &mut err);
+            super::api_rules::cookie(&r.cookie_name, "spec.rosa.route.cookieName", &mut err);
+            if let Err(why) = crate::k8s::validate::router_timeout(&r.timeout) {
                 err(
-                    Diagnostic::error(format!("`{}` is not a usable cookie name", r.cookie_name))
-                        .field("spec.rosa.route.cookieName")
-                        .fix("use letters, digits, '_' and '-', e.g. `MAVERICS_RTE`"),
+                    Diagnostic::error(format!("`{}` {why}", super::api_rules::shown(&r.timeout)))
+                        .field("spec.rosa.route.timeout")
+                        .fix("write a number and a unit, e.g. `60s` or `5m`"),
                 );
+            }
+            if let Some(c) = &r.serving_cert_secret_name {
+                super::api_rules::subdomain(c, "spec.rosa.route.servingCertSecretName", &mut err);
             }
             if let Some(store) = &rosa.secret_store {
                 check_store(store, "spec.rosa.secretStore", &mut err);
             }
-            if rosa.image.repository.trim().is_empty() {
-                err(Diagnostic::error("the image repository is empty")
-                    .field("spec.rosa.image.repository")
-                    .fix("remove it for the Red Hat registry default, or name your mirror"));
+            if let Err(why) = crate::k8s::validate::image_repository(&rosa.image.repository) {
+                err(Diagnostic::error(format!(
+                    "the image repository `{}` {why}",
+                    super::api_rules::shown(&rosa.image.repository)
+                ))
+                .field("spec.rosa.image.repository")
+                .fix(
+                    "remove it for the Red Hat registry default, or name your mirror as `registry/path` in lower case",
+                ));
             }
         }
         out
@@ -566,17 +589,6 @@ pub fn check_arn(arn: &str, service: &str, resource_prefix: &str) -> Result<(), 
     }
 }
 
-fn is_cidr(s: &str) -> bool {
-    let Some((ip, bits)) = s.split_once('/') else {
-        return false;
-    };
-    match (ip.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
-        (Ok(std::net::IpAddr::V4(_)), Ok(b)) => b <= 32,
-        (Ok(std::net::IpAddr::V6(_)), Ok(b)) => b <= 128,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,13 +608,5 @@ mod tests {
         assert!(check_arn("arn:aws:iam:us-east-1:111122223333:role/x", "iam", "role/").is_err());
         assert!(check_arn("111122223333:role/x", "iam", "role/").is_err());
         assert!(check_arn("arn:aws:iam::111122223333:user/x", "iam", "role/").is_err());
-    }
-
-    #[test]
-    fn cidrs() {
-        assert!(is_cidr("10.0.0.0/16"));
-        assert!(is_cidr("fd00::/8"));
-        assert!(!is_cidr("10.0.0.0"));
-        assert!(!is_cidr("10.0.0.0/33"));
     }
 }

@@ -353,6 +353,7 @@ pub const RESERVED_DIRS: &[&str] = &[
     "/etc/maverics/secrets",
     "/etc/maverics/cloud-config",
     "/etc/maverics/clusters/tls",
+    "/etc/maverics/tls",
     "/tmp",
 ];
 /// Files of the ExternalSecret's Secret the generator writes itself.
@@ -460,26 +461,10 @@ pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
                     RESERVED_VOLUMES.join(", ")
                 )));
         }
-        let path = m.mount_path.trim_end_matches('/');
-        if !m.mount_path.starts_with('/') {
-            err(
-                Diagnostic::error(format!("mount path `{}` is not absolute", m.mount_path))
-                    .field(format!("{field}.mountPath"))
-                    .fix("write an absolute path, e.g. `/etc/maverics/extensions`"),
-            );
-        } else if RESERVED_DIRS
-            .iter()
-            .any(|d| path == *d || path.starts_with(&format!("{d}/")) || d.starts_with(&format!("{path}/")))
-        {
-            err(
-                Diagnostic::error(format!("mount path `{}` overlaps a generated mount", m.mount_path))
-                    .field(format!("{field}.mountPath"))
-                    .fix(format!(
-                        "mount elsewhere; the generator mounts {}",
-                        RESERVED_DIRS.join(", ")
-                    )),
-            );
-        }
+        mount_path_clear(&m.mount_path, &format!("{field}.mountPath"), &mut err);
+    }
+    if spec.persistence.enabled {
+        mount_path_clear(&spec.persistence.mount_path, "spec.persistence.mountPath", &mut err);
     }
 
     // Config source
@@ -568,16 +553,38 @@ pub fn check(o: &super::Orchestrator) -> Vec<crate::diag::Diagnostic> {
                     .field(format!("spec.secrets.files[{i}].name"))
                     .fix(format!("use a unique file name of letters, digits, '-', '_' and '.', not one of {} nor starting with `env-`", RESERVED_FILES.join(", "))));
             }
-            if let Some(p) = &f.path
-                && !p.starts_with('/')
-            {
-                err(Diagnostic::error(format!("path `{p}` is not absolute"))
-                    .field(format!("spec.secrets.files[{i}].path"))
-                    .fix("write the absolute path the file should appear at"));
+            if let Some(p) = &f.path {
+                mount_path_clear(p, &format!("spec.secrets.files[{i}].path"), &mut err);
             }
         }
     }
     out
+}
+
+/// A mount path, normalised as the kernel resolves it (`//etc` and `/./` are no way around
+/// the rule), must stay clear of every directory the generator mounts: a mount inside one
+/// would shadow generated files (the config file among them), one above it would hide them.
+fn mount_path_clear(path: &str, field: &str, err: &mut impl FnMut(crate::diag::Diagnostic)) {
+    use crate::diag::Diagnostic;
+    use crate::k8s::validate;
+    let shown = super::api_rules::shown(path);
+    match validate::mount_path(path) {
+        Err(why) => err(Diagnostic::error(format!("mount path `{shown}` {why}"))
+            .field(field)
+            .fix("write an absolute path without `..`, e.g. `/etc/maverics/extensions`")),
+        Ok(normal) => {
+            if RESERVED_DIRS.iter().any(|d| validate::paths_overlap(&normal, d)) {
+                err(
+                    Diagnostic::error(format!("mount path `{shown}` (`{normal}`) overlaps a generated mount"))
+                        .field(field)
+                        .fix(format!(
+                            "mount elsewhere; the generator mounts {}",
+                            RESERVED_DIRS.join(", ")
+                        )),
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -647,6 +654,33 @@ mod tests {
         assert!(
             fields("  mounts: [{name: ext, mountPath: /etc/maverics/extensions, configMap: {name: e}}]").is_empty()
         );
+    }
+
+    #[test]
+    fn mount_paths_are_normalised_before_the_overlap_check() {
+        for path in [
+            "//etc/maverics/config",
+            "/etc/./maverics/config/",
+            "/etc//maverics///secrets/x",
+            "/",
+            "/etc/maverics/x/../config",
+        ] {
+            let spec = format!("  mounts: [{{name: x, mountPath: '{path}', emptyDir: {{}}}}]");
+            assert_eq!(fields(&spec), ["spec.mounts[0].mountPath"], "{path}");
+        }
+        for path in [
+            "/etc/maverics/config/maverics.yaml",
+            "//etc/maverics/config/maverics.yaml",
+            "/tmp/./x",
+            "relative",
+        ] {
+            let spec = format!(
+                "  secrets: {{storeRef: {{name: s}}, files: [{{name: f, path: '{path}', remoteRef: {{key: k}}}}]}}"
+            );
+            assert_eq!(fields(&spec), ["spec.secrets.files[0].path"], "{path}");
+        }
+        let spec = "  persistence: {enabled: true, mountPath: '/etc/maverics/./config'}";
+        assert_eq!(fields(spec), ["spec.persistence.mountPath"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::config::platform::{
     AlbIngress, AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT, SecretStore, StickinessType,
 };
 use crate::diag::Diagnostic;
+use crate::k8s::alb;
 use crate::resources::drain;
 use crate::resources::service::PORT_NAME;
 use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
@@ -113,9 +114,11 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
     let svc_name = name(&svc).to_owned();
     let tls = p.found.serves_tls;
     let protocol = if tls { "HTTPS" } else { "HTTP" };
-    let stickiness = match cfg.stickiness.r#type {
+    let duration = cfg.stickiness.duration_seconds.to_string();
+    let cookie = p.found.facts.session_cookie.clone();
+    let mut tg: Vec<(&str, &str)> = vec![("stickiness.enabled", "true")];
+    match cfg.stickiness.r#type {
         StickinessType::AppCookie => {
-            let cookie = p.found.facts.session_cookie.clone();
             if cookie.starts_with("AWSALB") {
                 p.error(
                     Diagnostic::error(format!(
@@ -125,15 +128,34 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
                     .fix("rename `session.cookie.name` in the base's spec.config, or use `type: lbCookie`"),
                 );
             }
-            format!(
-                "stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={cookie},stickiness.app_cookie.duration_seconds={}",
-                cfg.stickiness.duration_seconds
-            )
+            tg.extend([
+                ("stickiness.type", "app_cookie"),
+                ("stickiness.app_cookie.cookie_name", cookie.as_str()),
+                ("stickiness.app_cookie.duration_seconds", duration.as_str()),
+            ]);
         }
-        StickinessType::LbCookie => format!(
-            "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={}",
-            cfg.stickiness.duration_seconds
-        ),
+        StickinessType::LbCookie => tg.extend([
+            ("stickiness.type", "lb_cookie"),
+            ("stickiness.lb_cookie.duration_seconds", duration.as_str()),
+        ]),
+    }
+    let deregistration = cfg.deregistration_delay_seconds.to_string();
+    tg.push(("deregistration_delay.timeout_seconds", deregistration.as_str()));
+    let idle = cfg.idle_timeout_seconds.to_string();
+    let (target_group_attributes, lb_attributes) = match (
+        alb::attributes(&tg),
+        alb::attributes(&[("idle_timeout.timeout_seconds", idle.as_str())]),
+    ) {
+        (Ok(t), Ok(l)) => (t, l),
+        (Err(why), _) | (_, Err(why)) => {
+            // The session cookie comes from the base's config (or a patch of it).
+            p.error(
+                    Diagnostic::error(format!("the ALB's target group attributes: {why}"))
+                        .field("spec.config.session.cookie.name")
+                        .fix("name the session cookie with an RFC 6265 token, e.g. `maverics_session`, or use `spec.eks.ingress.stickiness.type: lbCookie`"),
+                );
+            return;
+        }
     };
     let listen_ports = serde_json::to_string(&json!([{"HTTP": 80}, {"HTTPS": 443}])).unwrap_or_default();
     let mut ann: BTreeMap<String, String> = [
@@ -149,17 +171,8 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
         ("healthcheck-protocol", protocol.to_owned()),
         ("healthcheck-path", p.found.facts.health_path.clone()),
         ("success-codes", "200".to_owned()),
-        (
-            "target-group-attributes",
-            format!(
-                "{stickiness},deregistration_delay.timeout_seconds={}",
-                cfg.deregistration_delay_seconds
-            ),
-        ),
-        (
-            "load-balancer-attributes",
-            format!("idle_timeout.timeout_seconds={}", cfg.idle_timeout_seconds),
-        ),
+        ("target-group-attributes", target_group_attributes),
+        ("load-balancer-attributes", lb_attributes),
     ]
     .into_iter()
     .map(|(k, v)| (format!("{ALB}{k}"), v))
@@ -514,7 +527,7 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         .and_then(Json::as_object)
         .cloned()
         .unwrap_or_default();
-    let selector = selector_expr(&labels);
+    let selector = selector_expr(&labels)?;
     let mut ingress = Vec::new();
     for rule in np
         .pointer("/spec/ingress")
@@ -621,15 +634,33 @@ fn by_hand(what: &str) -> Diagnostic {
     .fix("use `flavour: standard`, or write the Calico policy by hand as a plain resource of the overlay")
 }
 
-fn selector_expr(labels: &serde_json::Map<String, Json>) -> String {
+/// A Calico selector equal to `matchLabels`. Values sit inside single quotes in Calico's
+/// selector language, so each key and value must be one the API server accepts (no quote, no
+/// operator): `x' || all() || '` would otherwise select every pod.
+fn selector_expr(labels: &serde_json::Map<String, Json>) -> Result<String, Diagnostic> {
+    use crate::k8s::validate::{label_value, qualified_key};
     if labels.is_empty() {
-        return "all()".into();
+        return Ok("all()".into());
     }
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k} == '{}'", v.as_str().unwrap_or_default()))
-        .collect::<Vec<_>>()
-        .join(" && ")
+    let mut terms = Vec::with_capacity(labels.len());
+    for (k, v) in labels {
+        let value = v.as_str().unwrap_or_default();
+        let valid = match v {
+            Json::String(_) => qualified_key(k).and_then(|()| label_value(value)),
+            _ => Err("is not a string".into()),
+        };
+        if let Err(why) = valid {
+            return Err(Diagnostic::error(format!(
+                "the NetworkPolicy selects on `{}: {}`, which {why}: it cannot be written into a Calico selector",
+                k.escape_debug(),
+                v.to_string().escape_debug()
+            ))
+            .field("spec.eks.networkPolicy.flavour")
+            .fix("fix the label in the base (spec.networkPolicy, spec.pod.labels) to a valid Kubernetes label, or use `flavour: standard`"));
+        }
+        terms.push(format!("{k} == '{value}'"));
+    }
+    Ok(terms.join(" && "))
 }
 
 fn label_selector(sel: &Json) -> Result<String, Diagnostic> {
@@ -641,7 +672,7 @@ fn label_selector(sel: &Json) -> Result<String, Diagnostic> {
         .and_then(Json::as_object)
         .cloned()
         .unwrap_or_default();
-    Ok(selector_expr(&labels))
+    selector_expr(&labels)
 }
 
 fn peer_entity(peer: &Json) -> Result<Entity, Diagnostic> {

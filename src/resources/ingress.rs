@@ -44,18 +44,24 @@ fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
     let d = s.duration_seconds;
     match cfg.class_name.as_deref() {
         Some("alb") => {
-            let attrs = match s.cookie {
-                StickyCookie::App => format!(
-                    "stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={},stickiness.app_cookie.duration_seconds={d}",
-                    ctx.facts.session_cookie
-                ),
-                StickyCookie::LoadBalancer => {
-                    format!(
-                        "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={d}"
-                    )
-                }
-            };
-            out.insert(ALB_ATTRIBUTES.into(), attrs);
+            let d = d.to_string();
+            let mut attrs = vec![("stickiness.enabled", "true")];
+            match s.cookie {
+                StickyCookie::App => attrs.extend([
+                    ("stickiness.type", "app_cookie"),
+                    ("stickiness.app_cookie.cookie_name", ctx.facts.session_cookie.as_str()),
+                    ("stickiness.app_cookie.duration_seconds", d.as_str()),
+                ]),
+                StickyCookie::LoadBalancer => attrs.extend([
+                    ("stickiness.type", "lb_cookie"),
+                    ("stickiness.lb_cookie.duration_seconds", d.as_str()),
+                ]),
+            }
+            // `checks::check` refuses a session cookie that is no RFC 6265 token before anything
+            // is generated, so a refusal here cannot happen; nothing half-escaped is written.
+            if let Ok(attrs) = crate::k8s::alb::attributes(&attrs) {
+                out.insert(ALB_ATTRIBUTES.into(), attrs);
+            }
             out.insert(ALB_TARGET_TYPE.into(), "ip".into());
         }
         Some("nginx") => {

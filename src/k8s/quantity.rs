@@ -104,19 +104,22 @@ pub fn parse(s: &str) -> Result<f64, String> {
         return Err(bad());
     }
     let base: f64 = number.parse().map_err(|_| bad())?;
+    // Suffixes first: `Ei` and `E` are suffixes, not exponents.
     let multiplier = if suffix.is_empty() {
         1.0
-    } else if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
+    } else if let Some((_, m)) = SUFFIXES.iter().find(|(name, _)| *name == suffix) {
+        *m
+    } else {
+        let exp = suffix.strip_prefix(['e', 'E']).ok_or_else(bad)?;
         let exp: i32 = exp.parse().map_err(|_| bad())?;
         10f64.powi(exp)
-    } else {
-        SUFFIXES
-            .iter()
-            .find(|(name, _)| *name == suffix)
-            .map(|(_, m)| *m)
-            .ok_or_else(bad)?
     };
-    Ok(base * multiplier)
+    let value = base * multiplier;
+    // `1e309` overflows to infinity: the API server refuses it, so it is no quantity.
+    if !value.is_finite() {
+        return Err(format!("`{s}` is too large to be a Kubernetes quantity"));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -140,5 +143,7 @@ mod tests {
             assert!(parse(s).is_err(), "{s} accepted");
         }
         assert!(parse("-1").unwrap_err().contains("negative"));
+        assert!(parse("1e309").unwrap_err().contains("too large"));
+        assert!(parse("1Ei").is_ok());
     }
 }
