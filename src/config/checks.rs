@@ -275,7 +275,8 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
     } else if seconds > 0 && !drain::has_sleep_action(version) {
         err(drain::exec_form_warning(version, "spec.kubernetesVersion"));
     }
-    if let Some(grace) = spec.pod.termination_grace_period_seconds {
+    // A negative grace period is refused on its own (api_rules); one error says it.
+    if let Some(grace) = spec.pod.termination_grace_period_seconds.filter(|g| *g >= 0) {
         let needed = i64::from(seconds) + i64::from(drain::SHUTDOWN_SECONDS);
         if grace < needed {
             let d = if grace <= i64::from(seconds) {
