@@ -10,15 +10,49 @@ use serde_yaml::Value;
 
 pub use super::secrets::ALLOW_ANNOTATION;
 
-/// The inline-secret rules on one object, with its opt-out applied.
+/// The inline-secret rules on one object, with its opt-out applied. The opt-out is one
+/// annotation per object: a finding inside a `List` belongs to the item it was found in, and
+/// only that item's own annotation can allow it (a List's annotation covers its own fields).
 pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
     let mut found = Vec::new();
     secrets::check_object(obj, at, &mut found);
-    if found.is_empty() {
-        return;
+    let mut groups: Vec<(String, &Value, Vec<Diagnostic>)> = Vec::new();
+    for d in found {
+        let (prefix, owner) = owner_of(obj, d.field.as_deref().unwrap_or_default());
+        match groups.iter_mut().find(|(p, _, _)| *p == prefix) {
+            Some((_, _, ds)) => ds.push(d),
+            None => groups.push((prefix, owner, vec![d])),
+        }
     }
-    let field = format!("metadata.annotations.{ALLOW_ANNOTATION}");
-    match annotations::get(obj, ALLOW_ANNOTATION).map(str::trim) {
+    for (prefix, owner, found) in groups {
+        allow(owner, &prefix, at, found, out);
+    }
+}
+
+/// The object a finding's field lies in: `items[2].data` of a List is item 2's `data`.
+fn owner_of<'a>(obj: &'a Value, field: &str) -> (String, &'a Value) {
+    let (mut owner, mut prefix, mut rest) = (obj, String::new(), field);
+    loop {
+        let item = rest
+            .strip_prefix("items[")
+            .and_then(|after| after.split_once("]."))
+            .and_then(|(n, tail)| Some((n.parse::<usize>().ok()?, tail)))
+            .and_then(|(i, tail)| Some((i, owner.get("items")?.get(i)?, tail)));
+        match item {
+            Some((i, item, tail)) => {
+                prefix.push_str(&format!("items[{i}]."));
+                owner = item;
+                rest = tail;
+            }
+            None => return (prefix, owner),
+        }
+    }
+}
+
+/// Applies `owner`'s opt-out to the findings inside it.
+fn allow(owner: &Value, prefix: &str, at: &At, found: Vec<Diagnostic>, out: &mut Vec<Diagnostic>) {
+    let field = format!("{prefix}metadata.annotations.{ALLOW_ANNOTATION}");
+    match annotations::get(owner, ALLOW_ANNOTATION).map(str::trim) {
         None => out.extend(found),
         Some("") => {
             out.extend(found);

@@ -105,7 +105,16 @@ impl ResourceList {
         };
         let results = match map.shift_remove("results") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Sequence(r)) => r,
+            Some(Value::Sequence(r)) => {
+                // Passed back to the host as they came: each must be a Result object, or kpt
+                // and kustomize fail on our output instead of on the bad input.
+                if let Some(i) = r.iter().position(|x| !x.is_mapping()) {
+                    return Err(Diagnostic::error(format!("`results[{i}]` is not a Result object"))
+                        .field(format!("results[{i}]"))
+                        .fix("send each result as a mapping with at least `message` and `severity` (KRM Functions Specification v1)"));
+                }
+                r
+            }
             Some(_) => {
                 return Err(Diagnostic::error("`results` is not a list").field("results").fix(
                     "send `results:` as a list of Result objects (KRM Functions Specification v1), or leave it out",

@@ -6,7 +6,7 @@
 //! `tokenEndpoint`, `secretName`, `passwordFile`, `PRIVATE_KEY_PATH`, `secretKeyRef`.
 
 /// Secret terms, each a sequence of words. A term also matches written as one word
-/// (`apikey`, `privatekey`) and at the end of a one-word compound (`dbpassword`,
+/// (`apikey`, `privatekey`) and at the end of the key run together (`dbpassword`, `LdapPassWord`,
 /// `oauthclientsecret`), so keys without separators are caught too.
 const TERMS: &[&[&str]] = &[
     &["password"],
@@ -65,9 +65,12 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 fn ends_with_term(words: &[String]) -> bool {
-    let Some(last) = words.last() else {
+    if words.is_empty() {
         return false;
-    };
+    }
+    // All the words run together: `LdapPassWord` splits into ldap, pass, word, and its
+    // squashed form still ends in `password`.
+    let squashed_key = words.concat();
     TERMS.iter().any(|term| {
         let squashed = term.concat();
         let as_words = words.len() >= term.len()
@@ -75,7 +78,7 @@ fn ends_with_term(words: &[String]) -> bool {
                 .iter()
                 .zip(term.iter())
                 .all(|(w, t)| w == t);
-        as_words || last.ends_with(&squashed)
+        as_words || squashed_key.ends_with(&squashed)
     })
 }
 
@@ -135,6 +138,8 @@ mod tests {
             "DB_PASSWORD",
             "dbpassword",
             "dbPassword",
+            "LdapPassWord",
+            "adminPassWd",
             "passwd",
             "passphrase",
             "secret",
