@@ -144,14 +144,22 @@ fn a_closed_stdout_is_an_error_not_a_silent_success() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), CLOSED, "{args:?}");
     }
-    // /dev/null opened by the shell is a real destination.
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("exec \"$0\" schema >/dev/null")
-        .arg(bin())
+    // /dev/null opened by the caller is a real destination, write-only as a shell opens it
+    // and read-write as Python's subprocess.DEVNULL and Go's nil Stdout open it.
+    for redirect in [">/dev/null", "1<>/dev/null"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" schema {redirect}"))
+            .arg(bin())
+            .output()
+            .expect("sh");
+        assert_eq!(out.status.code(), Some(0), "{redirect}: {}", stderr(&out));
+    }
+    let out = cmd(&["schema"])
+        .stdout(std::process::Stdio::null())
         .output()
-        .expect("sh");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        .expect("spawn");
+    assert_eq!(out.status.code(), Some(0), "Stdio::null: {}", stderr(&out));
 }
 
 // ---- BOM: every reader accepts one leading byte order mark.

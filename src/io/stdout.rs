@@ -7,11 +7,16 @@
 //! - any other error (a full disk, a closed stdout) is one line on stderr and exit code 2.
 //!
 //! A closed stdout (`>&-`) must not pass for success either. Rust's runtime reopens a closed
-//! descriptor 1 on `/dev/null` before `main`, read-write; a shell's `>/dev/null` opens it
-//! write-only. On Linux the two are told apart through `/proc/self/fdinfo/1`.
+//! descriptor 1 on `/dev/null` before `main`; the binary looks at descriptor 1 before that
+//! (see `src/main.rs`) and sets [`CLOSED_AT_START`]. A `/dev/null` the caller opened (a shell's
+//! `>/dev/null`, Python's `subprocess.DEVNULL`, Go's nil `Stdout`) is a place to write to.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set before `main` when descriptor 1 did not exist at start (Linux; `src/main.rs`).
+pub static CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
 
 /// The exit code of a process whose reader closed the pipe.
 pub const BROKEN_PIPE_EXIT: u8 = 141;
@@ -80,24 +85,9 @@ fn raw(bytes: &[u8]) -> std::io::Result<()> {
     file.flush()
 }
 
-/// True when descriptor 1 is the `/dev/null` that Rust's runtime opened (read-write) in
-/// place of a closed stdout.
 #[cfg(unix)]
 fn closed_at_start() -> bool {
-    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
-        return false;
-    };
-    if target != std::path::Path::new("/dev/null") {
-        return false;
-    }
-    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
-        return false;
-    };
-    // `flags:` is octal; the low two bits are the access mode, 2 is O_RDWR.
-    info.lines()
-        .find_map(|l| l.strip_prefix("flags:"))
-        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-        .is_some_and(|flags| flags & 3 == 2)
+    CLOSED_AT_START.load(Ordering::Relaxed)
 }
 
 #[cfg(not(unix))]
