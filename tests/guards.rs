@@ -366,24 +366,29 @@ fn eject_warns_when_kustomize_4_cannot_run_the_ejected_check() {
     assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
 }
 
-#[test]
-fn eject_carries_the_overlays_check_config_through() {
-    let t = tree();
-    let overlay = t.path().join("overlays/eks");
-    std::fs::write(
-        overlay.join("guard.yaml"),
-        "apiVersion: krm.maverics.dev/v1alpha1\nkind: OrchestratorCheck\nmetadata:\n  name: strict\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ../../plugins/maverics-krm\nspec:\n  exampleValues: false\n",
-    )
-    .expect("write");
+/// Writes `file` into `overlay` and lists it after the platform config under `transformers:`.
+fn add_transformer(overlay: &Path, file: &str, text: &str) {
+    std::fs::write(overlay.join(file), text).expect("write");
     let k = std::fs::read_to_string(overlay.join("kustomization.yaml")).expect("read");
     std::fs::write(
         overlay.join("kustomization.yaml"),
         k.replace(
             "transformers:\n  - platform.yaml\n",
-            "transformers:\n  - platform.yaml\n  - guard.yaml\n",
+            &format!("transformers:\n  - platform.yaml\n  - {file}\n"),
         ),
     )
     .expect("write");
+}
+
+#[test]
+fn eject_carries_the_overlays_check_config_through() {
+    let t = tree();
+    let overlay = t.path().join("overlays/eks");
+    add_transformer(
+        &overlay,
+        "guard.yaml",
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: OrchestratorCheck\nmetadata:\n  name: strict\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ../../plugins/maverics-krm\nspec:\n  exampleValues: false\n",
+    );
     let out_dir = t.path().join("ejected");
     let o = eject(&overlay.join("platform.yaml"), &out_dir);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -399,20 +404,11 @@ fn eject_carries_the_overlays_check_config_through() {
 fn eject_still_refuses_a_transformer_it_cannot_carry() {
     let t = tree();
     let overlay = t.path().join("overlays/eks");
-    std::fs::write(
-        overlay.join("labels.yaml"),
+    add_transformer(
+        &overlay,
+        "labels.yaml",
         "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\nlabels: {team: idp}\nfieldSpecs: [{path: metadata/labels, create: true}]\n",
-    )
-    .expect("write");
-    let k = std::fs::read_to_string(overlay.join("kustomization.yaml")).expect("read");
-    std::fs::write(
-        overlay.join("kustomization.yaml"),
-        k.replace(
-            "transformers:\n  - platform.yaml\n",
-            "transformers:\n  - platform.yaml\n  - labels.yaml\n",
-        ),
-    )
-    .expect("write");
+    );
     let o = eject(&overlay.join("platform.yaml"), &t.path().join("ejected"));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(
