@@ -35,26 +35,12 @@ fn code(o: &Output) -> i32 {
     o.status.code().expect("exit code")
 }
 
-/// Copies what the dev overlay needs (overlays, bases, the plugin shim) into `dst`.
-fn copy_tree(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for entry in std::fs::read_dir(src).unwrap() {
-        let entry = entry.unwrap();
-        let to = dst.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &to);
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-}
-
 /// A copy of overlays/dev with: a new image tag, HPA max 3 -> 6, an egress rule to any
 /// address on port 5432 (a widened NetworkPolicy), and the PodDisruptionBudget deleted.
 fn changed_dev() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     for d in ["overlays", "bases", "plugins"] {
-        copy_tree(&root().join(d), &tmp.path().join(d));
+        common::copy_dir(&root().join(d), &tmp.path().join(d));
     }
     let dev = tmp.path().join("overlays/dev");
     let k = dev.join("kustomization.yaml");

@@ -50,24 +50,11 @@ fn fixture_dir() -> PathBuf {
     common::root().join("tests/fixtures/kpt-package")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create package dir");
-    for entry in std::fs::read_dir(from).expect("read fixture dir") {
-        let entry = entry.expect("fixture dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
-}
-
 /// A fresh copy of the fixture package in `TMP/pkg`.
 fn package() -> (TempDir, PathBuf) {
     let tmp = TempDir::new().expect("temp dir");
     let pkg = tmp.path().join("pkg");
-    copy_dir(&fixture_dir(), &pkg);
+    common::copy_dir(&fixture_dir(), &pkg);
     (tmp, pkg)
 }
 

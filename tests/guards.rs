@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, command, kpt, kustomize_versions, root, run_fn, script, stderr, stdout, tool};
+use common::{bin, command, copy_dir, kpt, kustomize_versions, root, run_fn, script, stderr, stdout, tool};
 use maverics_krm::krm::ResourceList;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -20,19 +20,6 @@ const SECRET_FIX: &str = "  fix: keep the value in the secret store and let an E
 const KUSTOMIZE_FAILED: &str = "Error: couldn't execute function: exit status 1";
 const SECRET_GENERATOR: &str = "secretGenerator:\n  - name: db-creds\n    literals:\n      - password=hunter2\n";
 const REASON: &str = "bootstrap token of the cluster, rotated hourly by the cluster itself";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// A copy of the repository's bases, plugins and overlays: overlays keep their relative paths.
 fn tree() -> TempDir {

@@ -109,6 +109,20 @@ pub fn kustomize_build_reporting(kustomize: &Path, dir: &Path) -> (String, Strin
 }
 
 /// The relative path from `from` to `to`: kustomize refuses absolute paths in `resources:`.
+/// Copies the directory tree `from` to `to`, creating `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create directory");
+    for entry in std::fs::read_dir(from).expect("read directory") {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
 pub fn relative(from: &Path, to: &Path) -> String {
     let from = std::fs::canonicalize(from).expect("canonical dir");
     let to = std::fs::canonicalize(to).expect("canonical resource");
