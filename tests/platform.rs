@@ -242,6 +242,8 @@ fn assert_eject_equivalent(platform: &str, overlay_dir: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     // At the depth of bases/orchestrator: kustomize 4.5.4 runs the ejected check.yaml from the
     // base's directory, so its relative exec path must resolve from there too.
+    // target/ is missing in a clone whose build goes to $CARGO_TARGET_DIR (as in CI).
+    std::fs::create_dir_all(root().join("target")).unwrap();
     let out = tempfile::tempdir_in(root().join("target")).unwrap();
     let ejected = out.path().to_path_buf();
     eject(platform, &overlay_dir.join("platform.yaml"), &ejected);
