@@ -283,17 +283,8 @@ fn the_overlay_import_helm_values_writes_fails_on_an_inline_secret() {
 // Eject keeps the guard
 
 fn eject(config: &Path, out: &Path) -> Output {
-    command(bin())
-        .args(["eject"])
-        .arg(config.parent().and_then(Path::file_name).expect("overlay name"))
-        .arg("--config")
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .arg("--kustomize")
-        .arg(tool("kustomize-5.8.1"))
-        .output()
-        .expect("run eject")
+    let platform = config.parent().and_then(Path::file_name).expect("overlay name");
+    common::eject(&platform.to_string_lossy(), config, out)
 }
 
 fn yaml_file(path: &Path) -> Value {

@@ -120,15 +120,7 @@ fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
 }
 
 fn eject(platform: &str, config: &Path, out: &Path) {
-    let o = command(bin())
-        .args(["eject", platform, "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .arg("--kustomize")
-        .arg(tool("kustomize-5.8.1"))
-        .output()
-        .expect("run eject");
+    let o = common::eject(platform, config, out);
     assert!(o.status.success(), "eject failed: {}", stderr(&o));
 }
 

@@ -109,6 +109,19 @@ pub fn kustomize_build_reporting(kustomize: &Path, dir: &Path) -> (String, Strin
 }
 
 /// The relative path from `from` to `to`: kustomize refuses absolute paths in `resources:`.
+/// `maverics-krm eject PLATFORM --config CONFIG --out OUT` with the pinned kustomize 5.8.1.
+pub fn eject(platform: &str, config: &Path, out: &Path) -> Output {
+    command(bin())
+        .args(["eject", platform, "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .arg("--kustomize")
+        .arg(tool("kustomize-5.8.1"))
+        .output()
+        .expect("run eject")
+}
+
 /// Copies the directory tree `from` to `to`, creating `to`.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create directory");
