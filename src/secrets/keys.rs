@@ -72,14 +72,23 @@ fn ends_with_term(words: &[String]) -> bool {
     // squashed form still ends in `password`.
     let squashed_key = words.concat();
     TERMS.iter().any(|term| {
-        let squashed = term.concat();
         let as_words = words.len() >= term.len()
             && words[words.len() - term.len()..]
                 .iter()
                 .zip(term.iter())
                 .all(|(w, t)| w == t);
-        as_words || squashed_key.ends_with(&squashed)
+        as_words || ends_with_parts(&squashed_key, term)
     })
+}
+
+/// Whether `s` ends with `parts` run together, without building the joined string: this
+/// runs for every key of every item the function passes through.
+fn ends_with_parts(s: &str, parts: &[&str]) -> bool {
+    parts
+        .iter()
+        .rev()
+        .try_fold(s, |rest, part| rest.strip_suffix(part))
+        .is_some()
 }
 
 /// Lower-case words of a key: `oauthClientSecret` → oauth, client, secret; `APIKey` → api,
