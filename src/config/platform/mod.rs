@@ -1,0 +1,125 @@
+//! The `OrchestratorPlatform` transformer config: which platform the orchestrator runs on and
+//! that platform's settings. Field names are part of the public contract (README, overlays).
+
+mod aws;
+mod eks;
+mod rosa;
+
+pub use aws::{SecretStore, check_arn};
+pub use eks::*;
+pub use rosa::*;
+
+use super::orchestrator::Metadata;
+use super::parse;
+use crate::diag::{Diagnostic, FileRef, ResourceRef};
+use crate::krm::object;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+pub const KIND: &str = "OrchestratorPlatform";
+
+/// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
+/// platform (EKS, ROSA). Field reference: `maverics-krm explain orchestratorplatform.spec`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrchestratorPlatform {
+    /// Always `krm.maverics.dev/v1alpha1`.
+    pub api_version: String,
+    /// Always `OrchestratorPlatform`.
+    pub kind: String,
+    /// The config's name and host annotations.
+    pub metadata: Metadata,
+    /// The platform and its settings.
+    pub spec: Spec,
+    #[serde(skip)]
+    pub file: Option<FileRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Eks,
+    Rosa,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Eks => "eks",
+            Platform::Rosa => "rosa",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// `eks` or `rosa`; the settings block of that name is required, the other one refused.
+    pub platform: Platform,
+    /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when the
+    /// stream holds several.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// Amazon EKS settings; required with `platform: eks`.
+    #[serde(default)]
+    pub eks: Option<Eks>,
+    /// Red Hat OpenShift Service on AWS settings; required with `platform: rosa`.
+    #[serde(default)]
+    pub rosa: Option<Rosa>,
+}
+impl OrchestratorPlatform {
+    pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
+        let resource = object::resource_ref(value);
+        let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
+        p.file = file;
+        let diags = p.check();
+        if crate::diag::has_errors(&diags) {
+            return Err(diags);
+        }
+        Ok(p)
+    }
+
+    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
+        d.file(self.file.clone()).resource(Some(ResourceRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: self.metadata.name.clone(),
+            namespace: self.metadata.namespace.clone(),
+        }))
+    }
+
+    /// Rules types cannot express: the settings block matches the platform, ARNs have their
+    /// shape, names fit their limits.
+    fn check(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut err = |d: Diagnostic| out.push(self.locate(d));
+        let s = &self.spec;
+        match (s.platform, &s.eks, &s.rosa) {
+            (Platform::Eks, None, _) => err(Diagnostic::error("`spec.platform: eks` needs the EKS settings")
+                .field("spec.eks")
+                .fix("add `spec.eks` with at least `ingress.hosts` and `ingress.certificateArns` (see overlays/eks/platform.yaml)")),
+            (Platform::Rosa, _, None) => err(Diagnostic::error("`spec.platform: rosa` needs the ROSA settings")
+                .field("spec.rosa")
+                .fix("add `spec.rosa` with at least `route.host` (see overlays/rosa/platform.yaml)")),
+            _ => {}
+        }
+        if s.platform != Platform::Eks && s.eks.is_some() {
+            err(Diagnostic::error("`spec.eks` is set but the platform is not eks")
+                .field("spec.eks")
+                .fix("remove `spec.eks`, or set `spec.platform: eks`"));
+        }
+        if s.platform != Platform::Rosa && s.rosa.is_some() {
+            err(Diagnostic::error("`spec.rosa` is set but the platform is not rosa")
+                .field("spec.rosa")
+                .fix("remove `spec.rosa`, or set `spec.platform: rosa`"));
+        }
+        if let Some(eks) = &s.eks {
+            eks::check(eks, &mut err);
+        }
+        if let Some(rosa) = &s.rosa {
+            rosa::check(rosa, &mut err);
+        }
+        out
+    }
+}
