@@ -308,7 +308,9 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
 /// A scaled orchestrator in proxy mode behind the Ingress it defines needs cookie affinity
 /// there; the Ingress's own annotations count (the user may configure any controller).
 fn sticky_sessions(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
-    use crate::check::stickiness::{AFFINITY_ANNOTATION, ALB_ATTRIBUTES, NGINX_AFFINITY};
+    use crate::check::stickiness::AFFINITY_ANNOTATION;
+    use crate::k8s::alb::ALB_ATTRIBUTES;
+    use crate::k8s::labels::NGINX_AFFINITY;
     let ing = &o.spec.ingress;
     let s = &ing.sticky_sessions;
     if !(1..=604_800).contains(&s.duration_seconds) {

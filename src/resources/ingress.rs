@@ -1,7 +1,7 @@
 use super::Ctx;
 use super::service::PORT_NAME;
-use crate::check::stickiness::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use crate::config::orchestrator::{StickyCookie, Termination};
+use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
     IngressTLS, ServiceBackendPort,

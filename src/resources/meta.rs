@@ -2,15 +2,10 @@
 
 use super::Ctx;
 use crate::config::Orchestrator;
+use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
-
-pub const LABEL_NAME: &str = "app.kubernetes.io/name";
-pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY: &str = "maverics-krm";
-const APP_NAME: &str = "maverics-orchestrator";
 
 /// The mark on every generated object naming the config that generated it. The labels
 /// above say *what* an object is and any user may copy them; only this says *whose* output

@@ -18,7 +18,7 @@ pub mod service;
 mod serviceaccount;
 pub mod statefulset;
 
-pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, OWNER_ANNOTATION, owner, owner_id};
+pub use meta::{OWNER_ANNOTATION, owner, owner_id};
 pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX, split_address};
 
 use crate::config::Orchestrator;
