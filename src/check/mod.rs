@@ -3,6 +3,7 @@
 //! function. Each rule family lives in its own module and only reads the objects.
 
 mod clustering;
+pub mod config;
 pub mod examples;
 pub mod inline;
 pub mod input;

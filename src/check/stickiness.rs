@@ -11,13 +11,10 @@ use super::{At, pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
-use crate::k8s::labels::{APP_NAME, LABEL_NAME, NGINX_AFFINITY};
+use crate::k8s::labels::{AFFINITY_ANNOTATION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
 
-/// An exposure whose controller this tool does not know declares its affinity with this
-/// annotation (any value says how; it is read by people, not by the tool).
-pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
 
 struct Workload<'a> {
     obj: &'a Value,

@@ -11,5 +11,8 @@ pub const APP_NAME: &str = "maverics-orchestrator";
 /// The value of [`LABEL_MANAGED_BY`] on every generated object.
 pub const MANAGED_BY: &str = "maverics-krm";
 
+/// An exposure whose controller this tool does not know declares its affinity with this
+/// annotation (any value says how; it is read by people, not by the tool).
+pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
 /// ingress-nginx cookie affinity (`cookie` turns it on).
 pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
