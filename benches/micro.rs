@@ -3,7 +3,8 @@
 //! Run: `cargo bench --bench micro`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use maverics_krm::config::{FunctionConfig, Orchestrator};
+use maverics_krm::config::Orchestrator;
+use maverics_krm::function::FunctionConfig;
 use maverics_krm::krm::ResourceList;
 use std::hint::black_box;
 

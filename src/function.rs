@@ -1,14 +1,60 @@
 //! The KRM function: ResourceList in, ResourceList out. Dispatches on the function config
 //! and upserts what the generator produces, leaving every other item as it came.
 
-use crate::check;
-use crate::config::{self, FunctionConfig, Orchestrator};
-use crate::diag::{self, Diagnostic};
+use crate::check::{self, config::OrchestratorCheck};
+use crate::config::{self, Orchestrator, OrchestratorPlatform};
+use crate::diag::{self, Diagnostic, FileRef};
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
 use crate::resources;
 use serde_yaml::Value;
 
 mod upsert;
+
+/// A function config of any kind. The kinds live with their work (`config` and `platform`,
+/// `check`); the dispatch over them lives here, above all of them.
+#[derive(Debug, Clone)]
+pub enum FunctionConfig {
+    Orchestrator(Box<Orchestrator>),
+    Platform(Box<OrchestratorPlatform>),
+    Check(Box<OrchestratorCheck>),
+}
+
+impl FunctionConfig {
+    /// Dispatches on apiVersion and kind, then reads the typed config. `file` is where the
+    /// config came from, when known, so every error can name it.
+    pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
+        let api_version = object::api_version(value);
+        let kind = object::kind(value);
+        let supported = config::KINDS
+            .iter()
+            .map(|k| format!("`{}` `{k}`", config::API_VERSION))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if api_version != config::API_VERSION || !config::KINDS.contains(&kind) {
+            let what = if kind == "ConfigMap" && object::name(value) == "function-input" {
+                "no function config was given (kpt sent its placeholder ConfigMap `function-input`)".to_owned()
+            } else {
+                format!("unsupported function config `{api_version}` `{kind}`")
+            };
+            return Err(vec![
+                Diagnostic::error(what)
+                    .file(file)
+                    .resource(Some(object::resource_ref(value)))
+                    .fix(format!("use one of the supported kinds: {supported}")),
+            ]);
+        }
+        match kind {
+            "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
+            config::platform::KIND => {
+                OrchestratorPlatform::from_value(value, file).map(|p| FunctionConfig::Platform(Box::new(p)))
+            }
+            "OrchestratorCheck" => {
+                OrchestratorCheck::from_value(value, file).map(|c| FunctionConfig::Check(Box::new(c)))
+            }
+            _ => unreachable!("config::KINDS lists only kinds handled above"),
+        }
+    }
+}
 
 /// What the function writes and how it exits.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 //! comments), so the schema cannot drift from what the binary accepts. `schemas/` ships the
 //! same text for editors; a test keeps the two equal. `explain` reads the schema too.
 
-use crate::config::check_config::OrchestratorCheck;
+use crate::check::config::OrchestratorCheck;
 use crate::config::maverics::{ReadField, read_fields, read_fields_at};
 use crate::config::parse::nearest;
 use crate::config::{API_VERSION, Orchestrator, OrchestratorPlatform};

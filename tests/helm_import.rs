@@ -203,8 +203,8 @@ fn openshift_keeps_the_red_hat_image_and_points_at_rosa() {
     assert!(with_out.ok, "{}", with_out.report);
     let platform = std::fs::read_to_string(dir.path().join("overlays/rosa/platform.yaml")).expect("platform.yaml");
     let value: Value = serde_yaml::from_str(&platform).expect("platform YAML");
-    match maverics_krm::config::FunctionConfig::from_value(&value, None) {
-        Ok(maverics_krm::config::FunctionConfig::Platform(p)) => {
+    match maverics_krm::function::FunctionConfig::from_value(&value, None) {
+        Ok(maverics_krm::function::FunctionConfig::Platform(p)) => {
             assert_eq!(p.spec.rosa.expect("rosa").route.host, "sso.apps.example.com")
         }
         other => panic!("not an OrchestratorPlatform: {:?}", other.err()),

@@ -3,6 +3,7 @@
 //! function. Each rule family lives in its own module and only reads the objects.
 
 mod clustering;
+pub mod config;
 pub mod examples;
 pub mod inline;
 pub mod input;
@@ -97,11 +98,11 @@ pub fn transformer_guard(items: &[Value]) -> Vec<Diagnostic> {
 /// The orchestrator's StatefulSet in a stream, recognised by the labels the generator puts on
 /// it: any other StatefulSet is not a sign that the generator ran.
 pub fn orchestrator(items: &[Value]) -> Option<&Value> {
-    use crate::resources::{LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+    use crate::k8s::labels::{APP_NAME, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
     items.iter().find(|i| {
         object::api_version(i) == "apps/v1"
             && object::kind(i) == "StatefulSet"
-            && object::label(i, LABEL_NAME) == Some(stickiness::APP_LABEL.1)
+            && object::label(i, LABEL_NAME) == Some(APP_NAME)
             && object::label(i, LABEL_MANAGED_BY) == Some(MANAGED_BY)
     })
 }

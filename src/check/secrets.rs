@@ -6,6 +6,7 @@
 //! What counts as a secret is decided by [`crate::secrets`], the one detector.
 
 use super::At;
+use crate::config::spec_secrets::{FIX, spec_findings};
 use crate::diag::Diagnostic;
 use crate::krm::object;
 use crate::secrets::{self, Finding};
@@ -19,17 +20,6 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// The one opt-out of the inline-secret rules (`check::inline`). Its value is the written
 /// reason, which must be readable: it is never a secret, although its key ends in one.
 pub const ALLOW_ANNOTATION: &str = "krm.maverics.dev/allow-inline-secret";
-
-/// Fix for a literal secret in the orchestrator's own config.
-pub const FIX: &str = "store the value in the secret store, list it under `spec.secrets.values` \
-    (e.g. `name: idp.client_secret`) and write `<idp.client_secret>` here, or read it from the \
-    environment with `{{ env.NAME }}`";
-
-const ENV_FIX: &str = "move the variable to `spec.secrets.env` with a `remoteRef` to the secret \
-    store: the ExternalSecret fetches it into a Secret the pod reads";
-
-const SPEC_FIX: &str = "keep the value in the secret store and reach it through `spec.secrets` \
-    (an ExternalSecret); fields that reach the manifests hold no secrets";
 
 const STREAM_FIX: &str = "keep the value in the secret store and let an ExternalSecret create a \
     Secret that the pod reads (`valueFrom.secretKeyRef` or a secret volume)";
@@ -156,22 +146,4 @@ fn forget(v: &mut Value, path: &[&str]) {
     if let Some(Value::Mapping(m)) = parent {
         m.remove(*last);
     }
-}
-
-/// Literal secrets in an `Orchestrator` spec: `spec.config`, `spec.env` and every other
-/// field, with the fix that fits where each one is. Diagnostics are not yet located.
-pub fn spec_findings(spec: &Value) -> Vec<Diagnostic> {
-    secrets::scan(spec, "spec")
-        .into_iter()
-        .map(|f| {
-            let fix = if f.path.starts_with("spec.config") {
-                FIX
-            } else if f.path.starts_with("spec.env.") {
-                ENV_FIX
-            } else {
-                SPEC_FIX
-            };
-            Diagnostic::error(f.message).field(f.path).fix(fix)
-        })
-        .collect()
 }

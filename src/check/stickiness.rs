@@ -10,16 +10,11 @@
 use super::{At, pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
+use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
+use crate::k8s::labels::{AFFINITY_ANNOTATION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
 
-pub const APP_LABEL: (&str, &str) = ("app.kubernetes.io/name", "maverics-orchestrator");
-/// An exposure whose controller this tool does not know declares its affinity with this
-/// annotation (any value says how; it is read by people, not by the tool).
-pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
-pub const ALB_ATTRIBUTES: &str = "alb.ingress.kubernetes.io/target-group-attributes";
-pub const ALB_TARGET_TYPE: &str = "alb.ingress.kubernetes.io/target-type";
-pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
 
 struct Workload<'a> {
     obj: &'a Value,
@@ -34,7 +29,7 @@ fn ns(obj: &Value) -> &str {
 
 fn is_orchestrator(obj: &Value) -> bool {
     matches!(object::kind(obj), "StatefulSet" | "Deployment")
-        && template_labels(obj).is_some_and(|l| l.get(APP_LABEL.0).and_then(Value::as_str) == Some(APP_LABEL.1))
+        && template_labels(obj).is_some_and(|l| l.get(LABEL_NAME).and_then(Value::as_str) == Some(APP_NAME))
 }
 
 /// The largest replica count: the HPA's maxReplicas when one targets the workload.

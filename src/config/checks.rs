@@ -222,7 +222,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
 
     // Literal secrets in any field that reaches the manifests: spec.config, spec.env, annotations...
     let spec_value = serde_yaml::to_value(spec).unwrap_or_default();
-    crate::check::secrets::spec_findings(&spec_value)
+    super::spec_secrets::spec_findings(&spec_value)
         .into_iter()
         .for_each(&mut err);
 
@@ -260,11 +260,11 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
 /// Rollout rules (issue 12, points 6 and 8): the target version and the preStop drain it
 /// decides, the grace period around the drain, and rotations that would roll nothing.
 fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
+    use crate::config::drain;
     use crate::config::workload::UpdateStrategy;
-    use crate::resources::{drain, statefulset};
     let spec = &o.spec;
     let version = &spec.kubernetes_version;
-    let seconds = drain::seconds(o);
+    let seconds = o.drain_seconds();
     if drain::minor(version).is_none() {
         err(Diagnostic::error(format!("`{version}` is not a Kubernetes version"))
             .field("spec.kubernetesVersion")
@@ -293,7 +293,7 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
             .fix(format!("set it to at least {needed}, or lower spec.pod.drainSeconds")));
         }
     }
-    let reload = statefulset::reload_secrets(o);
+    let reload = super::workload::reload_secrets(o);
     if spec.pod.update_strategy == Some(UpdateStrategy::OnDelete) && !reload.is_empty() {
         err(Diagnostic::warning(format!(
             "Stakater Reloader is asked to roll the pods when {} changes, but with `updateStrategy: OnDelete` a changed pod \
@@ -308,7 +308,8 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
 /// A scaled orchestrator in proxy mode behind the Ingress it defines needs cookie affinity
 /// there; the Ingress's own annotations count (the user may configure any controller).
 fn sticky_sessions(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Diagnostic)) {
-    use crate::check::stickiness::{AFFINITY_ANNOTATION, ALB_ATTRIBUTES, NGINX_AFFINITY};
+    use crate::k8s::alb::ALB_ATTRIBUTES;
+    use crate::k8s::labels::{AFFINITY_ANNOTATION, NGINX_AFFINITY};
     let ing = &o.spec.ingress;
     let s = &ing.sticky_sessions;
     if !(1..=604_800).contains(&s.duration_seconds) {
@@ -372,7 +373,7 @@ fn cache_egress(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(Di
         let by_ip = !c.addresses.is_empty()
             && c.addresses
                 .iter()
-                .all(|a| crate::resources::split_address(a).0.parse::<std::net::IpAddr>().is_ok());
+                .all(|a| super::maverics::split_address(a).0.parse::<std::net::IpAddr>().is_ok());
         if !by_ip && !np.caches.iter().any(|n| n.name == c.name) {
             err(Diagnostic::warning(format!(
                 "Redis cache `{}` is reached by host name, which a NetworkPolicy cannot match: its port is open to any address",

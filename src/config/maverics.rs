@@ -271,6 +271,14 @@ impl MavericsFacts {
     }
 }
 
+/// Host and port of a `host:port` cache address; Redis's port when none is written.
+pub fn split_address(a: &str) -> (&str, i32) {
+    match a.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') => (h.trim_matches(['[', ']']), p.parse().unwrap_or(6379)),
+        _ => (a, 6379),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The `Orchestrator` function config: everything the base generator needs, with the
 //! defaults the vendor's guidance asks for. Field names are part of the public contract.
 
+use super::drain;
 use super::parse;
 use super::quantity::Quantity;
 use super::workload;
@@ -152,7 +153,7 @@ impl Default for Spec {
             resources: Resources::default(),
             pod_disruption_budget: PodDisruptionBudget::default(),
             pod: workload::Pod::default(),
-            kubernetes_version: crate::resources::drain::DEFAULT_KUBERNETES_VERSION.into(),
+            kubernetes_version: drain::DEFAULT_KUBERNETES_VERSION.into(),
             probes: workload::Probes::default(),
             env: BTreeMap::new(),
             env_value_from: BTreeMap::new(),
@@ -757,6 +758,11 @@ impl Orchestrator {
         let mut o: Orchestrator = parse::typed(value, file.as_ref(), &resource)?;
         o.file = file;
         Ok(o)
+    }
+
+    /// The base's preStop delay: `spec.pod.drainSeconds`, default [`drain::DEFAULT_SECONDS`].
+    pub fn drain_seconds(&self) -> u32 {
+        self.spec.pod.drain_seconds.unwrap_or(drain::DEFAULT_SECONDS)
     }
 
     /// Diagnostics about this config point at it.

@@ -2,8 +2,10 @@
 
 use super::orchestrator::{PullPolicy, Termination};
 use super::*;
-use crate::diag::{self, Severity};
+use crate::diag::{self, Diagnostic, FileRef, Severity};
+use crate::function::FunctionConfig;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_yaml::Value;
 
 const HEAD: &str = "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata:\n  name: maverics\n";
 

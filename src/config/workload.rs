@@ -587,6 +587,22 @@ fn mount_path_clear(path: &str, field: &str, err: &mut impl FnMut(crate::diag::D
     }
 }
 
+/// The Secrets in the Reloader annotation: the ExternalSecret's (`spec.secrets.reloadOnChange`)
+/// and the listener's certificate Secret (`spec.tls.reloadOnChange`).
+pub fn reload_secrets(o: &super::Orchestrator) -> Vec<String> {
+    let spec = &o.spec;
+    let mut out = Vec::new();
+    if spec.secrets.as_ref().is_some_and(|s| s.reload_on_change) {
+        out.push(super::names::Names::new(o.name()).secret);
+    }
+    if let Some(name) = &spec.tls.secret_name
+        && spec.tls.reload_on_change
+    {
+        out.push(name.clone());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Orchestrator;

@@ -2,6 +2,11 @@
 //! `target-group-attributes`): `key=value` pairs joined by `,`, with no quoting. A `,` or `=`
 //! inside a value would add or change an attribute, so the builder refuses them.
 
+/// The Ingress annotation holding the target group attributes (stickiness among them).
+pub const ALB_ATTRIBUTES: &str = "alb.ingress.kubernetes.io/target-group-attributes";
+/// The Ingress annotation choosing `ip` or `instance` targets.
+pub const ALB_TARGET_TYPE: &str = "alb.ingress.kubernetes.io/target-type";
+
 /// `k1=v1,k2=v2`, or why a key or value cannot be written into the string.
 pub fn attributes(pairs: &[(&str, &str)]) -> Result<String, String> {
     let mut out = Vec::with_capacity(pairs.len());

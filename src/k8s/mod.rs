@@ -3,5 +3,6 @@
 //! else in the crate, so every layer can validate the way the API server would.
 
 pub mod alb;
+pub mod labels;
 pub mod quantity;
 pub mod validate;

@@ -4,8 +4,8 @@
 //! transformer applies, computed against the overlay's built resources.
 
 use super::{Change, Target};
+use crate::check::config::OrchestratorCheck;
 use crate::config::OrchestratorPlatform;
-use crate::config::check_config::OrchestratorCheck;
 use crate::diag::{self, Diagnostic, FileRef};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};
@@ -37,10 +37,11 @@ const CHECK_FILE: &str = "check.yaml";
 fn check_config(path: &Path) -> Option<OrchestratorCheck> {
     let input = read::path(path).ok()?;
     let value = read::document(&input.name, &input.text).ok()?;
-    match crate::config::FunctionConfig::from_value(&value, None).ok()? {
-        crate::config::FunctionConfig::Check(c) => Some(*c),
-        _ => None,
-    }
+    let is_check = crate::krm::object::api_version(&value) == crate::config::API_VERSION
+        && crate::krm::object::kind(&value) == "OrchestratorCheck";
+    is_check
+        .then(|| OrchestratorCheck::from_value(&value, None).ok())
+        .flatten()
 }
 
 /// `exec.path` of a function config's `config.kubernetes.io/function` annotation.

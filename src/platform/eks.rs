@@ -6,12 +6,12 @@ use super::crd::{self, CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use super::found::{name, namespace};
 use super::trust::{self, Identity};
 use super::{Planner, ensure_map};
+use crate::config::drain;
 use crate::config::platform::{
     AlbIngress, AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT, SecretStore, StickinessType,
 };
 use crate::diag::Diagnostic;
 use crate::k8s::alb;
-use crate::resources::drain;
 use crate::resources::service::PORT_NAME;
 use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
 use k8s_openapi::api::networking::v1::{

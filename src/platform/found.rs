@@ -4,12 +4,11 @@
 use crate::config::maverics::MavericsFacts;
 use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
-use crate::resources::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, configmap, statefulset};
+use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+use crate::resources::{configmap, statefulset};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
-
-pub const APP_NAME: &str = "maverics-orchestrator";
 
 /// Indices into the stream of the orchestrator's objects, and what was read from them.
 #[derive(Debug)]

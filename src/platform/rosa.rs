@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 pub const SERVING_CERT: &str = "service.beta.openshift.io/serving-cert-secret-name";
 const UID_SKIP: &str = "CKV_K8S_40=OpenShift assigns the UID from the namespace range (restricted-v2 SCC)";
 /// The OpenShift router's drain: its reload interval and the endpoint's propagation.
-const ROUTER_DRAIN_SECONDS: u32 = crate::resources::drain::DEFAULT_SECONDS;
+const ROUTER_DRAIN_SECONDS: u32 = crate::config::drain::DEFAULT_SECONDS;
 const ROUTER_NS_LABEL: &str = "policy-group.network.openshift.io/ingress";
 
 /// checkov reads `checkov.io/skip1`, `skip2`, ...: the key that already holds this check's

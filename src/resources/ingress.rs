@@ -1,7 +1,7 @@
 use super::Ctx;
 use super::service::PORT_NAME;
-use crate::check::stickiness::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use crate::config::orchestrator::{StickyCookie, Termination};
+use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
     IngressTLS, ServiceBackendPort,
@@ -86,7 +86,7 @@ fn alb_drain(ctx: &Ctx, annotations: &mut BTreeMap<String, String>) {
         return;
     }
     let key = "deregistration_delay.timeout_seconds";
-    let delay = format!("{key}={}", super::drain::seconds(ctx.o));
+    let delay = format!("{key}={}", ctx.o.drain_seconds());
     let attrs = annotations.entry(ALB_ATTRIBUTES.into()).or_default();
     if !attrs.split(',').any(|a| a.trim().starts_with(key)) {
         *attrs = if attrs.is_empty() {

@@ -2,15 +2,10 @@
 
 use super::Ctx;
 use crate::config::Orchestrator;
+use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
-
-pub const LABEL_NAME: &str = "app.kubernetes.io/name";
-pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY: &str = "maverics-krm";
-const APP_NAME: &str = "maverics-orchestrator";
 
 /// The mark on every generated object naming the config that generated it. The labels
 /// above say *what* an object is and any user may copy them; only this says *whose* output
@@ -56,34 +51,6 @@ pub fn mark_owned(object: &mut Value, owner: &str) {
         ann.insert(OWNER_ANNOTATION.into(), owner.into());
     }
 }
-
-pub struct Names {
-    pub base: String,
-    pub headless: String,
-    pub config: String,
-    pub secret: String,
-}
-
-impl Names {
-    pub fn new(base: &str) -> Self {
-        Names {
-            base: base.to_owned(),
-            headless: format!("{base}-headless"),
-            config: format!("{base}-config"),
-            secret: format!("{base}-secrets"),
-        }
-    }
-}
-
-impl Names {
-    /// Experimental clustering's headless Service, named as in Strata's chart.
-    pub fn clusters(&self) -> String {
-        format!("{}{CLUSTERS_SUFFIX}", self.base)
-    }
-}
-
-/// The `-clusters` Service is the base name with this suffix.
-pub const CLUSTERS_SUFFIX: &str = "-clusters";
 
 impl Ctx<'_> {
     /// Selector labels: only name and instance, because a StatefulSet selector is immutable

@@ -5,7 +5,6 @@
 
 pub mod configmap;
 pub(crate) mod custom;
-pub mod drain;
 mod externalsecret;
 mod hpa;
 mod httproute;
@@ -18,11 +17,12 @@ pub mod service;
 mod serviceaccount;
 pub mod statefulset;
 
-pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, OWNER_ANNOTATION, owner, owner_id};
-pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX, split_address};
+pub use meta::{OWNER_ANNOTATION, owner, owner_id};
+pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX};
 
 use crate::config::Orchestrator;
 use crate::config::maverics::MavericsFacts;
+use crate::config::names::Names;
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -38,7 +38,7 @@ pub struct Generated {
 pub struct Ctx<'a> {
     pub o: &'a Orchestrator,
     pub facts: MavericsFacts,
-    pub names: meta::Names,
+    pub names: Names,
 }
 
 impl<'a> Ctx<'a> {
@@ -46,7 +46,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             o,
             facts: MavericsFacts::read(&o.spec.config),
-            names: meta::Names::new(o.name()),
+            names: Names::new(o.name()),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! in an annotation named after the rule's position.
 
 use super::Ctx;
+use crate::config::maverics::split_address;
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
@@ -60,14 +61,6 @@ fn dns(ctx: &Ctx) -> NetworkPolicyEgressRule {
     NetworkPolicyEgressRule {
         to: Some(to),
         ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
-    }
-}
-
-/// Host and port of a `host:port` cache address; Redis's port when none is written.
-pub fn split_address(a: &str) -> (&str, i32) {
-    match a.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(':') => (h.trim_matches(['[', ']']), p.parse().unwrap_or(6379)),
-        _ => (a, 6379),
     }
 }
 

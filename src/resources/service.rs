@@ -1,5 +1,5 @@
 use super::Ctx;
-use super::meta::CLUSTERS_SUFFIX;
+use crate::config::names::CLUSTERS_SUFFIX;
 use crate::config::orchestrator::Termination;
 use crate::config::workload::{POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};

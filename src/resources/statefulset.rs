@@ -3,7 +3,8 @@
 //! persistence arrives) and its DNS name across reschedules.
 
 use super::service::{self, PORT_NAME};
-use super::{Ctx, configmap, drain, externalsecret};
+use super::{Ctx, configmap, externalsecret};
+use crate::config::drain;
 use crate::config::orchestrator::Termination;
 use crate::config::workload::{
     CLUSTER_ENV_PREFIX, NodeSpread, POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV, Reload, UpdateStrategy,
@@ -400,8 +401,8 @@ fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container
             ..Default::default()
         }),
         volume_mounts: Some(mounts),
-        lifecycle: (drain::seconds(ctx.o) > 0)
-            .then(|| drain::lifecycle(&spec.kubernetes_version, drain::seconds(ctx.o))),
+        lifecycle: (ctx.o.drain_seconds() > 0)
+            .then(|| drain::lifecycle(&spec.kubernetes_version, ctx.o.drain_seconds())),
         ..Default::default()
     }
 }
@@ -465,22 +466,6 @@ fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
 /// Stakater Reloader's list of Secrets whose change rolls the StatefulSet, comma-separated.
 pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
 
-/// The Secrets in the Reloader annotation: the ExternalSecret's (`spec.secrets.reloadOnChange`)
-/// and the listener's certificate Secret (`spec.tls.reloadOnChange`).
-pub fn reload_secrets(o: &crate::config::Orchestrator) -> Vec<String> {
-    let spec = &o.spec;
-    let mut out = Vec::new();
-    if spec.secrets.as_ref().is_some_and(|s| s.reload_on_change) {
-        out.push(super::meta::Names::new(o.name()).secret);
-    }
-    if let Some(name) = &spec.tls.secret_name
-        && spec.tls.reload_on_change
-    {
-        out.push(name.clone());
-    }
-    out
-}
-
 pub fn build(ctx: &Ctx) -> StatefulSet {
     let spec = &ctx.o.spec;
     let Wiring { env, volumes, mounts } = wiring(ctx);
@@ -500,7 +485,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
     pod_labels.extend(ctx.labels());
     let update = pod.update_strategy.unwrap_or(UpdateStrategy::RollingUpdate);
     let mut metadata = ctx.meta(&ctx.names.base);
-    let reload = reload_secrets(ctx.o);
+    let reload = crate::config::workload::reload_secrets(ctx.o);
     if !reload.is_empty() {
         // Stakater Reloader rolls the StatefulSet when one of these Secrets changes: the
         // orchestrator reads its secret file and certificate only at start-up.

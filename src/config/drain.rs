@@ -25,11 +25,6 @@ pub const DEFAULT_SECONDS: u32 = 15;
 /// drain by at least this much.
 pub const SHUTDOWN_SECONDS: u32 = 15;
 
-/// The base's preStop delay: `spec.pod.drainSeconds`, default [`DEFAULT_SECONDS`].
-pub fn seconds(o: &crate::config::Orchestrator) -> u32 {
-    o.spec.pod.drain_seconds.unwrap_or(DEFAULT_SECONDS)
-}
-
 /// The minor version of `1.30`, `v1.30` or `1.30.2`; None for anything else.
 pub fn minor(version: &str) -> Option<u32> {
     let v = version.strip_prefix('v').unwrap_or(version);

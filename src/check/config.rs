@@ -1,9 +1,9 @@
-//! The `OrchestratorCheck` function config: runs the stream checks of `crate::check` and
+//! The `OrchestratorCheck` function config: runs the stream checks of this module and
 //! returns the items unchanged.
 
-use super::orchestrator::Metadata;
-use super::parse;
-use crate::check::Settings;
+use super::Settings;
+use crate::config::orchestrator::Metadata;
+use crate::config::parse;
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
 use schemars::JsonSchema;

@@ -1,0 +1,18 @@
+//! Label and annotation keys: the recommended `app.kubernetes.io` labels with the values the
+//! generator writes on the orchestrator's objects (and the checks and platform layers
+//! recognise it by), and the ingress controllers' annotation keys. The ALB ones are in
+//! [`super::alb`], with their attribute strings.
+
+pub const LABEL_NAME: &str = "app.kubernetes.io/name";
+pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// The value of [`LABEL_NAME`] on the orchestrator's objects.
+pub const APP_NAME: &str = "maverics-orchestrator";
+/// The value of [`LABEL_MANAGED_BY`] on every generated object.
+pub const MANAGED_BY: &str = "maverics-krm";
+
+/// An exposure whose controller this tool does not know declares its affinity with this
+/// annotation (any value says how; it is read by people, not by the tool).
+pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
+/// ingress-nginx cookie affinity (`cookie` turns it on).
+pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
