@@ -3,12 +3,18 @@
 //! could not be mapped.
 //!
 //! - [`values`]: the values file, read key by key so nothing is dropped unnoticed.
-//! - [`mapping`]: the value-by-value mapping.
+//! - [`mapping`]: the value-by-value mapping, section by section (`workload`, `exposure`, `env`,
+//!   `config`) around the shared context of `ctx`.
 //! - [`report`]: the outcome of each value.
 
+mod config;
+mod ctx;
+mod env;
+mod exposure;
 pub mod mapping;
 pub mod report;
 pub mod values;
+mod workload;
 
 pub use mapping::{Import, Options, import};
 pub use report::{Outcome, Report};
