@@ -2,6 +2,10 @@
 //! `target-group-attributes`): `key=value` pairs joined by `,`, with no quoting. A `,` or `=`
 //! inside a value would add or change an attribute, so the builder refuses them.
 
+/// The Ingress annotation that makes an ALB public (`internet-facing`); the controller's
+/// default is `internal`.
+pub const ALB_SCHEME: &str = "alb.ingress.kubernetes.io/scheme";
+
 /// `k1=v1,k2=v2`, or why a key or value cannot be written into the string.
 pub fn attributes(pairs: &[(&str, &str)]) -> Result<String, String> {
     let mut out = Vec::with_capacity(pairs.len());
