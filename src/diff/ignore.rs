@@ -152,11 +152,9 @@ fn read_file(path: &Path) -> Result<Vec<Rule>, Diagnostic> {
         name: String::new(),
         namespace: None,
     };
-    let parsed: File = crate::config::parse::typed(&value, Some(&file_ref), &resource).map_err(|mut ds| {
-        // The first problem is enough to fix before running again.
-        ds.swap_remove(0)
-            .fix("the file holds `ignore:`, a list of `{path: FIELD.PATH, objects: KIND/NAME-GLOB}` (objects optional)")
-    })?;
+    // The first problem is enough to fix before running again.
+    let parsed: File =
+        crate::config::parse::typed(&value, Some(&file_ref), &resource).map_err(|mut ds| ds.swap_remove(0))?;
     parsed
         .ignore
         .into_iter()

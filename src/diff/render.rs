@@ -625,6 +625,37 @@ mod tests {
     }
 
     #[test]
+    fn ignore_rules_are_counted_and_escaped_in_every_format() {
+        let mut r = hostile();
+        r.ignored = vec![super::super::ignore::Ignored {
+            rule: "*/x:metadata.annotations.a\n# injected <!-- @team\x1b[2J".into(),
+            objects: 1,
+            differences: 2,
+        }];
+        let md = markdown(&r);
+        assert!(md.contains("2 differences ignored"), "{md}");
+        assert!(
+            !md.contains("<!--") && !md.contains("\n# injected") && !md.contains("@team"),
+            "{md}"
+        );
+        let text = text(&r, false);
+        assert!(
+            text.contains(": 2 differences in 1 object") && !text.contains('\x1b'),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        assert_eq!(json["summary"]["ignored"], 2);
+        assert_eq!(json["ignored"][0]["objects"], 1);
+        // Nothing changed but something was ignored: still said.
+        let quiet = Report {
+            ignored: r.ignored.clone(),
+            ..Report::default()
+        };
+        assert!(markdown(&quiet).contains("2 differences in 1 object"));
+        assert!(super::text(&quiet, false).contains("2 differences in 1 object"));
+    }
+
+    #[test]
     fn hostile_side_names_cannot_break_the_header() {
         let hostile = super::super::Side {
             source: "main\n# injected <!-- `x` | *y*\x1b[31m".into(),

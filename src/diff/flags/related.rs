@@ -83,8 +83,8 @@ pub fn check(key: &Key, old: Option<&Value>, new: Option<&Value>, worlds: [&Worl
     if let (Some(o), Some(n)) = (old, new) {
         store(key, o, n, worlds, &mut out);
     }
-    if new.is_some() {
-        disruption(key, worlds, &mut out);
+    if let Some(n) = new {
+        disruption(key, old, n, worlds, &mut out);
     }
     out
 }
@@ -275,11 +275,15 @@ impl std::fmt::Display for Budget {
     }
 }
 
-fn disruption(key: &Key, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
+/// Flags the object whose change made a budget block or protect nothing: a workload whose
+/// replicas changed, an HPA whose floor or target changed, a budget; the others that change at
+/// the same time stay quiet, so one problem is said once per cause.
+fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
     let (overlay, ns) = (key.overlay.as_str(), key.namespace.as_str());
+    let changed = |path: &[&str]| o.is_none_or(|o| at(o, path) != at(n, path));
     let workloads: Vec<(String, String)> = match key.kind.as_str() {
-        k if WORKLOADS.contains(&k) => vec![(k.to_owned(), key.name.clone())],
-        "HorizontalPodAutoscaler" => nw
+        k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name.clone())],
+        "HorizontalPodAutoscaler" if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) => nw
             .get(overlay, "HorizontalPodAutoscaler", ns, &key.name)
             .and_then(|h| {
                 let t = at(h, &["spec", "scaleTargetRef"])?;
