@@ -567,3 +567,187 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
         stderr(&o)
     );
 }
+
+// ---- reviewer flags and noise control -------------------------------------------------------
+
+/// `text` with `from` replaced by `to`, which must be there exactly once.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// The EKS render with what a reviewer of an identity proxy must see: a new host on the
+/// Ingress, ALB stickiness cut short and keyed on another cookie, the image from another
+/// registry, another IAM role behind the SecretStore's ServiceAccount, a budget that lets
+/// every pod go at once, a privileged container, an env reorder; and noise: a new config
+/// checksum, a ConfigMap label, the orchestrator's ServiceAccount renamed with nothing else
+/// changed.
+fn reviewed_eks() -> (tempfile::TempDir, PathBuf) {
+    let mut t = std::fs::read_to_string(root().join("tests/golden/kustomize/eks.yaml")).unwrap();
+    for (from, to) in [
+        (
+            "  rules:\n  - host: sso.example.com\n",
+            "  rules:\n  - host: admin.example.com\n    http: {paths: [{backend: {service: {name: maverics, port: {name: http}}}, path: /, pathType: Prefix}]}\n  - host: sso.example.com\n",
+        ),
+        (
+            "stickiness.app_cookie.cookie_name=maverics_session,stickiness.app_cookie.duration_seconds=86400,",
+            "stickiness.app_cookie.cookie_name=other,",
+        ),
+        (
+            "image: strata/orchestrator:v2026.01.2",
+            "image: ghcr.io/someone/orchestrator:v2026.01.2",
+        ),
+        ("role/maverics-secrets-reader", "role/maverics-admin"),
+        ("  maxUnavailable: 1\n", "  maxUnavailable: 2\n"),
+        ("          privileged: false\n", "          privileged: true\n"),
+        (
+            "        - name: MAVERICS_HTTP_ADDRESS\n          value: 0.0.0.0:8080\n        - name: MAVERICS_CONFIG\n          value: /etc/maverics/config/maverics.yaml\n",
+            "        - name: MAVERICS_CONFIG\n          value: /etc/maverics/config/maverics.yaml\n        - name: MAVERICS_HTTP_ADDRESS\n          value: 0.0.0.0:8080\n",
+        ),
+        ("checksum/config: 60eb3f8b", "checksum/config: 11111111"),
+        (
+            "    app.kubernetes.io/part-of: maverics\n  name: maverics-config\n",
+            "    app.kubernetes.io/part-of: maverics-next\n  name: maverics-config\n",
+        ),
+        (
+            "    app.kubernetes.io/part-of: maverics\n  name: maverics\n  namespace: maverics\n---\napiVersion: v1\nautomountServiceAccountToken: false\n",
+            "    app.kubernetes.io/part-of: maverics\n  name: maverics-orchestrator\n  namespace: maverics\n---\napiVersion: v1\nautomountServiceAccountToken: false\n",
+        ),
+    ] {
+        t = edit(&t, from, to);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let new = tmp.path().join("eks-reviewed.yaml");
+    std::fs::write(&new, t).unwrap();
+    std::fs::write(
+        tmp.path().join(".maverics-krm-diff.yaml"),
+        "ignore:\n  - objects: ConfigMap/*\n    path: metadata.labels\n",
+    )
+    .unwrap();
+    (tmp, new)
+}
+
+/// Every new flag and the ignore rules, in every format: the kustomize render of
+/// overlays/eks against the reviewed copy, with one rule from `--ignore` and one from a file.
+#[test]
+fn review_flags_and_ignore_rules_in_every_format() {
+    let (tmp, new) = reviewed_eks();
+    let eks = Path::new("overlays/eks");
+    let file = tmp.path().join(".maverics-krm-diff.yaml");
+    for (format, golden) in [
+        ("text", "diff/review-flags.txt"),
+        ("markdown", "diff/review-flags.md"),
+        ("json", "diff/review-flags.json"),
+    ] {
+        let o = diff_in_root(&[
+            "--format".as_ref(),
+            format.as_ref(),
+            "--color".as_ref(),
+            "never".as_ref(),
+            "--ignore".as_ref(),
+            "StatefulSet/*:spec.template.metadata.annotations.checksum/config".as_ref(),
+            "--ignore-file".as_ref(),
+            file.as_os_str(),
+            eks.as_os_str(),
+            new.as_os_str(),
+        ]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        let out = stdout(&o).replace(&tmp.path().display().to_string(), "$TMP");
+        assert_golden(golden, &out);
+        if format == "json" {
+            let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(json["summary"]["ignored"], 2, "{json:#}");
+            let flags: Vec<String> = json["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| {
+                    r["flags"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["rule"].as_str().unwrap().to_owned())
+                })
+                .collect();
+            for rule in [
+                "exposure",
+                "sticky-sessions",
+                "image",
+                "secret-store",
+                "disruption-budget",
+                "security-context",
+            ] {
+                assert!(flags.iter().any(|f| f == rule), "{rule} not in {flags:?}");
+            }
+            let renamed = json["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["renamed"] == "same-content")
+                .expect("the ServiceAccount rename");
+            assert_eq!(renamed["previousName"], "maverics");
+            // The ConfigMap differed only in an ignored label: unchanged, and counted.
+            assert!(!out.contains("\"name\": \"maverics-config\""), "{out}");
+        }
+    }
+    // Without the rules, the checksum and the label show, and nothing is said about ignoring.
+    let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), new.as_os_str()]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["summary"]["ignored"], 0);
+    assert!(json.get("ignored").is_none());
+    assert!(stdout(&o).contains("checksum/config") && stdout(&o).contains("maverics-next"));
+}
+
+/// `.maverics-krm-diff.yaml` at the root of the repository around the current directory is
+/// read without being named; a bad one fails with its name and the field, and no report.
+#[test]
+fn the_ignore_file_at_the_repository_root_is_read_and_checked() {
+    let (tmp, new) = reviewed_eks();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    let sub = repo.join("deploy");
+    std::fs::create_dir(&sub).unwrap();
+    let old = root().join("tests/golden/kustomize/eks.yaml");
+    let run = || {
+        diff_cmd()
+            .args(["--format".as_ref(), "text".as_ref(), old.as_os_str(), new.as_os_str()])
+            .current_dir(&sub)
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("ConfigMap/*:metadata.labels: 1 difference in 1 object"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(
+        repo.join(".maverics-krm-diff.yaml"),
+        "ignore:\n  - objects: ConfigMap\n    pth: x\n",
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).is_empty(), "no partial report: {}", stdout(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(".maverics-krm-diff.yaml") && e.contains("ignore[0]") && e.contains("pth"),
+        "{e}"
+    );
+    let o = diff_cmd()
+        .args([
+            "--ignore".as_ref(),
+            "StatefulSet:spec".as_ref(),
+            old.as_os_str(),
+            new.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--ignore `StatefulSet:spec`") && stderr(&o).contains("Kind/*"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,6 +1,9 @@
 //! The changes a reviewer must not miss, found on the normalized (unredacted) objects and
 //! shown at the top of every format.
 
+mod exposure;
+pub mod related;
+
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -15,12 +18,19 @@ pub enum Rule {
     Scaling,
     /// A container image changed.
     Image,
-    /// An ExternalSecret reads from another store.
+    /// An ExternalSecret reads from another store, or a store authenticates as someone else.
     SecretStore,
     /// A Service exposed through a cloud load balancer.
     LoadBalancer,
     /// A field the API server refuses to update: the object must be deleted and re-created.
     ImmutableField,
+    /// The orchestrator reachable from more places: a public load balancer, a new host,
+    /// listener or parent Gateway, weaker TLS.
+    Exposure,
+    /// Session affinity removed or changed: users may be sent to a pod without their session.
+    StickySessions,
+    /// Replicas and a PodDisruptionBudget that block every eviction or protect nothing.
+    DisruptionBudget,
 }
 
 impl Rule {
@@ -33,6 +43,9 @@ impl Rule {
             Rule::SecretStore => "secret-store",
             Rule::LoadBalancer => "load-balancer",
             Rule::ImmutableField => "immutable-field",
+            Rule::Exposure => "exposure",
+            Rule::StickySessions => "sticky-sessions",
+            Rule::DisruptionBudget => "disruption-budget",
         }
     }
 }
@@ -59,8 +72,9 @@ pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> 
             security(kind, o, n, &mut out);
             scaling(kind, o, n, &mut out);
             images(kind, o, n, &mut out);
-            secret_store(kind, o, n, &mut out);
             load_balancer(kind, Some(o), n, &mut out);
+            exposure::exposure(kind, Some(o), n, &mut out);
+            exposure::sticky_sessions(kind, o, n, &mut out);
             immutable(kind, o, n, &mut out);
         }
         (Some(_), None) => match kind {
@@ -86,6 +100,7 @@ pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> 
                 ));
             }
             load_balancer(kind, None, n, &mut out);
+            exposure::exposure(kind, None, n, &mut out);
         }
         (None, None) => {}
     }
@@ -227,15 +242,43 @@ fn security(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     );
     let old_cs = containers(op);
     for (name, nc) in containers(np) {
+        // A new container is judged against nothing: only what it turns on is flagged.
         let oc = old_cs.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
-        if let Some(oc) = oc {
-            sc_weakened(
-                &format!("container {name} securityContext"),
-                oc.get("securityContext"),
-                nc.get("securityContext"),
-                out,
-            );
+        sc_weakened(
+            &format!("container {name} securityContext"),
+            oc.and_then(|c| c.get("securityContext")),
+            nc.get("securityContext"),
+            out,
+        );
+        let host_ports = |c: Option<&Value>| -> Vec<Value> {
+            seq(c.and_then(|c| c.get("ports")))
+                .iter()
+                .filter_map(|p| p.get("hostPort").cloned())
+                .collect()
+        };
+        let old_ports = host_ports(oc);
+        for p in host_ports(Some(nc)).iter().filter(|p| !old_ports.contains(p)) {
+            out.push(flag(
+                Rule::SecurityContext,
+                format!("container {name} ports: hostPort {} opened on the node", show(Some(p))),
+            ));
         }
+    }
+    let host_paths = |spec: &Value| -> Vec<(String, String)> {
+        seq(spec.get("volumes"))
+            .iter()
+            .filter_map(|v| {
+                let path = at(v, &["hostPath", "path"])?;
+                Some((show(v.get("name")), show(Some(path))))
+            })
+            .collect()
+    };
+    let old_paths = host_paths(op);
+    for (volume, path) in host_paths(np).into_iter().filter(|p| !old_paths.contains(p)) {
+        out.push(flag(
+            Rule::SecurityContext,
+            format!("volume {volume}: hostPath {path}: the pod reads the node's filesystem"),
+        ));
     }
 }
 
@@ -344,10 +387,16 @@ fn images(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     for (name, nc) in containers(np) {
         let new_image = nc.get("image");
         match old_cs.iter().find(|(n, _)| *n == name) {
-            Some((_, oc)) if oc.get("image") != new_image => out.push(flag(
-                Rule::Image,
-                format!("container {name}: {} -> {}", show(oc.get("image")), show(new_image)),
-            )),
+            Some((_, oc)) if oc.get("image") != new_image => {
+                let (before, after) = (show(oc.get("image")), show(new_image));
+                let (ro, rn) = (registry(&before), registry(&after));
+                let message = if ro == rn {
+                    format!("container {name}: {before} -> {after}")
+                } else {
+                    format!("container {name}: registry {ro} -> {rn}: {before} -> {after}")
+                };
+                out.push(flag(Rule::Image, message));
+            }
             Some(_) => {}
             None => out.push(flag(
                 Rule::Image,
@@ -357,23 +406,13 @@ fn images(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     }
 }
 
-fn secret_store(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
-    if kind != "ExternalSecret" {
-        return;
-    }
-    let (a, b) = (at(o, &["spec", "secretStoreRef"]), at(n, &["spec", "secretStoreRef"]));
-    if a != b {
-        let store = |v: Option<&Value>| {
-            format!(
-                "{} {}",
-                show(v.and_then(|v| v.get("kind"))),
-                show(v.and_then(|v| v.get("name")))
-            )
-        };
-        out.push(flag(
-            Rule::SecretStore,
-            format!("spec.secretStoreRef: {} -> {}", store(a), store(b)),
-        ));
+/// The registry an image is pulled from, as the container runtime reads the reference: the
+/// first component when it looks like a host (holds `.` or `:`, or is `localhost`), else
+/// Docker Hub.
+fn registry(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "docker.io",
     }
 }
 
@@ -524,14 +563,6 @@ mod tests {
     fn image_changed() {
         let f = check("StatefulSet", Some(&y(STS)), Some(&y(&STS.replace("r/i:1", "r/i:2"))));
         assert_eq!(f, [flag(Rule::Image, "container c: r/i:1 -> r/i:2")]);
-    }
-
-    #[test]
-    fn external_secret_store_changed() {
-        let es = "spec: {secretStoreRef: {kind: ClusterSecretStore, name: aws}}";
-        let f = check("ExternalSecret", Some(&y(es)), Some(&y(&es.replace("aws", "vault"))));
-        assert_eq!(f[0].rule, Rule::SecretStore);
-        assert!(f[0].message.contains("ClusterSecretStore vault"), "{}", f[0].message);
     }
 
     #[test]

@@ -1,13 +1,27 @@
 //! Pairing the objects of the two sides: by (overlay, group, kind, namespace, name), then,
-//! among what is left, across a change of kustomize's content hash suffix.
+//! among what is left, across a change of kustomize's content hash suffix, then renames: an
+//! object whose content is the same under another name.
 
 use super::{Key, Resource};
 use crate::diag::Diagnostic;
+use serde::Serialize;
+use serde_yaml::Value;
 use std::collections::BTreeMap;
+
+/// Why two objects of different names were paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Renamed {
+    /// kustomize's content hash suffix changed with the content.
+    HashSuffix,
+    /// Only the name changed.
+    SameContent,
+}
 
 #[derive(Debug, Default)]
 pub struct Pairing {
-    pub pairs: Vec<(Resource, Resource)>,
+    /// Old and new object; the reason when their names differ.
+    pub pairs: Vec<(Resource, Resource, Option<Renamed>)>,
     pub removed: Vec<Resource>,
     pub added: Vec<Resource>,
 }
@@ -42,7 +56,7 @@ pub fn pair(old: Vec<Resource>, new: Vec<Resource>) -> Result<Pairing, Diagnosti
     let common: Vec<Key> = old.keys().filter(|k| new.contains_key(*k)).cloned().collect();
     for k in common {
         if let (Some(o), Some(n)) = (old.remove(&k), new.remove(&k)) {
-            out.pairs.push((o, n));
+            out.pairs.push((o, n, None));
         }
     }
     let stem_key = |k: &Key| {
@@ -66,12 +80,50 @@ pub fn pair(old: Vec<Resource>, new: Vec<Resource>) -> Result<Pairing, Diagnosti
         if let (Some([n]), [o]) = (new_stems.get(stem).map(Vec::as_slice), olds.as_slice())
             && let (Some(o), Some(n)) = (old.remove(o), new.remove(n))
         {
-            out.pairs.push((o, n));
+            out.pairs.push((o, n, Some(Renamed::HashSuffix)));
         }
     }
+    renames(&mut old, &mut new, &mut out);
     out.removed = old.into_values().collect();
     out.added = new.into_values().collect();
     Ok(out)
+}
+
+/// Pairs a removed and an added object of the same overlay, group, kind and namespace whose
+/// content, but for `metadata.name`, is the same, when that content is unique on each side:
+/// two identical objects renamed at once could be paired either way, so they are left as
+/// removed and added.
+fn renames(old: &mut BTreeMap<Key, Resource>, new: &mut BTreeMap<Key, Resource>, out: &mut Pairing) {
+    let by_content = |m: &BTreeMap<Key, Resource>| {
+        let mut s: BTreeMap<(Key, String), Vec<Key>> = BTreeMap::new();
+        for (k, r) in m {
+            let place = Key {
+                name: String::new(),
+                ..k.clone()
+            };
+            s.entry((place, nameless(&r.value))).or_default().push(k.clone());
+        }
+        s
+    };
+    let old_content = by_content(old);
+    let new_content = by_content(new);
+    for (content, olds) in &old_content {
+        if let (Some([n]), [o]) = (new_content.get(content).map(Vec::as_slice), olds.as_slice())
+            && let (Some(o), Some(n)) = (old.remove(o), new.remove(n))
+        {
+            out.pairs.push((o, n, Some(Renamed::SameContent)));
+        }
+    }
+}
+
+/// The object as YAML without its name: what must be equal for a rename.
+fn nameless(v: &Value) -> String {
+    let mut v = v.clone();
+    if let Some(m) = v.get_mut("metadata").and_then(Value::as_mapping_mut) {
+        m.remove("name");
+    }
+    // Serializing a serde_yaml Value cannot fail (plain data).
+    serde_yaml::to_string(&v).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -100,7 +152,8 @@ mod tests {
         .unwrap();
         assert_eq!(p.pairs.len(), 2);
         assert!(p.added.is_empty() && p.removed.is_empty());
-        let cm = p.pairs.iter().find(|(o, _)| o.key.kind == "ConfigMap").unwrap();
+        let cm = p.pairs.iter().find(|(o, ..)| o.key.kind == "ConfigMap").unwrap();
+        assert_eq!(cm.2, Some(Renamed::HashSuffix));
         assert_eq!(
             (cm.0.key.name.as_str(), cm.1.key.name.as_str()),
             ("cfg-7f9c2b5m8k", "cfg-h2k4m6t8b9")
@@ -121,6 +174,42 @@ mod tests {
         )
         .unwrap();
         assert_eq!((p.pairs.len(), p.removed.len(), p.added.len()), (0, 1, 2));
+    }
+
+    fn obj(kind: &str, name: &str, data: &str) -> Resource {
+        let v = serde_yaml::from_str(&format!("metadata: {{name: {name}}}\ndata: {{{data}}}")).unwrap();
+        Resource::test(kind, name, v)
+    }
+
+    #[test]
+    fn same_content_under_a_new_name_is_a_rename_unless_ambiguous() {
+        let p = pair(
+            vec![obj("ConfigMap", "old", "a: 1")],
+            vec![obj("ConfigMap", "new", "a: 1")],
+        )
+        .unwrap();
+        assert_eq!(p.pairs.len(), 1);
+        assert_eq!(p.pairs[0].2, Some(Renamed::SameContent));
+        // Other content, or another kind: no rename.
+        let p = pair(
+            vec![obj("ConfigMap", "old", "a: 1")],
+            vec![obj("ConfigMap", "new", "a: 2")],
+        )
+        .unwrap();
+        assert_eq!((p.pairs.len(), p.removed.len(), p.added.len()), (0, 1, 1));
+        let p = pair(
+            vec![obj("ConfigMap", "old", "a: 1")],
+            vec![obj("Secret", "new", "a: 1")],
+        )
+        .unwrap();
+        assert_eq!(p.pairs.len(), 0);
+        // Two identical objects renamed: which went where is a guess, so no pairing.
+        let p = pair(
+            vec![obj("ConfigMap", "a", "x: 1"), obj("ConfigMap", "b", "x: 1")],
+            vec![obj("ConfigMap", "c", "x: 1"), obj("ConfigMap", "d", "x: 1")],
+        )
+        .unwrap();
+        assert_eq!((p.pairs.len(), p.removed.len(), p.added.len()), (0, 2, 2));
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! - [`load`]: the inputs (rendered YAML, directories, stdin, kustomizations).
 //! - [`base`]: `--base REV`: the same overlays rendered at a git revision.
 //! - [`normalize`]: key order, keyed lists, redaction of secret-like values.
-//! - [`matching`]: pairing old and new objects, across kustomize hash suffixes.
+//! - [`matching`]: pairing old and new objects, across kustomize hash suffixes and renames.
+//! - [`ignore`]: fields a team chose not to review, counted.
 //! - [`flags`]: the changes a reviewer must not miss.
 //! - [`render`]: text, Markdown and JSON output.
 
 pub mod base;
 pub mod flags;
+pub mod ignore;
 pub mod load;
 pub mod matching;
 pub mod normalize;
@@ -87,9 +89,12 @@ pub struct Change {
     pub change: ChangeKind,
     #[serde(flatten)]
     pub key: Key,
-    /// The old name when kustomize's hash suffix changed with the content.
+    /// The old name, when the object was renamed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_name: Option<String>,
+    /// Why an object of another name was taken for this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed: Option<matching::Renamed>,
     pub flags: Vec<flags::Flag>,
     pub diff: String,
 }
@@ -122,6 +127,8 @@ pub struct Report {
     pub sides: Sides,
     pub changes: Vec<Change>,
     pub unchanged: usize,
+    /// What each ignore rule hid, in rule order.
+    pub ignored: Vec<ignore::Ignored>,
     /// Reach of the old and the new side, for the Markdown picture.
     pub reach: Option<(crate::graph::Reach, crate::graph::Reach)>,
 }
@@ -138,24 +145,45 @@ impl Report {
     pub fn flag_count(&self) -> usize {
         self.changes.iter().map(|c| c.flags.len()).sum()
     }
+
+    /// Differences hidden by ignore rules, over all rules.
+    pub fn ignored_count(&self) -> usize {
+        self.ignored.iter().map(|i| i.differences).sum()
+    }
 }
 
-/// Compares two sides: pairs objects, flags risky changes, redacts, and diffs the YAML.
-pub fn compare(old: Vec<Resource>, new: Vec<Resource>) -> Result<Report, Diagnostic> {
+/// Compares two sides: pairs objects, takes out ignored fields, flags risky changes, redacts,
+/// and diffs the YAML.
+pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) -> Result<Report, Diagnostic> {
+    let worlds = (flags::related::World::of(&old), flags::related::World::of(&new));
+    let worlds = [&worlds.0, &worlds.1];
     let pairing = matching::pair(old, new)?;
-    let mut report = Report::default();
+    let mut report = Report {
+        ignored: ignore::tally(ignore),
+        ..Report::default()
+    };
     let mut changes = Vec::new();
-    for (o, n) in pairing.pairs {
+    for (mut o, mut n, renamed) in pairing.pairs {
+        ignore::apply(
+            ignore,
+            &n.key.kind,
+            [&o.key.name, &n.key.name],
+            &mut o.value,
+            &mut n.value,
+            &mut report.ignored,
+        );
         if o.value == n.value {
             report.unchanged += 1;
             continue;
         }
-        let flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
+        let mut flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
+        flags.extend(flags::related::check(&n.key, Some(&o.value), Some(&n.value), worlds));
         let previous_name = (o.key.name != n.key.name).then(|| o.key.name.clone());
         let (ov, nv) = normalize::redact_pair(&n.key.kind, Some(o.value), Some(n.value));
         changes.push(Change {
             change: ChangeKind::Changed,
             previous_name,
+            renamed,
             flags,
             diff: unified(
                 &label(&o.key),
@@ -172,17 +200,20 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>) -> Result<Report, Diagnos
         changes.push(Change {
             change: ChangeKind::Removed,
             previous_name: None,
+            renamed: None,
             flags,
             diff: unified(&label(&r.key), "/dev/null", &to_yaml(ov.as_ref()), ""),
             key: r.key,
         });
     }
     for a in pairing.added {
-        let flags = flags::check(&a.key.kind, None, Some(&a.value));
+        let mut flags = flags::check(&a.key.kind, None, Some(&a.value));
+        flags.extend(flags::related::check(&a.key, None, Some(&a.value), worlds));
         let (_, nv) = normalize::redact_pair(&a.key.kind, None, Some(a.value));
         changes.push(Change {
             change: ChangeKind::Added,
             previous_name: None,
+            renamed: None,
             flags,
             diff: unified("/dev/null", &label(&a.key), "", &to_yaml(nv.as_ref())),
             key: a.key,
@@ -275,6 +306,16 @@ pub struct DiffArgs {
     /// The kustomize binary. Default: $KUSTOMIZE, then `kustomize` on PATH.
     #[arg(long)]
     pub kustomize: Option<PathBuf>,
+    /// Leave a field out of the comparison: `[KIND/NAME-GLOB:]FIELD.PATH`, e.g.
+    /// `metadata.annotations.checksum/config` or
+    /// `StatefulSet/*:spec.template.metadata.annotations`. Repeatable. What it hides is counted
+    /// in the summary.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Read more ignore rules from FILE (`ignore: [{path, objects?}]`) instead of
+    /// `.maverics-krm-diff.yaml` at the repository root.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 /// The subcommand. Exit codes as diff(1): 0 no change, 1 changes, 2 error.
@@ -301,6 +342,8 @@ pub fn main(args: DiffArgs) -> ExitCode {
 }
 
 fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
+    // Bad rules fail before any render.
+    let rules = ignore::rules(&args.ignore, args.ignore_file.as_deref())?;
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
     let (old, new, sides) = match &args.base {
         Some(rev) => {
@@ -332,7 +375,7 @@ fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
         }
     };
     let reach = (crate::graph::Reach::of(&old), crate::graph::Reach::of(&new));
-    let mut report = compare(old, new)?;
+    let mut report = compare(old, new, &rules)?;
     report.sides = sides;
     report.reach = Some(reach);
     Ok(report)
@@ -381,6 +424,7 @@ mod tests {
                 "cfg-h2k4m6t8b9",
                 "metadata: {name: cfg-h2k4m6t8b9}\ndata: {level: debug}",
             )],
+            &[],
         )
         .unwrap();
         assert_eq!(r.changes.len(), 1);
@@ -393,19 +437,36 @@ mod tests {
     #[test]
     fn reordered_keys_and_named_lists_are_no_change() {
         let r = compare(
+            vec![res("Pod", "p", "spec: {volumes: [{name: a, emptyDir: {}}, {name: b}]}")],
             vec![res(
                 "Pod",
                 "p",
-                "spec: {containers: [{name: a, image: x}, {name: b, image: y}]}",
+                "spec:\n  volumes:\n  - {name: b}\n  - {emptyDir: {}, name: a}\n",
             )],
-            vec![res(
-                "Pod",
-                "p",
-                "spec:\n  containers:\n  - {image: y, name: b}\n  - {name: a, image: x}\n",
-            )],
+            &[],
         )
         .unwrap();
         assert!(!r.has_changes());
         assert_eq!(r.unchanged, 1);
+    }
+
+    #[test]
+    fn an_env_reorder_is_a_change() {
+        let env =
+            |a: &str, b: &str| format!("spec: {{containers: [{{name: c, env: [{{name: {a}}}, {{name: {b}}}]}}]}}");
+        let r = compare(
+            vec![res("Pod", "p", &env("A", "B"))],
+            vec![res("Pod", "p", &env("B", "A"))],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.count(ChangeKind::Changed), 1);
+        assert!(
+            r.changes[0]
+                .diff
+                .contains("+    - name: B\n     - name: A\n-    - name: B"),
+            "{}",
+            r.changes[0].diff
+        );
     }
 }

@@ -6,12 +6,19 @@ use serde_yaml::{Mapping, Value};
 use std::cmp::Ordering;
 
 /// Sorts mapping keys, drops `null` values (Kubernetes reads them as absent), and sorts
-/// lists whose items all carry a unique `name` (containers, env, ports, volumes,
-/// volumeMounts...) by that name, so items are compared by name, not by position.
-/// `initContainers` keep their order: they run one after the other, so their order matters.
+/// lists whose items all carry a unique `name` (ports, volumes, imagePullSecrets...) by that
+/// name, so items are compared by name, not by position. The lists in [`ORDERED`] keep their
+/// order, so a reorder of them shows in the diff.
 pub fn normalize(v: Value) -> Value {
     normalize_in(v, "")
 }
+
+/// Lists whose order changes what runs: containers and init containers start in order (and
+/// the first container is the default of `kubectl logs`/`exec`); a later `env` entry may refer
+/// to an earlier one as `$(NAME)`; a `volumeMount` nested in another's path must come after
+/// it. (`args`, `command` and `envFrom`, where a later source wins, have no names: they are
+/// compared by position anyway.)
+pub const ORDERED: &[&str] = &["initContainers", "containers", "env", "volumeMounts"];
 
 fn normalize_in(v: Value, parent_key: &str) -> Value {
     match v {
@@ -29,7 +36,7 @@ fn normalize_in(v: Value, parent_key: &str) -> Value {
         }
         Value::Sequence(items) => {
             let mut items: Vec<Value> = items.into_iter().map(|i| normalize_in(i, "")).collect();
-            if parent_key != "initContainers" && keyed_by_name(&items) {
+            if !ORDERED.contains(&parent_key) && keyed_by_name(&items) {
                 items.sort_by(|a, b| name_of(a).cmp(&name_of(b)));
             }
             Value::Sequence(items)
@@ -211,8 +218,8 @@ mod tests {
 
     #[test]
     fn lists_keyed_by_name_are_matched_by_name_not_position() {
-        let a = y("env: [{name: B, value: '2'}, {name: A, value: '1'}]");
-        let b = y("env: [{name: A, value: '1'}, {name: B, value: '2'}]");
+        let a = y("ports: [{name: B, port: 2}, {name: A, port: 1}]");
+        let b = y("ports: [{name: A, port: 1}, {name: B, port: 2}]");
         assert_eq!(normalize(a), normalize(b));
         // Without unique names, position is all there is.
         let c = y("args: [x, y]");
@@ -223,10 +230,12 @@ mod tests {
     }
 
     #[test]
-    fn init_containers_keep_their_order() {
-        let a = y("initContainers: [{name: b}, {name: a}]");
-        let b = y("initContainers: [{name: a}, {name: b}]");
-        assert_ne!(normalize(a), normalize(b));
+    fn lists_whose_order_matters_keep_it() {
+        for list in ORDERED {
+            let a = y(&format!("{list}: [{{name: b}}, {{name: a}}]"));
+            let b = y(&format!("{list}: [{{name: a}}, {{name: b}}]"));
+            assert_ne!(normalize(a), normalize(b), "{list}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The output formats: unified text (colored on a terminal), Markdown for a pull-request
 //! comment, JSON for tools.
 
+use super::matching::Renamed;
 use super::{Change, ChangeKind, Report, Side};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -17,13 +18,36 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 fn summary_line(r: &Report) -> String {
-    format!(
+    let mut out = format!(
         "{} changed, {} added, {} removed, {} unchanged",
         r.count(ChangeKind::Changed),
         r.count(ChangeKind::Added),
         r.count(ChangeKind::Removed),
         r.unchanged
-    )
+    );
+    if !r.ignored.is_empty() {
+        let _ = write!(out, ", {} ignored", plural(r.ignored_count(), "difference"));
+    }
+    out
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One line per ignore rule, the rule through `esc`: `RULE: 2 differences in 2 objects`.
+fn ignored_lines(r: &Report, esc: &dyn Fn(&str) -> String) -> Vec<String> {
+    r.ignored
+        .iter()
+        .map(|i| {
+            format!(
+                "{}: {} in {}",
+                esc(&i.rule),
+                plural(i.differences, "difference"),
+                plural(i.objects, "object")
+            )
+        })
+        .collect()
 }
 
 fn verb(c: &Change) -> &'static str {
@@ -43,8 +67,13 @@ fn sigil(c: &Change) -> char {
 }
 
 fn title(c: &Change) -> String {
+    let why = match c.renamed {
+        Some(Renamed::HashSuffix) => "content hash changed",
+        Some(Renamed::SameContent) => "content unchanged",
+        None => "",
+    };
     match &c.previous_name {
-        Some(prev) => format!("{} (renamed from {prev}: content hash changed)", c.key),
+        Some(prev) => format!("{} (renamed from {prev}: {why})", c.key),
         None => c.key.to_string(),
     }
 }
@@ -145,11 +174,25 @@ pub fn text(r: &Report, color: bool) -> String {
         }
     };
     let mut out = text_header(r);
+    let ignored = ignored_lines(r, &|s| terminal_safe(s));
+    let ignored_section = |out: &mut String| {
+        if !ignored.is_empty() {
+            let _ = writeln!(out, "\nIgnored by rule:");
+            for l in &ignored {
+                let _ = writeln!(out, "  {l}");
+            }
+        }
+    };
     if !r.has_changes() {
         let _ = writeln!(out, "No changes ({} objects compared).", r.unchanged);
+        if !r.ignored.is_empty() {
+            let _ = writeln!(out, "{}", summary_line(r));
+        }
+        ignored_section(&mut out);
         return out;
     }
     let _ = writeln!(out, "{}", paint(BOLD, &summary_line(r)));
+    ignored_section(&mut out);
     if r.flag_count() > 0 {
         let _ = writeln!(out, "\n{}", paint(YELLOW, "Review these:"));
         for c in &r.changes {
@@ -271,15 +314,29 @@ fn md_text(s: &str) -> String {
 pub fn markdown(r: &Report) -> String {
     let mut head = String::from("### maverics-krm diff\n\n");
     head.push_str(&markdown_header(r));
+    let ignored_section = |head: &mut String| {
+        if !r.ignored.is_empty() {
+            head.push_str("Ignored by rule:\n\n");
+            for l in ignored_lines(r, &md_code) {
+                let _ = writeln!(head, "- {l}");
+            }
+            head.push('\n');
+        }
+    };
     if !r.has_changes() {
         let _ = writeln!(
             head,
             "No changes in the rendered manifests ({} objects compared).",
             r.unchanged
         );
+        if !r.ignored.is_empty() {
+            let _ = writeln!(head, "\n**{}**\n", summary_line(r));
+        }
+        ignored_section(&mut head);
         return head;
     }
     let _ = writeln!(head, "**{}**\n", summary_line(r));
+    ignored_section(&mut head);
     if r.flag_count() > 0 {
         head.push_str("#### :warning: Review these\n\n");
         for c in &r.changes {
@@ -390,6 +447,8 @@ struct JsonReport<'a> {
     changed: bool,
     sides: &'a super::Sides,
     summary: JsonSummary,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    ignored: &'a [super::ignore::Ignored],
     resources: &'a [Change],
 }
 
@@ -400,6 +459,8 @@ struct JsonSummary {
     changed: usize,
     unchanged: usize,
     flags: usize,
+    /// Differences hidden by ignore rules.
+    ignored: usize,
 }
 
 /// `{changed, summary, resources: [{change, group, kind, namespace, name, flags, diff}]}`.
@@ -413,7 +474,9 @@ pub fn json(r: &Report) -> String {
             changed: r.count(ChangeKind::Changed),
             unchanged: r.unchanged,
             flags: r.flag_count(),
+            ignored: r.ignored_count(),
         },
+        ignored: &r.ignored,
         resources: &r.changes,
     };
     // Plain data with string keys: serialization cannot fail.
@@ -439,6 +502,7 @@ mod tests {
                 name: name.into(),
             },
             previous_name: None,
+            renamed: None,
             flags: vec![flags::Flag {
                 rule: flags::Rule::Image,
                 message: "m".into(),
@@ -558,6 +622,37 @@ mod tests {
             );
         }
         assert_eq!(terminal_safe("a\x1b[1;31mb\x1b]52;c;ZXZpbA==\x07c\td\u{7f}"), "abc\td");
+    }
+
+    #[test]
+    fn ignore_rules_are_counted_and_escaped_in_every_format() {
+        let mut r = hostile();
+        r.ignored = vec![super::super::ignore::Ignored {
+            rule: "*/x:metadata.annotations.a\n# injected <!-- @team\x1b[2J".into(),
+            objects: 1,
+            differences: 2,
+        }];
+        let md = markdown(&r);
+        assert!(md.contains("2 differences ignored"), "{md}");
+        assert!(
+            !md.contains("<!--") && !md.contains("\n# injected") && !md.contains("@team"),
+            "{md}"
+        );
+        let text = text(&r, false);
+        assert!(
+            text.contains(": 2 differences in 1 object") && !text.contains('\x1b'),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        assert_eq!(json["summary"]["ignored"], 2);
+        assert_eq!(json["ignored"][0]["objects"], 1);
+        // Nothing changed but something was ignored: still said.
+        let quiet = Report {
+            ignored: r.ignored.clone(),
+            ..Report::default()
+        };
+        assert!(markdown(&quiet).contains("2 differences in 1 object"));
+        assert!(super::text(&quiet, false).contains("2 differences in 1 object"));
     }
 
     #[test]

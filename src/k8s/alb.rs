@@ -6,6 +6,9 @@
 pub const ALB_ATTRIBUTES: &str = "alb.ingress.kubernetes.io/target-group-attributes";
 /// The Ingress annotation choosing `ip` or `instance` targets.
 pub const ALB_TARGET_TYPE: &str = "alb.ingress.kubernetes.io/target-type";
+/// The Ingress annotation that makes an ALB public (`internet-facing`); the controller's
+/// default is `internal`.
+pub const ALB_SCHEME: &str = "alb.ingress.kubernetes.io/scheme";
 
 /// `k1=v1,k2=v2`, or why a key or value cannot be written into the string.
 pub fn attributes(pairs: &[(&str, &str)]) -> Result<String, String> {

@@ -20,6 +20,7 @@ use json_patch::PatchOperation;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
+pub use eks::IRSA_ANNOTATION;
 pub use found::Found;
 
 /// Which object a patch or deletion is for, by the names it has in the stream.

@@ -1,0 +1,347 @@
+//! Who can reach the orchestrator, and whether a user keeps their pod: exposure widened (a
+//! public load balancer, a new host, listener or parent, weaker TLS) and sticky sessions
+//! changed, on Ingresses, Services, OpenShift Routes and Gateway API objects.
+
+use super::{Flag, Rule, at, flag, seq, show};
+use crate::check::stickiness::{AFFINITY_ANNOTATION, ALB_ATTRIBUTES, NGINX_AFFINITY};
+use crate::k8s::alb::ALB_SCHEME;
+use crate::krm::annotations;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+/// OpenShift router annotations that decide its affinity cookie and balancing.
+const ROUTE_STICKINESS: &[&str] = &[
+    "haproxy.router.openshift.io/disable_cookies",
+    "router.openshift.io/cookie_name",
+    "haproxy.router.openshift.io/balance",
+];
+/// ingress-nginx names its cookie-affinity settings with this prefix.
+const NGINX_SESSION_COOKIE: &str = "nginx.ingress.kubernetes.io/session-cookie-";
+
+/// Exposure flags for one object; `o` is `None` for an added object.
+pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
+    let mut widened = |message: String| out.push(flag(Rule::Exposure, message));
+    if kind == "Ingress" {
+        fn scheme(v: Option<&Value>) -> &str {
+            v.and_then(|v| annotations::get(v, ALB_SCHEME)).unwrap_or("internal")
+        }
+        let alb = |v: &Value| {
+            at(v, &["spec", "ingressClassName"]).and_then(Value::as_str) == Some("alb")
+                || annotations::get(v, ALB_SCHEME).is_some()
+        };
+        if alb(n) && scheme(Some(n)) == "internet-facing" && scheme(o) != "internet-facing" {
+            widened(format!(
+                "metadata.annotations.{ALB_SCHEME}: {} -> internet-facing: the ALB is reachable from the internet",
+                o.map_or("(new Ingress)", |_| scheme(o))
+            ));
+        }
+    }
+    let hosts = |v: &Value| -> Vec<String> {
+        let list: Vec<&Value> = match kind {
+            "Ingress" => seq(at(v, &["spec", "rules"]))
+                .iter()
+                .filter_map(|r| r.get("host"))
+                .collect(),
+            "Route" => at(v, &["spec", "host"]).into_iter().collect(),
+            "HTTPRoute" | "GRPCRoute" | "TLSRoute" => seq(at(v, &["spec", "hostnames"])).iter().collect(),
+            _ => Vec::new(),
+        };
+        list.into_iter().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let (old_hosts, new_hosts) = (o.map(hosts).unwrap_or_default(), hosts(n));
+    let gained: Vec<&String> = new_hosts.iter().filter(|h| !old_hosts.contains(h)).collect();
+    if !gained.is_empty() {
+        widened(format!(
+            "hosts {} -> {}: newly served: {}",
+            list(&old_hosts),
+            list(&new_hosts),
+            gained.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if matches!(kind, "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute") {
+        let old_parents = o.map(|o| seq(at(o, &["spec", "parentRefs"]))).unwrap_or_default();
+        for p in seq(at(n, &["spec", "parentRefs"]))
+            .iter()
+            .filter(|p| !old_parents.contains(p))
+        {
+            widened(format!(
+                "spec.parentRefs gains {}: attached to another Gateway or listener",
+                show(Some(p))
+            ));
+        }
+    }
+    if kind == "Gateway" {
+        let old_listeners = o.map(|o| seq(at(o, &["spec", "listeners"]))).unwrap_or_default();
+        for l in seq(at(n, &["spec", "listeners"])) {
+            let name = l.get("name");
+            match old_listeners.iter().find(|x| x.get("name") == name) {
+                Some(old) if old != l => widened(format!(
+                    "listener {} changed: {} -> {}",
+                    show(name),
+                    show(Some(old)),
+                    show(Some(l))
+                )),
+                Some(_) => {}
+                None => widened(format!("listener {} added: {}", show(name), show(Some(l)))),
+            }
+        }
+    }
+    if kind == "Route"
+        && let Some(o) = o
+    {
+        fn termination(v: &Value) -> &str {
+            at(v, &["spec", "tls", "termination"])
+                .and_then(Value::as_str)
+                .unwrap_or("none")
+        }
+        // How far TLS reaches: to the pod, to the router, not at all.
+        let strength = |t: &str| match t {
+            "reencrypt" | "passthrough" => 2,
+            "edge" => 1,
+            _ => 0,
+        };
+        let (ot, nt) = (termination(o), termination(n));
+        if strength(nt) < strength(ot) {
+            widened(format!(
+                "spec.tls.termination: {ot} -> {nt}: {}",
+                if nt == "none" {
+                    "the route serves plain HTTP"
+                } else {
+                    "traffic from the router to the pod is no longer encrypted"
+                }
+            ));
+        }
+        fn insecure(v: &Value) -> Option<&str> {
+            at(v, &["spec", "tls", "insecureEdgeTerminationPolicy"]).and_then(Value::as_str)
+        }
+        if insecure(n) == Some("Allow") && insecure(o) != Some("Allow") {
+            widened(format!(
+                "spec.tls.insecureEdgeTerminationPolicy: {} -> Allow: plain HTTP is served too",
+                insecure(o).unwrap_or("absent")
+            ));
+        }
+    }
+    if kind == "Ingress"
+        && let Some(o) = o
+    {
+        let tls_hosts = |v: &Value| -> Vec<String> {
+            seq(at(v, &["spec", "tls"]))
+                .iter()
+                .flat_map(|t| seq(t.get("hosts")))
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
+        let now = tls_hosts(n);
+        for h in tls_hosts(o)
+            .into_iter()
+            .filter(|h| !now.contains(h) && new_hosts.contains(h))
+        {
+            widened(format!(
+                "spec.tls no longer covers {h}: served without TLS by the controller"
+            ));
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// Sticky-session flags for a changed object: every affinity setting that differs, before
+/// and after.
+pub fn sticky_sessions(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
+    let (a, b) = (affinity(kind, o), affinity(kind, n));
+    for (field, before) in &a {
+        let after = b.get(field);
+        if after != Some(before) {
+            out.push(flag(
+                Rule::StickySessions,
+                format!("{field}: {before} -> {}", after.map_or("absent", String::as_str)),
+            ));
+        }
+    }
+    for (field, after) in b.iter().filter(|(f, _)| !a.contains_key(*f)) {
+        out.push(flag(Rule::StickySessions, format!("{field}: absent -> {after}")));
+    }
+}
+
+/// The settings that decide session affinity, by field path.
+fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut put = |field: String, value: Option<&Value>| {
+        if let Some(value) = value.filter(|v| !v.is_null()) {
+            out.insert(field, show(Some(value)));
+        }
+    };
+    let ann = |key: &str| format!("metadata.annotations.{key}");
+    let annotations = at(v, &["metadata", "annotations"]).and_then(Value::as_mapping);
+    for (k, value) in annotations.into_iter().flatten() {
+        let Some(k) = k.as_str() else { continue };
+        if k == AFFINITY_ANNOTATION
+            || k == NGINX_AFFINITY
+            || k.starts_with(NGINX_SESSION_COOKIE)
+            || ROUTE_STICKINESS.contains(&k)
+        {
+            put(ann(k), Some(value));
+        } else if k == ALB_ATTRIBUTES {
+            // Only the stickiness attributes; the rest (deregistration delay...) is not affinity.
+            for (attr, val) in value
+                .as_str()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+            {
+                if attr.trim().starts_with("stickiness.") {
+                    put(
+                        format!("{}[{}]", ann(k), attr.trim()),
+                        Some(&Value::String(val.trim().to_owned())),
+                    );
+                }
+            }
+        }
+    }
+    match kind {
+        "Service" => {
+            put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"]));
+            put(
+                "spec.sessionAffinityConfig".into(),
+                at(v, &["spec", "sessionAffinityConfig"]),
+            );
+        }
+        "HTTPRoute" | "GRPCRoute" => {
+            for (i, rule) in seq(at(v, &["spec", "rules"])).iter().enumerate() {
+                put(
+                    format!("spec.rules[{i}].sessionPersistence"),
+                    rule.get("sessionPersistence"),
+                );
+            }
+        }
+        "BackendConfig" => put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"])),
+        "GCPBackendPolicy" => put(
+            "spec.default.sessionAffinity".into(),
+            at(v, &["spec", "default", "sessionAffinity"]),
+        ),
+        "BackendTrafficPolicy" | "BackendLBPolicy" => {
+            put("spec.sessionPersistence".into(), at(v, &["spec", "sessionPersistence"]))
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Rule, check};
+    use serde_yaml::Value;
+
+    fn y(s: &str) -> Value {
+        super::super::super::normalize::normalize(serde_yaml::from_str(s).unwrap())
+    }
+
+    fn messages(kind: &str, o: Option<&str>, n: &str, rule: Rule) -> Vec<String> {
+        check(kind, o.map(y).as_ref(), Some(&y(n)))
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| f.message)
+            .collect()
+    }
+
+    const ING: &str = "metadata:\n  annotations: {alb.ingress.kubernetes.io/scheme: internal, alb.ingress.kubernetes.io/target-group-attributes: 'stickiness.enabled=true,stickiness.type=app_cookie,deregistration_delay.timeout_seconds=30'}\nspec:\n  ingressClassName: alb\n  rules: [{host: sso.example.com}]\n  tls: [{hosts: [sso.example.com]}]\n";
+
+    #[test]
+    fn alb_scheme_new_hosts_and_lost_tls_widen_exposure() {
+        let public = ING.replace("scheme: internal", "scheme: internet-facing");
+        assert_eq!(
+            messages("Ingress", Some(ING), &public, Rule::Exposure),
+            [
+                "metadata.annotations.alb.ingress.kubernetes.io/scheme: internal -> internet-facing: the ALB is reachable from the internet"
+            ]
+        );
+        assert!(
+            messages("Ingress", Some(&public), ING, Rule::Exposure).is_empty(),
+            "narrowing is not flagged"
+        );
+        let host = ING.replace(
+            "rules: [{host: sso.example.com}]",
+            "rules: [{host: sso.example.com}, {host: admin.example.com}]",
+        );
+        assert_eq!(
+            messages("Ingress", Some(ING), &host, Rule::Exposure),
+            ["hosts [sso.example.com] -> [sso.example.com, admin.example.com]: newly served: admin.example.com"]
+        );
+        let no_tls = ING.replace("  tls: [{hosts: [sso.example.com]}]\n", "");
+        assert_eq!(messages("Ingress", Some(ING), &no_tls, Rule::Exposure).len(), 1);
+        // An added Ingress: each host is new.
+        assert_eq!(messages("Ingress", None, ING, Rule::Exposure).len(), 1);
+    }
+
+    const ROUTE: &str = "metadata:\n  annotations: {router.openshift.io/cookie_name: MAVERICS}\nspec:\n  host: sso.apps.example.com\n  tls: {termination: reencrypt, insecureEdgeTerminationPolicy: Redirect}\n";
+
+    #[test]
+    fn route_tls_weakened_and_cookie_changed() {
+        let edge = ROUTE.replace("reencrypt", "edge");
+        assert_eq!(
+            messages("Route", Some(ROUTE), &edge, Rule::Exposure),
+            ["spec.tls.termination: reencrypt -> edge: traffic from the router to the pod is no longer encrypted"]
+        );
+        let none = ROUTE.replace(
+            "  tls: {termination: reencrypt, insecureEdgeTerminationPolicy: Redirect}\n",
+            "",
+        );
+        assert_eq!(messages("Route", Some(&edge), &none, Rule::Exposure).len(), 1);
+        let allow = ROUTE.replace("Redirect", "Allow");
+        assert_eq!(
+            messages("Route", Some(ROUTE), &allow, Rule::Exposure),
+            ["spec.tls.insecureEdgeTerminationPolicy: Redirect -> Allow: plain HTTP is served too"]
+        );
+        let cookie = ROUTE.replace("MAVERICS", "OTHER");
+        assert_eq!(
+            messages("Route", Some(ROUTE), &cookie, Rule::StickySessions),
+            ["metadata.annotations.router.openshift.io/cookie_name: MAVERICS -> OTHER"]
+        );
+    }
+
+    #[test]
+    fn alb_nginx_and_gateway_stickiness_removed() {
+        let off = ING.replace("stickiness.enabled=true,stickiness.type=app_cookie,", "");
+        assert_eq!(
+            messages("Ingress", Some(ING), &off, Rule::StickySessions),
+            [
+                "metadata.annotations.alb.ingress.kubernetes.io/target-group-attributes[stickiness.enabled]: true -> absent",
+                "metadata.annotations.alb.ingress.kubernetes.io/target-group-attributes[stickiness.type]: app_cookie -> absent"
+            ]
+        );
+        let nginx = "metadata: {annotations: {nginx.ingress.kubernetes.io/affinity: cookie, nginx.ingress.kubernetes.io/session-cookie-name: M}}";
+        assert_eq!(
+            messages("Ingress", Some(nginx), "metadata: {}", Rule::StickySessions).len(),
+            2
+        );
+        let hr = "spec: {rules: [{sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}}]}";
+        assert_eq!(
+            messages("HTTPRoute", Some(hr), "spec: {rules: [{}]}", Rule::StickySessions),
+            [r#"spec.rules[0].sessionPersistence: {"sessionName":"MAVERICS_GW","type":"Cookie"} -> absent"#]
+        );
+    }
+
+    #[test]
+    fn gateway_listeners_and_route_parents() {
+        let gw = "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}";
+        let more =
+            "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}, {name: http, port: 80, protocol: HTTP}]}";
+        assert_eq!(
+            messages("Gateway", Some(gw), more, Rule::Exposure),
+            [r#"listener http added: {"name":"http","port":80,"protocol":"HTTP"}"#]
+        );
+        let hr = "spec: {parentRefs: [{name: internal}]}";
+        let hr2 = "spec: {parentRefs: [{name: internal}, {name: public}]}";
+        assert_eq!(
+            messages("HTTPRoute", Some(hr), hr2, Rule::Exposure),
+            [r#"spec.parentRefs gains {"name":"public"}: attached to another Gateway or listener"#]
+        );
+    }
+}
