@@ -147,6 +147,14 @@ impl Repos {
 
     /// A directory of stand-ins (`gh`, `curl`) and a comment store, empty but for `seed`.
     fn stubs(&self, seed: Value) -> Stubs {
+        // The stand-ins are Python; `gh --jq` and the GitLab job's filter run the real jq.
+        for (program, install) in [("python3", "apt-get install python3"), ("jq", "apt-get install jq")] {
+            let found = std::process::Command::new(program)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(found, "{program} is missing: {install}");
+        }
         let dir = self.tmp.path().join("stubs");
         std::fs::create_dir_all(&dir).expect("stubs dir");
         for s in ["gh", "curl"] {
