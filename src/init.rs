@@ -102,7 +102,8 @@ fn common_files() -> Vec<File> {
             executable: true,
         },
         file("README.md".into(), &readme()),
-        file(".github/workflows/render.yaml".into(), WORKFLOW),
+        ci_file(".github/workflows/render.yaml", WORKFLOW),
+        ci_file(".gitlab-ci.yml", GITLAB_CI),
     ];
     // The configs' `yaml-language-server` modelines point at these.
     out.extend(
@@ -139,8 +140,12 @@ README.md that says where that platform's settings go.
 - `overlays/PLATFORM/platform.yaml`: the `OrchestratorPlatform` layer; its values are examples.
 - `plugins/maverics-krm`: the exec shim kustomize runs; it finds `maverics-krm` on PATH.
 - `schemas/`: JSON Schemas of the configs, for editors (the `yaml-language-server` modeline).
-- `.github/workflows/render.yaml`: renders and checks every overlay on every push, diffs on pull
-  requests.
+- `.github/workflows/render.yaml` (GitHub Actions) and `.gitlab-ci.yml` (GitLab CI): render and
+  check every overlay on every push; on a pull or merge request, post what the change does to the
+  rendered manifests as one comment, updated on later pushes, and keep the JSON report as an
+  artifact. Both install maverics-krm from the git URL in the CI variable `MAVERICS_KRM_GIT`;
+  GitLab also needs a token in `MAVERICS_KRM_DIFF_TOKEN` (see the comments in the file). Delete
+  the one you do not use.
 
 ## Where things go
 
@@ -205,39 +210,19 @@ The values in `platform.yaml` are examples; replace them
     )
 }
 
-/// The CI snippet. Written as text, not emitted: it is a template for people to edit, and
-/// its comments are part of it. It renders every overlay, so adding a platform needs no edit.
-const WORKFLOW: &str = "# Renders and checks every overlay on every push; on pull requests, also shows what the
-# change does to the rendered manifests. Needs maverics-krm and kustomize on the runner.
-name: render
-on:
-  push:
-  pull_request:
-jobs:
-  render:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-      - name: Install maverics-krm and kustomize
-        run: |
-          # Put maverics-krm and kustomize 5.x on PATH here, e.g. from your release bucket.
-          maverics-krm --version
-          kustomize version
-      - name: Build and check every overlay
-        run: |
-          set -eu
-          mkdir -p rendered
-          for overlay in overlays/*/; do
-            name=$(basename \"$overlay\")
-            maverics-krm build \"overlays/$name\" > \"rendered/$name.yaml\"
-            maverics-krm check \"rendered/$name.yaml\"
-          done
-      - name: Diff against the pull request's base
-        if: github.event_name == 'pull_request'
-        run: maverics-krm diff --base origin/${{ github.base_ref }} --format markdown
-";
+/// The CI files, for GitHub Actions and GitLab CI. Written as text, not emitted: they are
+/// templates for people to edit, and their comments are part of them. They render every
+/// overlay, so adding a platform needs no edit; the version of this binary is the version
+/// they install (and the key of their tool cache).
+const WORKFLOW: &str = include_str!("init/github-render.yaml");
+const GITLAB_CI: &str = include_str!("init/gitlab-ci.yml");
+
+fn ci_file(path: &str, template: &str) -> File {
+    file(
+        path.to_owned(),
+        &template.replace("@MAVERICS_KRM_VERSION@", env!("CARGO_PKG_VERSION")),
+    )
+}
 
 /// How `init` treats a directory that already has files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -750,4 +750,68 @@ fn the_ignore_file_at_the_repository_root_is_read_and_checked() {
         "{}",
         stderr(&o)
     );
+/// Four overlays, eight builds, with a kustomize stand-in that logs when each build starts
+/// and ends: the old sides are quick, the new sides slow. The builds run concurrently across
+/// overlays (the next overlay starts while the first one's slow side still runs), never more
+/// at once than the machine's cores, and the report keeps overlay order.
+#[test]
+fn base_renders_overlays_concurrently_within_the_core_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let names = ["a", "b", "c", "d"];
+    for n in names {
+        let dir = repo.join("overlays").join(n);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
+    }
+    git(tmp.path(), &["init", "--quiet", "repo"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "--quiet", "-m", "four overlays"]);
+    let log = tmp.path().join("builds.log");
+    let kustomize = tmp.path().join("kustomize");
+    common::script(
+        &kustomize,
+        &format!(
+            r#"dir=$4; name=$(basename "$dir")
+case "$dir" in *maverics-krm-diff-*) side=old; t=0.1 ;; *) side=new; t=0.6 ;; esac
+echo "start $side $name" >> '{log}'
+sleep $t
+echo "end $side $name" >> '{log}'
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  side: %s\n' "$name" "$side"
+"#,
+            log = log.display()
+        ),
+    );
+    let o = diff_cmd()
+        .args(["--base", "HEAD", "--format", "json", "--kustomize"])
+        .arg(&kustomize)
+        .current_dir(&repo)
+        .output()
+        .expect("run diff --base");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+    let order: Vec<&str> = json["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r["overlay"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(order, ["overlays/a", "overlays/b", "overlays/c", "overlays/d"]);
+
+    let log = std::fs::read_to_string(&log).unwrap();
+    let (mut running, mut most) = (0, 0);
+    for line in log.lines() {
+        running += if line.starts_with("start") { 1 } else { -1 };
+        most = most.max(running);
+    }
+    assert_eq!(log.lines().count(), 16, "eight builds: {log}");
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    assert!(most <= cores as i32, "{most} builds at once on {cores} cores: {log}");
+    if cores >= 2 {
+        let pos = |l: &str| log.lines().position(|x| x == l).unwrap_or(usize::MAX);
+        assert!(
+            pos("start old b") < pos("end new a"),
+            "overlay b waited for overlay a: {log}"
+        );
+    }
 }

@@ -9,6 +9,7 @@ use crate::io::walk::is_kustomization;
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What the generator binary is built from. When all of them are the same at REV and in
 /// the working tree, the running binary renders both sides and nothing is built.
@@ -54,19 +55,13 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
             plugin: &current,
         },
     );
-    let (mut old, mut new) = (Vec::new(), Vec::new());
-    // Rendering takes seconds per overlay: say where it is on a terminal, and nothing when
-    // stderr is a file or a CI log, where the lines would only be noise.
-    let progress = std::io::stderr().is_terminal();
-    let total = overlays.len();
-    let mut labels = Vec::with_capacity(total);
-    for (n, rel) in overlays.into_iter().enumerate() {
-        let label = rel.to_string_lossy().replace('\\', "/");
-        labels.push(label.clone());
-        if progress {
-            eprintln!("rendering {label} ({}/{total})...", n + 1);
-        }
-        let (old_dir, new_dir) = (tree.path.join(&rel), root.join(&rel));
+    let labels: Vec<String> = overlays
+        .iter()
+        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+        .collect();
+    let mut jobs = Vec::with_capacity(2 * overlays.len());
+    for (rel, label) in overlays.iter().zip(&labels) {
+        let (old_dir, new_dir) = (tree.path.join(rel), root.join(rel));
         let (at_rev, here) = (is_kustomization(&old_dir), is_kustomization(&new_dir));
         if !at_rev && !here {
             return Err(Diagnostic::error(format!(
@@ -74,22 +69,32 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
             ))
             .fix("give overlay directories relative to the current directory, e.g. overlays/dev"));
         }
-        // The two renders are independent processes: run them side by side.
-        let render = |yes: bool, dir: &Path, ctx: &Ctx| {
-            if yes {
-                render_kustomization(dir, ctx, &label)
-            } else {
-                Ok(Vec::new())
-            }
-        };
-        let (o, n) = std::thread::scope(|s| {
-            let o = s.spawn(|| render(at_rev, &old_dir, &old_ctx));
-            let n = render(here, &new_dir, &new_ctx);
-            let o = o
-                .join()
-                .unwrap_or_else(|_| Err(Diagnostic::error("internal error: the render thread panicked")));
-            (o, n)
+        // An overlay missing on one side renders as nothing there: all added or all removed.
+        jobs.push(Render {
+            dir: at_rev.then_some(old_dir),
+            ctx: &old_ctx,
+            label,
         });
+        jobs.push(Render {
+            dir: here.then_some(new_dir),
+            ctx: &new_ctx,
+            label,
+        });
+    }
+    // Rendering takes seconds per overlay: say where it is on a terminal, and nothing when
+    // stderr is a file or a CI log, where the lines would only be noise.
+    let progress = std::io::stderr().is_terminal();
+    let total = labels.len();
+    let mut results = render_all(&jobs, |i| {
+        if progress && i % 2 == 0 {
+            eprintln!("rendering {} ({}/{total})...", labels[i / 2], i / 2 + 1);
+        }
+    })
+    .into_iter();
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    // Collected in overlay order, old side first: the output and the first error reported
+    // do not depend on which render finished first.
+    while let (Some(o), Some(n)) = (results.next(), results.next()) {
         old.extend(o.map_err(|d| Diagnostic {
             message: format!("at {rev}: {}", d.message),
             ..d
@@ -107,6 +112,51 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         overlays: labels,
     };
     Ok(Loaded { old, new, sides })
+}
+
+/// One kustomize build of `diff --base`: one side of one overlay (none when the overlay
+/// does not exist on that side).
+struct Render<'a> {
+    dir: Option<PathBuf>,
+    ctx: &'a Ctx<'a>,
+    label: &'a str,
+}
+
+/// Runs the builds concurrently, at most `available_parallelism` kustomize processes at a
+/// time (each build is a process tree busy on one core), and returns the results in the
+/// order of `jobs`. `started(i)` is called as job `i` begins; jobs begin in order.
+fn render_all(jobs: &[Render], started: impl Fn(usize) + Sync) -> Vec<Result<Vec<Resource>, Diagnostic>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .min(jobs.len());
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break done };
+            started(i);
+            let result = match &job.dir {
+                Some(dir) => render_kustomization(dir, job.ctx, job.label),
+                None => Ok(Vec::new()),
+            };
+            done.push((i, result));
+        }
+    };
+    let mut results: Vec<Option<Result<Vec<Resource>, Diagnostic>>> = jobs.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(worker)).collect();
+        for h in handles {
+            // A worker that panicked leaves its jobs empty; they are reported below.
+            for (i, r) in h.join().unwrap_or_default() {
+                results[i] = Some(r);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Diagnostic::error("internal error: a render thread panicked"))))
+        .collect()
 }
 
 /// The commit the old side is rendered at, and how it was chosen.
