@@ -750,6 +750,8 @@ fn the_ignore_file_at_the_repository_root_is_read_and_checked() {
         "{}",
         stderr(&o)
     );
+}
+
 /// Four overlays, eight builds, with a kustomize stand-in that logs when each build starts
 /// and ends: the old sides are quick, the new sides slow. The builds run concurrently across
 /// overlays (the next overlay starts while the first one's slow side still runs), never more

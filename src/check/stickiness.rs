@@ -15,7 +15,6 @@ use crate::k8s::labels::{AFFINITY_ANNOTATION, APP_NAME, LABEL_NAME, NGINX_AFFINI
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
 
-
 struct Workload<'a> {
     obj: &'a Value,
     namespace: &'a str,

@@ -3,8 +3,9 @@
 //! changed, on Ingresses, Services, OpenShift Routes and Gateway API objects.
 
 use super::{Flag, Rule, at, flag, seq, show};
-use crate::check::stickiness::{AFFINITY_ANNOTATION, ALB_ATTRIBUTES, NGINX_AFFINITY};
+use crate::k8s::alb::ALB_ATTRIBUTES;
 use crate::k8s::alb::ALB_SCHEME;
+use crate::k8s::labels::{AFFINITY_ANNOTATION, NGINX_AFFINITY};
 use crate::krm::annotations;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
