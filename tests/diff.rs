@@ -115,24 +115,7 @@ fn dev_against_a_changed_copy_in_every_format() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(json["summary"]["changed"], 3, "{json:#}");
     assert_eq!(json["summary"]["removed"], 1);
-    let rules: Vec<(String, String)> = json["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| {
-            r["flags"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    (
-                        r["kind"].as_str().unwrap().to_owned(),
-                        f["rule"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let rules = flag_rules(&json);
     for expected in [
         ("StatefulSet", "image"),
         ("HorizontalPodAutoscaler", "scaling"),
@@ -150,6 +133,20 @@ fn dev_against_a_changed_copy_in_every_format() {
         .find(|r| r["change"] == "removed")
         .unwrap();
     assert_eq!(removed["kind"], "PodDisruptionBudget");
+}
+
+/// (kind, rule) of every flag of a JSON report.
+fn flag_rules(json: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in json["resources"].as_array().expect("resources") {
+        for f in r["flags"].as_array().expect("flags") {
+            out.push((
+                r["kind"].as_str().unwrap_or_default().to_owned(),
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    out
 }
 
 #[test]
@@ -657,18 +654,7 @@ fn review_flags_and_ignore_rules_in_every_format() {
         if format == "json" {
             let json: serde_json::Value = serde_json::from_str(&out).unwrap();
             assert_eq!(json["summary"]["ignored"], 2, "{json:#}");
-            let flags: Vec<String> = json["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|r| {
-                    r["flags"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|f| f["rule"].as_str().unwrap().to_owned())
-                })
-                .collect();
+            let flags: Vec<String> = flag_rules(&json).into_iter().map(|(_, rule)| rule).collect();
             for rule in [
                 "exposure",
                 "sticky-sessions",

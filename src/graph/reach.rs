@@ -454,7 +454,7 @@ fn port_list(v: Option<&Value>) -> String {
 
 /// The annotations of the AWS, Azure and GKE load balancer controllers that keep a
 /// `LoadBalancer` Service off the internet.
-fn internal_load_balancer(v: &Value) -> bool {
+pub fn internal_load_balancer(v: &Value) -> bool {
     let a = |k: &str| str_at(v, &["metadata", "annotations", k]);
     a("service.beta.kubernetes.io/aws-load-balancer-scheme") == Some("internal")
         || a("service.beta.kubernetes.io/aws-load-balancer-internal") == Some("true")

@@ -3,6 +3,7 @@
 //! changed, on Ingresses, Services, OpenShift Routes and Gateway API objects.
 
 use super::{Flag, Rule, at, flag, seq, show};
+use crate::graph::reach::internal_load_balancer;
 use crate::k8s::alb::ALB_ATTRIBUTES;
 use crate::k8s::alb::ALB_SCHEME;
 use crate::k8s::labels::{AFFINITY_ANNOTATION, NGINX_AFFINITY};
@@ -34,6 +35,28 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             widened(format!(
                 "metadata.annotations.{ALB_SCHEME}: {} -> internet-facing: the ALB is reachable from the internet",
                 o.map_or("(new Ingress)", |_| scheme(o))
+            ));
+        }
+    }
+    if kind == "Service"
+        && let Some(o) = o
+    {
+        let balanced = |v: &Value| at(v, &["spec", "type"]).and_then(Value::as_str) == Some("LoadBalancer");
+        if balanced(o) && balanced(n) && internal_load_balancer(o) && !internal_load_balancer(n) {
+            widened("the LoadBalancer is no longer internal: its address is reachable from the internet".to_owned());
+        }
+        let ranges = |v: &Value| seq(at(v, &["spec", "loadBalancerSourceRanges"])).to_vec();
+        let (or, nr) = (ranges(o), ranges(n));
+        // An empty list means any source.
+        if balanced(n) && !or.is_empty() && (nr.is_empty() || nr.iter().any(|r| !or.contains(r))) {
+            widened(format!(
+                "spec.loadBalancerSourceRanges: {} -> {}",
+                show(Some(&Value::Sequence(or))),
+                if nr.is_empty() {
+                    "any source".to_owned()
+                } else {
+                    show(Some(&Value::Sequence(nr)))
+                }
             ));
         }
     }
@@ -327,6 +350,22 @@ mod tests {
             messages("HTTPRoute", Some(hr), "spec: {rules: [{}]}", Rule::StickySessions),
             [r#"spec.rules[0].sessionPersistence: {"sessionName":"MAVERICS_GW","type":"Cookie"} -> absent"#]
         );
+    }
+
+    #[test]
+    fn an_internal_load_balancer_made_public_or_opened_to_more_sources() {
+        let svc = "metadata: {annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internal}}\nspec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8]}";
+        let public = svc.replace("internal", "internet-facing");
+        assert_eq!(
+            messages("Service", Some(svc), &public, Rule::Exposure),
+            ["the LoadBalancer is no longer internal: its address is reachable from the internet"]
+        );
+        let open = svc.replace(", loadBalancerSourceRanges: [10.0.0.0/8]", "");
+        assert_eq!(
+            messages("Service", Some(svc), &open, Rule::Exposure),
+            [r#"spec.loadBalancerSourceRanges: ["10.0.0.0/8"] -> any source"#]
+        );
+        assert!(messages("Service", Some(&open), svc, Rule::Exposure).is_empty());
     }
 
     #[test]
