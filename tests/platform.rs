@@ -385,7 +385,7 @@ fn eject_refuses_a_platform_mismatch_and_a_non_empty_directory() {
 #[test]
 fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_adds() {
     let tmp = tempfile::tempdir().unwrap();
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let dir = tmp.path().join(platform);
         std::fs::create_dir_all(&dir).unwrap();
         let mut fc = platform_config(platform);
@@ -570,7 +570,7 @@ fn assert_idempotent(items: &[Value], fc: &Value) -> Vec<Value> {
 
 #[test]
 fn the_transformer_on_its_own_output_changes_nothing() {
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let out = assert_idempotent(&base_items(), &platform_config(platform));
         let unrelated =
             yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: maverics}\ndata: {a: b}\n");
@@ -800,7 +800,7 @@ fn an_exposure_without_affinity_in_the_stream_fails_the_platform_layer() {
          spec:\n  ingressClassName: traefik\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n\
          \x20       backend: {service: {name: maverics, port: {name: http}}}\n",
     ));
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let (out, err, code) = transform(&items, &platform_config(platform));
         assert_eq!(code, 1, "{platform}: {err}");
         assert!(
