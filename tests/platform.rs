@@ -407,18 +407,25 @@ fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_a
                 objs.keys().all(|k| k.contains("/idp/acme-") || k == "Namespace//idp"),
                 "{platform} {version}: {objs:#?}"
             );
-            let store = get(&objs, "SecretStore/idp/acme-maverics-aws-secrets-manager");
-            assert_eq!(
-                store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"],
-                "acme-maverics-secrets-reader"
-            );
+            let (store_name, reader) = match platform {
+                "aks" => (
+                    "acme-maverics-azure-key-vault",
+                    "/spec/provider/azurekv/serviceAccountRef/name",
+                ),
+                _ => (
+                    "acme-maverics-aws-secrets-manager",
+                    "/spec/provider/aws/auth/jwt/serviceAccountRef/name",
+                ),
+            };
+            let store = get(&objs, &format!("SecretStore/idp/{store_name}"));
+            assert_eq!(store.pointer(reader), Some(&Json::from("acme-maverics-secrets-reader")));
             get(&objs, "ServiceAccount/idp/acme-maverics-secrets-reader");
             assert_eq!(
                 get(&objs, "ExternalSecret/idp/acme-maverics-secrets")["spec"]["secretStoreRef"]["name"],
-                "acme-maverics-aws-secrets-manager"
+                store_name
             );
             match platform {
-                "eks" => {
+                "eks" | "aks" => {
                     let ing = get(&objs, "Ingress/idp/acme-maverics");
                     assert_eq!(
                         ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
