@@ -33,7 +33,7 @@ struct Overlay {
     trust: &'static str,
 }
 
-const OVERLAYS: [Overlay; 2] = [
+const OVERLAYS: [Overlay; 3] = [
     Overlay {
         name: "eks",
         title: "Amazon EKS",
@@ -74,6 +74,28 @@ const OVERLAYS: [Overlay; 2] = [
                 the secrets reader's ServiceAccount (ROSA with STS, through the pod identity webhook). \
                 `maverics-krm build overlays/rosa` prints the exact `system:serviceaccount:NAMESPACE:SERVICEACCOUNT` \
                 condition as an `info:` line, and `maverics-krm eject` writes it into the ejected kustomization.yaml",
+    },
+    Overlay {
+        name: "aks",
+        title: "Azure Kubernetes Service",
+        files: [
+            include_str!("../overlays/aks/kustomization.yaml"),
+            include_str!("../overlays/aks/platform.yaml"),
+            include_str!("../overlays/aks/kustomizeconfig.yaml"),
+        ],
+        image: "`spec.image` in `bases/orchestrator/orchestrator.yaml` (repository, tag or digest), or kustomize \
+                `images:` in `overlays/aks/kustomization.yaml` to pin it for AKS only",
+        store: "`spec.aks.secretStore` in `overlays/aks/platform.yaml` (`vaultUrl` and the managed identity's \
+                `clientId`): the layer adds a namespaced SecretStore for Azure Key Vault (Workload ID) with a \
+                ServiceAccount of its own, and points the ExternalSecret at it, in place of the base's \
+                `spec.secrets.storeRef`",
+        trust: "the managed identity named in `spec.aks.secretStore.identity.clientId` (and \
+                `spec.aks.orchestratorIdentity.clientId` when the orchestrator reads Key Vault itself) needs a \
+                federated credential for the cluster's OIDC issuer and its ServiceAccount. \
+                `maverics-krm build overlays/aks` prints the exact `system:serviceaccount:NAMESPACE:SERVICEACCOUNT` \
+                subject and the `az identity federated-credential create` command as an `info:` line, and \
+                `maverics-krm eject` writes it into the ejected kustomization.yaml. The identity needs the \
+                *Key Vault Secrets User* role on the vault",
     },
 ];
 

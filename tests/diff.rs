@@ -803,3 +803,22 @@ printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  side: %
         );
     }
 }
+
+/// Moving from EKS to AKS: the secret store and the load balancer's sources change, and both
+/// are flagged for review; AGC's policies arrive as added objects.
+#[test]
+fn eks_against_aks_flags_the_store_and_the_new_load_balancer_sources() {
+    let (eks, aks) = (Path::new("overlays/eks"), Path::new("overlays/aks"));
+    let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), aks.as_os_str()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "maverics-azure-key-vault",
+        "10.225.0.0/24",
+        "IngressExtension",
+        "HealthCheckPolicy",
+        "azure.workload.identity/client-id",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+}

@@ -385,7 +385,7 @@ fn eject_refuses_a_platform_mismatch_and_a_non_empty_directory() {
 #[test]
 fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_adds() {
     let tmp = tempfile::tempdir().unwrap();
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let dir = tmp.path().join(platform);
         std::fs::create_dir_all(&dir).unwrap();
         let mut fc = platform_config(platform);
@@ -407,18 +407,25 @@ fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_a
                 objs.keys().all(|k| k.contains("/idp/acme-") || k == "Namespace//idp"),
                 "{platform} {version}: {objs:#?}"
             );
-            let store = get(&objs, "SecretStore/idp/acme-maverics-aws-secrets-manager");
-            assert_eq!(
-                store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"],
-                "acme-maverics-secrets-reader"
-            );
+            let (store_name, reader) = match platform {
+                "aks" => (
+                    "acme-maverics-azure-key-vault",
+                    "/spec/provider/azurekv/serviceAccountRef/name",
+                ),
+                _ => (
+                    "acme-maverics-aws-secrets-manager",
+                    "/spec/provider/aws/auth/jwt/serviceAccountRef/name",
+                ),
+            };
+            let store = get(&objs, &format!("SecretStore/idp/{store_name}"));
+            assert_eq!(store.pointer(reader), Some(&Json::from("acme-maverics-secrets-reader")));
             get(&objs, "ServiceAccount/idp/acme-maverics-secrets-reader");
             assert_eq!(
                 get(&objs, "ExternalSecret/idp/acme-maverics-secrets")["spec"]["secretStoreRef"]["name"],
-                "acme-maverics-aws-secrets-manager"
+                store_name
             );
             match platform {
-                "eks" => {
+                "eks" | "aks" => {
                     let ing = get(&objs, "Ingress/idp/acme-maverics");
                     assert_eq!(
                         ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
@@ -570,7 +577,7 @@ fn assert_idempotent(items: &[Value], fc: &Value) -> Vec<Value> {
 
 #[test]
 fn the_transformer_on_its_own_output_changes_nothing() {
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let out = assert_idempotent(&base_items(), &platform_config(platform));
         let unrelated =
             yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: maverics}\ndata: {a: b}\n");
@@ -800,7 +807,7 @@ fn an_exposure_without_affinity_in_the_stream_fails_the_platform_layer() {
          spec:\n  ingressClassName: traefik\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n\
          \x20       backend: {service: {name: maverics, port: {name: http}}}\n",
     ));
-    for platform in ["eks", "rosa"] {
+    for platform in ["eks", "rosa", "aks"] {
         let (out, err, code) = transform(&items, &platform_config(platform));
         assert_eq!(code, 1, "{platform}: {err}");
         assert!(
@@ -978,4 +985,415 @@ fn a_session_cookie_cannot_add_alb_attributes() {
             "fix: name the session cookie with an RFC 6265 token",
         ],
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// AKS (overlays/aks): Application Gateway for Containers, Workload ID, Key Vault, Cilium
+
+#[test]
+fn aks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
+    for (version, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("overlays/aks"));
+        assert_golden("kustomize/aks.yaml", &out);
+        let objs = objects(&out);
+        let ing = get(&objs, "Ingress/maverics/maverics");
+        assert_eq!(ing["spec"]["ingressClassName"], "azure-alb-external", "{version}");
+        assert_eq!(ing["spec"]["tls"][0]["secretName"], "sso-example-com-tls");
+        let ann = &ing["metadata"]["annotations"];
+        assert_eq!(ann["alb.networking.azure.io/alb-ingress-extension"], "maverics");
+        assert_eq!(ann["alb.networking.azure.io/alb-name"], "alb");
+        let ext = get(&objs, "IngressExtension/maverics/maverics");
+        assert_eq!(ext["spec"]["backendSettings"][0]["service"], "maverics");
+        assert_eq!(
+            ext["spec"]["backendSettings"][0]["sessionAffinity"]["affinityType"],
+            "managed-cookie"
+        );
+        let hc = get(&objs, "HealthCheckPolicy/maverics/maverics");
+        assert_eq!(hc["spec"]["targetRef"]["name"], "maverics");
+        assert_eq!(hc["spec"]["default"]["http"]["path"], "/status");
+        assert_eq!(hc["spec"]["default"]["port"], 8080);
+        let sa = get(&objs, "ServiceAccount/maverics/maverics-secrets-reader");
+        assert_eq!(
+            sa["metadata"]["annotations"]["azure.workload.identity/client-id"],
+            "00000000-0000-0000-0000-000000000001"
+        );
+        // ESO mints the reader's token itself: the orchestrator has no Azure identity here.
+        let own = get(&objs, "ServiceAccount/maverics/maverics");
+        assert!(own["metadata"]["annotations"]["azure.workload.identity/client-id"].is_null());
+        let store = get(&objs, "SecretStore/maverics/maverics-azure-key-vault");
+        let kv = &store["spec"]["provider"]["azurekv"];
+        assert_eq!(kv["authType"], "WorkloadIdentity");
+        assert_eq!(kv["vaultUrl"], "https://maverics-kv.vault.azure.net/");
+        assert_eq!(kv["serviceAccountRef"]["name"], "maverics-secrets-reader");
+        assert_eq!(
+            get(&objs, "ExternalSecret/maverics/maverics-secrets")["spec"]["secretStoreRef"]["name"],
+            "maverics-azure-key-vault"
+        );
+        let np = get(&objs, "NetworkPolicy/maverics/maverics");
+        assert_eq!(
+            np["spec"]["ingress"][0]["from"],
+            serde_json::json!([{"ipBlock": {"cidr": "10.225.0.0/24"}}])
+        );
+        let pod = &get(&objs, "StatefulSet/maverics/maverics")["spec"]["template"]["spec"];
+        assert_eq!(pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"], 30);
+        assert_eq!(
+            pod["topologySpreadConstraints"][0]["topologyKey"],
+            "topology.kubernetes.io/zone"
+        );
+    }
+}
+
+#[test]
+fn ejected_aks_overlay_equals_the_transformer() {
+    assert_eject_equivalent("aks", &root().join("overlays/aks"));
+}
+
+/// The parent overlay's namespace and namePrefix reach every reference the AKS layer adds,
+/// and the federated credential subject reported (and ejected) is the one built.
+#[test]
+fn aks_references_and_trust_subject_follow_the_parent_overlay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("parent");
+    overlay(
+        &parent,
+        &[&root().join("overlays/aks")],
+        "namePrefix: acme-\nnamespace: idp\n",
+    );
+    for (version, k) in kustomize_versions() {
+        let (out, err) = common::kustomize_build_reporting(&k, &parent);
+        let objs = objects(&out);
+        let ing = get(&objs, "Ingress/idp/acme-maverics");
+        assert_eq!(
+            ing["metadata"]["annotations"]["alb.networking.azure.io/alb-ingress-extension"], "acme-maverics",
+            "{version}"
+        );
+        let hc = get(&objs, "HealthCheckPolicy/idp/acme-maverics");
+        assert_eq!(
+            hc["spec"]["targetRef"],
+            serde_json::json!({"group": "", "kind": "Service", "name": "acme-maverics", "namespace": "idp"})
+        );
+        let ext = get(&objs, "IngressExtension/idp/acme-maverics");
+        assert_eq!(ext["spec"]["backendSettings"][0]["service"], "acme-maverics");
+        // The transformer runs inside overlays/aks, before the parent's prefix: the subject
+        // it reports is the one of that build.
+        assert!(
+            err.contains(
+                "--subject system:serviceaccount:maverics:maverics-secrets-reader --audience api://AzureADTokenExchange"
+            ),
+            "{version}: {err}"
+        );
+    }
+    let out = tempfile::tempdir_in(root().join("target")).unwrap();
+    eject("aks", &root().join("overlays/aks/platform.yaml"), &out.path().join("e"));
+    let kust = std::fs::read_to_string(out.path().join("e/kustomization.yaml")).unwrap();
+    assert!(
+        kust.contains("# spec.aks.secretStore.identity.clientId: cloud-side trust: managed identity (client ID)")
+            && kust.contains("system:serviceaccount:maverics:maverics-secrets-reader"),
+        "{kust}"
+    );
+}
+
+fn aks_config() -> Value {
+    platform_config("aks")
+}
+
+#[test]
+fn aks_bad_config_names_the_field_and_the_fix() {
+    let mut fc = aks_config();
+    set(&mut fc, &["spec", "aks", "ingress", "controller"], "agic".into());
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.aks.ingress.controller: unknown variant `agic`",
+            "did you mean `agc`? Use one of `agc`, `appRoutingNginx`",
+        ],
+    );
+    let mut fc = aks_config();
+    fc["spec"]["aks"]["secretStore"]["identity"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("clientId");
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.aks.secretStore.identity.clientId: required field `clientId` is missing"],
+    );
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "secretStore", "identity", "clientId"],
+        "maverics-reader".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.aks.secretStore.identity.clientId: `maverics-reader` is not a client ID (a GUID)",
+            "az identity show",
+        ],
+    );
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "secretStore", "vaultUrl"],
+        "https://maverics-kv.azure.net/".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.aks.secretStore.vaultUrl: `https://maverics-kv.azure.net/` is not an Azure Key Vault URL: the host must end in `.vault.azure.net`, `.vault.azure.cn`, `.vault.usgovcloudapi.net`",
+            "fix: write `https://<vault name>.vault.azure.net/`",
+        ],
+    );
+    let mut fc = aks_config();
+    fc["spec"]["aks"]["ingress"]
+        .as_mapping_mut()
+        .unwrap()
+        .insert("sessionAffinty".into(), yaml("{type: managedCookie}"));
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["did you mean `sessionAffinity`? Write `spec.aks.ingress.sessionAffinity`"],
+    );
+    let mut fc = aks_config();
+    fc["spec"]["aks"]["networkPolicy"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("agcSubnetCidrs");
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.aks.networkPolicy.agcSubnetCidrs: the NetworkPolicy needs the CIDR of the subnet AGC sends from"],
+    );
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "ingress", "sessionAffinity", "type"],
+        "applicationCookie".into(),
+    );
+    set(
+        &mut fc,
+        &["spec", "aks", "ingress", "sessionAffinity", "cookieName"],
+        "maverics_session".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.aks.ingress.sessionAffinity.cookieName: the affinity cookie `maverics_session` is the orchestrator's own session cookie",
+        ],
+    );
+    let mut fc = aks_config();
+    set(&mut fc, &["spec", "platform"], "eks".into());
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.aks: `spec.aks` is set but the platform is not aks"],
+    );
+}
+
+/// The stickiness guard reads AGC's IngressExtension: without `sessionAffinity` a scaled
+/// orchestrator in proxy mode is refused; an application cookie gets its own name and lifetime.
+#[test]
+fn aks_affinity_is_checked_in_the_ingress_extension() {
+    let fc = aks_config();
+    let (out, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    let mut stripped = out.clone();
+    for item in &mut stripped {
+        if item["kind"].as_str() == Some("IngressExtension") {
+            item["spec"]["backendSettings"][0]
+                .as_mapping_mut()
+                .unwrap()
+                .remove("sessionAffinity");
+        }
+    }
+    let text: String = stripped
+        .iter()
+        .map(|i| format!("---\n{}", serde_yaml::to_string(i).unwrap()))
+        .collect();
+    let o = run_with_stdin(Command::new(bin()).args(["check", "-"]), text.as_bytes());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this Application Gateway for Containers Ingress has no cookie affinity: its IngressExtension `maverics` sets no sessionAffinity"),
+        "{}",
+        stderr(&o)
+    );
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "ingress", "sessionAffinity", "type"],
+        "applicationCookie".into(),
+    );
+    set(
+        &mut fc,
+        &["spec", "aks", "ingress", "sessionAffinity", "durationSeconds"],
+        3600.into(),
+    );
+    let (out, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    let objs = items_as_objects(&out);
+    assert_eq!(
+        get(&objs, "IngressExtension/maverics/maverics")["spec"]["backendSettings"][0]["sessionAffinity"],
+        serde_json::json!({"affinityType": "application-cookie", "cookieName": "maverics_affinity", "cookieDuration": "3600s"})
+    );
+}
+
+/// No public schema exists for `alb.networking.azure.io`: every field the layer emits must be
+/// one Microsoft documents (AGC API specification, session-affinity and custom-health-probe
+/// articles; docs/aks.md lists them).
+#[test]
+fn aks_agc_objects_use_only_documented_fields() {
+    fn paths(v: &Json, at: String, out: &mut Vec<String>) {
+        match v {
+            Json::Object(m) => {
+                for (k, v) in m {
+                    paths(v, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out);
+                }
+            }
+            Json::Array(a) => a.iter().for_each(|v| paths(v, format!("{at}[]"), out)),
+            _ => out.push(at),
+        }
+    }
+    let documented: &[(&str, &[&str])] = &[
+        (
+            "IngressExtension",
+            &[
+                "spec.backendSettings[].service",
+                "spec.backendSettings[].ports[].name",
+                "spec.backendSettings[].ports[].protocol",
+                "spec.backendSettings[].sessionAffinity.affinityType",
+                "spec.backendSettings[].sessionAffinity.cookieName",
+                "spec.backendSettings[].sessionAffinity.cookieDuration",
+            ],
+        ),
+        (
+            "HealthCheckPolicy",
+            &[
+                "spec.targetRef.group",
+                "spec.targetRef.kind",
+                "spec.targetRef.name",
+                "spec.targetRef.namespace",
+                "spec.default.interval",
+                "spec.default.timeout",
+                "spec.default.healthyThreshold",
+                "spec.default.unhealthyThreshold",
+                "spec.default.port",
+                "spec.default.protocol",
+                "spec.default.http.path",
+                "spec.default.http.match.statusCodes[].start",
+                "spec.default.http.match.statusCodes[].end",
+            ],
+        ),
+    ];
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "ingress", "sessionAffinity", "type"],
+        "applicationCookie".into(),
+    );
+    let mut tls = base_items();
+    for item in &mut tls {
+        // A pod serving HTTPS adds the backend port's protocol.
+        if item["kind"].as_str() == Some("Service") && item["spec"]["clusterIP"].as_str() != Some("None") {
+            item["spec"]["ports"][0]["appProtocol"] = "https".into();
+        }
+    }
+    let mut seen = 0;
+    for items in [base_items(), tls] {
+        let (out, err, code) = transform(&items, &fc);
+        assert_eq!(code, 0, "{err}");
+        for obj in items_as_objects(&out).values() {
+            if obj["apiVersion"] != "alb.networking.azure.io/v1" {
+                continue;
+            }
+            let kind = obj["kind"].as_str().unwrap_or_default();
+            let allowed = documented
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .unwrap_or_else(|| panic!("{kind}: no documented field list"))
+                .1;
+            let mut found = Vec::new();
+            paths(&obj["spec"], "spec".into(), &mut found);
+            for p in &found {
+                assert!(allowed.contains(&p.as_str()), "{kind}: `{p}` is not a documented field");
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 4, "IngressExtension and HealthCheckPolicy, twice");
+}
+
+#[test]
+fn aks_nginx_identity_dns_and_zone_redundant_storage() {
+    let mut fc = aks_config();
+    let ingress = fc["spec"]["aks"]["ingress"].as_mapping_mut().unwrap();
+    ingress.remove("applicationLoadBalancer");
+    ingress.insert("controller".into(), "appRoutingNginx".into());
+    fc["spec"]["aks"]["networkPolicy"] = yaml("{localDns: true}");
+    set(
+        &mut fc,
+        &["spec", "aks", "orchestratorIdentity"],
+        yaml("{clientId: 0a1b2c3d-4e5f-6789-abcd-ef0123456789, tenantId: 11111111-2222-3333-4444-555555555555}"),
+    );
+    fc["spec"]["aks"]["storage"] = yaml("{zoneRedundant: true, createStorageClass: true}");
+    let (out, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("spec.aks.ingress.controller: the application routing add-on's NGINX is deprecated: Microsoft patches it for critical security issues only through November 2026"),
+        "{err}"
+    );
+    assert!(
+        err.contains("spec.aks.orchestratorIdentity.clientId: cloud-side trust: managed identity (client ID) `0a1b2c3d-4e5f-6789-abcd-ef0123456789`")
+            && err.contains("--subject system:serviceaccount:maverics:maverics "),
+        "{err}"
+    );
+    let objs = items_as_objects(&out);
+    assert!(
+        !objs
+            .keys()
+            .any(|k| k.starts_with("IngressExtension/") || k.starts_with("HealthCheckPolicy/"))
+    );
+    let ing = get(&objs, "Ingress/maverics/maverics");
+    assert_eq!(ing["spec"]["ingressClassName"], "webapprouting.kubernetes.azure.com");
+    let ann = &ing["metadata"]["annotations"];
+    assert_eq!(ann["nginx.ingress.kubernetes.io/affinity"], "cookie");
+    assert_eq!(
+        ann["nginx.ingress.kubernetes.io/session-cookie-name"],
+        "maverics_affinity"
+    );
+    let sa = &get(&objs, "ServiceAccount/maverics/maverics")["metadata"]["annotations"];
+    assert_eq!(
+        sa["azure.workload.identity/client-id"],
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    );
+    assert_eq!(
+        sa["azure.workload.identity/tenant-id"],
+        "11111111-2222-3333-4444-555555555555"
+    );
+    let sts = get(&objs, "StatefulSet/maverics/maverics");
+    assert_eq!(
+        sts["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
+    let np = get(&objs, "NetworkPolicy/maverics/maverics");
+    assert_eq!(
+        np["spec"]["ingress"][0]["from"],
+        serde_json::json!([{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}}])
+    );
+    let egress = np["spec"]["egress"].as_array().unwrap();
+    assert!(
+        egress.contains(
+            &serde_json::json!({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]})
+        ),
+        "{egress:?}"
+    );
+    let sc = get(&objs, "StorageClass//maverics-premium-zrs");
+    assert_eq!(sc["provisioner"], "disk.csi.azure.com");
+    assert_eq!(sc["parameters"]["skuName"], "Premium_ZRS");
+    assert_eq!(sc["volumeBindingMode"], "WaitForFirstConsumer");
+    // Idempotent: a second run changes nothing.
+    assert_idempotent(&out, &fc);
 }

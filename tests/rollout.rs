@@ -344,6 +344,24 @@ fn every_layer_reads_the_version_from_the_base() {
             }
         }
     }
+    // AKS: `drainSeconds` (the controller takes the pod out of rotation), in the base's form.
+    let dir = platform_tree(
+        &tmp.path().join("aks-1.29"),
+        "{namespace: maverics, kubernetesVersion: '1.29', pod: {drainSeconds: 3}}",
+        "aks",
+        |fc| fc["spec"]["aks"]["ingress"]["drainSeconds"] = 40.into(),
+    );
+    for (version, k) in kustomize_versions() {
+        let (out, err) = common::kustomize_build_reporting(&k, &dir);
+        let sts = find(&documents(&out), "StatefulSet").clone();
+        assert_eq!(
+            container(&sts)["lifecycle"],
+            yaml("{preStop: {exec: {command: [sleep, '40']}}}"),
+            "{version}"
+        );
+        assert!(sts["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as_i64() >= Some(55));
+        assert!(err.contains("spec.aks.ingress.drainSeconds"), "{version}: {err}");
+    }
     // ROSA: the router's drain, even when the base asked for less.
     let dir = platform_tree(
         &tmp.path().join("rosa-short"),

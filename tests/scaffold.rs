@@ -149,6 +149,7 @@ fn the_scaffold_workflow_renders_every_overlay() {
     let repo = tmp.path().join("repo");
     assert!(init(&["--platform", "rosa"], &repo).status.success());
     assert!(init(&["--add-platform", "eks"], &repo).status.success());
+    assert!(init(&["--add-platform", "aks"], &repo).status.success());
     let ci: serde_yaml::Value =
         serde_yaml::from_str(&read(&repo.join(".github/workflows/render.yaml"))).expect("the workflow is YAML");
     let steps = ci["jobs"]["render"]["steps"].as_sequence().expect("steps");
@@ -172,7 +173,7 @@ fn the_scaffold_workflow_renders_every_overlay() {
         .output()
         .expect("run bash");
     assert!(out.status.success(), "{}", stderr(&out));
-    for p in ["eks", "rosa"] {
+    for p in ["eks", "rosa", "aks"] {
         let rendered = read(&repo.join("rendered").join(format!("{p}.yaml")));
         assert!(rendered.contains("kind: StatefulSet"), "{p}: not rendered");
     }

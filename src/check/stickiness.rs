@@ -11,7 +11,7 @@ use super::{At, pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
-use crate::k8s::labels::{AFFINITY_ANNOTATION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
+use crate::k8s::labels::{AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
 
@@ -129,7 +129,7 @@ pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
             match (object::api_version(e), object::kind(e)) {
                 ("networking.k8s.io/v1", "Ingress") if ingress_targets(e, &names) => {
                     exposed = true;
-                    ingress(e, &services, &cookie, w.max_replicas, out);
+                    ingress(items, e, &services, &cookie, w.max_replicas, out);
                 }
                 ("route.openshift.io/v1", "Route") if route_targets(e, &names) => {
                     exposed = true;
@@ -203,8 +203,61 @@ fn alb_attributes(s: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn ingress(e: &Value, services: &[&Value], cookie: &str, max: i64, out: &mut Vec<Diagnostic>) {
+/// Why the AGC `IngressExtension` named `ext` gives no cookie affinity to the Ingress `e`'s
+/// backends, if it does not.
+fn agc_affinity(items: &[Value], e: &Value, ext: &str, cookie: &str) -> Result<(), String> {
+    let Some(x) = items.iter().find(|x| {
+        object::api_version(x) == "alb.networking.azure.io/v1"
+            && object::kind(x) == "IngressExtension"
+            && object::name(x) == ext
+            && ns(x) == ns(e)
+    }) else {
+        return Err(format!("its IngressExtension `{ext}` is not in this stream"));
+    };
+    let backends = backend_names(e);
+    let settings = x
+        .get("spec")
+        .and_then(|s| s.get("backendSettings"))
+        .and_then(Value::as_sequence);
+    let affinity = settings
+        .into_iter()
+        .flatten()
+        .filter(|b| {
+            b.get("service")
+                .and_then(Value::as_str)
+                .is_some_and(|n| backends.contains(&n))
+        })
+        .find_map(|b| b.get("sessionAffinity"));
+    let Some(a) = affinity else {
+        return Err(format!(
+            "its IngressExtension `{ext}` sets no sessionAffinity for the orchestrator's Service"
+        ));
+    };
+    match a.get("affinityType").and_then(Value::as_str) {
+        Some("managed-cookie") => Ok(()),
+        Some("application-cookie") if a.get("cookieName").and_then(Value::as_str) == Some(cookie) => Err(format!(
+            "its IngressExtension `{ext}` names the orchestrator's session cookie `{cookie}` as the affinity cookie, which AGC would overwrite"
+        )),
+        Some("application-cookie") => Ok(()),
+        other => Err(format!(
+            "its IngressExtension `{ext}` has affinityType `{}`, not `managed-cookie` or `application-cookie`",
+            other.unwrap_or("(none)")
+        )),
+    }
+}
+
+fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i64, out: &mut Vec<Diagnostic>) {
     let at = At::new(e);
+    if let Some(ext) = annotations::get(e, AGC_EXTENSION) {
+        if let Err(why) = agc_affinity(items, e, ext, cookie) {
+            out.push(at.error(
+                format!("metadata.annotations.{AGC_EXTENSION}"),
+                format!("{}, but this Application Gateway for Containers Ingress has no cookie affinity: {why}", scaled(max)),
+                "give the IngressExtension `backendSettings: [{service: <the Service>, sessionAffinity: {affinityType: managed-cookie}}]`",
+            ));
+        }
+        return;
+    }
     // The ALB controller also reads these annotations from the backend Service.
     let ann = |key: &str| annotations::get(e, key).or_else(|| services.iter().find_map(|s| annotations::get(s, key)));
     let field = |key: &str| format!("metadata.annotations.{key}");
@@ -246,7 +299,8 @@ fn ingress(e: &Value, services: &[&Value], cookie: &str, max: i64, out: &mut Vec
         format!("{}, but this Ingress has no cookie affinity", scaled(max)),
         format!(
             "ALB: `{ALB_ATTRIBUTES}: stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={cookie}` \
-             and `{ALB_TARGET_TYPE}: ip`; ingress-nginx: `{NGINX_AFFINITY}: cookie`; another controller: configure its cookie \
+             and `{ALB_TARGET_TYPE}: ip`; ingress-nginx: `{NGINX_AFFINITY}: cookie`; Application Gateway for Containers: \
+             an IngressExtension with `backendSettings[].sessionAffinity`, named by `{AGC_EXTENSION}`; another controller: configure its cookie \
              affinity and say so with `{AFFINITY_ANNOTATION}: <how>` (the generator does this with spec.ingress.stickySessions)"
         ),
     ));

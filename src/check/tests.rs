@@ -268,6 +268,49 @@ fn stickiness_on_ingresses() {
     );
 }
 
+/// Application Gateway for Containers: the affinity lives in the IngressExtension the Ingress
+/// names, for the orchestrator's Service.
+#[test]
+fn stickiness_on_agc_ingresses_is_read_from_the_ingress_extension() {
+    let ann = "alb.networking.azure.io/alb-ingress-extension: x";
+    let ext = |backend: &str| {
+        format!(
+            "---\napiVersion: alb.networking.azure.io/v1\nkind: IngressExtension\nmetadata: {{name: x, namespace: ns}}\nspec: {{backendSettings: [{backend}]}}\n"
+        )
+    };
+    let field = ["metadata.annotations.alb.networking.azure.io/alb-ingress-extension"];
+    let agc = ingress("azure-alb-external", ann);
+    let managed = ext("{service: m, sessionAffinity: {affinityType: managed-cookie}}");
+    assert!(with(&format!("{agc}{managed}")).is_empty());
+    let app = ext(
+        "{service: m, sessionAffinity: {affinityType: application-cookie, cookieName: maverics_affinity, cookieDuration: 3600s}}",
+    );
+    assert!(with(&format!("{agc}{app}")).is_empty());
+    // Missing extension, no affinity, affinity for another Service, the session cookie itself.
+    let d = with(&agc);
+    assert_eq!(fields(&d), field);
+    assert!(
+        d[0].message.contains("its IngressExtension `x` is not in this stream"),
+        "{d:?}"
+    );
+    let d = with(&format!("{agc}{}", ext("{service: m}")));
+    assert!(d[0].message.contains("sets no sessionAffinity"), "{d:?}");
+    let d = with(&format!(
+        "{agc}{}",
+        ext("{service: other, sessionAffinity: {affinityType: managed-cookie}}")
+    ));
+    assert_eq!(fields(&d), field);
+    let d = with(&format!(
+        "{agc}{}",
+        ext("{service: m, sessionAffinity: {affinityType: application-cookie, cookieName: maverics_session}}")
+    ));
+    assert!(d[0].message.contains("which AGC would overwrite"), "{d:?}");
+    // An AGC Ingress with no extension annotation has no affinity at all.
+    let d = with(&ingress("azure-alb-external", ""));
+    assert_eq!(fields(&d), ["metadata.annotations"]);
+    assert!(d[0].fix.as_deref().unwrap().contains("IngressExtension"), "{d:?}");
+}
+
 #[test]
 fn stickiness_on_routes_and_http_routes() {
     let route = "apiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: r, namespace: ns, annotations: ANN}\nspec: {to: {kind: Service, name: m}, tls: {termination: TERM}}\n";

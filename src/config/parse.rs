@@ -99,12 +99,14 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             .split_once("expected ")
             .map(|(_, l)| l.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
+        let unknown = rest.split('`').next().unwrap_or_default();
+        let one_of = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
         return Diagnostic::error(message.to_owned())
             .field(path.to_owned())
-            .fix(format!(
-                "use one of {}",
-                expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-            ));
+            .fix(match nearest(unknown, &expected) {
+                Some(best) => format!("did you mean `{best}`? Use one of {one_of}"),
+                None => format!("use one of {one_of}"),
+            });
     }
     // Type errors: "invalid type: string \"three\", expected u32", "invalid value: integer `-1`, ..."
     let fix = if message.contains("expected u32")

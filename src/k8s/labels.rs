@@ -16,3 +16,6 @@ pub const MANAGED_BY: &str = "maverics-krm";
 pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
 /// ingress-nginx cookie affinity (`cookie` turns it on).
 pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
+/// Application Gateway for Containers keeps an Ingress's cookie affinity in the
+/// `IngressExtension` this annotation names.
+pub const AGC_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";

@@ -319,7 +319,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
     }
 }
 
-fn strip_null_namespace(mut obj: Json) -> Json {
+pub fn strip_null_namespace(mut obj: Json) -> Json {
     if let Some(m) = obj.get_mut("metadata").and_then(Json::as_object_mut)
         && m.get("namespace").is_some_and(Json::is_null)
     {
@@ -337,14 +337,16 @@ fn rollout(p: &mut Planner, eks: &Eks) {
         eks.ingress.deregistration_delay_seconds,
         "spec.eks.ingress.deregistrationDelaySeconds",
     );
+    spread_zones(p, eks.topology_spread.when_unsatisfiable.clone());
+}
+
+/// One zone spread constraint on the pods (`ScheduleAnyway` unless `when` says otherwise);
+/// the one already there is updated, not doubled.
+pub fn spread_zones(p: &mut Planner, when: Option<String>) {
     let sts = p.edit(p.found.statefulset);
     if let Some(pod) = sts.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
         let zone = "topology.kubernetes.io/zone";
-        let when = eks
-            .topology_spread
-            .when_unsatisfiable
-            .clone()
-            .unwrap_or_else(|| "ScheduleAnyway".into());
+        let when = when.unwrap_or_else(|| "ScheduleAnyway".into());
         let selector = json!({"matchLabels": p_selector(pod)});
         let list = pod
             .entry("topologySpreadConstraints")
@@ -386,25 +388,7 @@ fn storage(p: &mut Planner, eks: &Eks) {
         .storage_class_name
         .clone()
         .unwrap_or_else(|| format!("{}-gp3-encrypted", p.found.base_name()));
-    let has_claims = p
-        .found
-        .sts()
-        .pointer("/spec/volumeClaimTemplates")
-        .and_then(Json::as_array)
-        .is_some_and(|v| !v.is_empty());
-    if has_claims {
-        let sts = p.edit(p.found.statefulset);
-        if let Some(claims) = sts
-            .pointer_mut("/spec/volumeClaimTemplates")
-            .and_then(Json::as_array_mut)
-        {
-            for claim in claims {
-                if let Some(spec) = ensure_map(claim, &["spec"]) {
-                    spec.insert("storageClassName".into(), Json::String(class.clone()));
-                }
-            }
-        }
-    }
+    claims_use(p, &class);
     if eks.storage.create_storage_class {
         let mut params = serde_json::Map::new();
         params.insert("type".into(), "gp3".into());
@@ -430,6 +414,29 @@ fn storage(p: &mut Planner, eks: &Eks) {
         && let Some(labels) = ensure_map(p.edit(i), &["metadata", "labels"])
     {
         labels.insert(READINESS_GATE_LABEL.into(), "enabled".into());
+    }
+}
+
+/// The StatefulSet's volumeClaimTemplates (spec.persistence in the base) use `class`.
+pub fn claims_use(p: &mut Planner, class: &str) {
+    let has_claims = p
+        .found
+        .sts()
+        .pointer("/spec/volumeClaimTemplates")
+        .and_then(Json::as_array)
+        .is_some_and(|v| !v.is_empty());
+    if has_claims {
+        let sts = p.edit(p.found.statefulset);
+        if let Some(claims) = sts
+            .pointer_mut("/spec/volumeClaimTemplates")
+            .and_then(Json::as_array_mut)
+        {
+            for claim in claims {
+                if let Some(spec) = ensure_map(claim, &["spec"]) {
+                    spec.insert("storageClassName".into(), Json::String(class.to_owned()));
+                }
+            }
+        }
     }
 }
 

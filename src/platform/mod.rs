@@ -6,6 +6,7 @@
 //! that is already there, a new object, or a deletion. The same [`Plan`] drives both the
 //! transformer and the ejected overlay, so the two cannot drift apart.
 
+mod aks;
 mod crd;
 pub mod eject;
 mod eks;
@@ -228,6 +229,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     match cfg.spec.platform {
         Platform::Eks => eks::plan(&mut p),
         Platform::Rosa => rosa::plan(&mut p),
+        Platform::Aks => aks::plan(&mut p),
     }
     // The config's own example values, by field: the stream check sees only their copies
     // in the objects, and cannot say which setting to change.

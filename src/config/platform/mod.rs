@@ -1,10 +1,12 @@
 //! The `OrchestratorPlatform` transformer config: which platform the orchestrator runs on and
 //! that platform's settings. Field names are part of the public contract (README, overlays).
 
+mod aks;
 mod aws;
 mod eks;
 mod rosa;
 
+pub use aks::*;
 pub use aws::{SecretStore, check_arn};
 pub use eks::*;
 pub use rosa::*;
@@ -20,7 +22,7 @@ use serde_yaml::Value;
 pub const KIND: &str = "OrchestratorPlatform";
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
-/// platform (EKS, ROSA). Field reference: `maverics-krm explain orchestratorplatform.spec`.
+/// platform (EKS, ROSA, AKS). Field reference: `maverics-krm explain orchestratorplatform.spec`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorPlatform {
@@ -41,6 +43,7 @@ pub struct OrchestratorPlatform {
 pub enum Platform {
     Eks,
     Rosa,
+    Aks,
 }
 
 impl Platform {
@@ -48,6 +51,7 @@ impl Platform {
         match self {
             Platform::Eks => "eks",
             Platform::Rosa => "rosa",
+            Platform::Aks => "aks",
         }
     }
 }
@@ -55,7 +59,7 @@ impl Platform {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
-    /// `eks` or `rosa`; the settings block of that name is required, the other one refused.
+    /// `eks`, `rosa` or `aks`; the settings block of that name is required, the others refused.
     pub platform: Platform,
     /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when the
     /// stream holds several.
@@ -67,6 +71,9 @@ pub struct Spec {
     /// Red Hat OpenShift Service on AWS settings; required with `platform: rosa`.
     #[serde(default)]
     pub rosa: Option<Rosa>,
+    /// Azure Kubernetes Service settings; required with `platform: aks`.
+    #[serde(default)]
+    pub aks: Option<Aks>,
 }
 impl OrchestratorPlatform {
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
@@ -113,6 +120,18 @@ impl OrchestratorPlatform {
             err(Diagnostic::error("`spec.rosa` is set but the platform is not rosa")
                 .field("spec.rosa")
                 .fix("remove `spec.rosa`, or set `spec.platform: rosa`"));
+        }
+        match (s.platform, &s.aks) {
+            (Platform::Aks, None) => err(Diagnostic::error("`spec.platform: aks` needs the AKS settings")
+                .field("spec.aks")
+                .fix("add `spec.aks` with at least `ingress.hosts`, `ingress.tlsSecretName` and the load balancer (see overlays/aks/platform.yaml)")),
+            (p, Some(_)) if p != Platform::Aks => err(Diagnostic::error("`spec.aks` is set but the platform is not aks")
+                .field("spec.aks")
+                .fix("remove `spec.aks`, or set `spec.platform: aks`")),
+            _ => {}
+        }
+        if let Some(aks) = &s.aks {
+            aks::check(aks, &mut err);
         }
         if let Some(eks) = &s.eks {
             eks::check(eks, &mut err);
