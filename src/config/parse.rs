@@ -95,16 +95,17 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             .fix(format!("add `{field}`"));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
         let expected: Vec<&str> = rest
             .split_once("expected ")
             .map(|(_, l)| l.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
-        return Diagnostic::error(message.to_owned())
-            .field(path.to_owned())
-            .fix(format!(
-                "use one of {}",
-                expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-            ));
+        let all = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+        let fix = match nearest(unknown, &expected) {
+            Some(best) => format!("did you mean `{best}`? Use one of {all}"),
+            None => format!("use one of {all}"),
+        };
+        return Diagnostic::error(message.to_owned()).field(path.to_owned()).fix(fix);
     }
     // Type errors: "invalid type: string \"three\", expected u32", "invalid value: integer `-1`, ..."
     let fix = if message.contains("expected u32")

@@ -69,7 +69,7 @@ pub fn reader_identity(p: &Planner, field: &str, store: &SecretStore) -> Identit
 
 /// The ServiceAccount External Secrets authenticates as: the orchestrator's name (with any
 /// prefix the stream gave it) and a suffix.
-fn reader_name(p: &Planner) -> String {
+pub fn reader_name(p: &Planner) -> String {
     format!("{}-secrets-reader", p.found.base_name())
 }
 
@@ -319,7 +319,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
     }
 }
 
-fn strip_null_namespace(mut obj: Json) -> Json {
+pub fn strip_null_namespace(mut obj: Json) -> Json {
     if let Some(m) = obj.get_mut("metadata").and_then(Json::as_object_mut)
         && m.get("namespace").is_some_and(Json::is_null)
     {
@@ -337,14 +337,16 @@ fn rollout(p: &mut Planner, eks: &Eks) {
         eks.ingress.deregistration_delay_seconds,
         "spec.eks.ingress.deregistrationDelaySeconds",
     );
+    spread_zones(p, eks.topology_spread.when_unsatisfiable.clone());
+}
+
+/// A zone spread constraint on the pods (`ScheduleAnyway` unless `when` says otherwise); the
+/// stream's own zone constraint is kept, with `when` set on it.
+pub fn spread_zones(p: &mut Planner, when: Option<String>) {
     let sts = p.edit(p.found.statefulset);
     if let Some(pod) = sts.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
         let zone = "topology.kubernetes.io/zone";
-        let when = eks
-            .topology_spread
-            .when_unsatisfiable
-            .clone()
-            .unwrap_or_else(|| "ScheduleAnyway".into());
+        let when = when.unwrap_or_else(|| "ScheduleAnyway".into());
         let selector = json!({"matchLabels": p_selector(pod)});
         let list = pod
             .entry("topologySpreadConstraints")

@@ -19,7 +19,7 @@ mod serviceaccount;
 pub mod statefulset;
 
 pub use meta::{LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, OWNER_ANNOTATION, owner, owner_id};
-pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX, split_address};
+pub use networkpolicy::{GUESSED_TARGET_PORT, NODE_LOCAL_DNS, WHY_PREFIX, split_address};
 
 use crate::config::Orchestrator;
 use crate::config::maverics::MavericsFacts;

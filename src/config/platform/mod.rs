@@ -3,10 +3,12 @@
 
 mod aws;
 mod eks;
+mod gke;
 mod rosa;
 
 pub use aws::{SecretStore, check_arn};
 pub use eks::*;
+pub use gke::*;
 pub use rosa::*;
 
 use super::orchestrator::Metadata;
@@ -20,7 +22,7 @@ use serde_yaml::Value;
 pub const KIND: &str = "OrchestratorPlatform";
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
-/// platform (EKS, ROSA). Field reference: `maverics-krm explain orchestratorplatform.spec`.
+/// platform (EKS, ROSA, GKE). Field reference: `maverics-krm explain orchestratorplatform.spec`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorPlatform {
@@ -41,6 +43,7 @@ pub struct OrchestratorPlatform {
 pub enum Platform {
     Eks,
     Rosa,
+    Gke,
 }
 
 impl Platform {
@@ -48,6 +51,7 @@ impl Platform {
         match self {
             Platform::Eks => "eks",
             Platform::Rosa => "rosa",
+            Platform::Gke => "gke",
         }
     }
 }
@@ -55,7 +59,7 @@ impl Platform {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
-    /// `eks` or `rosa`; the settings block of that name is required, the other one refused.
+    /// `eks`, `rosa` or `gke`; the settings block of that name is required, the others refused.
     pub platform: Platform,
     /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when the
     /// stream holds several.
@@ -67,6 +71,9 @@ pub struct Spec {
     /// Red Hat OpenShift Service on AWS settings; required with `platform: rosa`.
     #[serde(default)]
     pub rosa: Option<Rosa>,
+    /// Google Kubernetes Engine settings; required with `platform: gke`.
+    #[serde(default)]
+    pub gke: Option<Gke>,
 }
 impl OrchestratorPlatform {
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
@@ -113,6 +120,19 @@ impl OrchestratorPlatform {
             err(Diagnostic::error("`spec.rosa` is set but the platform is not rosa")
                 .field("spec.rosa")
                 .fix("remove `spec.rosa`, or set `spec.platform: rosa`"));
+        }
+        if s.platform == Platform::Gke && s.gke.is_none() {
+            err(Diagnostic::error("`spec.platform: gke` needs the GKE settings")
+                .field("spec.gke")
+                .fix("add `spec.gke` with at least `projectId` and `hosts` (see overlays/gke/platform.yaml)"));
+        }
+        if s.platform != Platform::Gke && s.gke.is_some() {
+            err(Diagnostic::error("`spec.gke` is set but the platform is not gke")
+                .field("spec.gke")
+                .fix("remove `spec.gke`, or set `spec.platform: gke`"));
+        }
+        if let Some(gke) = &s.gke {
+            gke::check(gke, &mut err);
         }
         if let Some(eks) = &s.eks {
             eks::check(eks, &mut err);
