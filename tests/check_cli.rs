@@ -100,7 +100,13 @@ fn secret_findings(docs: &[serde_yaml::Value]) -> Vec<String> {
 fn honest_config_has_no_secret_findings() {
     // bases/ and overlays/, built by the real kustomize.
     let (_, kustomize) = &common::kustomize_versions()[0];
-    for dir in ["bases/orchestrator", "overlays/dev", "overlays/eks", "overlays/rosa"] {
+    for dir in [
+        "bases/orchestrator",
+        "overlays/dev",
+        "overlays/eks",
+        "overlays/rosa",
+        "overlays/gke",
+    ] {
         let docs = common::documents(&common::kustomize_build(kustomize, &root().join(dir)));
         assert!(docs.len() > 3, "{dir}: built {} objects", docs.len());
         assert_eq!(secret_findings(&docs), Vec::<String>::new(), "{dir}");
