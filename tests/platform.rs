@@ -1069,6 +1069,15 @@ fn gke_overlay_builds_to_its_golden_with_both_kustomize_versions() {
 #[test]
 fn ejected_gke_overlay_equals_the_transformer() {
     assert_eject_equivalent("gke", &root().join("overlays/gke"));
+    // eject writes down the Workload Identity trust the build reports.
+    let out = tempfile::tempdir().unwrap();
+    eject("gke", &root().join("overlays/gke/platform.yaml"), out.path());
+    let kust = std::fs::read_to_string(out.path().join("kustomization.yaml")).unwrap();
+    assert!(
+        kust.contains("# spec.gke.secretStore.gcpServiceAccount: cloud-side trust: Google service account")
+            && kust.contains("`serviceAccount:acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]`"),
+        "{kust}"
+    );
 }
 
 /// The same kustomization's namePrefix and namespace run before the transformer: what it
