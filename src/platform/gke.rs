@@ -146,6 +146,14 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
     }
     if !i.https_redirect {
         annotations.insert("kubernetes.io/ingress.allow-http".into(), "false".into());
+    } else if i.class == GkeIngressClass::GceInternal {
+        p.warn(
+            Diagnostic::warning(
+                "the FrontendConfig HTTPS redirect on a `gce-internal` Ingress is not verified against Google's documentation, and field reports say an internal load balancer serves HTTP and HTTPS on one address only when it is reserved with purpose SHARED_LOADBALANCER_VIP",
+            )
+            .field("spec.gke.ingress.httpsRedirect")
+            .fix("set `httpsRedirect: false` to serve HTTPS only, or reserve the address with `--purpose=SHARED_LOADBALANCER_VIP` and name it in `staticIpName`"),
+        );
     }
     if i.managed_certificate {
         p.put(json!({
