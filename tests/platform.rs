@@ -705,7 +705,13 @@ fn several_instances_need_spec_instance() {
 #[test]
 fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
     let kpt = kpt();
-    for (platform, expect) in [("eks", "kind: Ingress"), ("rosa", "kind: Route")] {
+    let kubernetes = "system:serviceaccount:maverics:maverics-secrets-reader";
+    let gke = "serviceAccount:acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]";
+    for (platform, expect, subject) in [
+        ("eks", "kind: Ingress", kubernetes),
+        ("rosa", "kind: Route", kubernetes),
+        ("gke", "kind: BackendConfig", gke),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let pkg = tmp.path().join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
@@ -753,7 +759,7 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
         // as results, without failing the render.
         let said = run();
         assert!(
-            said.contains("system:serviceaccount:maverics:maverics-secrets-reader"),
+            said.contains(subject),
             "{platform}: kpt does not show the trust subject:\n{said}"
         );
         let first = snapshot();
