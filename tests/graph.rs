@@ -285,7 +285,7 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn every_picture_parses_and_renders_with_the_real_mermaid() {
     let mut named: Vec<(String, String)> = Vec::new();
-    for overlay in ["overlays/dev", "overlays/eks", "overlays/rosa"] {
+    for overlay in ["overlays/dev", "overlays/eks", "overlays/rosa", "overlays/gke"] {
         named.push((overlay.to_owned(), chart(&root().join(overlay))));
     }
     for file in yaml_files("tests/golden/render")
@@ -332,7 +332,7 @@ fn every_picture_parses_and_renders_with_the_real_mermaid() {
     assert!(failed.is_empty(), "mermaid rejected:\n{}", failed.join("\n"));
     assert_eq!(
         results.len(),
-        3 + 16 + 2,
+        4 + 17 + 2,
         "every overlay, golden, the diff and the hostile case"
     );
 }

@@ -1353,3 +1353,44 @@ fn gke_storage_classes() {
     assert_eq!(sc["provisioner"], "pd.csi.storage.gke.io");
     assert_eq!(sc["parameters"]["replication-type"], "regional-pd");
 }
+
+/// The base's own Ingress (ingress-nginx here, with `ingressClassName`) is replaced by the GKE
+/// one, which GKE takes only through the class annotation; a pod serving HTTPS gets an HTTPS
+/// backend and health check.
+#[test]
+fn gke_replaces_the_base_ingress_and_speaks_https_to_a_tls_pod() {
+    let items = render(&std::fs::read_to_string(root().join("tests/golden/configs/pod-tls.yaml")).unwrap());
+    assert!(
+        items.iter().any(|i| i["kind"].as_str() == Some("Ingress")),
+        "the base has an Ingress"
+    );
+    let (out, err, code) = transform(&items, &platform_config("gke"));
+    assert_eq!(code, 0, "{err}");
+    let objs = items_as_objects(&out);
+    let ingresses: Vec<&Json> = objs.values().filter(|o| o["kind"] == "Ingress").collect();
+    assert_eq!(ingresses.len(), 1, "{ingresses:#?}");
+    let ing = ingresses[0];
+    assert!(ing["spec"]["ingressClassName"].is_null(), "{ing:#}");
+    assert_eq!(ing["metadata"]["annotations"]["kubernetes.io/ingress.class"], "gce");
+    assert!(
+        !ing["metadata"]["annotations"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("nginx.")),
+        "{ing:#}"
+    );
+    let bc = objs
+        .values()
+        .find(|o| o["kind"] == "BackendConfig")
+        .expect("a BackendConfig");
+    assert_eq!(bc["spec"]["healthCheck"]["type"], "HTTPS");
+    let svc = objs
+        .values()
+        .find(|o| o["kind"] == "Service" && o["metadata"]["annotations"]["cloud.google.com/neg"].is_string())
+        .expect("the client Service");
+    assert_eq!(
+        svc["metadata"]["annotations"]["cloud.google.com/app-protocols"],
+        r#"{"http":"HTTPS"}"#
+    );
+}
