@@ -33,7 +33,7 @@ struct Overlay {
     trust: &'static str,
 }
 
-const OVERLAYS: [Overlay; 3] = [
+const OVERLAYS: [Overlay; 4] = [
     Overlay {
         name: "eks",
         title: "Amazon EKS",
@@ -96,6 +96,26 @@ const OVERLAYS: [Overlay; 3] = [
                 subject and the `az identity federated-credential create` command as an `info:` line, and \
                 `maverics-krm eject` writes it into the ejected kustomization.yaml. The identity needs the \
                 *Key Vault Secrets User* role on the vault",
+    },
+    Overlay {
+        name: "gke",
+        title: "Google Kubernetes Engine (supported by this tool, not tested by Strata)",
+        files: [
+            include_str!("../overlays/gke/kustomization.yaml"),
+            include_str!("../overlays/gke/platform.yaml"),
+            include_str!("../overlays/gke/kustomizeconfig.yaml"),
+        ],
+        image: "`spec.image` in `bases/orchestrator/orchestrator.yaml` (repository, tag or digest), or kustomize \
+                `images:` in `overlays/gke/kustomization.yaml` to pin it for GKE only (e.g. your Artifact Registry)",
+        store: "`spec.gke.secretStore` in `overlays/gke/platform.yaml` (`gcpServiceAccount`, or none for the direct \
+                form with `spec.gke.projectNumber`): a namespaced SecretStore for Google Secret Manager through \
+                Workload Identity Federation for GKE, with a ServiceAccount of its own, in place of the base's \
+                `spec.secrets.storeRef`",
+        trust: "the Google service account named in `spec.gke.secretStore.gcpServiceAccount` must grant \
+                `roles/iam.workloadIdentityUser` to `serviceAccount:PROJECT_ID.svc.id.goog[NAMESPACE/SERVICEACCOUNT]` \
+                of the secrets reader (or, in the direct form, the secrets grant `roles/secretmanager.secretAccessor` \
+                to its `principal://` member). `maverics-krm build overlays/gke` prints the exact member as an \
+                `info:` line, and `maverics-krm eject` writes it into the ejected kustomization.yaml",
     },
 ];
 

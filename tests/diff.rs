@@ -351,6 +351,29 @@ fn eks_against_rosa_in_every_format() {
     }
 }
 
+/// Moving from EKS to GKE: the ALB annotations give way to the GKE class annotation, GKE's
+/// objects arrive, the secrets move to another store, and the NetworkPolicy's new sources
+/// (Google's load balancer ranges) are flagged for review.
+#[test]
+fn eks_against_gke() {
+    let (eks, gke) = (Path::new("overlays/eks"), Path::new("overlays/gke"));
+    let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), eks.as_os_str(), gke.as_os_str()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = serde_json::from_str::<serde_json::Value>(&stdout(&o))
+        .expect("JSON report")
+        .to_string();
+    for want in [
+        "\"BackendConfig\"",
+        "\"FrontendConfig\"",
+        "\"ManagedCertificate\"",
+        "kubernetes.io/ingress.class",
+        "35.191.0.0/16",
+        "maverics-gcp-secret-manager",
+    ] {
+        assert!(text.contains(want), "the report mentions {want}: {text}");
+    }
+}
+
 // ---- safe to post --------------------------------------------------------------------------
 
 /// Two rendered files whose difference is secrets only, in every place the issue lists, and

@@ -91,6 +91,20 @@ fn rosa_is_reached_through_the_openshift_router() {
 }
 
 #[test]
+fn gke_is_reached_from_the_internet_through_the_google_load_balancer_ranges() {
+    let c = chart(&root().join("overlays/gke"));
+    let sts = "StatefulSet maverics/maverics";
+    assert_edge(
+        &c,
+        "Internet",
+        "-->",
+        "sso.example.com",
+        "GKE external Application Load Balancer (Ingress maverics/maverics)",
+    );
+    assert_edge(&c, "from 35.191.0.0/16, 130.211.0.0/22", "-->", "8080/TCP", sts);
+}
+
+#[test]
 fn a_rendered_file_and_stdin_are_inputs_too() {
     let golden = root().join("tests/golden/kustomize/eks.yaml");
     let from_file = chart(&golden);
@@ -271,7 +285,7 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn every_picture_parses_and_renders_with_the_real_mermaid() {
     let mut named: Vec<(String, String)> = Vec::new();
-    for overlay in ["overlays/dev", "overlays/eks", "overlays/rosa", "overlays/aks"] {
+    for overlay in ["overlays/dev", "overlays/eks", "overlays/rosa", "overlays/aks", "overlays/gke"] {
         named.push((overlay.to_owned(), chart(&root().join(overlay))));
     }
     for file in yaml_files("tests/golden/render")

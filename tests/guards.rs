@@ -71,7 +71,7 @@ fn assert_secret_refused(out: &Output, what: &str) {
 #[test]
 fn an_inline_secret_fails_the_eks_and_rosa_overlays_under_both_kustomize_versions() {
     let t = tree();
-    for overlay in ["eks", "rosa", "aks"] {
+    for overlay in ["eks", "rosa", "aks", "gke"] {
         let dir = t.path().join("overlays").join(overlay);
         append(&dir.join("kustomization.yaml"), SECRET_GENERATOR);
         for (version, k) in kustomize_versions() {
@@ -85,7 +85,7 @@ fn an_inline_secret_fails_the_eks_and_rosa_overlays_under_both_kustomize_version
 #[test]
 fn maverics_krm_build_fails_on_an_inline_secret_in_the_eks_and_rosa_overlays() {
     let t = tree();
-    for overlay in ["eks", "rosa", "aks"] {
+    for overlay in ["eks", "rosa", "aks", "gke"] {
         let dir = t.path().join("overlays").join(overlay);
         append(&dir.join("kustomization.yaml"), SECRET_GENERATOR);
         for (version, k) in kustomize_versions() {
@@ -239,7 +239,7 @@ fn build_prints_each_warning_once_and_passes_with_warnings() {
 
 #[test]
 fn the_overlays_init_scaffolds_fail_on_an_inline_secret() {
-    for platform in ["eks", "rosa", "aks"] {
+    for platform in ["eks", "rosa", "aks", "gke"] {
         let tmp = TempDir::new().expect("tempdir");
         let dir = tmp.path().join("repo");
         let o = std::process::Command::new(bin())
@@ -295,7 +295,7 @@ fn yaml_file(path: &Path) -> Value {
 #[test]
 fn ejected_eks_and_rosa_overlays_keep_the_guard_under_both_kustomize_versions() {
     let t = tree();
-    for platform in ["eks", "rosa", "aks"] {
+    for platform in ["eks", "rosa", "aks", "gke"] {
         // Next to bases/, as `--out deploy/NAME` in a repository.
         let out_dir = t.path().join("deploy").join(platform);
         let o = eject(

@@ -1,4 +1,4 @@
-//! The `OrchestratorPlatform` transformer: the EKS and ROSA overlays under the real kustomize
+//! The `OrchestratorPlatform` transformer: the EKS, ROSA and GKE overlays under the real kustomize
 //! 5.8.1 and 4.5.4, eject equivalence, namePrefix/namespace, errors, idempotency, and kpt.
 
 mod common;
@@ -117,6 +117,24 @@ fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
         .map(|r| format!("  - {}\n", relative(dir, r)))
         .collect();
     write(dir, "kustomization.yaml", &format!("resources:\n{list}{extra}"));
+}
+
+/// An overlay in `dir` over the base with `fc` as its transformer (run through the plugin by
+/// absolute path) and the given extra kustomization lines first.
+fn platform_overlay(dir: &Path, fc: &Value, extra: &str) {
+    let mut fc = fc.clone();
+    set(
+        &mut fc,
+        &["metadata", "annotations", "config.kubernetes.io/function"],
+        format!("exec:\n  path: {}\n", root().join("plugins/maverics-krm").display()).into(),
+    );
+    std::fs::create_dir_all(dir).expect("mkdir");
+    write(dir, "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
+    overlay(
+        dir,
+        &[&root().join("bases/orchestrator")],
+        &format!("{extra}transformers:\n  - platform.yaml\n"),
+    );
 }
 
 fn eject(platform: &str, config: &Path, out: &Path) {
@@ -387,19 +405,7 @@ fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_a
     let tmp = tempfile::tempdir().unwrap();
     for platform in ["eks", "rosa", "aks"] {
         let dir = tmp.path().join(platform);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut fc = platform_config(platform);
-        set(
-            &mut fc,
-            &["metadata", "annotations", "config.kubernetes.io/function"],
-            format!("exec:\n  path: {}\n", root().join("plugins/maverics-krm").display()).into(),
-        );
-        write(&dir, "platform.yaml", &serde_yaml::to_string(&fc).unwrap());
-        overlay(
-            &dir,
-            &[&root().join("bases/orchestrator")],
-            "namePrefix: acme-\nnamespace: idp\ntransformers:\n  - platform.yaml\n",
-        );
+        platform_overlay(&dir, &platform_config(platform), "namePrefix: acme-\nnamespace: idp\n");
         for (version, k) in kustomize_versions() {
             let objs = objects(&kustomize_build(&k, &dir));
             // The Namespace is cluster-scoped: kustomize's `namespace:` renames it, no prefix.
@@ -577,7 +583,7 @@ fn assert_idempotent(items: &[Value], fc: &Value) -> Vec<Value> {
 
 #[test]
 fn the_transformer_on_its_own_output_changes_nothing() {
-    for platform in ["eks", "rosa", "aks"] {
+    for platform in ["eks", "rosa", "aks", "gke"] {
         let out = assert_idempotent(&base_items(), &platform_config(platform));
         let unrelated =
             yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: maverics}\ndata: {a: b}\n");
@@ -706,7 +712,13 @@ fn several_instances_need_spec_instance() {
 #[test]
 fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
     let kpt = kpt();
-    for (platform, expect) in [("eks", "kind: Ingress"), ("rosa", "kind: Route")] {
+    let kubernetes = "system:serviceaccount:maverics:maverics-secrets-reader";
+    let gke = "serviceAccount:acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]";
+    for (platform, expect, subject) in [
+        ("eks", "kind: Ingress", kubernetes),
+        ("rosa", "kind: Route", kubernetes),
+        ("gke", "kind: BackendConfig", gke),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let pkg = tmp.path().join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
@@ -754,7 +766,7 @@ fn kpt_render_applies_the_platform_and_a_second_render_changes_nothing() {
         // as results, without failing the render.
         let said = run();
         assert!(
-            said.contains("system:serviceaccount:maverics:maverics-secrets-reader"),
+            said.contains(subject),
             "{platform}: kpt does not show the trust subject:\n{said}"
         );
         let first = snapshot();
@@ -807,7 +819,7 @@ fn an_exposure_without_affinity_in_the_stream_fails_the_platform_layer() {
          spec:\n  ingressClassName: traefik\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n\
          \x20       backend: {service: {name: maverics, port: {name: http}}}\n",
     ));
-    for platform in ["eks", "rosa", "aks"] {
+    for platform in ["eks", "rosa", "aks", "gke"] {
         let (out, err, code) = transform(&items, &platform_config(platform));
         assert_eq!(code, 1, "{platform}: {err}");
         assert!(
@@ -1396,4 +1408,404 @@ fn aks_nginx_identity_dns_and_zone_redundant_storage() {
     assert_eq!(sc["volumeBindingMode"], "WaitForFirstConsumer");
     // Idempotent: a second run changes nothing.
     assert_idempotent(&out, &fc);
+}
+
+#[test]
+fn gke_overlay_builds_to_its_golden_with_both_kustomize_versions() {
+    for (version, k) in kustomize_versions() {
+        let out = kustomize_build(&k, &root().join("overlays/gke"));
+        assert_golden("kustomize/gke.yaml", &out);
+        let objs = objects(&out);
+        let ing = get(&objs, "Ingress/maverics/maverics");
+        // GKE ignores an Ingress that sets ingressClassName: the class is the annotation.
+        assert!(ing["spec"]["ingressClassName"].is_null(), "{version}");
+        let ann = &ing["metadata"]["annotations"];
+        assert_eq!(ann["kubernetes.io/ingress.class"], "gce");
+        assert_eq!(ann["networking.gke.io/managed-certificates"], "maverics");
+        assert_eq!(ann["networking.gke.io/v1beta1.FrontendConfig"], "maverics");
+        let svc = get(&objs, "Service/maverics/maverics");
+        assert_eq!(
+            svc["metadata"]["annotations"]["cloud.google.com/neg"],
+            r#"{"ingress":true}"#
+        );
+        assert_eq!(
+            svc["metadata"]["annotations"]["cloud.google.com/backend-config"],
+            r#"{"default":"maverics"}"#
+        );
+        let bc = &get(&objs, "BackendConfig/maverics/maverics")["spec"];
+        assert_eq!(bc["sessionAffinity"]["affinityType"], "GENERATED_COOKIE");
+        assert_eq!(bc["sessionAffinity"]["affinityCookieTtlSec"], 86400);
+        assert_eq!(bc["healthCheck"]["requestPath"], "/status");
+        assert_eq!(bc["healthCheck"]["port"], 8080);
+        let pod = &get(&objs, "StatefulSet/maverics/maverics")["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"],
+            bc["connectionDraining"]["drainingTimeoutSec"],
+            "the pod drains as long as the backend service does"
+        );
+        assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > 30);
+        assert_eq!(
+            pod["topologySpreadConstraints"][0]["topologyKey"],
+            "topology.kubernetes.io/zone"
+        );
+        assert_eq!(
+            get(&objs, "FrontendConfig/maverics/maverics")["spec"]["redirectToHttps"]["enabled"],
+            true
+        );
+        assert_eq!(
+            get(&objs, "ManagedCertificate/maverics/maverics")["spec"]["domains"],
+            serde_json::json!(["sso.example.com"])
+        );
+        // Least privilege: the orchestrator's own account has no Google identity.
+        assert!(
+            get(&objs, "ServiceAccount/maverics/maverics")["metadata"]["annotations"]["iam.gke.io/gcp-service-account"]
+                .is_null()
+        );
+        assert_eq!(
+            get(&objs, "ServiceAccount/maverics/maverics-secrets-reader")["metadata"]["annotations"]["iam.gke.io/gcp-service-account"],
+            "maverics-secrets@acme-sso-prod.iam.gserviceaccount.com"
+        );
+        let store = get(&objs, "SecretStore/maverics/maverics-gcp-secret-manager");
+        assert_eq!(store["spec"]["provider"]["gcpsm"]["projectID"], "acme-sso-prod");
+        assert_eq!(
+            store["spec"]["provider"]["gcpsm"]["auth"]["workloadIdentity"]["serviceAccountRef"]["name"],
+            "maverics-secrets-reader"
+        );
+        assert_eq!(
+            get(&objs, "ExternalSecret/maverics/maverics-secrets")["spec"]["secretStoreRef"]["name"],
+            "maverics-gcp-secret-manager"
+        );
+        let np = &get(&objs, "NetworkPolicy/maverics/maverics")["spec"];
+        assert_eq!(
+            np["ingress"][0]["from"],
+            serde_json::json!([{"ipBlock": {"cidr": "35.191.0.0/16"}}, {"ipBlock": {"cidr": "130.211.0.0/22"}}])
+        );
+        let dns = &np["egress"][0]["to"];
+        assert_eq!(dns[0]["podSelector"]["matchLabels"]["k8s-app"], "kube-dns");
+        assert_eq!(dns[1]["ipBlock"]["cidr"], "169.254.20.10/32");
+        assert_eq!(dns[2]["ipBlock"]["cidr"], "169.254.169.254/32");
+    }
+}
+
+#[test]
+fn ejected_gke_overlay_equals_the_transformer() {
+    assert_eject_equivalent("gke", &root().join("overlays/gke"));
+    // eject writes down the Workload Identity trust the build reports.
+    let out = tempfile::tempdir().unwrap();
+    eject("gke", &root().join("overlays/gke/platform.yaml"), out.path());
+    let kust = std::fs::read_to_string(out.path().join("kustomization.yaml")).unwrap();
+    assert!(
+        kust.contains("# spec.gke.secretStore.gcpServiceAccount: cloud-side trust: Google service account")
+            && kust.contains("`serviceAccount:acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]`"),
+        "{kust}"
+    );
+}
+
+/// The same kustomization's namePrefix and namespace run before the transformer: what it
+/// adds, the names its annotations carry and the trust subject follow them.
+#[test]
+fn gke_names_and_trust_follow_name_prefix_and_namespace() {
+    let tmp = tempfile::tempdir().unwrap();
+    platform_overlay(
+        tmp.path(),
+        &platform_config("gke"),
+        "namePrefix: acme-\nnamespace: idp\n",
+    );
+    for (version, k) in kustomize_versions() {
+        let (out, err) = common::kustomize_build_reporting(&k, tmp.path());
+        let objs = objects(&out);
+        assert!(
+            objs.keys().all(|k| k.contains("/idp/acme-") || k == "Namespace//idp"),
+            "{version}: {objs:#?}"
+        );
+        let svc = get(&objs, "Service/idp/acme-maverics");
+        assert_eq!(
+            svc["metadata"]["annotations"]["cloud.google.com/backend-config"],
+            r#"{"default":"acme-maverics"}"#
+        );
+        get(&objs, "BackendConfig/idp/acme-maverics");
+        let ing = get(&objs, "Ingress/idp/acme-maverics");
+        assert_eq!(
+            ing["metadata"]["annotations"]["networking.gke.io/managed-certificates"],
+            "acme-maverics"
+        );
+        get(&objs, "ManagedCertificate/idp/acme-maverics");
+        assert!(
+            err.contains("`serviceAccount:acme-sso-prod.svc.id.goog[idp/acme-maverics-secrets-reader]`"),
+            "{version}: {err}"
+        );
+    }
+}
+
+#[test]
+fn gke_config_errors_name_the_field_and_the_nearest_value() {
+    let gke = |path: &[&str], v: Value| {
+        let mut fc = platform_config("gke");
+        let mut full = vec!["spec", "gke"];
+        full.extend_from_slice(path);
+        set(&mut fc, &full, v);
+        fc
+    };
+    assert_fails(
+        &gke(&["projectId"], "Acme_SSO".into()),
+        &base_items(),
+        &[
+            "spec.gke.projectId: `Acme_SSO` has characters other than lower-case letters, digits and hyphens",
+            "fix: write the project ID",
+        ],
+    );
+    assert_fails(
+        &gke(
+            &["secretStore", "gcpServiceAccount"],
+            "reader@acme-sso-prod.example.com".into(),
+        ),
+        &base_items(),
+        &[
+            "spec.gke.secretStore.gcpServiceAccount: `reader@acme-sso-prod.example.com` does not end with `.iam.gserviceaccount.com`",
+        ],
+    );
+    assert_fails(
+        &gke(&["ingress", "class"], "gce-interal".into()),
+        &base_items(),
+        &[
+            "spec.gke.ingress.class: unknown variant `gce-interal`",
+            "did you mean `gce-internal`?",
+        ],
+    );
+    assert_fails(
+        &gke(&["mode"], "gatway".into()),
+        &base_items(),
+        &["spec.gke.mode: unknown variant `gatway`", "did you mean `gateway`?"],
+    );
+    assert_fails(
+        &gke(&["backend", "sessionAffinity"], "GENERATED_COOKIES".into()),
+        &base_items(),
+        &["did you mean `GENERATED_COOKIE`?"],
+    );
+    let mut fc = platform_config("gke");
+    let m = fc["spec"]["gke"].as_mapping_mut().unwrap();
+    let id = m.remove("projectId").unwrap();
+    m.insert("projectID".into(), id);
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.gke.projectID: unknown field `projectID`",
+            "did you mean `projectId`? Write `spec.gke.projectId`",
+        ],
+    );
+    // An internal load balancer: no managed certificate, and its proxy-only subnet is needed.
+    assert_fails(
+        &gke(&["ingress", "class"], "gce-internal".into()),
+        &base_items(),
+        &[
+            "spec.gke.ingress.managedCertificate: Google-managed certificates serve external Ingresses only",
+            "spec.gke.networkPolicy.proxyOnlySubnetCidrs: regional and internal GKE load balancers send from the region's proxy-only subnet",
+        ],
+    );
+    let mut fc = gke(&["secretStore", "gcpServiceAccount"], Value::Null);
+    fc["spec"]["gke"].as_mapping_mut().unwrap().remove("projectNumber");
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.gke.projectNumber: the direct Workload Identity form"],
+    );
+}
+
+/// An internal Ingress: the class annotation, a pre-shared certificate, the proxy-only subnet
+/// admitted; the direct Workload Identity form reports the `principal://` member.
+#[test]
+fn gke_internal_ingress_and_the_direct_workload_identity_form() {
+    let mut fc = platform_config("gke");
+    set(
+        &mut fc,
+        &["spec", "gke", "ingress"],
+        yaml("{class: gce-internal, managedCertificate: false, preSharedCertificates: [sso-internal]}"),
+    );
+    set(
+        &mut fc,
+        &["spec", "gke", "networkPolicy", "proxyOnlySubnetCidrs"],
+        yaml("[10.129.0.0/23]"),
+    );
+    set(&mut fc, &["spec", "gke", "secretStore"], yaml("{}"));
+    let (items, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    let objs = items_as_objects(&items);
+    let ann = &get(&objs, "Ingress/maverics/maverics")["metadata"]["annotations"];
+    assert_eq!(ann["kubernetes.io/ingress.class"], "gce-internal");
+    assert_eq!(ann["ingress.gcp.kubernetes.io/pre-shared-cert"], "sso-internal");
+    assert!(ann["networking.gke.io/managed-certificates"].is_null());
+    assert!(!objs.keys().any(|k| k.starts_with("ManagedCertificate/")));
+    assert_eq!(
+        get(&objs, "NetworkPolicy/maverics/maverics")["spec"]["ingress"][0]["from"][2],
+        serde_json::json!({"ipBlock": {"cidr": "10.129.0.0/23"}})
+    );
+    assert!(
+        get(&objs, "ServiceAccount/maverics/maverics-secrets-reader")["metadata"]["annotations"]["iam.gke.io/gcp-service-account"].is_null()
+    );
+    assert!(
+        err.contains("`principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-sso-prod.svc.id.goog/subject/ns/maverics/sa/maverics-secrets-reader`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("info: OrchestratorPlatform gke: spec.gke.secretStore: cloud-side trust"),
+        "{err}"
+    );
+}
+
+/// Gateway mode: an HTTPRoute with no sessionPersistence (GKE runs the standard channel),
+/// its affinity and health check in GKE's policies on the Service; the guard accepts it,
+/// and refuses it once the policy stops sticking.
+#[test]
+fn gke_gateway_mode_sticks_through_gcp_backend_policy() {
+    let mut fc = platform_config("gke");
+    set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
+    set(
+        &mut fc,
+        &["spec", "gke", "gateway"],
+        yaml("{name: shared, namespace: gateways, regional: true}"),
+    );
+    set(
+        &mut fc,
+        &["spec", "gke", "networkPolicy", "proxyOnlySubnetCidrs"],
+        yaml("[10.129.0.0/23]"),
+    );
+    let (items, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    let objs = items_as_objects(&items);
+    assert!(
+        !objs
+            .keys()
+            .any(|k| k.starts_with("Ingress/") || k.starts_with("BackendConfig/"))
+    );
+    let route = get(&objs, "HTTPRoute/maverics/maverics");
+    assert_eq!(
+        route["spec"]["parentRefs"][0],
+        serde_json::json!({"name": "shared", "namespace": "gateways"})
+    );
+    assert!(route["spec"]["rules"][0]["sessionPersistence"].is_null());
+    let policy = get(&objs, "GCPBackendPolicy/maverics/maverics");
+    assert_eq!(
+        policy["spec"]["targetRef"],
+        serde_json::json!({"group": "", "kind": "Service", "name": "maverics"})
+    );
+    assert_eq!(policy["spec"]["default"]["sessionAffinity"]["type"], "GENERATED_COOKIE");
+    let hc = get(&objs, "HealthCheckPolicy/maverics/maverics");
+    assert_eq!(
+        hc["spec"]["default"]["config"]["httpHealthCheck"],
+        serde_json::json!({"portSpecification": "USE_FIXED_PORT", "port": 8080, "requestPath": "/status"})
+    );
+    assert_eq!(
+        get(&objs, "NetworkPolicy/maverics/maverics")["spec"]["ingress"][0]["from"][2]["ipBlock"]["cidr"],
+        "10.129.0.0/23"
+    );
+    // The guard rails on a stream whose policy no longer sticks: the HTTPRoute is refused.
+    let mut unstuck = items.clone();
+    for i in &mut unstuck {
+        if i["kind"].as_str() == Some("GCPBackendPolicy") {
+            set(i, &["spec", "default", "sessionAffinity", "type"], "NONE".into());
+        }
+    }
+    let out = run_with_stdin(Command::new(bin()).args(["check", "-"]), &stream(&unstuck));
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("spec.rules[0].sessionPersistence: the orchestrator runs up to 5 replicas"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A GKE Ingress whose BackendConfig does not stick is refused for a scaled proxy.
+#[test]
+fn a_gke_backend_config_without_affinity_is_refused() {
+    let (items, err, code) = transform(&base_items(), &platform_config("gke"));
+    assert_eq!(code, 0, "{err}");
+    let ok = run_with_stdin(Command::new(bin()).args(["check", "-"]), &stream(&items));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let mut none = items.clone();
+    for i in &mut none {
+        if i["kind"].as_str() == Some("BackendConfig") {
+            set(i, &["spec", "sessionAffinity", "affinityType"], "NONE".into());
+        }
+    }
+    let out = run_with_stdin(Command::new(bin()).args(["check", "-"]), &stream(&none));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("BackendConfig `maverics` has session affinity `NONE`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn stream(items: &[Value]) -> Vec<u8> {
+    items
+        .iter()
+        .map(|i| serde_yaml::to_string(i).unwrap())
+        .collect::<Vec<_>>()
+        .join("---\n")
+        .into_bytes()
+}
+
+/// Persistence on GKE: `premium-rwo` by default, or an emitted regional-pd class.
+#[test]
+fn gke_storage_classes() {
+    let items = render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
+         spec: {namespace: maverics, persistence: {enabled: true}}\n",
+    );
+    let claim_class = |items: &[Value]| {
+        items_as_objects(items)["StatefulSet/maverics/maverics"]["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"].clone()
+    };
+    let (out, err, code) = transform(&items, &platform_config("gke"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(claim_class(&out), "premium-rwo");
+    let mut fc = platform_config("gke");
+    set(&mut fc, &["spec", "gke", "storage", "type"], "regional".into());
+    let (out, err, code) = transform(&items, &fc);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(claim_class(&out), "maverics-regional-pd");
+    let sc = &items_as_objects(&out)["StorageClass//maverics-regional-pd"];
+    assert_eq!(sc["provisioner"], "pd.csi.storage.gke.io");
+    assert_eq!(sc["parameters"]["replication-type"], "regional-pd");
+}
+
+/// The base's own Ingress (ingress-nginx here, with `ingressClassName`) is replaced by the GKE
+/// one, which GKE takes only through the class annotation; a pod serving HTTPS gets an HTTPS
+/// backend and health check.
+#[test]
+fn gke_replaces_the_base_ingress_and_speaks_https_to_a_tls_pod() {
+    let items = render(&std::fs::read_to_string(root().join("tests/golden/configs/pod-tls.yaml")).unwrap());
+    assert!(
+        items.iter().any(|i| i["kind"].as_str() == Some("Ingress")),
+        "the base has an Ingress"
+    );
+    let (out, err, code) = transform(&items, &platform_config("gke"));
+    assert_eq!(code, 0, "{err}");
+    let objs = items_as_objects(&out);
+    let ingresses: Vec<&Json> = objs.values().filter(|o| o["kind"] == "Ingress").collect();
+    assert_eq!(ingresses.len(), 1, "{ingresses:#?}");
+    let ing = ingresses[0];
+    assert!(ing["spec"]["ingressClassName"].is_null(), "{ing:#}");
+    assert_eq!(ing["metadata"]["annotations"]["kubernetes.io/ingress.class"], "gce");
+    assert!(
+        !ing["metadata"]["annotations"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("nginx.")),
+        "{ing:#}"
+    );
+    let bc = objs
+        .values()
+        .find(|o| o["kind"] == "BackendConfig")
+        .expect("a BackendConfig");
+    assert_eq!(bc["spec"]["healthCheck"]["type"], "HTTPS");
+    let svc = objs
+        .values()
+        .find(|o| o["kind"] == "Service" && o["metadata"]["annotations"]["cloud.google.com/neg"].is_string())
+        .expect("the client Service");
+    assert_eq!(
+        svc["metadata"]["annotations"]["cloud.google.com/app-protocols"],
+        r#"{"http":"HTTPS"}"#
+    );
 }

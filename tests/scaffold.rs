@@ -343,3 +343,35 @@ fn eject_writes_the_trust_subject_into_the_overlay() {
     let parsed: serde_yaml::Value = serde_yaml::from_str(&k).expect("still YAML");
     assert!(parsed.get("resources").is_some());
 }
+
+/// `init --platform gke`: the scaffold builds under both kustomize versions, reports the
+/// Workload Identity member of its secrets reader, and passes `check`.
+#[test]
+fn init_platform_gke_builds_and_reports_its_workload_identity_member() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    let out = init(&["--platform", "gke"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in [
+        "kustomization.yaml",
+        "platform.yaml",
+        "kustomizeconfig.yaml",
+        "README.md",
+    ] {
+        assert!(repo.join("overlays/gke").join(f).is_file(), "no overlays/gke/{f}");
+    }
+    for (version, kustomize) in kustomize_versions() {
+        let (out, err) = build(&kustomize, &repo.join("overlays/gke"));
+        assert!(out.contains("kind: BackendConfig"), "{version}");
+        assert!(
+            err.contains("`serviceAccount:acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]`"),
+            "{version}: {err}"
+        );
+        assert_eq!(
+            fields(&err, "info"),
+            ["spec.gke.secretStore.gcpServiceAccount"],
+            "{version}"
+        );
+        check_warnings(&out);
+    }
+}

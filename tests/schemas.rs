@@ -22,6 +22,8 @@ const CRD_GROUPS: &[&str] = &[
     "route.openshift.io",
     "gateway.networking.k8s.io",
     "monitoring.coreos.com",
+    "cloud.google.com",
+    "networking.gke.io",
 ];
 
 fn crd_dir() -> PathBuf {
@@ -97,6 +99,9 @@ fn streams() -> Vec<(String, String)> {
         variant_exec_drain(),
     ));
     out.push(("rosa variant (reencrypt)".into(), variant_rosa()));
+    for (name, edit) in GKE_VARIANTS {
+        out.push((format!("gke variant ({name})"), variant_gke(edit)));
+    }
     for (name, text) in variants_clustering() {
         out.push((name, text));
     }
@@ -112,6 +117,7 @@ fn variants_clustering() -> Vec<(String, String)> {
         ("eks", "{}"),
         ("eks", "{spec: {eks: {networkPolicy: {flavour: calico}}}}"),
         ("rosa", "{}"),
+        ("gke", "{}"),
     ] {
         let mut items = render(&config);
         items.push(serde_yaml::from_str("apiVersion: v1\nkind: Namespace\nmetadata: {name: maverics}\n").unwrap());
@@ -345,4 +351,31 @@ fn every_builtin_object_validates_strictly_on_its_target_kubernetes_and_1_37() {
         );
     }
     eprintln!("built-in objects validated on {oldest_seen:?} and 1.37: {count}");
+}
+
+/// The GKE modes and options the example overlay leaves off, on a pod serving TLS with
+/// persistence: Gateway API with a regional class, an internal Ingress, regional disks.
+const GKE_VARIANTS: [(&str, &str); 2] = [
+    (
+        "gateway, regional, direct workload identity",
+        "{spec: {gke: {mode: gateway, gateway: {name: shared, namespace: gateways, regional: true}, \
+         networkPolicy: {proxyOnlySubnetCidrs: [10.129.0.0/23]}, secretStore: {gcpServiceAccount: null}, \
+         storage: {type: regional}}}}",
+    ),
+    (
+        "internal ingress, pre-shared certificate, balanced disks",
+        "{spec: {gke: {ingress: {class: gce-internal, managedCertificate: false, preSharedCertificates: [sso], \
+         staticIpName: sso-ip, sslPolicy: modern-tls}, networkPolicy: {proxyOnlySubnetCidrs: [10.129.0.0/23]}, \
+         storage: {type: balanced}}}}",
+    ),
+];
+
+fn variant_gke(edit: &str) -> String {
+    let mut items = render(
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
+         spec: {namespace: maverics, persistence: {enabled: true}, tls: {termination: pod, secretName: maverics-tls}, \
+         secrets: {storeRef: {name: s}, values: [{name: a.b, remoteRef: {key: k}}]}}\n",
+    );
+    items.push(serde_yaml::from_str("apiVersion: v1\nkind: Namespace\nmetadata: {name: maverics}\n").unwrap());
+    run_platform(items, "gke", edit)
 }

@@ -11,9 +11,22 @@ use super::{At, pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
-use crate::k8s::labels::{AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
+use crate::k8s::labels::{
+    AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, LABEL_NAME, NGINX_AFFINITY,
+};
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
+
+/// The GKE session affinities that keep a client on one pod (BackendConfig and
+/// GCPBackendPolicy; `NONE` does not).
+const GKE_STICKY: &[&str] = &[
+    "GENERATED_COOKIE",
+    "CLIENT_IP",
+    "HTTP_COOKIE",
+    "CLIENT_IP_PORT_PROTO",
+    "CLIENT_IP_PROTO",
+    "HEADER_FIELD",
+];
 
 struct Workload<'a> {
     obj: &'a Value,
@@ -136,7 +149,7 @@ pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
                     route(e, w.max_replicas, out);
                 }
                 ("gateway.networking.k8s.io/v1" | "gateway.networking.k8s.io/v1beta1", "HTTPRoute") => {
-                    exposed |= http_route(e, &names, w.max_replicas, out);
+                    exposed |= http_route(e, items, &names, w.max_replicas, out);
                 }
                 _ => {}
             }
@@ -267,6 +280,10 @@ fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i
     if ann(NGINX_AFFINITY) == Some("cookie") {
         return;
     }
+    if annotations::get(e, "kubernetes.io/ingress.class").is_some_and(|c| c.starts_with("gce")) {
+        gke_ingress(e, items, services, max, out);
+        return;
+    }
     if let Some(attrs) = ann(ALB_ATTRIBUTES) {
         let attrs = alb_attributes(attrs);
         let get = |k: &str| attrs.iter().find(|(a, _)| *a == k).map(|(_, v)| *v);
@@ -304,6 +321,105 @@ fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i
              affinity and say so with `{AFFINITY_ANNOTATION}: <how>` (the generator does this with spec.ingress.stickySessions)"
         ),
     ));
+}
+
+/// The `affinityType` of a GKE BackendConfig, `NONE` when unset (GKE's default).
+fn backend_config_affinity<'a>(items: &'a [Value], namespace: &str, name: &str) -> Option<&'a str> {
+    items
+        .iter()
+        .find(|b| {
+            object::kind(b) == "BackendConfig"
+                && object::api_version(b).starts_with("cloud.google.com/")
+                && ns(b) == namespace
+                && object::name(b) == name
+        })
+        .map(|b| {
+            b.get("spec")
+                .and_then(|s| s.get("sessionAffinity"))
+                .and_then(|a| a.get("affinityType"))
+                .and_then(Value::as_str)
+                .unwrap_or("NONE")
+        })
+}
+
+/// A GKE Ingress sticks when every backend Service names a BackendConfig (its `default` or
+/// its port's) with a session affinity that keeps a client on one pod.
+fn gke_ingress(e: &Value, items: &[Value], services: &[&Value], max: i64, out: &mut Vec<Diagnostic>) {
+    let at = At::new(e);
+    let backends = backend_names(e);
+    for svc in services.iter().filter(|s| backends.contains(&object::name(s))) {
+        let names: Vec<String> = annotations::get(svc, GKE_BACKEND_CONFIG)
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+            .map(|v| {
+                let default = v.get("default").and_then(|d| d.as_str()).map(str::to_owned);
+                let ports = v
+                    .get("ports")
+                    .and_then(|p| p.as_object())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(_, n)| n.as_str().map(str::to_owned));
+                default.into_iter().chain(ports).collect()
+            })
+            .unwrap_or_default();
+        let fix = format!(
+            "annotate Service `{}` with `{GKE_BACKEND_CONFIG}: '{{\"default\":\"<name>\"}}'` and give that BackendConfig \
+             `spec.sessionAffinity.affinityType: GENERATED_COOKIE` (the GKE platform layer does both)",
+            object::name(svc)
+        );
+        if names.is_empty() {
+            out.push(at.error(
+                "metadata.annotations",
+                format!(
+                    "{}, but the GKE Ingress's Service `{}` names no BackendConfig, so the load balancer has no session affinity",
+                    scaled(max),
+                    object::name(svc)
+                ),
+                fix,
+            ));
+            continue;
+        }
+        for n in names {
+            match backend_config_affinity(items, ns(svc), &n) {
+                Some(a) if GKE_STICKY.contains(&a) => {}
+                Some(a) => out.push(at.error(
+                    "metadata.annotations",
+                    format!(
+                        "{}, but BackendConfig `{n}` has session affinity `{a}`, so the load balancer spreads a session's requests",
+                        scaled(max)
+                    ),
+                    fix.clone(),
+                )),
+                None => out.push(at.error(
+                    "metadata.annotations",
+                    format!(
+                        "{}, but BackendConfig `{n}` that Service `{}` names is not in this stream: its session affinity is unchecked",
+                        scaled(max),
+                        object::name(svc)
+                    ),
+                    fix.clone(),
+                )),
+            }
+        }
+    }
+}
+
+/// A GKE GCPBackendPolicy on Service `service` with a session affinity that sticks.
+fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
+    items.iter().any(|b| {
+        object::kind(b) == "GCPBackendPolicy"
+            && object::api_version(b).starts_with("networking.gke.io/")
+            && ns(b) == namespace
+            && b.get("spec").and_then(|s| s.get("targetRef")).is_some_and(|t| {
+                t.get("kind").and_then(Value::as_str) == Some("Service")
+                    && t.get("name").and_then(Value::as_str) == Some(service)
+            })
+            && b.get("spec")
+                .and_then(|s| s.get("default"))
+                .and_then(|d| d.get("sessionAffinity"))
+                .and_then(|a| a.get("type"))
+                .and_then(Value::as_str)
+                .is_some_and(|t| GKE_STICKY.contains(&t))
+    })
 }
 
 fn route_targets(r: &Value, services: &[&str]) -> bool {
@@ -348,23 +464,28 @@ fn route(r: &Value, max: i64, out: &mut Vec<Diagnostic>) {
 }
 
 /// Judges the rules of an HTTPRoute that send traffic to `services`; true when there is one.
-fn http_route(r: &Value, services: &[&str], max: i64, out: &mut Vec<Diagnostic>) -> bool {
+fn http_route(r: &Value, items: &[Value], services: &[&str], max: i64, out: &mut Vec<Diagnostic>) -> bool {
     let at = At::new(r);
     let mut targeted = false;
     let rules = r.get("spec").and_then(|s| s.get("rules")).and_then(Value::as_sequence);
     for (i, rule) in rules.into_iter().flatten().enumerate() {
-        let targets = rule
+        let targets: Vec<&str> = rule
             .get("backendRefs")
             .and_then(Value::as_sequence)
             .into_iter()
             .flatten()
             .filter(|b| b.get("kind").and_then(Value::as_str).is_none_or(|k| k == "Service"))
             .filter_map(|b| b.get("name")?.as_str())
-            .any(|n| services.contains(&n));
-        if !targets {
+            .filter(|n| services.contains(n))
+            .collect();
+        if targets.is_empty() {
             continue;
         }
         targeted = true;
+        // GKE runs the standard channel only: its affinity is a GCPBackendPolicy on the Service.
+        if targets.iter().all(|t| gcp_backend_policy_sticks(items, ns(r), t)) {
+            continue;
+        }
         match rule.get("sessionPersistence") {
             None | Some(Value::Null) => out.push(at.error(
                 format!("spec.rules[{i}].sessionPersistence"),

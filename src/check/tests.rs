@@ -397,3 +397,56 @@ fn settings_turn_families_off() {
     let bad = HARDENED.replace("allowPrivilegeEscalation: false", "privileged: true");
     assert!(check_stream(&items(&bad), &s).is_empty());
 }
+
+/// A GKE Ingress sticks through the BackendConfig its Service names; without one, or with
+/// `NONE`, a scaled proxy is refused.
+#[test]
+fn stickiness_on_gke_ingresses() {
+    let gce = INGRESS
+        .replace("  ingressClassName: CLASS\n", "")
+        .replace("ANN", "kubernetes.io/ingress.class: gce");
+    let svc = "metadata: {name: m, namespace: ns}\nspec: {selector";
+    let annotated = |bc: &str| {
+        SCALED.replace(
+            svc,
+            &format!("metadata: {{name: m, namespace: ns, annotations: {{cloud.google.com/backend-config: '{bc}'}}}}\nspec: {{selector"),
+        )
+    };
+    let backend = |affinity: &str| {
+        format!(
+            "apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {{name: bc, namespace: ns}}\n\
+             spec: {{sessionAffinity: {{affinityType: {affinity}}}}}\n"
+        )
+    };
+    let errors = |stream: String| -> Vec<String> {
+        run(&stream)
+            .into_iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message)
+            .collect()
+    };
+    let none = errors(format!("{SCALED}---\n{gce}"));
+    assert!(
+        none.len() == 1 && none[0].contains("names no BackendConfig"),
+        "{none:?}"
+    );
+    let default = annotated(r#"{"default":"bc"}"#);
+    let missing = errors(format!("{default}---\n{gce}"));
+    assert!(
+        missing.len() == 1 && missing[0].contains("`bc` that Service `m` names is not in this stream"),
+        "{missing:?}"
+    );
+    let unstuck = errors(format!("{default}---\n{gce}---\n{}", backend("NONE")));
+    assert!(
+        unstuck.len() == 1 && unstuck[0].contains("session affinity `NONE`"),
+        "{unstuck:?}"
+    );
+    for sticky in ["GENERATED_COOKIE", "CLIENT_IP"] {
+        assert!(
+            errors(format!("{default}---\n{gce}---\n{}", backend(sticky))).is_empty(),
+            "{sticky}"
+        );
+    }
+    let per_port = annotated(r#"{"ports":{"http":"bc"}}"#);
+    assert!(errors(format!("{per_port}---\n{gce}---\n{}", backend("GENERATED_COOKIE"))).is_empty());
+}

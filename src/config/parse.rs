@@ -95,11 +95,11 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             .fix(format!("add `{field}`"));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
         let expected: Vec<&str> = rest
             .split_once("expected ")
             .map(|(_, l)| l.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
-        let unknown = rest.split('`').next().unwrap_or_default();
         let one_of = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
         return Diagnostic::error(message.to_owned())
             .field(path.to_owned())

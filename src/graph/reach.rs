@@ -3,7 +3,8 @@
 //!
 //! What is drawn is what the objects say, not a guess about the cluster: an Ingress of the
 //! ALB controller is internet-facing only with `alb.ingress.kubernetes.io/scheme:
-//! internet-facing` (the controller's default is internal); a workload that no policy selects
+//! internet-facing` (the controller's default is internal), a GKE Ingress of class `gce` is
+//! internet-facing and `gce-internal` is not; a workload that no policy selects
 //! is drawn open to any source and any destination, because that is what the cluster allows.
 
 use crate::diff::{Key, Resource};
@@ -124,6 +125,10 @@ impl Reach {
                         let public = str_at(v, &["metadata", "annotations", "alb.ingress.kubernetes.io/scheme"])
                             == Some("internet-facing");
                         (if public { INTERNET } else { VPC }, "ALB".to_owned())
+                    } else if class == "gce" {
+                        (INTERNET, "GKE external Application Load Balancer".to_owned())
+                    } else if class == "gce-internal" {
+                        (VPC, "GKE internal Application Load Balancer".to_owned())
                     } else {
                         (CLIENTS, format!("ingress controller {class}"))
                     };

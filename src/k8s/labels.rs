@@ -19,3 +19,5 @@ pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
 /// Application Gateway for Containers keeps an Ingress's cookie affinity in the
 /// `IngressExtension` this annotation names.
 pub const AGC_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";
+/// GKE Ingress: the Service names its BackendConfig, which holds the session affinity.
+pub const GKE_BACKEND_CONFIG: &str = "cloud.google.com/backend-config";

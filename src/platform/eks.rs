@@ -69,7 +69,7 @@ pub fn reader_identity(p: &Planner, field: &str, store: &SecretStore) -> Identit
 
 /// The ServiceAccount External Secrets authenticates as: the orchestrator's name (with any
 /// prefix the stream gave it) and a suffix.
-fn reader_name(p: &Planner) -> String {
+pub fn reader_name(p: &Planner) -> String {
     format!("{}-secrets-reader", p.found.base_name())
 }
 

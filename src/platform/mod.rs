@@ -11,6 +11,7 @@ mod crd;
 pub mod eject;
 mod eks;
 mod found;
+mod gke;
 mod rosa;
 pub mod trust;
 
@@ -230,6 +231,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
         Platform::Eks => eks::plan(&mut p),
         Platform::Rosa => rosa::plan(&mut p),
         Platform::Aks => aks::plan(&mut p),
+        Platform::Gke => gke::plan(&mut p),
     }
     // The config's own example values, by field: the stream check sees only their copies
     // in the objects, and cannot say which setting to change.

@@ -18,7 +18,7 @@ mod serviceaccount;
 pub mod statefulset;
 
 pub use meta::{OWNER_ANNOTATION, owner, owner_id};
-pub use networkpolicy::{GUESSED_TARGET_PORT, WHY_PREFIX};
+pub use networkpolicy::{GUESSED_TARGET_PORT, NODE_LOCAL_DNS, WHY_PREFIX};
 
 use crate::config::Orchestrator;
 use crate::config::maverics::MavericsFacts;

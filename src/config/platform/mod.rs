@@ -4,11 +4,13 @@
 mod aks;
 mod aws;
 mod eks;
+mod gke;
 mod rosa;
 
 pub use aks::*;
 pub use aws::{SecretStore, check_arn};
 pub use eks::*;
+pub use gke::*;
 pub use rosa::*;
 
 use super::orchestrator::Metadata;
@@ -22,7 +24,7 @@ use serde_yaml::Value;
 pub const KIND: &str = "OrchestratorPlatform";
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
-/// platform (EKS, ROSA, AKS). Field reference: `maverics-krm explain orchestratorplatform.spec`.
+/// platform (EKS, ROSA, AKS, GKE). Field reference: `maverics-krm explain orchestratorplatform.spec`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorPlatform {
@@ -44,6 +46,7 @@ pub enum Platform {
     Eks,
     Rosa,
     Aks,
+    Gke,
 }
 
 impl Platform {
@@ -52,6 +55,7 @@ impl Platform {
             Platform::Eks => "eks",
             Platform::Rosa => "rosa",
             Platform::Aks => "aks",
+            Platform::Gke => "gke",
         }
     }
 }
@@ -59,7 +63,7 @@ impl Platform {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
-    /// `eks`, `rosa` or `aks`; the settings block of that name is required, the others refused.
+    /// `eks`, `rosa`, `aks` or `gke`; the settings block of that name is required, the others refused.
     pub platform: Platform,
     /// The orchestrator instance (`app.kubernetes.io/instance`) to patch; needed only when the
     /// stream holds several.
@@ -74,6 +78,9 @@ pub struct Spec {
     /// Azure Kubernetes Service settings; required with `platform: aks`.
     #[serde(default)]
     pub aks: Option<Aks>,
+    /// Google Kubernetes Engine settings; required with `platform: gke`.
+    #[serde(default)]
+    pub gke: Option<Gke>,
 }
 impl OrchestratorPlatform {
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
@@ -132,6 +139,19 @@ impl OrchestratorPlatform {
         }
         if let Some(aks) = &s.aks {
             aks::check(aks, &mut err);
+        }
+        if s.platform == Platform::Gke && s.gke.is_none() {
+            err(Diagnostic::error("`spec.platform: gke` needs the GKE settings")
+                .field("spec.gke")
+                .fix("add `spec.gke` with at least `projectId` and `hosts` (see overlays/gke/platform.yaml)"));
+        }
+        if s.platform != Platform::Gke && s.gke.is_some() {
+            err(Diagnostic::error("`spec.gke` is set but the platform is not gke")
+                .field("spec.gke")
+                .fix("remove `spec.gke`, or set `spec.platform: gke`"));
+        }
+        if let Some(gke) = &s.gke {
+            gke::check(gke, &mut err);
         }
         if let Some(eks) = &s.eks {
             eks::check(eks, &mut err);
