@@ -763,8 +763,8 @@ fn the_ignore_file_at_the_repository_root_is_read_and_checked() {
 
 /// Four overlays, eight builds, with a kustomize stand-in that logs when each build starts
 /// and ends: the old sides are quick, the new sides slow. The builds run concurrently across
-/// overlays (the next overlay starts while the first one's slow side still runs), never more
-/// at once than the machine's cores, and the report keeps overlay order.
+/// overlays (the next overlay starts while the first one still renders), never more at once
+/// than the machine's cores, and the report keeps overlay order.
 #[test]
 fn base_renders_overlays_concurrently_within_the_core_count() {
     let tmp = tempfile::tempdir().unwrap();
@@ -821,10 +821,26 @@ printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  side: %
     if cores >= 2 {
         let pos = |l: &str| log.lines().position(|x| x == l).unwrap_or(usize::MAX);
         assert!(
-            pos("start old b") < pos("end new a"),
+            pos("start new b") < pos("end new a"),
             "overlay b waited for overlay a: {log}"
         );
     }
+
+    // A directory that is a kustomization on neither side: exit 2, no output, named.
+    let o = diff_cmd()
+        .args(["--base", "HEAD", "--kustomize"])
+        .arg(&kustomize)
+        .arg("overlays/nope")
+        .current_dir(&repo)
+        .output()
+        .expect("run diff --base");
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("overlays/nope is a kustomization neither at HEAD nor in the working tree"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Moving from EKS to AKS: the secret store and the load balancer's sources change, and both

@@ -9,6 +9,7 @@ use crate::io::walk::is_kustomization;
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What the generator binary is built from. When all of them are the same at REV and in
@@ -30,7 +31,6 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         std::env::current_dir().map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"])?);
     let (commit, old_side) = old_revision(&root, rev, tip)?;
-    let tree = Worktree::add(&root, &commit)?;
     let overlays = if paths.is_empty() {
         all_overlays(&root, &commit)?
     } else {
@@ -40,66 +40,74 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
             .collect::<Result<Vec<_>, _>>()?
     };
     let current = std::env::current_exe().map_err(|e| Diagnostic::error(format!("cannot locate this binary: {e}")))?;
-    let old_bin = if generator_unchanged(&root, &commit)? {
-        current.clone()
-    } else {
-        old_generator(&root, &commit, &tree.path)?
-    };
-    let (old_ctx, new_ctx) = (
-        Ctx {
-            kustomize,
-            plugin: &old_bin,
-        },
-        Ctx {
-            kustomize,
-            plugin: &current,
-        },
-    );
+    let unchanged = generator_unchanged(&root, &commit)?;
     let labels: Vec<String> = overlays
         .iter()
         .map(|rel| rel.to_string_lossy().replace('\\', "/"))
         .collect();
-    let mut jobs = Vec::with_capacity(2 * overlays.len());
-    for (rel, label) in overlays.iter().zip(&labels) {
-        let (old_dir, new_dir) = (tree.path.join(rel), root.join(rel));
-        let (at_rev, here) = (is_kustomization(&old_dir), is_kustomization(&new_dir));
-        if !at_rev && !here {
+    // The old side needs the worktree (seconds for a large repository) and its generator:
+    // made once, by whichever thread asks first, while the working tree's side renders.
+    let old_side_ready: OnceLock<Result<(Worktree, PathBuf), Diagnostic>> = OnceLock::new();
+    let prepare = || {
+        old_side_ready.get_or_init(|| {
+            let tree = Worktree::add(&root, &commit)?;
+            let bin = if unchanged {
+                current.clone()
+            } else {
+                old_generator(&root, &commit, &tree.path)?
+            };
+            Ok((tree, bin))
+        })
+    };
+    // Rendering takes seconds per overlay: say where it is on a terminal, and nothing when
+    // stderr is a file or a CI log, where the lines would only be noise.
+    let progress = std::io::stderr().is_terminal();
+    let total = overlays.len();
+    // Jobs 0..total are the working tree's side of each overlay, total..2*total the old side.
+    let results = std::thread::scope(|s| {
+        let early = s.spawn(prepare);
+        let results = in_parallel(2 * total, |i| {
+            let n = i % total;
+            let (rel, label) = (&overlays[n], labels[n].as_str());
+            if i < total {
+                if progress {
+                    eprintln!("rendering {label} ({}/{total})...", n + 1);
+                }
+                let ctx = Ctx {
+                    kustomize,
+                    plugin: &current,
+                };
+                return render_side(&root.join(rel), &ctx, label);
+            }
+            let (tree, bin) = prepare().as_ref().map_err(Clone::clone)?;
+            render_side(&tree.path.join(rel), &Ctx { kustomize, plugin: bin }, label)
+        });
+        // Its result is in `old_side_ready`; a panic there left it empty, and the old side
+        // made it again.
+        let _ = early.join();
+        results
+    });
+    let internal = || Diagnostic::error("internal error: a render thread panicked");
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    // Collected in overlay order, old side first: the output and the first error reported
+    // do not depend on which render finished first.
+    let mut results = results.into_iter();
+    let new_results: Vec<_> = results.by_ref().take(total).collect();
+    for ((o, n), label) in results.zip(new_results).zip(&labels) {
+        let o = o.unwrap_or_else(|| Err(internal())).map_err(|d| Diagnostic {
+            message: format!("at {rev}: {}", d.message),
+            ..d
+        })?;
+        let n = n.unwrap_or_else(|| Err(internal()))?;
+        if o.is_none() && n.is_none() {
             return Err(Diagnostic::error(format!(
                 "{label} is a kustomization neither at {rev} nor in the working tree"
             ))
             .fix("give overlay directories relative to the current directory, e.g. overlays/dev"));
         }
         // An overlay missing on one side renders as nothing there: all added or all removed.
-        jobs.push(Render {
-            dir: at_rev.then_some(old_dir),
-            ctx: &old_ctx,
-            label,
-        });
-        jobs.push(Render {
-            dir: here.then_some(new_dir),
-            ctx: &new_ctx,
-            label,
-        });
-    }
-    // Rendering takes seconds per overlay: say where it is on a terminal, and nothing when
-    // stderr is a file or a CI log, where the lines would only be noise.
-    let progress = std::io::stderr().is_terminal();
-    let total = labels.len();
-    let mut results = render_all(&jobs, |i| {
-        if progress && i % 2 == 0 {
-            eprintln!("rendering {} ({}/{total})...", labels[i / 2], i / 2 + 1);
-        }
-    })
-    .into_iter();
-    let (mut old, mut new) = (Vec::new(), Vec::new());
-    // Collected in overlay order, old side first: the output and the first error reported
-    // do not depend on which render finished first.
-    while let (Some(o), Some(n)) = (results.next(), results.next()) {
-        old.extend(o.map_err(|d| Diagnostic {
-            message: format!("at {rev}: {}", d.message),
-            ..d
-        })?);
-        new.extend(n?);
+        old.extend(o.unwrap_or_default());
+        new.extend(n.unwrap_or_default());
     }
     let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
     let sides = Sides {
@@ -114,49 +122,42 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
     Ok(Loaded { old, new, sides })
 }
 
-/// One kustomize build of `diff --base`: one side of one overlay (none when the overlay
-/// does not exist on that side).
-struct Render<'a> {
-    dir: Option<PathBuf>,
-    ctx: &'a Ctx<'a>,
-    label: &'a str,
+/// One side of one overlay, or `None` when the overlay is not a kustomization on that side.
+fn render_side(dir: &Path, ctx: &Ctx, label: &str) -> Result<Option<Vec<Resource>>, Diagnostic> {
+    if !is_kustomization(dir) {
+        return Ok(None);
+    }
+    render_kustomization(dir, ctx, label).map(Some)
 }
 
-/// Runs the builds concurrently, at most `available_parallelism` kustomize processes at a
-/// time (each build is a process tree busy on one core), and returns the results in the
-/// order of `jobs`. `started(i)` is called as job `i` begins; jobs begin in order.
-fn render_all(jobs: &[Render], started: impl Fn(usize) + Sync) -> Vec<Result<Vec<Resource>, Diagnostic>> {
+/// Runs `job(0)`..`job(count - 1)` on at most `available_parallelism` threads (each job is a
+/// kustomize process tree busy on one core), starting them in order, and returns their
+/// results in that order; `None` for a job whose thread panicked.
+fn in_parallel<T: Send>(count: usize, job: impl Fn(usize) -> T + Sync) -> Vec<Option<T>> {
     let workers = std::thread::available_parallelism()
         .map_or(2, std::num::NonZeroUsize::get)
-        .min(jobs.len());
+        .min(count);
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { break done };
-            started(i);
-            let result = match &job.dir {
-                Some(dir) => render_kustomization(dir, job.ctx, job.label),
-                None => Ok(Vec::new()),
-            };
-            done.push((i, result));
+            if i >= count {
+                break done;
+            }
+            done.push((i, job(i)));
         }
     };
-    let mut results: Vec<Option<Result<Vec<Resource>, Diagnostic>>> = jobs.iter().map(|_| None).collect();
+    let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers).map(|_| s.spawn(worker)).collect();
         for h in handles {
-            // A worker that panicked leaves its jobs empty; they are reported below.
             for (i, r) in h.join().unwrap_or_default() {
                 results[i] = Some(r);
             }
         }
     });
     results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(Diagnostic::error("internal error: a render thread panicked"))))
-        .collect()
 }
 
 /// The commit the old side is rendered at, and how it was chosen.
