@@ -1,14 +1,13 @@
 //! The command line. With no subcommand the binary is a KRM function (what kustomize and kpt
 //! run); the subcommands render, and build with the guard rails a host forgets.
 
-use crate::config::{FunctionConfig, Orchestrator};
-use crate::diag::{Diagnostic, FileRef};
+use crate::diag::Diagnostic;
 use crate::function::{self, Outcome};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};
 use crate::io::stdout;
 use crate::krm::ResourceList;
-use crate::resources;
+use crate::resources::render::render_text;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser, Subcommand};
 use serde_yaml::Value;
@@ -515,42 +514,6 @@ fn render(config: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {
     let (text, diags) = render_text(&name, &text).map_err(CliError::Findings)?;
     stdout::write(text)?;
     Ok(diags)
-}
-
-/// The manifests for one config file's text: `---`-separated documents, no host annotations.
-pub fn render_text(name: &str, text: &str) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let file = Some(FileRef {
-        path: name.to_owned(),
-        index: 0,
-    });
-    let value = read::document(name, text).map_err(|d| vec![d])?;
-    let o: Orchestrator = match FunctionConfig::from_value(&value, file.clone())? {
-        FunctionConfig::Orchestrator(o) => *o,
-        FunctionConfig::Platform(_) => {
-            return Err(vec![
-                Diagnostic::error("`render` takes an Orchestrator config; an OrchestratorPlatform is a transformer")
-                    .file(file)
-                    .fix("build the overlay that lists it under `transformers:` (`maverics-krm build overlays/eks`), or eject it (`maverics-krm eject eks --config FILE --out DIR`)"),
-            ]);
-        }
-        FunctionConfig::Check(_) => {
-            return Err(vec![
-                Diagnostic::error("an OrchestratorCheck config generates nothing")
-                    .file(file)
-                    .fix("render an `Orchestrator` config; run checks with `maverics-krm check FILE`"),
-            ]);
-        }
-    };
-    let diags = crate::config::checks::check(&o);
-    if crate::diag::has_errors(&diags) {
-        return Err(diags);
-    }
-    let docs: Vec<String> = resources::generate(&o)
-        .iter()
-        .map(|g| serde_yaml::to_string(&g.object).unwrap_or_default())
-        .collect();
-    let out = docs.join("---\n");
-    Ok((out, diags))
 }
 
 fn eject(platform: &str, config: &Path, out: &Path, kustomize: Option<&Path>) -> Result<Vec<Diagnostic>, CliError> {

@@ -2,7 +2,7 @@
 //! and upserts what the generator produces, leaving every other item as it came.
 
 use crate::check;
-use crate::config::{self, FunctionConfig, Orchestrator};
+use crate::config::{FunctionConfig, Orchestrator};
 use crate::diag::{self, Diagnostic};
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
 use crate::resources;
@@ -82,12 +82,12 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
 /// untouched.
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
-    let mut diagnostics = config::checks::check(o);
-    diagnostics.extend(upsert::rival_configs(items, o));
-    diagnostics.extend(check::inline::in_passthrough(items));
-    if diag::has_errors(&diagnostics) {
-        return diagnostics;
-    }
+    let mut package = upsert::rival_configs(items, o);
+    package.extend(check::inline::in_passthrough(items));
+    let (generated, mut diagnostics) = match resources::render::checked(o, package) {
+        Ok(done) => done,
+        Err(diagnostics) => return diagnostics,
+    };
     let dir = o
         .file
         .as_ref()
@@ -109,6 +109,6 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
         items.clear();
     }
     // On a collision `upsert` leaves the items as they came.
-    diagnostics.extend(upsert::upsert(items, resources::generate(o), o, &dir));
+    diagnostics.extend(upsert::upsert(items, generated, o, &dir));
     diagnostics
 }
