@@ -3,7 +3,8 @@
 
 use crate::check;
 use crate::config::{FunctionConfig, Orchestrator};
-use crate::diag::{self, Diagnostic};
+use crate::diag::Diagnostic;
+use crate::exit::Exit;
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
 use crate::resources;
 use serde_yaml::Value;
@@ -18,9 +19,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// 1 on any error: both hosts ignore an error result when the exit code is 0.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(diag::has_errors(&self.diagnostics))
+    /// [`Exit::Findings`] on any error: both hosts ignore an error result when the exit code
+    /// is 0.
+    pub fn exit(&self) -> Exit {
+        Exit::of(&self.diagnostics)
     }
 
     pub fn to_yaml(&self) -> String {
