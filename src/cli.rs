@@ -2,7 +2,7 @@
 //! [`crate::commands`]. With no subcommand the binary is a KRM function (what kustomize and
 //! kpt run); the subcommands render, and build with the guard rails a host forgets.
 
-use crate::commands::{self, CliError, check::Format, import};
+use crate::commands::{self, CliError, check::Format};
 use crate::exit::Exit;
 use crate::io::stdout;
 use clap::builder::PossibleValuesParser;
@@ -180,6 +180,7 @@ enum Cmd {
     },
 }
 
+/// The binary's entry: parse the arguments, run the command, exit with its code.
 pub fn main() -> ExitCode {
     let result = match Cli::try_parse() {
         Ok(cli) => dispatch(cli),
@@ -211,9 +212,9 @@ fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             out,
             json,
             force,
-        }) => import::import_helm_values(
+        }) => commands::import::import_helm_values(
             &values,
-            import::Args {
+            commands::import::Args {
                 release,
                 namespace,
                 out,
