@@ -3,7 +3,8 @@
 
 use crate::check::{self, config::OrchestratorCheck};
 use crate::config::{self, Orchestrator, OrchestratorPlatform};
-use crate::diag::{self, Diagnostic, FileRef};
+use crate::diag::{Diagnostic, FileRef};
+use crate::exit::Exit;
 use crate::krm::{ObjectKey, ResourceList, annotations, object};
 use crate::resources;
 use serde_yaml::Value;
@@ -23,26 +24,7 @@ impl FunctionConfig {
     /// Dispatches on apiVersion and kind, then reads the typed config. `file` is where the
     /// config came from, when known, so every error can name it.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
-        let api_version = object::api_version(value);
-        let kind = object::kind(value);
-        let supported = config::KINDS
-            .iter()
-            .map(|k| format!("`{}` `{k}`", config::API_VERSION))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if api_version != config::API_VERSION || !config::KINDS.contains(&kind) {
-            let what = if kind == "ConfigMap" && object::name(value) == "function-input" {
-                "no function config was given (kpt sent its placeholder ConfigMap `function-input`)".to_owned()
-            } else {
-                format!("unsupported function config `{api_version}` `{kind}`")
-            };
-            return Err(vec![
-                Diagnostic::error(what)
-                    .file(file)
-                    .resource(Some(object::resource_ref(value)))
-                    .fix(format!("use one of the supported kinds: {supported}")),
-            ]);
-        }
+        let kind = config::kind_of(value, file.as_ref())?;
         match kind {
             "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
             config::platform::KIND => {
@@ -64,9 +46,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// 1 on any error: both hosts ignore an error result when the exit code is 0.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(diag::has_errors(&self.diagnostics))
+    /// [`Exit::Findings`] on any error: both hosts ignore an error result when the exit code
+    /// is 0.
+    pub fn exit(&self) -> Exit {
+        Exit::of(&self.diagnostics)
     }
 
     pub fn to_yaml(&self) -> String {
@@ -128,12 +111,12 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
 /// untouched.
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
-    let mut diagnostics = config::checks::check(o);
-    diagnostics.extend(upsert::rival_configs(items, o));
-    diagnostics.extend(check::inline::in_passthrough(items));
-    if diag::has_errors(&diagnostics) {
-        return diagnostics;
-    }
+    let mut package = upsert::rival_configs(items, o);
+    package.extend(check::inline::in_passthrough(items));
+    let (generated, mut diagnostics) = match resources::render::checked(o, package) {
+        Ok(done) => done,
+        Err(diagnostics) => return diagnostics,
+    };
     let dir = o
         .file
         .as_ref()
@@ -155,6 +138,6 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
         items.clear();
     }
     // On a collision `upsert` leaves the items as they came.
-    diagnostics.extend(upsert::upsert(items, resources::generate(o), o, &dir));
+    diagnostics.extend(upsert::upsert(items, generated, o, &dir));
     diagnostics
 }

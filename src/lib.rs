@@ -7,7 +7,9 @@
 //! - [`check`]: checks on any rendered stream (Pod Security, inline secrets, stickiness, sanity).
 //! - [`function`]: the function itself, dispatch and upsert.
 //! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
-//! - [`cli`]: the command line (function mode, `render`, `build`, `diff`, `eject`).
+//! - [`cli`]: the command line: arguments, and which command runs.
+//! - [`commands`]: the body of each command (function mode, `render`, `build`, `diff`, ...).
+//! - [`exit`]: the exit codes, decided in one place.
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`graph`]: `maverics-krm graph`, a Mermaid picture of who reaches the orchestrator and whom it reaches.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
@@ -19,9 +21,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod diff;
+pub mod exit;
 pub mod function;
 pub mod graph;
 pub mod helm;

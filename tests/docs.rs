@@ -288,3 +288,38 @@ fn every_command_in_the_docs_names_real_subcommands_and_flags() {
     assert!(wrong.is_empty(), "commands that do not parse:\n{}", wrong.join("\n"));
     assert!(checked > 20, "only {checked} commands found: the scanner is broken");
 }
+
+/// The codes of the `| Code | Meaning |` table under `## Exit codes` in docs/usage.md.
+fn documented_exit_codes(text: &str) -> Vec<u8> {
+    let section = text
+        .split("\n## Exit codes\n")
+        .nth(1)
+        .expect("docs/usage.md has a `## Exit codes` section");
+    let section = section.split("\n## ").next().unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .filter_map(|cell| cell.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn the_exit_code_table_lists_exactly_the_codes_of_the_code() {
+    let documented = documented_exit_codes(&read(&root().join("docs/usage.md")));
+    let code: Vec<u8> = maverics_krm::exit::Exit::ALL.iter().map(|e| e.code()).collect();
+    assert_eq!(
+        documented, code,
+        "docs/usage.md#exit-codes and src/exit.rs disagree: change both, the table in the order of `Exit::ALL`"
+    );
+}
+
+#[test]
+fn exit_codes_are_distinct() {
+    let codes: BTreeSet<u8> = maverics_krm::exit::Exit::ALL.iter().map(|e| e.code()).collect();
+    assert_eq!(
+        codes.len(),
+        maverics_krm::exit::Exit::ALL.len(),
+        "two exits share a code"
+    );
+}

@@ -285,7 +285,13 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn every_picture_parses_and_renders_with_the_real_mermaid() {
     let mut named: Vec<(String, String)> = Vec::new();
-    for overlay in ["overlays/dev", "overlays/eks", "overlays/rosa", "overlays/aks", "overlays/gke"] {
+    for overlay in [
+        "overlays/dev",
+        "overlays/eks",
+        "overlays/rosa",
+        "overlays/aks",
+        "overlays/gke",
+    ] {
         named.push((overlay.to_owned(), chart(&root().join(overlay))));
     }
     for file in yaml_files("tests/golden/render")

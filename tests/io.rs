@@ -85,6 +85,8 @@ fn writers(tmp: &Path) -> Vec<(&'static str, Command, Vec<u8>)> {
     diff.arg(&r).arg(&c);
     let mut build = cmd(&["build"]);
     build.arg(root().join("overlays/dev"));
+    let mut graph = cmd(&["graph"]);
+    graph.arg(&r);
     vec![
         ("function mode", cmd(&[]), default_list().into_bytes()),
         ("schema", cmd(&["schema"]), Vec::new()),
@@ -100,6 +102,7 @@ fn writers(tmp: &Path) -> Vec<(&'static str, Command, Vec<u8>)> {
             b"replicaCount: 2\n".to_vec(),
         ),
         ("diff", diff, Vec::new()),
+        ("graph", graph, Vec::new()),
         ("build", build, Vec::new()),
     ]
 }

@@ -186,7 +186,7 @@ proptest! {
         // finds nothing in these kinds and must hand every item back identical.
         let text = l.to_yaml(&[]);
         let out = function::run(text.as_bytes());
-        prop_assert_eq!(out.exit_code(), 0);
+        prop_assert_eq!(out.exit(), maverics_krm::exit::Exit::Success);
         prop_assert_eq!(&out.list.items, &l.items);
         let again = ResourceList::parse(out.to_yaml().as_bytes()).map_err(|d| TestCaseError::fail(d.to_string()))?;
         prop_assert_eq!(again.items, l.items);

@@ -22,7 +22,6 @@ use serde::Serialize;
 use serde_yaml::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// The identity of an object: what Kubernetes itself keys on (the version is left out, so an
 /// apiVersion bump is a change, not a remove and an add), plus the overlay under `--base`.
@@ -318,30 +317,22 @@ pub struct DiffArgs {
     pub ignore_file: Option<PathBuf>,
 }
 
-/// The subcommand. Exit codes as diff(1): 0 no change, 1 changes, 2 error.
-pub fn main(args: DiffArgs) -> ExitCode {
-    match run(&args) {
-        Ok(report) => {
-            let color = match args.color {
-                ColorWhen::Always => true,
-                ColorWhen::Never => false,
-                ColorWhen::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let text = match args.format {
-                Format::Text => render::text(&report, color),
-                Format::Markdown => render::markdown(&report),
-                Format::Json => render::json(&report),
-            };
-            crate::io::stdout::write_then(text, ExitCode::from(u8::from(report.has_changes())))
-        }
-        Err(d) => {
-            eprintln!("{d}");
-            ExitCode::from(2)
-        }
+/// The report in the format and colour `args` ask for.
+pub fn text(report: &Report, args: &DiffArgs) -> String {
+    let color = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match args.format {
+        Format::Text => render::text(report, color),
+        Format::Markdown => render::markdown(report),
+        Format::Json => render::json(report),
     }
 }
 
-fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
+/// The two sides `args` name, loaded and compared.
+pub fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
     // Bad rules fail before any render.
     let rules = ignore::rules(&args.ignore, args.ignore_file.as_deref())?;
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());

@@ -12,9 +12,7 @@ pub mod reach;
 pub use reach::Reach;
 
 use crate::diag::Diagnostic;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
@@ -28,25 +26,8 @@ pub struct GraphArgs {
     pub kustomize: Option<PathBuf>,
 }
 
-/// The subcommand: the Mermaid flowchart on stdout. Exit 0, or 2 on an error.
-pub fn main(args: GraphArgs) -> ExitCode {
-    match run(&args) {
-        Ok(text) => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                eprintln!("error: could not write stdout: {e}");
-                return ExitCode::from(2);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(d) => {
-            eprintln!("{d}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn run(args: &GraphArgs) -> Result<String, Diagnostic> {
+/// The Mermaid flowchart of the input `args` name.
+pub fn run(args: &GraphArgs) -> Result<String, Diagnostic> {
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
     let me = std::env::current_exe().map_err(|e| Diagnostic::error(format!("cannot locate this binary: {e}")))?;
     let ctx = crate::diff::load::Ctx {

@@ -1,7 +1,7 @@
 //! Chart values to an `Orchestrator` config, value by value (reference §2.3): the sections of
 //! the chart in order, each in its own module around the shared `Ctx`. The config is built
-//! as a YAML value and read back through the typed config and its checks, so what is written
-//! is what `render` accepts.
+//! as a YAML value and read back through the one parse-check-generate path of `render` and
+//! the function, so what is written is what `render` accepts.
 
 use super::config::{clustering, config, platform, secrets};
 use super::ctx::{Ctx, function_annotation};
@@ -73,9 +73,10 @@ pub fn import(values: Value, opts: &Options) -> Import {
     }
 }
 
-/// Reads the result back as the generator would; whatever it refuses is reported.
+/// Reads the result back as `render` and the function would; whatever they refuse is
+/// reported.
 fn validate(config: &Value, r: &mut Report) {
-    let o = match crate::config::Orchestrator::from_value(config, None) {
+    let o = match crate::resources::render::orchestrator(config, None) {
         Ok(o) => o,
         Err(ds) => {
             for d in ds {
@@ -87,13 +88,14 @@ fn validate(config: &Value, r: &mut Report) {
             return;
         }
     };
-    for d in crate::config::checks::check(&o) {
-        if d.severity == crate::diag::Severity::Error {
-            r.not_mapped(
-                d.field.as_deref().unwrap_or("(config)"),
-                format!("the imported config is refused: {}", d.message),
-            );
-        }
+    let Err(ds) = crate::resources::render::checked(&o, Vec::new()) else {
+        return;
+    };
+    for d in ds.iter().filter(|d| d.is_error()) {
+        r.not_mapped(
+            d.field.as_deref().unwrap_or("(config)"),
+            format!("the imported config is refused: {}", d.message),
+        );
     }
 }
 

@@ -1,7 +1,8 @@
 //! Cleanup that must happen even when the process is interrupted: `diff --base` removes its
 //! git worktree, staged output its hidden folder. Each piece of cleanup runs exactly once:
 //! when its [`Guard`] is dropped, or on SIGINT, SIGTERM or SIGHUP, after which the process
-//! exits with 130, as a shell reports an interrupted command.
+//! exits with [`Exit::Interrupted`](crate::exit::Exit::Interrupted), as a shell reports an
+//! interrupted command.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
@@ -13,9 +14,6 @@ static NEXT: Mutex<u64> = Mutex::new(0);
 static HANDLER: Once = Once::new();
 /// Held while a guard runs its cleanup, so a signal arriving then waits for it to finish.
 static RUNNING: Mutex<()> = Mutex::new(());
-
-/// The exit code after a signal: 128 + SIGINT.
-pub const INTERRUPTED_EXIT: i32 = 130;
 
 /// Runs its cleanup when dropped, unless a signal ran it first.
 pub struct Guard(u64);
@@ -59,5 +57,5 @@ fn run_all_and_exit() {
         cleanup();
     }
     let _running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
-    std::process::exit(INTERRUPTED_EXIT);
+    std::process::exit(i32::from(crate::exit::Exit::Interrupted.code()));
 }

@@ -13,6 +13,7 @@ mod meta;
 mod namespace;
 mod networkpolicy;
 mod pdb;
+pub mod render;
 pub mod service;
 mod serviceaccount;
 pub mod statefulset;

@@ -1,0 +1,37 @@
+//! Function mode: a ResourceList on stdin, one on stdout (what kustomize and kpt run).
+
+use super::{CliError, print};
+use crate::diag::Diagnostic;
+use crate::exit::Exit;
+use crate::function::Outcome;
+use crate::io::{read, stdout};
+use crate::krm::ResourceList;
+use std::io::IsTerminal;
+
+/// Runs the function on stdin. A panic (a bug) still yields a valid ResourceList and exit 1,
+/// never empty output, which kustomize and kpt would take as "delete everything".
+pub fn run() -> Result<Exit, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(CliError::Input(
+            Diagnostic::error("expected a ResourceList on stdin (this is how kustomize and kpt run it)")
+                .fix("to see the manifests, run `maverics-krm render`; for help, `maverics-krm --help`"),
+        ));
+    }
+    let outcome = match read::limited(stdin, "input") {
+        Err(d) => Outcome {
+            list: ResourceList::empty(),
+            diagnostics: vec![d],
+        },
+        Ok(input) => std::panic::catch_unwind(|| crate::function::run(&input)).unwrap_or_else(|_| Outcome {
+            list: ResourceList::empty(),
+            diagnostics: vec![
+                Diagnostic::error("internal error: maverics-krm panicked; this is a bug")
+                    .fix("report it with the input that caused it"),
+            ],
+        }),
+    };
+    print(&outcome.diagnostics);
+    stdout::write(outcome.to_yaml())?;
+    Ok(outcome.exit())
+}
