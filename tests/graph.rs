@@ -338,7 +338,7 @@ fn every_picture_parses_and_renders_with_the_real_mermaid() {
     assert!(failed.is_empty(), "mermaid rejected:\n{}", failed.join("\n"));
     assert_eq!(
         results.len(),
-        4 + 17 + 2,
+        5 + 18 + 2,
         "every overlay, golden, the diff and the hostile case"
     );
 }
