@@ -4,6 +4,7 @@ pub mod api_rules;
 pub mod check_config;
 pub mod checks;
 pub mod gateway;
+pub mod k8s_schemas;
 pub mod maverics;
 pub mod orchestrator;
 pub(crate) mod parse;
