@@ -97,15 +97,18 @@ fn ends_with_parts(s: &str, parts: &[&str]) -> bool {
         .is_some()
 }
 
-/// Whether `s` holds `parts` run together somewhere, without building the joined string.
+/// Whether `s` holds `parts` run together somewhere, without building the joined string or
+/// a substring searcher (whose set-up cost more than the search on keys this short).
 fn contains_parts(s: &str, parts: &[&str]) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
+    let Some(first) = parts.first().and_then(|p| p.bytes().next()) else {
         return true;
     };
-    s.match_indices(first).any(|(at, _)| {
-        rest.iter()
-            .try_fold(&s[at + first.len()..], |after, part| after.strip_prefix(part))
-            .is_some()
+    s.bytes().enumerate().any(|(at, b)| {
+        b == first
+            && parts
+                .iter()
+                .try_fold(s.get(at..).unwrap_or_default(), |after, part| after.strip_prefix(part))
+                .is_some()
     })
 }
 
