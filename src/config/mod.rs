@@ -5,6 +5,7 @@ pub mod api_rules;
 pub mod checks;
 pub mod drain;
 pub mod gateway;
+pub mod k8s_schemas;
 pub mod maverics;
 pub mod names;
 pub mod orchestrator;

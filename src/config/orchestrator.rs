@@ -2,6 +2,7 @@
 //! defaults the vendor's guidance asks for. Field names are part of the public contract.
 
 use super::drain;
+use super::k8s_schemas;
 use super::parse;
 use super::quantity::Quantity;
 use super::workload;
@@ -96,6 +97,7 @@ pub struct Spec {
     pub env: BTreeMap<String, String>,
     /// Extra variables from ConfigMap keys or pod fields (`configMapKeyRef`, `fieldRef`,
     /// `resourceFieldRef`); `secretKeyRef` is refused (use `secrets.env`).
+    #[schemars(with = "BTreeMap<String, k8s_schemas::EnvVarSource>")]
     pub env_value_from: BTreeMap<String, EnvVarSource>,
     /// Extra non-secret volumes (ConfigMaps such as service extensions, emptyDirs, claims).
     pub mounts: Vec<workload::Mount>,
@@ -366,9 +368,11 @@ pub struct PodDisruptionBudget {
     pub enabled: Option<bool>,
     /// Pods that may be down at once, an integer or a percentage; `1` when neither is set. Set only
     /// one of the two; a budget that never allows a disruption is refused.
+    #[schemars(with = "Option<k8s_schemas::IntOrString>")]
     pub max_unavailable: Option<IntOrString>,
     /// Pods that must stay up, an integer or a percentage. Set only one of `maxUnavailable` and
     /// `minAvailable`.
+    #[schemars(with = "Option<k8s_schemas::IntOrString>")]
     pub min_available: Option<IntOrString>,
 }
 
@@ -638,10 +642,12 @@ pub struct NetworkPolicy {
     /// Emit a NetworkPolicy that admits the HTTP port only and the egress below.
     pub enabled: bool,
     /// Who may reach the HTTP port; empty admits any source (the port stays the only opening).
+    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyPeer>")]
     pub ingress_from: Vec<NetworkPolicyPeer>,
     /// Egress beyond DNS and the caches, which get rules of their own: identity providers, upstream
     /// apps, the OTLP collector. The default, HTTPS (443/TCP) to anywhere, is the trade-off for
     /// addresses that are not fixed; narrow it to their CIDRs.
+    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyEgressRule>")]
     pub egress: Vec<NetworkPolicyEgressRule>,
     /// Where each Redis cache of `spec.config.caches` lives. A NetworkPolicy cannot match host
     /// names, so the cache's address alone cannot narrow the rule: a cache given by host name only
@@ -689,6 +695,7 @@ pub struct CacheEgress {
     /// The `name` of an entry in `spec.config.caches`.
     pub name: String,
     /// The cache's pods, namespace or CIDR.
+    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyPeer>")]
     pub to: Vec<NetworkPolicyPeer>,
 }
 

@@ -2,6 +2,7 @@
 //! generated ConfigMap, and experimental clustering: the homes of Strata's Helm chart values
 //! that the base did not have. Kept apart from `orchestrator.rs` so `Spec` only gains fields.
 
+use super::k8s_schemas;
 use super::orchestrator::RemoteRef;
 use k8s_openapi::api::core::v1::{
     Affinity, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVarSource, PersistentVolumeClaimVolumeSource, Probe,
@@ -22,10 +23,12 @@ pub struct Pod {
     /// Node labels the pods must match (`nodeSelector`).
     pub node_selector: BTreeMap<String, String>,
     /// Taints the pods tolerate.
+    #[schemars(with = "Vec<k8s_schemas::Toleration>")]
     pub tolerations: Vec<Toleration>,
     /// Merged with the default: the user's `nodeAffinity` and `podAffinity` are kept as given, and
     /// the default anti-affinity (replicas on different nodes, as `spread.nodes` says) is added
     /// unless this sets `podAntiAffinity`, which then replaces it.
+    #[schemars(with = "Option<k8s_schemas::Affinity>")]
     pub affinity: Option<Affinity>,
     /// How replicas spread over nodes and zones.
     pub spread: Spread,
@@ -91,10 +94,13 @@ impl UpdateStrategy {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Probes {
     /// Replaces the generated startup probe.
+    #[schemars(with = "Option<k8s_schemas::Probe>")]
     pub startup: Option<Probe>,
     /// Replaces the generated readiness probe.
+    #[schemars(with = "Option<k8s_schemas::Probe>")]
     pub readiness: Option<Probe>,
     /// Replaces the generated liveness probe.
+    #[schemars(with = "Option<k8s_schemas::Probe>")]
     pub liveness: Option<Probe>,
 }
 
@@ -115,12 +121,15 @@ pub struct Mount {
     pub read_only: bool,
     /// Source: a ConfigMap (e.g. service extensions).
     #[serde(default)]
+    #[schemars(with = "Option<k8s_schemas::ConfigMapVolumeSource>")]
     pub config_map: Option<ConfigMapVolumeSource>,
     /// Source: an emptyDir.
     #[serde(default)]
+    #[schemars(with = "Option<k8s_schemas::EmptyDirVolumeSource>")]
     pub empty_dir: Option<EmptyDirVolumeSource>,
     /// Source: an existing PersistentVolumeClaim.
     #[serde(default)]
+    #[schemars(with = "Option<k8s_schemas::PersistentVolumeClaimVolumeSource>")]
     pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
 }
 

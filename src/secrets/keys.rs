@@ -51,6 +51,12 @@ pub fn is_secret_key(key: &str) -> bool {
     {
         return true;
     }
+    // Every match below ends in a term run together inside the key's letters and digits;
+    // most keys hold none, and are answered without splitting them into words.
+    let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
+    if !TERMS.iter().any(|term| contains_parts(&squashed, term)) {
+        return false;
+    }
     let words = words(key);
     let mut end = words.len();
     loop {
@@ -89,6 +95,21 @@ fn ends_with_parts(s: &str, parts: &[&str]) -> bool {
         .rev()
         .try_fold(s, |rest, part| rest.strip_suffix(part))
         .is_some()
+}
+
+/// Whether `s` holds `parts` run together somewhere, without building the joined string or
+/// a substring searcher (whose set-up cost more than the search on keys this short).
+fn contains_parts(s: &str, parts: &[&str]) -> bool {
+    let Some(first) = parts.first().and_then(|p| p.bytes().next()) else {
+        return true;
+    };
+    s.bytes().enumerate().any(|(at, b)| {
+        b == first
+            && parts
+                .iter()
+                .try_fold(s.get(at..).unwrap_or_default(), |after, part| after.strip_prefix(part))
+                .is_some()
+    })
 }
 
 /// Lower-case words of a key: `oauthClientSecret` → oauth, client, secret; `APIKey` → api,

@@ -27,6 +27,7 @@ pub use reference::is_reference;
 pub use shapes::{Shape, shape};
 
 use serde_yaml::Value;
+use std::borrow::Cow;
 
 /// One step of a path inside a value.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,11 +76,26 @@ pub struct Leaf {
 }
 
 /// Where the walk is: whether the values below are secret by their place.
-#[derive(Clone)]
-enum Ctx {
+enum Ctx<'a> {
     Plain,
-    Key(String),
+    Key(Cow<'a, str>),
     All,
+}
+
+/// A [`Step`] of the walk's current path, borrowed: the walk passes every key of every item,
+/// and copies the path only for a secret it finds.
+enum At<'a> {
+    Key(&'a Value),
+    Index(usize),
+}
+
+impl At<'_> {
+    fn to_step(&self) -> Step {
+        match self {
+            At::Key(k) => Step::Key((*k).clone()),
+            At::Index(i) => Step::Index(*i),
+        }
+    }
 }
 
 /// Deep enough for any real manifest; deeper input cannot come from the readers anyway.
@@ -101,57 +117,53 @@ pub fn untag(v: &Value) -> &Value {
     }
 }
 
-fn key_text(k: &Value) -> String {
+fn key_text(k: &Value) -> Cow<'_, str> {
     match untag(k) {
-        Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(serde_yaml::to_string(other).unwrap_or_default().trim().to_owned()),
     }
 }
 
-fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth: usize) {
+fn walk<'a>(v: &'a Value, ctx: &Ctx<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<Leaf>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     let found = |out: &mut Vec<Leaf>, how| {
         out.push(Leaf {
-            steps: steps.clone(),
+            steps: steps.iter().map(At::to_step).collect(),
             how,
         })
     };
     match untag(v) {
         Value::Mapping(m) => {
             // An env var `{name: DB_PASSWORD, value: ...}`: its value is secret by the name.
-            let secret_name = m
-                .get("name")
-                .and_then(Value::as_str)
-                .filter(|n| is_secret_key(n))
-                .map(str::to_owned);
+            let secret_name = m.get("name").and_then(Value::as_str).filter(|n| is_secret_key(n));
             for (k, child) in m {
                 let key = key_text(k);
                 let child_ctx = match (ctx, untag(child)) {
                     (Ctx::All, _) => Ctx::All,
                     (_, Value::Mapping(_)) => Ctx::Plain,
                     _ if is_secret_key(&key) => Ctx::Key(key),
-                    _ => match &secret_name {
-                        Some(n) if key == "value" => Ctx::Key(n.clone()),
+                    _ => match secret_name {
+                        Some(n) if key == "value" => Ctx::Key(Cow::Borrowed(n)),
                         _ => Ctx::Plain,
                     },
                 };
-                steps.push(Step::Key(k.clone()));
+                steps.push(At::Key(k));
                 walk(child, &child_ctx, steps, out, depth + 1);
                 steps.pop();
             }
         }
         Value::Sequence(items) => {
             for (i, item) in items.iter().enumerate() {
-                steps.push(Step::Index(i));
+                steps.push(At::Index(i));
                 walk(item, ctx, steps, out, depth + 1);
                 steps.pop();
             }
         }
         Value::String(s) => match ctx {
             Ctx::All if !s.is_empty() => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.clone()))),
+            Ctx::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.to_string()))),
             _ => {
                 if let Some(how) = string_secret(s) {
                     found(out, how);
@@ -160,7 +172,7 @@ fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth:
         },
         Value::Number(_) => match ctx {
             Ctx::All => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) => found(out, How::Whole(Why::Key(k.clone()))),
+            Ctx::Key(k) => found(out, How::Whole(Why::Key(k.to_string()))),
             Ctx::Plain => {}
         },
         _ => {}

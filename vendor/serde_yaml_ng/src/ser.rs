@@ -356,6 +356,15 @@ where
 
         let style = if value.contains('\n') {
             ScalarStyle::Literal
+        } else if value.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            // maverics-krm patch (speed): no null, boolean or number that the inference below
+            // could find starts with a letter except the words `is_ambiguous` lists, so this
+            // gives its answer without trying to parse every string as a number.
+            if crate::yaml11::is_ambiguous(value) {
+                ScalarStyle::SingleQuoted
+            } else {
+                ScalarStyle::Any
+            }
         } else {
             let result = crate::de::visit_untagged_scalar(
                 InferScalarStyle,

@@ -1,4 +1,4 @@
-//! maverics-krm: tests of this vendored copy's two behavioural patches, beside the crate's own
+//! maverics-krm: tests of this vendored copy's behavioural and speed patches, beside the crate's own
 //! upstream tests (which run unchanged but for the quoted `y` key the first patch causes).
 
 use serde_yaml_ng::Value;
@@ -27,6 +27,28 @@ fn ordinary_strings_stay_plain() {
     for s in ["maverics", "yaml", "only", "v2026.01.2", "a-b", "x1"] {
         let text = serde_yaml_ng::to_string(&Value::String(s.to_owned())).unwrap();
         assert_eq!(text, format!("{s}\n"));
+    }
+}
+
+/// Patch 4 (`src/ser.rs`): a string that starts with a letter is styled by the word list
+/// alone, with the answers the full inference gave: null and boolean words quoted, the words
+/// Rust's float parser knows (`nan`, `inf`) plain, as before, since they are not finite.
+#[test]
+fn strings_starting_with_a_letter_keep_their_style() {
+    for (s, written) in [
+        ("null", "'null'"),
+        ("NULL", "'NULL'"),
+        ("True", "'True'"),
+        ("false", "'false'"),
+        ("Off", "'Off'"),
+        ("nan", "nan"),
+        ("inf", "inf"),
+        ("Infinity", "Infinity"),
+        ("e5", "e5"),
+        ("x0", "x0"),
+    ] {
+        let text = serde_yaml_ng::to_string(&Value::String(s.to_owned())).unwrap();
+        assert_eq!(text, format!("{written}\n"), "{s:?}");
     }
 }
 
