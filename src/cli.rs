@@ -78,7 +78,7 @@ enum Cmd {
         after_help = "Example:\n  maverics-krm eject eks --config overlays/eks/platform.yaml --out deploy/eks\n  kustomize build --enable-alpha-plugins --enable-exec deploy/eks"
     )]
     Eject {
-        /// The platform: `eks` or `rosa`; must match the config's `spec.platform`.
+        /// The platform: `eks`, `rosa`, `aks` or `gke`; must match the config's `spec.platform`.
         platform: String,
         /// The OrchestratorPlatform config, inside the overlay that lists it under `transformers:`.
         #[arg(long)]
