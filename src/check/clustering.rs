@@ -4,7 +4,8 @@
 //! rename objects but never rewrite environment values, so a record written as literal text
 //! goes stale under an overlay, and the members never find each other.
 
-use super::{At, containers, pod_spec, selects, template_labels};
+use super::at::At;
+use super::pods::{containers, pod_spec, selects, template_labels};
 use crate::config::workload::CLUSTER_ENV_PREFIX;
 use crate::diag::Diagnostic;
 use crate::krm::object;

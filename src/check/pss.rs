@@ -3,7 +3,8 @@
 //! `policy/check_*.go`). A pod that fails here is refused by a namespace labelled
 //! `pod-security.kubernetes.io/enforce: restricted`, so the finding is an error.
 
-use super::{At, containers, pod_spec};
+use super::at::At;
+use super::pods::{containers, pod_spec};
 use crate::diag::Diagnostic;
 use serde_yaml::Value;
 

@@ -7,14 +7,14 @@
 //! replicas by the HPA that targets it (or `spec.replicas`), its config by the ConfigMap it
 //! mounts, and its exposures by the Services that select its pods.
 
-use super::{At, pod_spec, selects, template_labels};
+use super::at::At;
+use super::pods::{pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use crate::k8s::labels::{AFFINITY_ANNOTATION, APP_NAME, LABEL_NAME, NGINX_AFFINITY};
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
-
 
 struct Workload<'a> {
     obj: &'a Value,

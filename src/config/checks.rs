@@ -237,7 +237,9 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         let facts = MavericsFacts::read(&spec.config);
         super::api_rules::cookie(&facts.session_cookie, "spec.config.session.cookie.name", &mut err);
         sticky_sessions(o, &facts, &mut err);
-        super::gateway::check(o, &facts).into_iter().for_each(&mut err);
+        super::gateway::check_gateway(&o.spec.gateway, o.max_replicas(), &facts)
+            .into_iter()
+            .for_each(&mut err);
         cache_egress(o, &facts, &mut err);
         endpoint_egress(o, &facts, &mut err);
         upstream_ports(o, &facts, &mut err);
@@ -252,7 +254,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                   and set `spec.config.oidcProvider.cache: oidc-cache`; or run one replica with autoscaling off"));
         }
     }
-    out.extend(super::workload::check(o));
+    out.extend(super::workload_checks::check_workload(o));
     rollout(o, &mut |d| out.push(o.locate(d)));
     out
 }
@@ -293,7 +295,7 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
             .fix(format!("set it to at least {needed}, or lower spec.pod.drainSeconds")));
         }
     }
-    let reload = super::workload::reload_secrets(o);
+    let reload = super::workload_checks::reload_secrets(o);
     if spec.pod.update_strategy == Some(UpdateStrategy::OnDelete) && !reload.is_empty() {
         err(Diagnostic::warning(format!(
             "Stakater Reloader is asked to roll the pods when {} changes, but with `updateStrategy: OnDelete` a changed pod \

@@ -10,9 +10,11 @@ pub mod names;
 pub mod orchestrator;
 pub(crate) mod parse;
 pub mod platform;
+pub mod refs;
 pub mod spec_secrets;
 pub use crate::k8s::quantity;
 pub mod workload;
+pub mod workload_checks;
 
 pub use orchestrator::Orchestrator;
 pub use platform::OrchestratorPlatform;

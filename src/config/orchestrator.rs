@@ -4,6 +4,7 @@
 use super::drain;
 use super::parse;
 use super::quantity::Quantity;
+use super::refs::RemoteRef;
 use super::workload;
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
@@ -517,19 +518,6 @@ impl SecretValue {
             .split_once('.')
             .filter(|(g, k)| !g.is_empty() && !k.is_empty() && !k.contains('.'))
     }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RemoteRef {
-    /// The secret's key (its name) in the store.
-    pub key: String,
-    /// One property of a JSON secret; unset: the whole value.
-    #[serde(default)]
-    pub property: Option<String>,
-    /// A version of the secret; unset: the current one.
-    #[serde(default)]
-    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

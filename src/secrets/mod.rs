@@ -76,7 +76,7 @@ pub struct Leaf {
 
 /// Where the walk is: whether the values below are secret by their place.
 #[derive(Clone)]
-enum Ctx {
+enum Scope {
     Plain,
     Key(String),
     All,
@@ -88,7 +88,7 @@ const MAX_DEPTH: usize = 128;
 /// Every secret value in `v`. With `all`, every scalar below is secret (a Secret's `data`).
 pub fn leaves(v: &Value, all: bool) -> Vec<Leaf> {
     let mut out = Vec::new();
-    let ctx = if all { Ctx::All } else { Ctx::Plain };
+    let ctx = if all { Scope::All } else { Scope::Plain };
     walk(v, &ctx, &mut Vec::new(), &mut out, 0);
     out
 }
@@ -108,7 +108,7 @@ fn key_text(k: &Value) -> String {
     }
 }
 
-fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth: usize) {
+fn walk(v: &Value, ctx: &Scope, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -129,12 +129,12 @@ fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth:
             for (k, child) in m {
                 let key = key_text(k);
                 let child_ctx = match (ctx, untag(child)) {
-                    (Ctx::All, _) => Ctx::All,
-                    (_, Value::Mapping(_)) => Ctx::Plain,
-                    _ if is_secret_key(&key) => Ctx::Key(key),
+                    (Scope::All, _) => Scope::All,
+                    (_, Value::Mapping(_)) => Scope::Plain,
+                    _ if is_secret_key(&key) => Scope::Key(key),
                     _ => match &secret_name {
-                        Some(n) if key == "value" => Ctx::Key(n.clone()),
-                        _ => Ctx::Plain,
+                        Some(n) if key == "value" => Scope::Key(n.clone()),
+                        _ => Scope::Plain,
                     },
                 };
                 steps.push(Step::Key(k.clone()));
@@ -150,8 +150,8 @@ fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth:
             }
         }
         Value::String(s) => match ctx {
-            Ctx::All if !s.is_empty() => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.clone()))),
+            Scope::All if !s.is_empty() => found(out, How::Whole(Why::Container)),
+            Scope::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.clone()))),
             _ => {
                 if let Some(how) = string_secret(s) {
                     found(out, how);
@@ -159,9 +159,9 @@ fn walk(v: &Value, ctx: &Ctx, steps: &mut Vec<Step>, out: &mut Vec<Leaf>, depth:
             }
         },
         Value::Number(_) => match ctx {
-            Ctx::All => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) => found(out, How::Whole(Why::Key(k.clone()))),
-            Ctx::Plain => {}
+            Scope::All => found(out, How::Whole(Why::Container)),
+            Scope::Key(k) => found(out, How::Whole(Why::Key(k.clone()))),
+            Scope::Plain => {}
         },
         _ => {}
     }
