@@ -1,9 +1,8 @@
 //! The command line. With no subcommand the binary is a KRM function (what kustomize and kpt
 //! run); the subcommands render, and build with the guard rails a host forgets.
 
-use crate::config::Orchestrator;
+use crate::config::{FunctionConfig, Orchestrator};
 use crate::diag::{Diagnostic, FileRef};
-use crate::function::FunctionConfig;
 use crate::function::{self, Outcome};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};

@@ -56,14 +56,18 @@ impl FunctionConfig {
     }
 }
 
+/// The old name, kept only for src/cli.rs (see `config::FunctionConfig`).
+#[doc(hidden)]
+pub type Outcome = Response;
+
 /// What the function writes and how it exits.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Response {
     pub list: ResourceList,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Outcome {
+impl Response {
     /// 1 on any error: both hosts ignore an error result when the exit code is 0.
     pub fn exit_code(&self) -> u8 {
         u8::from(diag::has_errors(&self.diagnostics))
@@ -76,10 +80,10 @@ impl Outcome {
 }
 
 /// Runs the function on raw stdin bytes.
-pub fn run(input: &[u8]) -> Outcome {
+pub fn run(input: &[u8]) -> Response {
     match ResourceList::parse(input) {
         Ok(list) => process(list),
-        Err(d) => Outcome {
+        Err(d) => Response {
             list: ResourceList::empty(),
             diagnostics: vec![d],
         },
@@ -88,12 +92,12 @@ pub fn run(input: &[u8]) -> Outcome {
 
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,
 /// so a host that ignored the exit code would still lose nothing.
-pub fn process(mut list: ResourceList) -> Outcome {
+pub fn process(mut list: ResourceList) -> Response {
     // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
     // that is a request to check with default settings, the only thing a validator can do.
     let Some(fc) = list.function_config.as_ref() else {
         let diagnostics = check::check_stream(&list.items, &check::Settings::default());
-        return Outcome { list, diagnostics };
+        return Response { list, diagnostics };
     };
     let file = config_file(&list.items, fc);
     let parsed = FunctionConfig::from_value(fc, file);
@@ -106,7 +110,7 @@ pub fn process(mut list: ResourceList) -> Outcome {
         // a validator's items anyway.
         Ok(FunctionConfig::Check(c)) => check::check_stream(&list.items, &c.spec),
     };
-    Outcome { list, diagnostics }
+    Response { list, diagnostics }
 }
 
 /// kpt sends the config both as `functionConfig` (without its path) and as an item (with
@@ -128,7 +132,7 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
 /// untouched.
 fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
-    let mut diagnostics = config::checks::check(o);
+    let mut diagnostics = config::checks::check_orchestrator(o);
     diagnostics.extend(upsert::rival_configs(items, o));
     diagnostics.extend(check::inline::in_passthrough(items));
     if diag::has_errors(&diagnostics) {

@@ -13,7 +13,7 @@ use serde_yaml::Value;
 
 const SRV_PREFIX: &str = "_membership-udp._udp.";
 
-pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
+pub fn check_clustering(items: &[Value], out: &mut Vec<Diagnostic>) {
     let srv_var = format!("{CLUSTER_ENV_PREFIX}MEMBERSHIP_SRV_RECORD");
     for w in items {
         let Some((pod, p)) = pod_spec(w) else { continue };

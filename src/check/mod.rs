@@ -66,7 +66,7 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
         let at = At::new(item);
         if settings.pod_security {
-            pss::check(item, &at, &mut out);
+            pss::check_pod_security(item, &at, &mut out);
         }
         if settings.inline_secrets {
             inline::check_object(item, &at, &mut out);
@@ -79,11 +79,11 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
     }
     if settings.sticky_sessions {
-        stickiness::check(items, &mut out);
+        stickiness::check_stickiness(items, &mut out);
     }
     if settings.sanity {
         sanity::check_stream(items, &mut out);
-        clustering::check(items, &mut out);
+        clustering::check_clustering(items, &mut out);
     }
     out
 }

@@ -97,7 +97,7 @@ fn pod_template_meta(obj: &Value) -> Option<&Value> {
     template.get("metadata")
 }
 
-pub fn check(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
+pub fn check_pod_security(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
     let Some((pod, p)) = pod_spec(obj) else { return };
     for host in ["hostNetwork", "hostPID", "hostIPC"] {
         if is_true(pod.get(host)) {

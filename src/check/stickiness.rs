@@ -76,7 +76,7 @@ fn facts(items: &[Value], w: &Value) -> Option<MavericsFacts> {
     })
 }
 
-pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
+pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
     let workloads: Vec<Workload> = items
         .iter()
         .filter(|i| is_orchestrator(i))

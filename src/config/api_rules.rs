@@ -150,7 +150,7 @@ pub fn ports(list: &[NetworkPolicyPort], at: &str, err: &mut impl FnMut(Diagnost
 }
 
 /// The API server's rules on the fields of `o`; the rules of the tool itself are in `checks`.
-pub fn check(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
+pub fn check_api_rules(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
     let spec = &o.spec;
     let image = &spec.image;
     const IMAGE_FIX: &str = "write the repository as `[registry[:port]/]path` in lower case, the tag separately in `spec.image.tag`, the digest in `spec.image.digest`";
@@ -445,12 +445,12 @@ pub fn check(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
 mod tests {
     use crate::config::{Orchestrator, checks};
 
-    /// The fields of the errors `checks::check` finds in a config whose spec is `spec`.
+    /// The fields of the errors `checks::check_orchestrator` finds in a config whose spec is `spec`.
     fn errors(spec: &str) -> Vec<String> {
         let text =
             format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
         let o = Orchestrator::from_value(&serde_yaml::from_str(&text).unwrap(), None).unwrap();
-        checks::check(&o)
+        checks::check_orchestrator(&o)
             .into_iter()
             .filter(|d| d.is_error())
             .map(|d| d.field.unwrap_or_default())

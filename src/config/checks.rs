@@ -12,7 +12,12 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 /// most 63 characters, so the name itself must stay within 52.
 pub const MAX_NAME_LEN: usize = 52;
 
-pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
+/// The old name, kept only for src/cli.rs and src/helm/mapping.rs (see `config::FunctionConfig`).
+#[doc(hidden)]
+pub use check_orchestrator as check;
+
+/// Every rule on an Orchestrator config beyond its types, each finding located on the config.
+pub fn check_orchestrator(o: &Orchestrator) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let spec = &o.spec;
     let mut err = |d: Diagnostic| out.push(o.locate(d));
@@ -66,7 +71,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             .field("spec.image.digest")
             .fix("write `sha256:` followed by 64 lower-case hexadecimal characters"));
     }
-    super::api_rules::check(o, &mut err);
+    super::api_rules::check_api_rules(o, &mut err);
 
     // Replicas and autoscaling
     let a = &spec.autoscaling;
@@ -474,7 +479,7 @@ mod tests {
             format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
         let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         let o = Orchestrator::from_value(&v, None).unwrap();
-        check(&o)
+        check_orchestrator(&o)
             .into_iter()
             .map(|d| (d.is_error(), d.field.unwrap_or_default()))
             .collect()
@@ -579,7 +584,7 @@ mod tests {
                 format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{c}");
             Orchestrator::from_value(&serde_yaml::from_str(&text).unwrap(), None).unwrap()
         };
-        let d = check(&o);
+        let d = check_orchestrator(&o);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].field.as_deref(), Some("spec.config.apps[0].upstream"));
         assert!(

@@ -153,7 +153,7 @@ mod tests {
              config: {{version: 0.0.1, apps: [{{name: a, type: proxy, upstream: 'https://a.example.com'}}]}}\n  gateway: {gateway}\n"
         );
         let o = Orchestrator::from_value(&serde_yaml::from_str(&doc).unwrap(), None).unwrap();
-        checks::check(&o)
+        checks::check_orchestrator(&o)
             .into_iter()
             .filter(|d| d.is_error())
             .filter_map(|d| d.field)

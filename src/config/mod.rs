@@ -17,6 +17,10 @@ pub mod workload;
 pub mod workload_checks;
 
 pub use orchestrator::Orchestrator;
+// The old paths, kept only for src/cli.rs and src/helm/mapping.rs, which the command-line
+// split rewrites at the same time as this branch: remove them once both are merged.
+#[doc(hidden)]
+pub use crate::function::FunctionConfig;
 pub use platform::OrchestratorPlatform;
 
 pub const API_VERSION: &str = "krm.maverics.dev/v1alpha1";

@@ -90,14 +90,14 @@ fn identity(p: &mut Planner, eks: &Eks) -> AwsIdentity {
                     ann.insert(IRSA_ANNOTATION.into(), Json::String(arn.clone()));
                 }
             }
-            (None, _) if !annotated => p.error(
+            (None, _) if !annotated => p.report(
                 Diagnostic::error("`identity: irsa` needs the role the orchestrator's ServiceAccount assumes")
                     .field("spec.eks.orchestratorRoleArn")
                     .fix("set `orchestratorRoleArn: arn:aws:iam::<account>:role/<name>`, or choose `identity: podIdentity` or `none`"),
             ),
             _ => {}
         },
-        AwsIdentity::PodIdentity | AwsIdentity::None if annotated => p.warn(
+        AwsIdentity::PodIdentity | AwsIdentity::None if annotated => p.report(
             Diagnostic::warning(format!(
                 "the base's ServiceAccount carries `{IRSA_ANNOTATION}`, but `identity` is not `irsa`: the AWS SDK would still use that role"
             ))
@@ -120,7 +120,7 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
     match cfg.stickiness.r#type {
         StickinessType::AppCookie => {
             if cookie.starts_with("AWSALB") {
-                p.error(
+                p.report(
                     Diagnostic::error(format!(
                         "the orchestrator's session cookie `{cookie}` uses a name the ALB reserves (AWSALB, AWSALBAPP, AWSALBTG)"
                     ))
@@ -149,7 +149,7 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
         (Ok(t), Ok(l)) => (t, l),
         (Err(why), _) | (_, Err(why)) => {
             // The session cookie comes from the base's config (or a patch of it).
-            p.error(
+            p.report(
                     Diagnostic::error(format!("the ALB's target group attributes: {why}"))
                         .field("spec.config.session.cookie.name")
                         .fix("name the session cookie with an RFC 6265 token, e.g. `maverics_session`, or use `spec.eks.ingress.stickiness.type: lbCookie`"),
@@ -312,7 +312,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
                 r.insert("kind".into(), "SecretStore".into());
             }
         }
-        None => p.warn(
+        None => p.report(
             Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
                 .fix("add `spec.secrets` to the base's Orchestrator config, or remove the secretStore setting"),
         ),
@@ -460,7 +460,7 @@ fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) {
     let (cidrs, at) = eks.network_policy.alb_sources();
     let cidrs = cidrs.to_vec();
     if at.ends_with("vpcCidrs") {
-        p.warn(
+        p.report(
             Diagnostic::warning(
                 "`vpcCidrs` is deprecated: under the VPC CNI the VPC CIDR holds every pod, so it admits every pod of the cluster to the HTTP port",
             )
@@ -469,7 +469,7 @@ fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) {
         );
     }
     if eks.network_policy.flavour == Flavour::Standard && guessed_target_ports(&p.found.json[i]) {
-        p.warn(
+        p.report(
             Diagnostic::warning(
                 "the NetworkPolicy allows an in-cluster upstream on its Service port, not a stated pod port; the VPC CNI's network policy agent requires the Service port to equal the container port (named ports must match too), so a Service that maps one port to another is blocked",
             )
@@ -514,7 +514,7 @@ fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) {
                     p.delete(i);
                     p.put(policy);
                 }
-                Err(d) => p.error(d),
+                Err(d) => p.report(d),
             }
         }
     }
@@ -741,7 +741,7 @@ pub fn lengthen_drain(p: &mut Planner, seconds: u32, field: &str) {
         pod.insert("terminationGracePeriodSeconds".into(), json!(grace.max(needed)));
     }
     if !drain::has_sleep_action(&version) {
-        p.warn(drain::exec_form_warning(&version, field));
+        p.report(drain::exec_form_warning(&version, field));
     }
 }
 

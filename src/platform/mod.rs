@@ -119,11 +119,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    pub fn error(&mut self, d: Diagnostic) {
-        self.diagnostics.push(self.cfg.locate(d));
-    }
-
-    pub fn warn(&mut self, d: Diagnostic) {
+    /// A finding of the plan, located on the config; its severity is its own.
+    pub fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(self.cfg.locate(d));
     }
 
@@ -232,7 +229,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     // in the objects, and cannot say which setting to change.
     if let Ok(spec) = serde_yaml::to_value(&cfg.spec) {
         for d in crate::check::examples::in_value(&spec, "spec") {
-            p.warn(d);
+            p.report(d);
         }
     }
     p.finish()

@@ -60,7 +60,7 @@ fn sticky_annotations(inputs: &Inputs) -> BTreeMap<String, String> {
                     ("stickiness.lb_cookie.duration_seconds", d.as_str()),
                 ]),
             }
-            // `checks::check` refuses a session cookie that is no RFC 6265 token before anything
+            // `checks::check_orchestrator` refuses a session cookie that is no RFC 6265 token before anything
             // is generated, so a refusal here cannot happen; nothing half-escaped is written.
             if let Ok(attrs) = crate::k8s::alb::attributes(&attrs) {
                 out.insert(ALB_ATTRIBUTES.into(), attrs);
