@@ -3,8 +3,8 @@
 //! container. No `kind: Secret` is ever emitted.
 
 use super::Inputs;
-use crate::config::orchestrator::{SecretFileLayout, Secrets};
 use crate::config::refs::RemoteRef;
+use crate::config::secret_store::{SecretFileLayout, Secrets};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
