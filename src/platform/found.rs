@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// Indices into the stream of the orchestrator's objects, and what was read from them.
 #[derive(Debug)]
-pub struct Found {
+pub struct OrchestratorObjects {
     /// Every item as JSON, in stream order.
     pub json: Vec<Json>,
     pub instance: String,
@@ -51,8 +51,8 @@ pub fn namespace(o: &Json) -> Option<&str> {
     o.pointer("/metadata/namespace").and_then(Json::as_str)
 }
 
-impl Found {
-    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<Found, Vec<Diagnostic>> {
+impl OrchestratorObjects {
+    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
         // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
         // untouched; as Null it matches nothing.
         let json: Vec<Json> = items.iter().map(|i| super::to_json(i).unwrap_or(Json::Null)).collect();
@@ -165,7 +165,7 @@ impl Found {
         let namespace_object = json
             .iter()
             .position(|o| kind(o) == ("v1", "Namespace") && ns.as_deref() == Some(name(o)));
-        Ok(Found {
+        Ok(OrchestratorObjects {
             instance: instance.clone(),
             statefulset,
             container,

@@ -20,7 +20,7 @@ use json_patch::PatchOperation;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-pub use found::Found;
+pub use found::OrchestratorObjects;
 
 /// Which object a patch or deletion is for, by the names it has in the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub struct Plan {
 /// diffed against the original into a patch at the end.
 pub struct Planner<'a> {
     pub cfg: &'a OrchestratorPlatform,
-    pub found: Found,
+    pub found: OrchestratorObjects,
     /// (index, original, working copy) of every object an edit touched, in first-touch order.
     edits: Vec<(usize, Json, Json)>,
     adds: Vec<Json>,
@@ -204,7 +204,7 @@ pub fn ensure_map<'j>(obj: &'j mut Json, path: &[&str]) -> Option<&'j mut serde_
 
 /// Plans the platform layer for `items`. Diagnostics with errors mean: apply nothing.
 pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
-    let found = match Found::scan(cfg, items) {
+    let found = match OrchestratorObjects::scan(cfg, items) {
         Ok(f) => f,
         Err(d) => {
             return Plan {
