@@ -4,6 +4,7 @@
 use crate::config::maverics::MavericsFacts;
 use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
+use crate::k8s::kinds::EXTERNAL_SECRET;
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use crate::resources::{configmap, statefulset};
 use serde_json::Value as Json;
@@ -172,7 +173,7 @@ impl OrchestratorObjects {
             service,
             service_account: find("v1", "ServiceAccount", &|o| Some(name(o)) == pod_sa.as_deref()),
             config_map,
-            external_secret: find("external-secrets.io/v1", "ExternalSecret", &any),
+            external_secret: find(EXTERNAL_SECRET.api_version, EXTERNAL_SECRET.kind, &any),
             network_policy: find("networking.k8s.io/v1", "NetworkPolicy", &any),
             ingress: find("networking.k8s.io/v1", "Ingress", &any),
             namespace_object,

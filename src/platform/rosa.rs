@@ -117,8 +117,8 @@ fn route(p: &mut Planner, rosa: &Rosa, termination: RouteTermination) {
         ),
     ]);
     let route = Route {
-        api_version: "route.openshift.io/v1",
-        kind: "Route",
+        api_version: crate::k8s::kinds::ROUTE.api_version,
+        kind: crate::k8s::kinds::ROUTE.kind,
         metadata: Meta {
             name: name(&svc).to_owned(),
             namespace: namespace(&svc).map(str::to_owned),

@@ -5,6 +5,7 @@
 use super::Inputs;
 use crate::config::refs::RemoteRef;
 use crate::config::secret_store::{SecretFileLayout, Secrets};
+use crate::k8s::kinds::EXTERNAL_SECRET;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -188,8 +189,8 @@ pub fn build(inputs: &Inputs) -> Option<ExternalSecret> {
         );
     }
     Some(ExternalSecret {
-        api_version: "external-secrets.io/v1",
-        kind: "ExternalSecret",
+        api_version: EXTERNAL_SECRET.api_version,
+        kind: EXTERNAL_SECRET.kind,
         metadata: inputs.meta(&inputs.names.secret),
         spec: Spec {
             secret_store_ref: StoreRef {

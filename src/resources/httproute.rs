@@ -77,8 +77,8 @@ pub fn build(inputs: &Inputs) -> Option<HttpRoute> {
         },
     });
     Some(HttpRoute {
-        api_version: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
+        api_version: crate::k8s::kinds::HTTP_ROUTE.api_version,
+        kind: crate::k8s::kinds::HTTP_ROUTE.kind,
         metadata: inputs.meta(&inputs.names.base),
         spec: Spec {
             parent_refs: g

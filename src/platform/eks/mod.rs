@@ -281,8 +281,8 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
     let sa = strip_null_namespace(sa);
     p.put(sa);
     let ss = crd::SecretStore {
-        api_version: "external-secrets.io/v1",
-        kind: "SecretStore",
+        api_version: crate::k8s::kinds::SECRET_STORE.api_version,
+        kind: crate::k8s::kinds::SECRET_STORE.kind,
         metadata: Meta {
             name: store.clone(),
             namespace: ns,

@@ -186,8 +186,8 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         "the base's NetworkPolicy for Calico: the ALB's subnets may reach the HTTP port; DNS and the configured egress are allowed; anything else is denied for these pods".to_owned(),
     )]);
     Ok(crd::to_json(&CalicoPolicy {
-        api_version: "projectcalico.org/v3",
-        kind: "NetworkPolicy",
+        api_version: crate::k8s::kinds::CALICO_NETWORK_POLICY.api_version,
+        kind: crate::k8s::kinds::CALICO_NETWORK_POLICY.kind,
         metadata: Meta {
             name: name(np).to_owned(),
             namespace: namespace(np).map(str::to_owned),
