@@ -40,12 +40,12 @@ impl FunctionConfig {
 
 /// What the function writes and how it exits.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Response {
     pub list: ResourceList,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Outcome {
+impl Response {
     /// [`Exit::Findings`] on any error: both hosts ignore an error result when the exit code
     /// is 0.
     pub fn exit(&self) -> Exit {
@@ -59,10 +59,10 @@ impl Outcome {
 }
 
 /// Runs the function on raw stdin bytes.
-pub fn run(input: &[u8]) -> Outcome {
+pub fn run(input: &[u8]) -> Response {
     match ResourceList::parse(input) {
         Ok(list) => process(list),
-        Err(d) => Outcome {
+        Err(d) => Response {
             list: ResourceList::empty(),
             diagnostics: vec![d],
         },
@@ -71,12 +71,12 @@ pub fn run(input: &[u8]) -> Outcome {
 
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,
 /// so a host that ignored the exit code would still lose nothing.
-pub fn process(mut list: ResourceList) -> Outcome {
+pub fn process(mut list: ResourceList) -> Response {
     // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
     // that is a request to check with default settings, the only thing a validator can do.
     let Some(fc) = list.function_config.as_ref() else {
         let diagnostics = check::check_stream(&list.items, &check::Settings::default());
-        return Outcome { list, diagnostics };
+        return Response { list, diagnostics };
     };
     let file = config_file(&list.items, fc);
     let parsed = FunctionConfig::from_value(fc, file);
@@ -89,7 +89,7 @@ pub fn process(mut list: ResourceList) -> Outcome {
         // a validator's items anyway.
         Ok(FunctionConfig::Check(c)) => check::check_stream(&list.items, &c.spec),
     };
-    Outcome { list, diagnostics }
+    Response { list, diagnostics }
 }
 
 /// kpt sends the config both as `functionConfig` (without its path) and as an item (with

@@ -4,7 +4,8 @@
 //! rename objects but never rewrite environment values, so a record written as literal text
 //! goes stale under an overlay, and the members never find each other.
 
-use super::{At, containers, pod_spec, selects, template_labels};
+use super::at::At;
+use super::pods::{containers, pod_spec, selects, template_labels};
 use crate::config::workload::CLUSTER_ENV_PREFIX;
 use crate::diag::Diagnostic;
 use crate::krm::object;
@@ -12,7 +13,7 @@ use serde_yaml::Value;
 
 const SRV_PREFIX: &str = "_membership-udp._udp.";
 
-pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
+pub fn check_clustering(items: &[Value], out: &mut Vec<Diagnostic>) {
     let srv_var = format!("{CLUSTER_ENV_PREFIX}MEMBERSHIP_SRV_RECORD");
     for w in items {
         let Some((pod, p)) = pod_spec(w) else { continue };

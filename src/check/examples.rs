@@ -4,7 +4,8 @@
 //! reaches no host of the user's, assumes no role of the user's and pulls no image. Warnings
 //! only: nothing here is unsafe, and the shipped overlays must still pass `check`.
 
-use super::{At, containers, pod_spec};
+use super::at::At;
+use super::pods::{containers, pod_spec};
 use crate::diag::Diagnostic;
 use crate::krm::annotations;
 use serde_yaml::Value;

@@ -3,7 +3,8 @@
 //! in `krm.maverics.dev/allow-inline-secret`; the reason is what a reviewer reads, so an empty
 //! one is refused, and an allowed object is still reported (as a warning), never silent.
 
-use super::{At, secrets};
+use super::at::At;
+use super::secrets;
 use crate::diag::Diagnostic;
 use crate::krm::{annotations, object};
 use serde_yaml::Value;

@@ -2,18 +2,21 @@
 //! Helm, hand-written YAML). Used by `maverics-krm check` and by the `OrchestratorCheck`
 //! function. Each rule family lives in its own module and only reads the objects.
 
+pub mod at;
 mod clustering;
 pub mod config;
 pub mod examples;
 pub mod inline;
 pub mod input;
+pub mod pods;
 mod pss;
 mod sanity;
 pub mod secrets;
 pub mod stickiness;
 
-use crate::diag::{Diagnostic, ResourceRef};
+use crate::diag::Diagnostic;
 use crate::krm::object;
+use at::At;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
@@ -63,7 +66,7 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
         let at = At::new(item);
         if settings.pod_security {
-            pss::check(item, &at, &mut out);
+            pss::check_pod_security(item, &at, &mut out);
         }
         if settings.inline_secrets {
             inline::check_object(item, &at, &mut out);
@@ -76,11 +79,11 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
     }
     if settings.sticky_sessions {
-        stickiness::check(items, &mut out);
+        stickiness::check_stickiness(items, &mut out);
     }
     if settings.sanity {
         sanity::check_stream(items, &mut out);
-        clustering::check(items, &mut out);
+        clustering::check_clustering(items, &mut out);
     }
     out
 }
@@ -105,87 +108,6 @@ pub fn orchestrator(items: &[Value]) -> Option<&Value> {
             && object::label(i, LABEL_NAME) == Some(APP_NAME)
             && object::label(i, LABEL_MANAGED_BY) == Some(MANAGED_BY)
     })
-}
-
-/// Where a finding is: the object (and its file, when the host or reader said).
-#[derive(Debug, Clone)]
-pub struct At {
-    resource: ResourceRef,
-    file: Option<crate::diag::FileRef>,
-}
-
-impl At {
-    pub fn new(obj: &Value) -> Self {
-        At {
-            resource: object::resource_ref(obj),
-            file: object::file_ref(obj),
-        }
-    }
-
-    fn locate(&self, d: Diagnostic) -> Diagnostic {
-        d.resource(Some(self.resource.clone())).file(self.file.clone())
-    }
-
-    pub fn error(&self, field: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Diagnostic {
-        self.locate(Diagnostic::error(message).field(field).fix(fix))
-    }
-
-    pub fn warning(&self, field: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Diagnostic {
-        self.locate(Diagnostic::warning(message).field(field).fix(fix))
-    }
-}
-
-/// Follows a path of mapping keys.
-fn at_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |cur, k| cur.get(*k))
-}
-
-/// The pod spec of a workload and its field path, for every kind that templates pods.
-pub fn pod_spec(obj: &Value) -> Option<(&Value, &'static str)> {
-    let (path, field): (&[&str], &'static str) = match (object::api_version(obj), object::kind(obj)) {
-        ("v1", "Pod") => (&["spec"], "spec"),
-        ("v1", "ReplicationController")
-        | ("apps/v1", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-        | ("batch/v1", "Job") => (&["spec", "template", "spec"], "spec.template.spec"),
-        ("batch/v1", "CronJob") => (
-            &["spec", "jobTemplate", "spec", "template", "spec"],
-            "spec.jobTemplate.spec.template.spec",
-        ),
-        _ => return None,
-    };
-    at_path(obj, path).filter(|v| v.is_mapping()).map(|v| (v, field))
-}
-
-/// Every container of a pod spec with its field path.
-fn containers<'a>(pod: &'a Value, prefix: &str) -> Vec<(&'a Value, String)> {
-    let mut out = Vec::new();
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        if let Some(seq) = pod.get(list).and_then(Value::as_sequence) {
-            for (i, c) in seq.iter().enumerate() {
-                out.push((c, format!("{prefix}.{list}[{i}]")));
-            }
-        }
-    }
-    out
-}
-
-/// Pod template labels of a workload.
-fn template_labels(obj: &Value) -> Option<&serde_yaml::Mapping> {
-    let path: &[&str] = match object::kind(obj) {
-        "Pod" => &["metadata", "labels"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
-        _ => &["spec", "template", "metadata", "labels"],
-    };
-    at_path(obj, path)?.as_mapping()
-}
-
-/// True when every `key: value` of `selector` is in `labels` (an empty selector selects
-/// nothing here: a Service without selector fronts no pods of ours).
-fn selects(selector: Option<&Value>, labels: Option<&serde_yaml::Mapping>) -> bool {
-    let (Some(sel), Some(labels)) = (selector.and_then(Value::as_mapping), labels) else {
-        return false;
-    };
-    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! `policy/check_*.go`). A pod that fails here is refused by a namespace labelled
 //! `pod-security.kubernetes.io/enforce: restricted`, so the finding is an error.
 
-use super::{At, containers, pod_spec};
+use super::at::At;
+use super::pods::{containers, pod_spec};
 use crate::diag::Diagnostic;
 use serde_yaml::Value;
 
@@ -96,7 +97,7 @@ fn pod_template_meta(obj: &Value) -> Option<&Value> {
     template.get("metadata")
 }
 
-pub fn check(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
+pub fn check_pod_security(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
     let Some((pod, p)) = pod_spec(obj) else { return };
     for host in ["hostNetwork", "hostPID", "hostIPC"] {
         if is_true(pod.get(host)) {

@@ -2,7 +2,8 @@
 //! block every drain, requests above limits, malformed quantities, floating images, the
 //! `default` namespace.
 
-use super::{At, containers, pod_spec, selects, template_labels};
+use super::at::At;
+use super::pods::{containers, pod_spec, selects, template_labels};
 use crate::config::quantity::Quantity;
 use crate::diag::Diagnostic;
 use crate::krm::object;

@@ -5,7 +5,7 @@
 //! reached through the ExternalSecret, and `maverics.yaml` references them as `<group.key>`.
 //! What counts as a secret is decided by [`crate::secrets`], the one detector.
 
-use super::At;
+use super::at::At;
 use crate::config::spec_secrets::{FIX, spec_findings};
 use crate::diag::Diagnostic;
 use crate::krm::object;

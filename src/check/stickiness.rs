@@ -7,7 +7,8 @@
 //! replicas by the HPA that targets it (or `spec.replicas`), its config by the ConfigMap it
 //! mounts, and its exposures by the Services that select its pods.
 
-use super::{At, pod_spec, selects, template_labels};
+use super::at::At;
+use super::pods::{pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
@@ -88,7 +89,7 @@ fn facts(items: &[Value], w: &Value) -> Option<MavericsFacts> {
     })
 }
 
-pub fn check(items: &[Value], out: &mut Vec<Diagnostic>) {
+pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
     let workloads: Vec<Workload> = items
         .iter()
         .filter(|i| is_orchestrator(i))

@@ -3,7 +3,7 @@
 use super::{CliError, print};
 use crate::diag::Diagnostic;
 use crate::exit::Exit;
-use crate::function::Outcome;
+use crate::function::Response;
 use crate::io::{read, stdout};
 use crate::krm::ResourceList;
 use std::io::IsTerminal;
@@ -19,11 +19,11 @@ pub fn run() -> Result<Exit, CliError> {
         ));
     }
     let outcome = match read::limited(stdin, "input") {
-        Err(d) => Outcome {
+        Err(d) => Response {
             list: ResourceList::empty(),
             diagnostics: vec![d],
         },
-        Ok(input) => std::panic::catch_unwind(|| crate::function::run(&input)).unwrap_or_else(|_| Outcome {
+        Ok(input) => std::panic::catch_unwind(|| crate::function::run(&input)).unwrap_or_else(|_| Response {
             list: ResourceList::empty(),
             diagnostics: vec![
                 Diagnostic::error("internal error: maverics-krm panicked; this is a bug")

@@ -12,7 +12,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 /// most 63 characters, so the name itself must stay within 52.
 pub const MAX_NAME_LEN: usize = 52;
 
-pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
+/// Every rule on an Orchestrator config beyond its types, each finding located on the config.
+pub fn check_orchestrator(o: &Orchestrator) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let spec = &o.spec;
     let mut err = |d: Diagnostic| out.push(o.locate(d));
@@ -66,7 +67,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
             .field("spec.image.digest")
             .fix("write `sha256:` followed by 64 lower-case hexadecimal characters"));
     }
-    super::api_rules::check(o, &mut err);
+    super::api_rules::check_api_rules(o, &mut err);
 
     // Replicas and autoscaling
     let a = &spec.autoscaling;
@@ -237,7 +238,9 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
         let facts = MavericsFacts::read(&spec.config);
         super::api_rules::cookie(&facts.session_cookie, "spec.config.session.cookie.name", &mut err);
         sticky_sessions(o, &facts, &mut err);
-        super::gateway::check(o, &facts).into_iter().for_each(&mut err);
+        super::gateway::check_gateway(&o.spec.gateway, o.max_replicas(), &facts)
+            .into_iter()
+            .for_each(&mut err);
         cache_egress(o, &facts, &mut err);
         endpoint_egress(o, &facts, &mut err);
         upstream_ports(o, &facts, &mut err);
@@ -252,7 +255,7 @@ pub fn check(o: &Orchestrator) -> Vec<Diagnostic> {
                   and set `spec.config.oidcProvider.cache: oidc-cache`; or run one replica with autoscaling off"));
         }
     }
-    out.extend(super::workload::check(o));
+    out.extend(super::workload_checks::check_workload(o));
     rollout(o, &mut |d| out.push(o.locate(d)));
     out
 }
@@ -293,7 +296,7 @@ fn rollout(o: &Orchestrator, err: &mut impl FnMut(Diagnostic)) {
             .fix(format!("set it to at least {needed}, or lower spec.pod.drainSeconds")));
         }
     }
-    let reload = super::workload::reload_secrets(o);
+    let reload = super::workload_checks::reload_secrets(o);
     if spec.pod.update_strategy == Some(UpdateStrategy::OnDelete) && !reload.is_empty() {
         err(Diagnostic::warning(format!(
             "Stakater Reloader is asked to roll the pods when {} changes, but with `updateStrategy: OnDelete` a changed pod \
@@ -463,161 +466,4 @@ fn upstream_ports(o: &Orchestrator, facts: &MavericsFacts, err: &mut impl FnMut(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// (is_error, field) of each finding for a config whose spec is `spec`.
-    fn findings(spec: &str) -> Vec<(bool, String)> {
-        let text =
-            format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{spec}");
-        let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-        let o = Orchestrator::from_value(&v, None).unwrap();
-        check(&o)
-            .into_iter()
-            .map(|d| (d.is_error(), d.field.unwrap_or_default()))
-            .collect()
-    }
-
-    fn errors(spec: &str) -> Vec<String> {
-        findings(spec).into_iter().filter(|f| f.0).map(|f| f.1).collect()
-    }
-
-    fn warnings(spec: &str) -> Vec<String> {
-        findings(spec).into_iter().filter(|f| !f.0).map(|f| f.1).collect()
-    }
-
-    #[test]
-    fn the_defaults_pass() {
-        assert!(findings("  namespace: maverics\n").is_empty());
-    }
-
-    #[test]
-    fn sanity_rules_name_their_fields() {
-        assert_eq!(
-            errors("  autoscaling: {minReplicas: 6, maxReplicas: 5}\n"),
-            ["spec.autoscaling.minReplicas"]
-        );
-        assert_eq!(
-            errors("  podDisruptionBudget: {maxUnavailable: 0}\n"),
-            ["spec.podDisruptionBudget"]
-        );
-        assert_eq!(
-            errors("  podDisruptionBudget: {maxUnavailable: null, minAvailable: 2}\n"),
-            ["spec.podDisruptionBudget"]
-        );
-        assert!(errors("  podDisruptionBudget: {maxUnavailable: null, minAvailable: 1}\n").is_empty());
-        assert_eq!(
-            errors("  resources: {requests: {cpu: '2'}}\n"),
-            ["spec.resources.requests.cpu"]
-        );
-        assert_eq!(
-            errors("  resources: {limits: {memory: 500mb}}\n"),
-            ["spec.resources.limits.memory"]
-        );
-        assert_eq!(errors("  image: {tag: null}\n"), ["spec.image"]);
-        assert_eq!(warnings("  image: {tag: latest}\n"), ["spec.image.tag"]);
-        assert_eq!(warnings("  namespace: default\n"), ["spec.namespace"]);
-    }
-
-    #[test]
-    fn an_oidc_provider_that_scales_needs_a_shared_cache() {
-        assert_eq!(
-            errors("  config: {oidcProvider: {}}\n"),
-            ["spec.config.oidcProvider.cache"]
-        );
-        assert!(errors("  autoscaling: {enabled: false}\n  replicas: 1\n  config: {oidcProvider: {}}\n").is_empty());
-        let cached = "  config:\n    oidcProvider: {cache: c}\n    caches: [{name: c, type: redis, redis: {addresses: ['10.0.0.5:6380']}}]\n";
-        assert!(findings(cached).is_empty(), "{:?}", findings(cached));
-    }
-
-    #[test]
-    fn literal_secrets_in_the_config_are_errors() {
-        assert_eq!(
-            errors("  config: {connectors: [{name: a, oauthClientSecret: s3cr3t}]}\n"),
-            ["spec.config.connectors[0].oauthClientSecret"]
-        );
-        assert!(errors("  config: {connectors: [{name: a, oauthClientSecret: <a.b>}]}\n").is_empty());
-    }
-
-    const PROXY: &str = "  config: {apps: [{name: a, type: proxy}]}\n";
-
-    #[test]
-    fn a_scaled_proxy_behind_the_generated_ingress_needs_affinity() {
-        let ing = |rest: &str| format!("{PROXY}  ingress: {{enabled: true, {rest}}}\n");
-        assert!(errors(&ing("className: alb")).is_empty());
-        assert!(errors(&ing("className: nginx")).is_empty());
-        assert_eq!(errors(&ing("className: traefik")), ["spec.ingress.className"]);
-        assert_eq!(
-            errors(&ing("className: alb, stickySessions: {enabled: false}")),
-            ["spec.ingress.stickySessions.enabled"]
-        );
-        assert!(
-            errors(&ing(
-                "className: traefik, annotations: {krm.maverics.dev/session-affinity: traefik sticky}"
-            ))
-            .is_empty()
-        );
-        assert_eq!(
-            errors(&ing("className: alb, stickySessions: {durationSeconds: 0}")),
-            ["spec.ingress.stickySessions.durationSeconds"]
-        );
-        // One replica: no affinity needed.
-        let one = format!(
-            "  autoscaling: {{enabled: false}}\n  replicas: 1\n{}",
-            ing("className: traefik")
-        );
-        assert!(errors(&one).is_empty());
-    }
-
-    #[test]
-    fn in_cluster_upstreams_without_a_stated_target_port_warn_with_the_fix() {
-        let c = "  config: {apps: [{upstream: 'http://web.apps.svc:80'}]}\n";
-        let o = {
-            let text =
-                format!("apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: m}}\nspec:\n{c}");
-            Orchestrator::from_value(&serde_yaml::from_str(&text).unwrap(), None).unwrap()
-        };
-        let d = check(&o);
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].field.as_deref(), Some("spec.config.apps[0].upstream"));
-        assert!(
-            d[0].fix
-                .as_deref()
-                .unwrap()
-                .contains("{service: web.apps, port: 80, targetPort:")
-        );
-        let stated =
-            format!("{c}  networkPolicy: {{upstreamPorts: [{{service: web.apps, port: 80, targetPort: 8080}}]}}\n");
-        assert!(findings(&stated).is_empty(), "{:?}", findings(&stated));
-        let unused =
-            format!("{c}  networkPolicy: {{upstreamPorts: [{{service: web.other, port: 80, targetPort: 8080}}]}}\n");
-        assert_eq!(
-            warnings(&unused),
-            ["spec.config.apps[0].upstream", "spec.networkPolicy.upstreamPorts[0]"]
-        );
-    }
-
-    #[test]
-    fn endpoints_outside_the_allowed_ports_warn() {
-        let c = "  config: {apps: [{upstream: 'http://legacy.example.com:8081'}, {upstream: 'https://ok.example.com'}, {upstream: 'http://web.apps.svc:8080'}]}\n";
-        assert_eq!(
-            warnings(c),
-            ["spec.config.apps[0].upstream", "spec.config.apps[2].upstream"]
-        );
-        let open = format!(
-            "{c}  networkPolicy: {{egress: [{{ports: [{{port: 443, protocol: TCP}}, {{port: 8000, endPort: 8100, protocol: TCP}}]}}], \
-             upstreamPorts: [{{service: web.apps, port: 8080, targetPort: 8080}}]}}\n"
-        );
-        assert!(findings(&open).is_empty(), "{:?}", findings(&open));
-    }
-
-    #[test]
-    fn cache_egress_by_host_name_warns_and_names_what_to_add() {
-        let c = "  config: {caches: [{name: r, type: redis, redis: {addresses: ['redis:6379']}}]}\n";
-        assert_eq!(warnings(c), ["spec.networkPolicy.caches"]);
-        let narrowed = format!("{c}  networkPolicy: {{caches: [{{name: r, to: [{{podSelector: {{}}}}]}}]}}\n");
-        assert!(findings(&narrowed).is_empty());
-        let typo = format!("{c}  networkPolicy: {{caches: [{{name: x, to: []}}]}}\n");
-        assert_eq!(errors(&typo), ["spec.networkPolicy.caches[0].name"]);
-    }
-}
+mod tests;

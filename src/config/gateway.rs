@@ -2,7 +2,6 @@
 //! Gateway. Session persistence (GEP-1619) is in the experimental channel only
 //! (gateway-api v1.1 to v1.6), so the route needs a Gateway implementation that supports it.
 
-use super::Orchestrator;
 use super::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use schemars::JsonSchema;
@@ -88,8 +87,8 @@ fn valid_duration(d: &str) -> bool {
     (1..=4).contains(&groups)
 }
 
-pub fn check(o: &Orchestrator, facts: &MavericsFacts) -> Vec<Diagnostic> {
-    let g = &o.spec.gateway;
+/// The rules on `spec.gateway`; `max_replicas` is the orchestrator's largest replica count.
+pub fn check_gateway(g: &Gateway, max_replicas: u32, facts: &MavericsFacts) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if !g.enabled {
         return out;
@@ -128,12 +127,12 @@ pub fn check(o: &Orchestrator, facts: &MavericsFacts) -> Vec<Diagnostic> {
                 .fix("set `absoluteTimeout`, e.g. `8h`, or use `lifetimeType: Session`"),
         );
     }
-    if !sp.enabled && o.max_replicas() > 1 && facts.proxy_mode {
+    if !sp.enabled && max_replicas > 1 && facts.proxy_mode {
         out.push(
             Diagnostic::error(format!(
                 "the orchestrator runs up to {} replicas in proxy mode and keeps each session in one pod, \
                  but the HTTPRoute has no session persistence",
-                o.max_replicas()
+                max_replicas
             ))
             .field("spec.gateway.sessionPersistence.enabled")
             .fix("set `spec.gateway.sessionPersistence.enabled: true`, or run one replica with autoscaling off"),
@@ -154,7 +153,7 @@ mod tests {
              config: {{version: 0.0.1, apps: [{{name: a, type: proxy, upstream: 'https://a.example.com'}}]}}\n  gateway: {gateway}\n"
         );
         let o = Orchestrator::from_value(&serde_yaml::from_str(&doc).unwrap(), None).unwrap();
-        checks::check(&o)
+        checks::check_orchestrator(&o)
             .into_iter()
             .filter(|d| d.is_error())
             .filter_map(|d| d.field)

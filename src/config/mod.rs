@@ -8,12 +8,16 @@ pub mod gateway;
 pub mod k8s_schemas;
 pub mod maverics;
 pub mod names;
+pub mod network_policy;
 pub mod orchestrator;
 pub(crate) mod parse;
 pub mod platform;
+pub mod refs;
+pub mod secret_store;
 pub mod spec_secrets;
 pub use crate::k8s::quantity;
 pub mod workload;
+pub mod workload_checks;
 
 pub use orchestrator::Orchestrator;
 pub use platform::OrchestratorPlatform;

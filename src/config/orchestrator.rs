@@ -3,13 +3,14 @@
 
 use super::drain;
 use super::k8s_schemas;
+use super::network_policy::NetworkPolicy;
 use super::parse;
 use super::quantity::Quantity;
+use super::secret_store::Secrets;
 use super::workload;
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
 use k8s_openapi::api::core::v1::EnvVarSource;
-use k8s_openapi::api::networking::v1::{NetworkPolicyEgressRule, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -414,137 +415,6 @@ pub enum Termination {
     Pod,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Secrets {
-    /// The SecretStore or ClusterSecretStore holding the orchestrator's secrets.
-    pub store_ref: StoreRef,
-    /// How often External Secrets re-reads the store, a Go duration.
-    #[serde(default = "default_refresh")]
-    pub refresh_interval: String,
-    /// Values that `maverics.yaml` references as `<group.key>`; written to `secrets.yaml` for the
-    /// `secretfile` provider.
-    #[serde(default)]
-    pub values: Vec<SecretValue>,
-    /// How `secrets.yaml` is laid out for the Secret File provider; Strata's two pages for it
-    /// disagree, and the layout the orchestrator does not read fails every `<group.key>` at
-    /// start-up. `flat` (default): a top-level `secrets:` key with flat key-value pairs, the key
-    /// being the whole reference (`secrets: {group.key: v}`), per the newer page
-    /// https://docs.strata.io/reference/orchestrator/configuration/secret-providers/environment .
-    /// `nested`: one mapping per namespace, dot notation splitting namespace and key
-    /// (`group: {key: v}`), per the older page
-    /// https://docs.strata.io/reference/integrations/secret-providers/environment . Both pages
-    /// call this provider a tool for local development and testing; in production prefer the
-    /// orchestrator's native provider (AWS Secrets Manager on EKS and ROSA) through
-    /// `spec.secrets.env` or `spec.env`.
-    #[serde(default)]
-    pub layout: SecretFileLayout,
-    /// The licence file, `MAVERICS_LICENSE`.
-    #[serde(default)]
-    pub license: Option<RemoteRef>,
-    /// The listener's certificate and key, for `tls.termination: pod`.
-    #[serde(default)]
-    pub tls: Option<TlsPair>,
-    /// Name the ExternalSecret's Secret in the StatefulSet's Stakater Reloader annotation
-    /// (`secret.reloader.stakater.com/reload`), so a rotated secret rolls the pods (the
-    /// orchestrator reads its secret file once, at start-up). Needs Reloader in the cluster and
-    /// `updateStrategy: RollingUpdate`; under Argo CD see docs/gitops.md. Rotation without a
-    /// third-party controller: docs/secrets.md.
-    #[serde(default = "yes")]
-    pub reload_on_change: bool,
-    /// Secret environment variables (remote config sources such as `MAVERICS_AWS_CONFIG`).
-    #[serde(default)]
-    pub env: Vec<workload::SecretEnv>,
-    /// Extra secret files (the chart's `extraSecretMounts`).
-    #[serde(default)]
-    pub files: Vec<workload::SecretFile>,
-}
-
-/// The layout of the Secret File provider's `secrets.yaml`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum SecretFileLayout {
-    /// `secrets: {group.key: value}`: the newer reference page.
-    #[default]
-    Flat,
-    /// `group: {key: value}`: the older reference page (this tool's output before the setting).
-    Nested,
-}
-
-fn default_refresh() -> String {
-    "1h".into()
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StoreRef {
-    /// The store's name.
-    pub name: String,
-    /// `ClusterSecretStore` or `SecretStore`.
-    #[serde(default)]
-    pub kind: StoreKind,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-pub enum StoreKind {
-    #[default]
-    ClusterSecretStore,
-    SecretStore,
-}
-
-impl StoreKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoreKind::ClusterSecretStore => "ClusterSecretStore",
-            StoreKind::SecretStore => "SecretStore",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretValue {
-    /// `group.key`, as referenced in `maverics.yaml` by `<group.key>`.
-    pub name: String,
-    /// Where the value lives in the store.
-    pub remote_ref: RemoteRef,
-}
-
-impl SecretValue {
-    /// (group, key) of a valid `group.key` name.
-    pub fn split(&self) -> Option<(&str, &str)> {
-        self.name
-            .split_once('.')
-            .filter(|(g, k)| !g.is_empty() && !k.is_empty() && !k.contains('.'))
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RemoteRef {
-    /// The secret's key (its name) in the store.
-    pub key: String,
-    /// One property of a JSON secret; unset: the whole value.
-    #[serde(default)]
-    pub property: Option<String>,
-    /// A version of the secret; unset: the current one.
-    #[serde(default)]
-    pub version: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TlsPair {
-    /// The PEM certificate (chain).
-    pub certificate: RemoteRef,
-    /// The PEM private key.
-    pub private_key: RemoteRef,
-}
-
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceAccount {
@@ -636,90 +506,6 @@ pub struct IngressTls {
     pub hosts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct NetworkPolicy {
-    /// Emit a NetworkPolicy that admits the HTTP port only and the egress below.
-    pub enabled: bool,
-    /// Who may reach the HTTP port; empty admits any source (the port stays the only opening).
-    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyPeer>")]
-    pub ingress_from: Vec<NetworkPolicyPeer>,
-    /// Egress beyond DNS and the caches, which get rules of their own: identity providers, upstream
-    /// apps, the OTLP collector. The default, HTTPS (443/TCP) to anywhere, is the trade-off for
-    /// addresses that are not fixed; narrow it to their CIDRs.
-    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyEgressRule>")]
-    pub egress: Vec<NetworkPolicyEgressRule>,
-    /// Where each Redis cache of `spec.config.caches` lives. A NetworkPolicy cannot match host
-    /// names, so the cache's address alone cannot narrow the rule: a cache given by host name only
-    /// opens its port to any address and gives a warning.
-    pub caches: Vec<CacheEgress>,
-    /// The pod port behind each in-cluster Service that `spec.config` calls
-    /// (`http://web.apps.svc:80`). A NetworkPolicy matches the destination pod's port, after the
-    /// Service has translated its port to the `targetPort` (policies are evaluated after DNAT:
-    /// Kubernetes NetworkPolicy reference; OVN-Kubernetes and Calico do so). Without an entry the
-    /// rule can only guess that the pod listens on the Service port, and gives a warning.
-    pub upstream_ports: Vec<UpstreamPort>,
-    /// Where the orchestrator's DNS queries go.
-    pub dns: DnsEgress,
-}
-
-/// DNS egress: CoreDNS (`k8s-app: kube-dns`) in the namespace named `kube-system` by its
-/// `kubernetes.io/metadata.name` label, on 53 UDP and TCP. The OpenShift platform layer
-/// replaces it with `openshift-dns` on 5353.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct DnsEgress {
-    /// The cluster runs NodeLocal DNSCache: also allow its link-local address `169.254.20.10/32`
-    /// (a DaemonSet on the host network, which no pod selector matches;
-    /// https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/). On by default on GKE
-    /// Autopilot.
-    pub node_local_cache: bool,
-}
-
-/// The pod port an in-cluster Service sends one of its ports to.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpstreamPort {
-    /// The Service as `<name>.<namespace>`, as in the URL `http://<name>.<namespace>.svc:<port>`.
-    pub service: String,
-    /// The Service port the URL names (80 for `http://` and 443 for `https://` without a port).
-    pub port: u16,
-    /// The Service's `targetPort` for that port: the port the upstream's pods listen on, which
-    /// the egress rule opens.
-    pub target_port: u16,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CacheEgress {
-    /// The `name` of an entry in `spec.config.caches`.
-    pub name: String,
-    /// The cache's pods, namespace or CIDR.
-    #[schemars(with = "Vec<k8s_schemas::NetworkPolicyPeer>")]
-    pub to: Vec<NetworkPolicyPeer>,
-}
-
-impl Default for NetworkPolicy {
-    fn default() -> Self {
-        use k8s_openapi::api::networking::v1::NetworkPolicyPort;
-        NetworkPolicy {
-            enabled: true,
-            ingress_from: Vec::new(),
-            egress: vec![NetworkPolicyEgressRule {
-                ports: Some(vec![NetworkPolicyPort {
-                    port: Some(IntOrString::Int(443)),
-                    protocol: Some("TCP".into()),
-                    ..Default::default()
-                }]),
-                to: None,
-            }],
-            caches: Vec::new(),
-            upstream_ports: Vec::new(),
-            dns: DnsEgress::default(),
-        }
-    }
-}
-
 /// A volume per pod (StatefulSet `volumeClaimTemplates`), off by default: the orchestrator
 /// keeps its state in memory or in a Redis cache unless its config writes files.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -744,17 +530,6 @@ impl Default for Persistence {
             storage_class_name: None,
             mount_path: "/var/lib/maverics".into(),
         }
-    }
-}
-
-impl NetworkPolicy {
-    /// The pod port behind in-cluster Service `service` (`<name>.<namespace>`) port `port`, when
-    /// the config states it.
-    pub fn target_port(&self, service: &str, port: i32) -> Option<u16> {
-        self.upstream_ports
-            .iter()
-            .find(|u| u.service == service && i32::from(u.port) == port)
-            .map(|u| u.target_port)
     }
 }
 

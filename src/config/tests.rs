@@ -52,7 +52,7 @@ fn parse_error(rest: &str) -> Diagnostic {
 
 /// The checks' findings for a config named `maverics` with `rest` after its metadata.
 fn check(rest: &str) -> Vec<Diagnostic> {
-    checks::check(&orch(rest))
+    checks::check_orchestrator(&orch(rest))
 }
 
 fn render(ds: &[Diagnostic]) -> String {
@@ -172,7 +172,7 @@ fn the_base_config_matches_the_defaults_and_passes_the_checks() {
     assert_eq!(o.spec.image.reference(), d.spec.image.reference());
     assert_eq!(o.spec.autoscaling.min_replicas, d.spec.autoscaling.min_replicas);
     assert_eq!(o.spec.autoscaling.max_replicas, d.spec.autoscaling.max_replicas);
-    let ds = checks::check(&o);
+    let ds = checks::check_orchestrator(&o);
     assert!(ds.is_empty(), "the base config must be clean:\n{}", render(&ds));
 }
 
@@ -184,7 +184,7 @@ fn golden_configs_pass_the_checks_without_errors() {
         let path = entry.expect("entry").path();
         let text = std::fs::read_to_string(&path).expect("read config");
         let o = read(&text).unwrap_or_else(|ds| panic!("{} does not parse:\n{}", path.display(), render(&ds)));
-        let ds = checks::check(&o);
+        let ds = checks::check_orchestrator(&o);
         assert!(!diag::has_errors(&ds), "{}:\n{}", path.display(), render(&ds));
         n += 1;
     }
@@ -486,7 +486,7 @@ fn check_findings_point_at_the_config() {
 #[test]
 fn an_invalid_name_is_an_error() {
     for name in ["Maverics", "mav_erics", "-maverics", "maverics-", "mav.erics"] {
-        let ds = checks::check(
+        let ds = checks::check_orchestrator(
             &read(&format!(
                 "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: \"{name}\"}}\n"
             ))
@@ -504,7 +504,7 @@ fn a_name_longer_than_52_characters_is_an_error() {
             "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {{name: {}}}\n",
             "a".repeat(n)
         );
-        checks::check(&read(&doc).unwrap())
+        checks::check_orchestrator(&read(&doc).unwrap())
     };
     assert_eq!(checks::MAX_NAME_LEN, 52);
     assert!(named(52).is_empty(), "{}", render(&named(52)));

@@ -15,21 +15,6 @@ use serde_yaml::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-/// Kinds the generator emits: a marked object of any other kind is never pruned.
-const GENERATED_KINDS: &[&str] = &[
-    "Namespace",
-    "ServiceAccount",
-    "ConfigMap",
-    "Service",
-    "StatefulSet",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
-    "NetworkPolicy",
-    "Ingress",
-    "HTTPRoute",
-    "ExternalSecret",
-];
-
 /// Where an object sits: kind, namespace and name. The apiVersion is left out: the API
 /// server stores an `autoscaling/v1` and an `autoscaling/v2` HPA of one name as one object,
 /// and our own output of an older apiVersion is still ours to replace.
@@ -73,7 +58,7 @@ impl Owner<'_> {
         let kind = object::kind(item);
         let namespace = object::namespace(item).filter(|n| !n.is_empty());
         annotations::get(item, OWNER_ANNOTATION) == Some(self.id.as_str())
-            && GENERATED_KINDS.contains(&kind)
+            && crate::k8s::kinds::GENERATED.iter().any(|k| k.kind == kind)
             && if kind == "Namespace" {
                 namespace.is_none() && self.namespace == Some(object::name(item))
             } else {

@@ -105,7 +105,7 @@ fn orchestrator_identity(p: &mut Planner, id: &WorkloadIdentity) {
                 ann.extend(identity_annotations(id));
             }
         }
-        None => p.error(
+        None => p.report(
             Diagnostic::error("`orchestratorIdentity` needs the orchestrator's ServiceAccount in the stream")
                 .field("spec.aks.orchestratorIdentity")
                 .fix(
@@ -167,7 +167,7 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
                 r.insert("kind".into(), "SecretStore".into());
             }
         }
-        None => p.warn(
+        None => p.report(
             Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
                 .fix("add `spec.secrets` to the base's Orchestrator config, or remove `spec.aks.secretStore`"),
         ),
@@ -180,7 +180,7 @@ fn ingress(p: &mut Planner, cfg: &AksIngress) {
     let ns = namespace(&svc).map(str::to_owned);
     let tls = p.found.serves_tls;
     if cfg.session_affinity.cookie_name == p.found.facts.session_cookie {
-        p.error(
+        p.report(
             Diagnostic::error(format!(
                 "the affinity cookie `{}` is the orchestrator's own session cookie: the load balancer would overwrite the session",
                 cfg.session_affinity.cookie_name
@@ -210,7 +210,7 @@ fn ingress(p: &mut Planner, cfg: &AksIngress) {
             AGC_CLASS
         }
         Controller::AppRoutingNginx => {
-            p.warn(
+            p.report(
                 Diagnostic::warning(
                     "the application routing add-on's NGINX is deprecated: Microsoft patches it for critical security issues only through November 2026",
                 )

@@ -4,6 +4,7 @@
 use crate::config::maverics::MavericsFacts;
 use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
+use crate::k8s::kinds::EXTERNAL_SECRET;
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use crate::resources::{configmap, statefulset};
 use serde_json::Value as Json;
@@ -12,7 +13,7 @@ use std::collections::BTreeSet;
 
 /// Indices into the stream of the orchestrator's objects, and what was read from them.
 #[derive(Debug)]
-pub struct Found {
+pub struct OrchestratorObjects {
     /// Every item as JSON, in stream order.
     pub json: Vec<Json>,
     pub instance: String,
@@ -51,8 +52,8 @@ pub fn namespace(o: &Json) -> Option<&str> {
     o.pointer("/metadata/namespace").and_then(Json::as_str)
 }
 
-impl Found {
-    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<Found, Vec<Diagnostic>> {
+impl OrchestratorObjects {
+    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
         // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
         // untouched; as Null it matches nothing.
         let json: Vec<Json> = items.iter().map(|i| super::to_json(i).unwrap_or(Json::Null)).collect();
@@ -165,14 +166,14 @@ impl Found {
         let namespace_object = json
             .iter()
             .position(|o| kind(o) == ("v1", "Namespace") && ns.as_deref() == Some(name(o)));
-        Ok(Found {
+        Ok(OrchestratorObjects {
             instance: instance.clone(),
             statefulset,
             container,
             service,
             service_account: find("v1", "ServiceAccount", &|o| Some(name(o)) == pod_sa.as_deref()),
             config_map,
-            external_secret: find("external-secrets.io/v1", "ExternalSecret", &any),
+            external_secret: find(EXTERNAL_SECRET.api_version, EXTERNAL_SECRET.kind, &any),
             network_policy: find("networking.k8s.io/v1", "NetworkPolicy", &any),
             ingress: find("networking.k8s.io/v1", "Ingress", &any),
             namespace_object,

@@ -147,7 +147,7 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
     if !i.https_redirect {
         annotations.insert("kubernetes.io/ingress.allow-http".into(), "false".into());
     } else if i.class == GkeIngressClass::GceInternal {
-        p.warn(
+        p.report(
             Diagnostic::warning(
                 "the FrontendConfig HTTPS redirect on a `gce-internal` Ingress is not verified against Google's documentation, and field reports say an internal load balancer serves HTTP and HTTPS on one address only when it is reserved with purpose SHARED_LOADBALANCER_VIP",
             )
@@ -455,7 +455,7 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
                 r.insert("kind".into(), "SecretStore".into());
             }
         }
-        None => p.warn(
+        None => p.report(
             Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
                 .fix("add `spec.secrets` to the base's Orchestrator config, or remove spec.gke.secretStore"),
         ),

@@ -23,7 +23,7 @@ use serde_json::Value as Json;
 use serde_yaml::Value;
 
 pub use eks::IRSA_ANNOTATION;
-pub use found::Found;
+pub use found::OrchestratorObjects;
 
 /// Which object a patch or deletion is for, by the names it has in the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub struct Plan {
 /// diffed against the original into a patch at the end.
 pub struct Planner<'a> {
     pub cfg: &'a OrchestratorPlatform,
-    pub found: Found,
+    pub found: OrchestratorObjects,
     /// (index, original, working copy) of every object an edit touched, in first-touch order.
     edits: Vec<(usize, Json, Json)>,
     adds: Vec<Json>,
@@ -122,11 +122,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    pub fn error(&mut self, d: Diagnostic) {
-        self.diagnostics.push(self.cfg.locate(d));
-    }
-
-    pub fn warn(&mut self, d: Diagnostic) {
+    /// A finding of the plan, located on the config; its severity is its own.
+    pub fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(self.cfg.locate(d));
     }
 
@@ -210,7 +207,7 @@ pub fn ensure_map<'j>(obj: &'j mut Json, path: &[&str]) -> Option<&'j mut serde_
 
 /// Plans the platform layer for `items`. Diagnostics with errors mean: apply nothing.
 pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
-    let found = match Found::scan(cfg, items) {
+    let found = match OrchestratorObjects::scan(cfg, items) {
         Ok(f) => f,
         Err(d) => {
             return Plan {
@@ -237,7 +234,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     // in the objects, and cannot say which setting to change.
     if let Ok(spec) = serde_yaml::to_value(&cfg.spec) {
         for d in crate::check::examples::in_value(&spec, "spec") {
-            p.warn(d);
+            p.report(d);
         }
     }
     p.finish()

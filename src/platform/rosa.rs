@@ -61,7 +61,7 @@ fn termination(p: &mut Planner, rosa: &Rosa) -> Option<RouteTermination> {
     let tls = p.found.serves_tls;
     let cookie = &rosa.route.cookie_name;
     if *cookie == p.found.facts.session_cookie {
-        p.error(
+        p.report(
             Diagnostic::error(format!(
                 "the router cookie `{cookie}` is the orchestrator's own session cookie: the router would overwrite the session"
             ))
@@ -74,7 +74,7 @@ fn termination(p: &mut Planner, rosa: &Rosa) -> Option<RouteTermination> {
         (None, false) | (Some(RouteTermination::Edge), false) => Some(RouteTermination::Edge),
         (None, true) | (Some(RouteTermination::Reencrypt), true) => Some(RouteTermination::Reencrypt),
         (Some(RouteTermination::Edge), true) => {
-            p.error(
+            p.report(
                 Diagnostic::error(
                     "`edge` sends plain HTTP, but the orchestrator serves HTTPS (`tls.termination: pod` in the base)",
                 )
@@ -84,7 +84,7 @@ fn termination(p: &mut Planner, rosa: &Rosa) -> Option<RouteTermination> {
             None
         }
         (Some(RouteTermination::Reencrypt), false) => {
-            p.error(
+            p.report(
                 Diagnostic::error(
                     "`reencrypt` needs a pod that serves HTTPS, but the base has `tls.termination: edge`",
                 )
@@ -117,8 +117,8 @@ fn route(p: &mut Planner, rosa: &Rosa, termination: RouteTermination) {
         ),
     ]);
     let route = Route {
-        api_version: "route.openshift.io/v1",
-        kind: "Route",
+        api_version: crate::k8s::kinds::ROUTE.api_version,
+        kind: crate::k8s::kinds::ROUTE.kind,
         metadata: Meta {
             name: name(&svc).to_owned(),
             namespace: namespace(&svc).map(str::to_owned),
@@ -200,7 +200,7 @@ fn serving_cert(p: &mut Planner, rosa: &Rosa) {
                 *list = Json::String(names.join(","));
             }
         }
-        None => p.warn(
+        None => p.report(
             Diagnostic::warning(
                 "the pod's certificate comes from spec.secrets.tls, not from the OpenShift service CA: the router verifies the pod's certificate against the service CA",
             )

@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::Inputs;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::ConfigMap;
 use serde_yaml::Value;
@@ -15,8 +15,8 @@ pub const BUNDLE_FILE: &str = "maverics.tar.gz";
 /// The orchestrator's config file, rendered from `spec.config` with keys sorted at every
 /// level. kustomize hands a generator its config with sorted keys and kpt in file order;
 /// sorting here makes the file and its checksum the same bytes under every host.
-pub fn content(ctx: &Ctx) -> String {
-    let mut config = ctx.o.spec.config.clone();
+pub fn content(inputs: &Inputs) -> String {
+    let mut config = inputs.config.spec.config.clone();
     sort_keys(&mut config);
     // spec.config is a checked YAML mapping; serialising a Value cannot fail.
     serde_yaml::to_string(&config).unwrap_or_default()
@@ -41,12 +41,12 @@ fn sort_keys(v: &mut Value) {
 /// The pod template carries this, so a config change rolls the pods (as Strata's chart
 /// does). Unlike a hashed ConfigMap name it works the same under kpt and leaves no stale
 /// ConfigMaps behind.
-pub fn checksum(ctx: &Ctx) -> String {
+pub fn checksum(inputs: &Inputs) -> String {
     let mut hash = Sha256::new();
-    hash.update(content(ctx).as_bytes());
+    hash.update(content(inputs).as_bytes());
     // A generated bundle ConfigMap rolls the pods too. Without one the digest is the
     // config's alone, as before bundles existed.
-    if let Some(b) = &ctx.o.spec.config_source.bundle {
+    if let Some(b) = &inputs.config.spec.config_source.bundle {
         for v in [&b.public_key_b64, &b.bundle_b64].into_iter().flatten() {
             hash.update(b"\0");
             hash.update(v.trim().as_bytes());
@@ -56,24 +56,24 @@ pub fn checksum(ctx: &Ctx) -> String {
 }
 
 /// The ConfigMap of `spec.config`, unless `spec.configSource` names another source.
-pub fn build(ctx: &Ctx) -> Option<ConfigMap> {
-    let source = &ctx.o.spec.config_source;
+pub fn build(inputs: &Inputs) -> Option<ConfigMap> {
+    let source = &inputs.config.spec.config_source;
     (source.config_map.is_none() && source.bundle.is_none()).then(|| ConfigMap {
-        metadata: ctx.meta(&ctx.names.config),
-        data: Some(BTreeMap::from([(KEY.to_owned(), content(ctx))])),
+        metadata: inputs.meta(&inputs.names.config),
+        data: Some(BTreeMap::from([(KEY.to_owned(), content(inputs))])),
         ..Default::default()
     })
 }
 
-pub fn bundle_name(ctx: &Ctx) -> String {
-    format!("{}-bundle", ctx.names.base)
+pub fn bundle_name(inputs: &Inputs) -> String {
+    format!("{}-bundle", inputs.names.base)
 }
 
 /// The Console bundle's public key (and the bundle, when local) as binaryData, when given
 /// inline. Values failing to decode were refused by the checks; they are left out here.
-pub fn bundle(ctx: &Ctx) -> Option<ConfigMap> {
+pub fn bundle(inputs: &Inputs) -> Option<ConfigMap> {
     use base64::Engine as _;
-    let b = ctx.o.spec.config_source.bundle.as_ref()?;
+    let b = inputs.config.spec.config_source.bundle.as_ref()?;
     let key = b.public_key_b64.as_ref()?;
     let decode = |v: &String| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok();
     let mut data = BTreeMap::new();
@@ -84,7 +84,7 @@ pub fn bundle(ctx: &Ctx) -> Option<ConfigMap> {
         data.insert(BUNDLE_FILE.to_owned(), ByteString(bytes));
     }
     Some(ConfigMap {
-        metadata: ctx.meta(&bundle_name(ctx)),
+        metadata: inputs.meta(&bundle_name(inputs)),
         binary_data: Some(data),
         ..Default::default()
     })

@@ -2,8 +2,10 @@
 //! (`external-secrets.io/v1`) whose Secret is mounted as files into the orchestrator
 //! container. No `kind: Secret` is ever emitted.
 
-use super::Ctx;
-use crate::config::orchestrator::{RemoteRef, SecretFileLayout, Secrets};
+use super::Inputs;
+use crate::config::refs::RemoteRef;
+use crate::config::secret_store::{SecretFileLayout, Secrets};
+use crate::k8s::kinds::EXTERNAL_SECRET;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -144,8 +146,8 @@ fn secrets_file_template(secrets: &Secrets) -> String {
     out
 }
 
-pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
-    let secrets = ctx.o.spec.secrets.as_ref()?;
+pub fn build(inputs: &Inputs) -> Option<ExternalSecret> {
+    let secrets = inputs.config.spec.secrets.as_ref()?;
     let mut data_list = Vec::new();
     let mut template = BTreeMap::new();
     for v in &secrets.values {
@@ -177,8 +179,8 @@ pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
         data_list.push(data(&key, &e.remote_ref));
         template.insert(env_file(&e.name), format!("{{{{ index . \"{key}\" }}}}"));
     }
-    if ctx.o.spec.clustering.enabled
-        && let Some(psk) = &ctx.o.spec.clustering.psk
+    if inputs.config.spec.clustering.enabled
+        && let Some(psk) = &inputs.config.spec.clustering.psk
     {
         data_list.push(data(CLUSTERS_PSK_KEY, psk));
         template.insert(
@@ -187,9 +189,9 @@ pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
         );
     }
     Some(ExternalSecret {
-        api_version: "external-secrets.io/v1",
-        kind: "ExternalSecret",
-        metadata: ctx.meta(&ctx.names.secret),
+        api_version: EXTERNAL_SECRET.api_version,
+        kind: EXTERNAL_SECRET.kind,
+        metadata: inputs.meta(&inputs.names.secret),
         spec: Spec {
             secret_store_ref: StoreRef {
                 name: secrets.store_ref.name.clone(),
@@ -197,7 +199,7 @@ pub fn build(ctx: &Ctx) -> Option<ExternalSecret> {
             },
             refresh_interval: secrets.refresh_interval.clone(),
             target: Target {
-                name: ctx.names.secret.clone(),
+                name: inputs.names.secret.clone(),
                 creation_policy: "Owner",
                 deletion_policy: "Retain",
                 template: Template {

@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::Inputs;
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
     HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
@@ -19,8 +19,8 @@ fn utilization(resource: &str, percent: u32) -> MetricSpec {
     }
 }
 
-pub fn build(ctx: &Ctx) -> Option<HorizontalPodAutoscaler> {
-    let a = &ctx.o.spec.autoscaling;
+pub fn build(inputs: &Inputs) -> Option<HorizontalPodAutoscaler> {
+    let a = &inputs.config.spec.autoscaling;
     if !a.enabled {
         return None;
     }
@@ -30,12 +30,12 @@ pub fn build(ctx: &Ctx) -> Option<HorizontalPodAutoscaler> {
         metrics.push(utilization("memory", m));
     }
     Some(HorizontalPodAutoscaler {
-        metadata: ctx.meta(&ctx.names.base),
+        metadata: inputs.meta(&inputs.names.base),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some("apps/v1".into()),
                 kind: "StatefulSet".into(),
-                name: ctx.names.base.clone(),
+                name: inputs.names.base.clone(),
             },
             min_replicas: Some(to_i32(a.min_replicas)),
             max_replicas: to_i32(a.max_replicas),

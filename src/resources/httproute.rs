@@ -2,7 +2,7 @@
 //! Gateway to the client Service, with cookie session persistence (experimental channel).
 //! Typed structs: the CRD is not in k8s-openapi.
 
-use super::Ctx;
+use super::Inputs;
 use crate::config::gateway::LifetimeType;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -59,8 +59,8 @@ struct CookieConfig {
     lifetime_type: &'static str,
 }
 
-pub fn build(ctx: &Ctx) -> Option<HttpRoute> {
-    let g = &ctx.o.spec.gateway;
+pub fn build(inputs: &Inputs) -> Option<HttpRoute> {
+    let g = &inputs.config.spec.gateway;
     if !g.enabled {
         return None;
     }
@@ -77,9 +77,9 @@ pub fn build(ctx: &Ctx) -> Option<HttpRoute> {
         },
     });
     Some(HttpRoute {
-        api_version: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
-        metadata: ctx.meta(&ctx.names.base),
+        api_version: crate::k8s::kinds::HTTP_ROUTE.api_version,
+        kind: crate::k8s::kinds::HTTP_ROUTE.kind,
+        metadata: inputs.meta(&inputs.names.base),
         spec: Spec {
             parent_refs: g
                 .parent_refs
@@ -93,8 +93,8 @@ pub fn build(ctx: &Ctx) -> Option<HttpRoute> {
             hostnames: g.hostnames.clone(),
             rules: vec![Rule {
                 backend_refs: vec![BackendRef {
-                    name: ctx.names.base.clone(),
-                    port: ctx.o.spec.port,
+                    name: inputs.names.base.clone(),
+                    port: inputs.config.spec.port,
                 }],
                 session_persistence,
             }],

@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::Inputs;
 use super::service::PORT_NAME;
 use crate::config::orchestrator::{StickyCookie, Termination};
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 /// orchestrator answers on its health location, so without the path every target turns
 /// unhealthy (and with pod readiness gates no pod ever becomes Ready). The protocols switch to
 /// HTTPS when TLS terminates in the pod. ingress-nginx does not health-check its backends.
-fn backend_annotations(ctx: &Ctx) -> Vec<(String, String)> {
-    let https = ctx.o.spec.tls.termination == Termination::Pod;
-    match ctx.o.spec.ingress.class_name.as_deref() {
+fn backend_annotations(inputs: &Inputs) -> Vec<(String, String)> {
+    let https = inputs.config.spec.tls.termination == Termination::Pod;
+    match inputs.config.spec.ingress.class_name.as_deref() {
         Some("alb") => {
             let a = "alb.ingress.kubernetes.io";
-            let mut out = vec![(format!("{a}/healthcheck-path"), ctx.facts.health_path.clone())];
+            let mut out = vec![(format!("{a}/healthcheck-path"), inputs.facts.health_path.clone())];
             if https {
                 out.push((format!("{a}/backend-protocol"), "HTTPS".into()));
                 out.push((format!("{a}/healthcheck-protocol"), "HTTPS".into()));
@@ -34,8 +34,8 @@ fn backend_annotations(ctx: &Ctx) -> Vec<(String, String)> {
 /// keys on the orchestrator's session cookie (`app`) or its own `AWSALB` cookie, and needs
 /// `target-type: ip` for either. ingress-nginx (retired upstream in March 2026: no more
 /// security fixes) always issues a cookie of its own.
-fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
-    let cfg = &ctx.o.spec.ingress;
+fn sticky_annotations(inputs: &Inputs) -> BTreeMap<String, String> {
+    let cfg = &inputs.config.spec.ingress;
     let s = &cfg.sticky_sessions;
     let mut out = BTreeMap::new();
     if !s.enabled {
@@ -49,7 +49,10 @@ fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
             match s.cookie {
                 StickyCookie::App => attrs.extend([
                     ("stickiness.type", "app_cookie"),
-                    ("stickiness.app_cookie.cookie_name", ctx.facts.session_cookie.as_str()),
+                    (
+                        "stickiness.app_cookie.cookie_name",
+                        inputs.facts.session_cookie.as_str(),
+                    ),
                     ("stickiness.app_cookie.duration_seconds", d.as_str()),
                 ]),
                 StickyCookie::LoadBalancer => attrs.extend([
@@ -57,7 +60,7 @@ fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
                     ("stickiness.lb_cookie.duration_seconds", d.as_str()),
                 ]),
             }
-            // `checks::check` refuses a session cookie that is no RFC 6265 token before anything
+            // `checks::check_orchestrator` refuses a session cookie that is no RFC 6265 token before anything
             // is generated, so a refusal here cannot happen; nothing half-escaped is written.
             if let Ok(attrs) = crate::k8s::alb::attributes(&attrs) {
                 out.insert(ALB_ATTRIBUTES.into(), attrs);
@@ -81,12 +84,12 @@ fn sticky_annotations(ctx: &Ctx) -> BTreeMap<String, String> {
 /// keeps in-flight ones for the target group's deregistration delay (AWS default 300 s, far
 /// beyond the grace period): the base sets it to the pod's preStop drain, so both end
 /// together. A delay the user already set in the attributes stays.
-fn alb_drain(ctx: &Ctx, annotations: &mut BTreeMap<String, String>) {
-    if ctx.o.spec.ingress.class_name.as_deref() != Some("alb") {
+fn alb_drain(inputs: &Inputs, annotations: &mut BTreeMap<String, String>) {
+    if inputs.config.spec.ingress.class_name.as_deref() != Some("alb") {
         return;
     }
     let key = "deregistration_delay.timeout_seconds";
-    let delay = format!("{key}={}", ctx.o.drain_seconds());
+    let delay = format!("{key}={}", inputs.config.drain_seconds());
     let attrs = annotations.entry(ALB_ATTRIBUTES.into()).or_default();
     if !attrs.split(',').any(|a| a.trim().starts_with(key)) {
         *attrs = if attrs.is_empty() {
@@ -100,17 +103,20 @@ fn alb_drain(ctx: &Ctx, annotations: &mut BTreeMap<String, String>) {
 /// ingress-nginx's affinity cookie: its own name, so it never shadows the orchestrator's.
 pub const NGINX_COOKIE: &str = "MAVERICS_AFFINITY";
 
-pub fn build(ctx: &Ctx) -> Option<Ingress> {
-    let cfg = &ctx.o.spec.ingress;
+pub fn build(inputs: &Inputs) -> Option<Ingress> {
+    let cfg = &inputs.config.spec.ingress;
     if !cfg.enabled {
         return None;
     }
-    let mut metadata = ctx.meta(&ctx.names.base);
+    let mut metadata = inputs.meta(&inputs.names.base);
     let mut annotations = cfg.annotations.clone();
-    for (k, v) in backend_annotations(ctx).into_iter().chain(sticky_annotations(ctx)) {
+    for (k, v) in backend_annotations(inputs)
+        .into_iter()
+        .chain(sticky_annotations(inputs))
+    {
         annotations.entry(k).or_insert(v);
     }
-    alb_drain(ctx, &mut annotations);
+    alb_drain(inputs, &mut annotations);
     if !annotations.is_empty() {
         metadata.annotations = Some(annotations);
     }
@@ -120,7 +126,7 @@ pub fn build(ctx: &Ctx) -> Option<Ingress> {
             path_type: cfg.path_type.clone(),
             backend: IngressBackend {
                 service: Some(IngressServiceBackend {
-                    name: ctx.names.base.clone(),
+                    name: inputs.names.base.clone(),
                     port: Some(ServiceBackendPort {
                         name: Some(PORT_NAME.into()),
                         number: None,

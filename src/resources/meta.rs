@@ -1,6 +1,6 @@
 //! Names, labels and object metadata shared by every generated object.
 
-use super::Ctx;
+use super::Inputs;
 use crate::config::Orchestrator;
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -52,7 +52,7 @@ pub fn mark_owned(object: &mut Value, owner: &str) {
     }
 }
 
-impl Ctx<'_> {
+impl Inputs<'_> {
     /// Selector labels: only name and instance, because a StatefulSet selector is immutable
     /// and anything that changes on upgrade (version) would make every upgrade fail.
     pub fn selector_labels(&self) -> BTreeMap<String, String> {
@@ -83,7 +83,7 @@ impl Ctx<'_> {
     pub fn meta(&self, name: &str) -> ObjectMeta {
         ObjectMeta {
             name: Some(name.to_owned()),
-            namespace: self.o.spec.namespace.clone(),
+            namespace: self.config.spec.namespace.clone(),
             labels: Some(self.labels()),
             ..Default::default()
         }

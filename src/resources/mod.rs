@@ -9,6 +9,7 @@ mod externalsecret;
 mod hpa;
 mod httproute;
 mod ingress;
+mod inputs;
 mod meta;
 mod namespace;
 mod networkpolicy;
@@ -18,12 +19,11 @@ pub mod service;
 mod serviceaccount;
 pub mod statefulset;
 
+pub use inputs::Inputs;
 pub use meta::{OWNER_ANNOTATION, owner, owner_id};
 pub use networkpolicy::{GUESSED_TARGET_PORT, NODE_LOCAL_DNS, WHY_PREFIX};
 
 use crate::config::Orchestrator;
-use crate::config::maverics::MavericsFacts;
-use crate::config::names::Names;
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -34,27 +34,9 @@ pub struct Generated {
     pub object: Value,
 }
 
-/// Everything the builders share: the config, the facts read from `maverics.yaml`, names
-/// and labels.
-pub struct Ctx<'a> {
-    pub o: &'a Orchestrator,
-    pub facts: MavericsFacts,
-    pub names: Names,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(o: &'a Orchestrator) -> Self {
-        Ctx {
-            o,
-            facts: MavericsFacts::read(&o.spec.config),
-            names: Names::new(o.name()),
-        }
-    }
-}
-
 /// All objects of the base, in output order.
 pub fn generate(o: &Orchestrator) -> Vec<Generated> {
-    let ctx = Ctx::new(o);
+    let inputs = Inputs::new(o);
     let owner = owner(o);
     let mut out = Vec::new();
     let mut push = |file: &'static str, obj: Option<Value>| {
@@ -63,20 +45,35 @@ pub fn generate(o: &Orchestrator) -> Vec<Generated> {
             out.push(Generated { file, object });
         }
     };
-    push("namespace.yaml", namespace::build(&ctx).map(|n| to_value(&n)));
-    push("serviceaccount.yaml", Some(to_value(&serviceaccount::build(&ctx))));
-    push("configmap.yaml", configmap::build(&ctx).map(|c| to_value(&c)));
-    push("configmap-bundle.yaml", configmap::bundle(&ctx).map(|c| to_value(&c)));
-    push("externalsecret.yaml", externalsecret::build(&ctx).map(|e| to_value(&e)));
-    push("service.yaml", Some(to_value(&service::client(&ctx))));
-    push("service-headless.yaml", Some(to_value(&service::headless(&ctx))));
-    push("service-clusters.yaml", service::clusters(&ctx).map(|s| to_value(&s)));
-    push("statefulset.yaml", Some(to_value(&statefulset::build(&ctx))));
-    push("poddisruptionbudget.yaml", pdb::build(&ctx).map(|p| to_value(&p)));
-    push("horizontalpodautoscaler.yaml", hpa::build(&ctx).map(|h| to_value(&h)));
-    push("networkpolicy.yaml", networkpolicy::build(&ctx).map(|n| to_value(&n)));
-    push("ingress.yaml", ingress::build(&ctx).map(|i| to_value(&i)));
-    push("httproute.yaml", httproute::build(&ctx).map(|r| to_value(&r)));
+    push("namespace.yaml", namespace::build(&inputs).map(|n| to_value(&n)));
+    push("serviceaccount.yaml", Some(to_value(&serviceaccount::build(&inputs))));
+    push("configmap.yaml", configmap::build(&inputs).map(|c| to_value(&c)));
+    push(
+        "configmap-bundle.yaml",
+        configmap::bundle(&inputs).map(|c| to_value(&c)),
+    );
+    push(
+        "externalsecret.yaml",
+        externalsecret::build(&inputs).map(|e| to_value(&e)),
+    );
+    push("service.yaml", Some(to_value(&service::client(&inputs))));
+    push("service-headless.yaml", Some(to_value(&service::headless(&inputs))));
+    push(
+        "service-clusters.yaml",
+        service::clusters(&inputs).map(|s| to_value(&s)),
+    );
+    push("statefulset.yaml", Some(to_value(&statefulset::build(&inputs))));
+    push("poddisruptionbudget.yaml", pdb::build(&inputs).map(|p| to_value(&p)));
+    push(
+        "horizontalpodautoscaler.yaml",
+        hpa::build(&inputs).map(|h| to_value(&h)),
+    );
+    push(
+        "networkpolicy.yaml",
+        networkpolicy::build(&inputs).map(|n| to_value(&n)),
+    );
+    push("ingress.yaml", ingress::build(&inputs).map(|i| to_value(&i)));
+    push("httproute.yaml", httproute::build(&inputs).map(|r| to_value(&r)));
     out
 }
 

@@ -2,7 +2,7 @@
 //! a pod that drops a hardening setting (an overlay patch, a debug sidecar) is refused
 //! instead of running quietly weaker. `audit` and `warn` report the same level.
 
-use super::Ctx;
+use super::Inputs;
 use k8s_openapi::api::core::v1::Namespace;
 
 pub const PSS_LEVEL: &str = "restricted";
@@ -14,13 +14,13 @@ pub fn is_shared(name: &str) -> bool {
     matches!(name, "default" | "kube-system" | "kube-public" | "kube-node-lease") || name.starts_with("openshift")
 }
 
-pub fn build(ctx: &Ctx) -> Option<Namespace> {
-    let spec = &ctx.o.spec;
+pub fn build(inputs: &Inputs) -> Option<Namespace> {
+    let spec = &inputs.config.spec;
     let name = spec
         .namespace
         .as_ref()
         .filter(|n| spec.create_namespace && !is_shared(n))?;
-    let mut metadata = ctx.meta(name);
+    let mut metadata = inputs.meta(name);
     metadata.namespace = None;
     let labels = metadata.labels.get_or_insert_with(Default::default);
     for mode in ["enforce", "audit", "warn"] {

@@ -2,7 +2,7 @@
 //! A NetworkPolicy rule has no room for a comment, so the reason for each rule is written
 //! in an annotation named after the rule's position.
 
-use super::Ctx;
+use super::Inputs;
 use crate::config::maverics::split_address;
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -34,7 +34,7 @@ pub const NODE_LOCAL_DNS: &str = "169.254.20.10/32";
 /// pod that receives the orchestrator's queries. With NodeLocal DNSCache the cache answers on
 /// the host network at a link-local address that no pod selector matches, so it gets an
 /// `ipBlock` of its own.
-fn dns(ctx: &Ctx) -> NetworkPolicyEgressRule {
+fn dns(inputs: &Inputs) -> NetworkPolicyEgressRule {
     let mut to = vec![NetworkPolicyPeer {
         namespace_selector: Some(LabelSelector {
             match_labels: Some(BTreeMap::from([(
@@ -49,7 +49,7 @@ fn dns(ctx: &Ctx) -> NetworkPolicyEgressRule {
         }),
         ip_block: None,
     }];
-    if ctx.o.spec.network_policy.dns.node_local_cache {
+    if inputs.config.spec.network_policy.dns.node_local_cache {
         to.push(NetworkPolicyPeer {
             ip_block: Some(IPBlock {
                 cidr: NODE_LOCAL_DNS.into(),
@@ -67,10 +67,10 @@ fn dns(ctx: &Ctx) -> NetworkPolicyEgressRule {
 /// One egress rule per Redis cache of `spec.config.caches`: to the peers given in
 /// `spec.networkPolicy.caches`, else to the cache's IP addresses, else (a host name, which
 /// a NetworkPolicy cannot match) to its port anywhere; `config::checks` warns about that.
-fn cache_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
-    let cfg = &ctx.o.spec.network_policy;
+fn cache_rules(inputs: &Inputs) -> Vec<(NetworkPolicyEgressRule, String)> {
+    let cfg = &inputs.config.spec.network_policy;
     let mut out = Vec::new();
-    for cache in ctx.facts.caches.iter().filter(|c| c.kind == "redis") {
+    for cache in inputs.facts.caches.iter().filter(|c| c.kind == "redis") {
         let mut ports: Vec<i32> = cache.addresses.iter().map(|a| split_address(a).1).collect();
         if ports.is_empty() {
             ports.push(6379);
@@ -126,10 +126,10 @@ pub const GUESSED_TARGET_PORT: &str = "target port not stated, guessed equal to 
 /// destination after the Service's DNAT, so the port is the Service's `targetPort` from
 /// `spec.networkPolicy.upstreamPorts`; without it, the Service port is the only guess
 /// (`config::checks` warns). Their addresses are known, so they need no rule "anywhere".
-fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
-    let np = &ctx.o.spec.network_policy;
+fn in_cluster_rules(inputs: &Inputs) -> Vec<(NetworkPolicyEgressRule, String)> {
+    let np = &inputs.config.spec.network_policy;
     let mut by_ns: BTreeMap<&str, (Vec<i32>, Vec<&str>, bool)> = BTreeMap::new();
-    for e in &ctx.facts.endpoints {
+    for e in &inputs.facts.endpoints {
         if let Some((svc, ns)) = e.cluster_service() {
             let entry = by_ns.entry(ns).or_default();
             match np.target_port(&format!("{svc}.{ns}"), e.port) {
@@ -174,15 +174,15 @@ fn in_cluster_rules(ctx: &Ctx) -> Vec<(NetworkPolicyEgressRule, String)> {
         .collect()
 }
 
-pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
-    let cfg = &ctx.o.spec.network_policy;
+pub fn build(inputs: &Inputs) -> Option<NetworkPolicy> {
+    let cfg = &inputs.config.spec.network_policy;
     if !cfg.enabled {
         return None;
     }
     let mut why = BTreeMap::new();
     let ingress = vec![NetworkPolicyIngressRule {
         from: (!cfg.ingress_from.is_empty()).then(|| cfg.ingress_from.clone()),
-        ports: Some(vec![port(i32::from(ctx.o.spec.port), "TCP")]),
+        ports: Some(vec![port(i32::from(inputs.config.spec.port), "TCP")]),
     }];
     why.insert(
         format!("{WHY_PREFIX}ingress-0"),
@@ -193,7 +193,7 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         }
         .to_owned(),
     );
-    let mut egress = vec![dns(ctx)];
+    let mut egress = vec![dns(inputs)];
     why.insert(
         format!("{WHY_PREFIX}egress-0"),
         if cfg.dns.node_local_cache {
@@ -205,11 +205,11 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         }
         .into(),
     );
-    for (rule, reason) in cache_rules(ctx) {
+    for (rule, reason) in cache_rules(inputs) {
         why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
         egress.push(rule);
     }
-    for (rule, reason) in in_cluster_rules(ctx) {
+    for (rule, reason) in in_cluster_rules(inputs) {
         why.insert(format!("{WHY_PREFIX}egress-{}", egress.len()), reason);
         egress.push(rule);
     }
@@ -224,11 +224,11 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
         egress.push(rule.clone());
     }
     let mut ingress = ingress;
-    if ctx.o.spec.clustering.enabled {
+    if inputs.config.spec.clustering.enabled {
         // Experimental clustering: members gossip and replicate among themselves only.
         let members = || {
             Some(vec![NetworkPolicyPeer {
-                pod_selector: Some(ctx.selector()),
+                pod_selector: Some(inputs.selector()),
                 ..Default::default()
             }])
         };
@@ -253,12 +253,12 @@ pub fn build(ctx: &Ctx) -> Option<NetworkPolicy> {
             ports: ports(),
         });
     }
-    let mut metadata = ctx.meta(&ctx.names.base);
+    let mut metadata = inputs.meta(&inputs.names.base);
     metadata.annotations = Some(why);
     Some(NetworkPolicy {
         metadata,
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(ctx.selector()),
+            pod_selector: Some(inputs.selector()),
             policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
             ingress: Some(ingress),
             egress: Some(egress),

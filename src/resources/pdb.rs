@@ -1,12 +1,12 @@
-use super::Ctx;
+use super::Inputs;
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// On whenever more than one replica can run (unless disabled): with one replica a PDB of
 /// `maxUnavailable: 1` protects nothing and anything stricter blocks node drains.
-pub fn build(ctx: &Ctx) -> Option<PodDisruptionBudget> {
-    let cfg = &ctx.o.spec.pod_disruption_budget;
-    if !ctx.o.pdb_enabled() {
+pub fn build(inputs: &Inputs) -> Option<PodDisruptionBudget> {
+    let cfg = &inputs.config.spec.pod_disruption_budget;
+    if !inputs.config.pdb_enabled() {
         return None;
     }
     let max_unavailable = match (&cfg.max_unavailable, &cfg.min_available) {
@@ -14,11 +14,11 @@ pub fn build(ctx: &Ctx) -> Option<PodDisruptionBudget> {
         (m, _) => m.clone(),
     };
     Some(PodDisruptionBudget {
-        metadata: ctx.meta(&ctx.names.base),
+        metadata: inputs.meta(&inputs.names.base),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable,
             min_available: cfg.min_available.clone(),
-            selector: Some(ctx.selector()),
+            selector: Some(inputs.selector()),
             ..Default::default()
         }),
         ..Default::default()

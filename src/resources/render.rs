@@ -29,7 +29,7 @@ pub fn orchestrator(value: &Value, file: Option<FileRef>) -> Result<Orchestrator
 /// package around the config), then the objects when no finding is an error. `Err` holds
 /// every finding, warnings included.
 pub fn checked(o: &Orchestrator, more: Vec<Diagnostic>) -> Result<(Vec<Generated>, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut diags = crate::config::checks::check(o);
+    let mut diags = crate::config::checks::check_orchestrator(o);
     diags.extend(more);
     if crate::diag::has_errors(&diags) {
         return Err(diags);

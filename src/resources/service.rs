@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::Inputs;
 use crate::config::names::CLUSTERS_SUFFIX;
 use crate::config::orchestrator::Termination;
 use crate::config::workload::{POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV};
@@ -7,13 +7,13 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 pub const PORT_NAME: &str = "http";
 
-fn port(ctx: &Ctx) -> ServicePort {
-    let tls = ctx.o.spec.tls.termination == Termination::Pod;
+fn port(inputs: &Inputs) -> ServicePort {
+    let tls = inputs.config.spec.tls.termination == Termination::Pod;
     ServicePort {
         name: Some(PORT_NAME.into()),
         // The Service port equals the container port: EKS's VPC CNI network policy agent
         // matches policies on the pod port, and one number is easier to reason about.
-        port: i32::from(ctx.o.spec.port),
+        port: i32::from(inputs.config.spec.port),
         target_port: Some(IntOrString::String(PORT_NAME.into())),
         protocol: Some("TCP".into()),
         // Read by Gateway API implementations and several ingress controllers to choose
@@ -24,13 +24,13 @@ fn port(ctx: &Ctx) -> ServicePort {
 }
 
 /// What clients and the ingress talk to.
-pub fn client(ctx: &Ctx) -> Service {
+pub fn client(inputs: &Inputs) -> Service {
     Service {
-        metadata: ctx.meta(&ctx.names.base),
+        metadata: inputs.meta(&inputs.names.base),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
-            selector: Some(ctx.selector_labels()),
-            ports: Some(vec![port(ctx)]),
+            selector: Some(inputs.selector_labels()),
+            ports: Some(vec![port(inputs)]),
             ..Default::default()
         }),
         ..Default::default()
@@ -38,13 +38,13 @@ pub fn client(ctx: &Ctx) -> Service {
 }
 
 /// The StatefulSet's governing Service: stable per-pod DNS names.
-pub fn headless(ctx: &Ctx) -> Service {
+pub fn headless(inputs: &Inputs) -> Service {
     Service {
-        metadata: ctx.meta(&ctx.names.headless),
+        metadata: inputs.meta(&inputs.names.headless),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
-            selector: Some(ctx.selector_labels()),
-            ports: Some(vec![port(ctx)]),
+            selector: Some(inputs.selector_labels()),
+            ports: Some(vec![port(inputs)]),
             publish_not_ready_addresses: Some(false),
             ..Default::default()
         }),
@@ -68,12 +68,12 @@ pub fn cluster_ports() -> [(&'static str, u16, &'static str); 3] {
 /// The cluster's name: as configured, else the chart's `<name>-<namespace>-<clusterDomain>`
 /// with dots as dashes, so an imported release keeps its cluster identity. The namespace is
 /// the pod's own, `$(POD_NAMESPACE)`, so an overlay's `namespace:` cannot leave it stale.
-pub fn cluster_name(ctx: &Ctx) -> String {
-    let c = &ctx.o.spec.clustering;
+pub fn cluster_name(inputs: &Inputs) -> String {
+    let c = &inputs.config.spec.clustering;
     c.name.clone().unwrap_or_else(|| {
         format!(
             "{}-$({POD_NAMESPACE_ENV})-{}",
-            ctx.names.base,
+            inputs.names.base,
             c.cluster_domain.replace('.', "-")
         )
     })
@@ -83,10 +83,10 @@ pub fn cluster_name(ctx: &Ctx) -> String {
 /// The ServiceAccount is named like the base (`<name>`), and kustomize's `namePrefix` renames
 /// it and the Service alike, so `$(POD_SERVICE_ACCOUNT)-clusters` follows a prefix where a
 /// literal name would not; `check` verifies the record against the final stream.
-pub fn membership_srv_record(ctx: &Ctx) -> String {
+pub fn membership_srv_record(inputs: &Inputs) -> String {
     format!(
         "_membership-udp._udp.$({POD_SERVICE_ACCOUNT_ENV}){CLUSTERS_SUFFIX}.$({POD_NAMESPACE_ENV}).svc.{}.",
-        ctx.o.spec.clustering.cluster_domain
+        inputs.config.spec.clustering.cluster_domain
     )
 }
 
@@ -96,13 +96,13 @@ pub fn membership_srv_record(ctx: &Ctx) -> String {
 /// join and receive the replicated sessions and cache before it can pass its readiness probe.
 /// Readiness gates client traffic, on the client Service. Kubernetes documents this field for
 /// exactly this: a StatefulSet's headless Service propagating SRV records for peer discovery.
-pub fn clusters(ctx: &Ctx) -> Option<Service> {
-    ctx.o.spec.clustering.enabled.then(|| Service {
-        metadata: ctx.meta(&ctx.names.clusters()),
+pub fn clusters(inputs: &Inputs) -> Option<Service> {
+    inputs.config.spec.clustering.enabled.then(|| Service {
+        metadata: inputs.meta(&inputs.names.clusters()),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
             publish_not_ready_addresses: Some(true),
-            selector: Some(ctx.selector_labels()),
+            selector: Some(inputs.selector_labels()),
             ports: Some(
                 cluster_ports()
                     .into_iter()

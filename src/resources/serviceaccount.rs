@@ -1,10 +1,10 @@
-use super::Ctx;
+use super::Inputs;
 use k8s_openapi::api::core::v1::ServiceAccount;
 
 /// The orchestrator talks to no Kubernetes API, so its token is never mounted.
-pub fn build(ctx: &Ctx) -> ServiceAccount {
-    let mut metadata = ctx.meta(&ctx.names.base);
-    let annotations = &ctx.o.spec.service_account.annotations;
+pub fn build(inputs: &Inputs) -> ServiceAccount {
+    let mut metadata = inputs.meta(&inputs.names.base);
+    let annotations = &inputs.config.spec.service_account.annotations;
     if !annotations.is_empty() {
         metadata.annotations = Some(annotations.clone());
     }

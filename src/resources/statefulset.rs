@@ -3,7 +3,7 @@
 //! persistence arrives) and its DNS name across reschedules.
 
 use super::service::{self, PORT_NAME};
-use super::{Ctx, configmap, externalsecret};
+use super::{Inputs, configmap, externalsecret};
 use crate::config::drain;
 use crate::config::orchestrator::Termination;
 use crate::config::workload::{
@@ -58,14 +58,14 @@ fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
     }
 }
 
-fn probe(ctx: &Ctx, period: i32, failures: i32) -> Probe {
-    let scheme = match ctx.o.spec.tls.termination {
+fn probe(inputs: &Inputs, period: i32, failures: i32) -> Probe {
+    let scheme = match inputs.config.spec.tls.termination {
         Termination::Pod => "HTTPS",
         Termination::Edge => "HTTP",
     };
     Probe {
         http_get: Some(HTTPGetAction {
-            path: Some(ctx.facts.health_path.clone()),
+            path: Some(inputs.facts.health_path.clone()),
             port: IntOrString::String(PORT_NAME.into()),
             scheme: Some(scheme.into()),
             ..Default::default()
@@ -77,7 +77,7 @@ fn probe(ctx: &Ctx, period: i32, failures: i32) -> Probe {
     }
 }
 
-fn resources(ctx: &Ctx) -> ResourceRequirements {
+fn resources(inputs: &Inputs) -> ResourceRequirements {
     let amounts = |a: &crate::config::orchestrator::ResourceAmounts| {
         let mut m = BTreeMap::new();
         if let Some(cpu) = &a.cpu {
@@ -88,7 +88,7 @@ fn resources(ctx: &Ctx) -> ResourceRequirements {
         }
         (!m.is_empty()).then_some(m)
     };
-    let r = &ctx.o.spec.resources;
+    let r = &inputs.config.spec.resources;
     ResourceRequirements {
         requests: amounts(&r.requests),
         limits: amounts(&r.limits),
@@ -104,8 +104,8 @@ struct Wiring {
     mounts: Vec<VolumeMount>,
 }
 
-fn wiring(ctx: &Ctx) -> Wiring {
-    let spec = &ctx.o.spec;
+fn wiring(inputs: &Inputs) -> Wiring {
+    let spec = &inputs.config.spec;
     let source = &spec.config_source;
     let mut vars = vec![env("MAVERICS_HTTP_ADDRESS", format!("0.0.0.0:{}", spec.port))];
     let mut volumes = Vec::new();
@@ -121,13 +121,13 @@ fn wiring(ctx: &Ctx) -> Wiring {
         let name = bundle
             .existing_config_map
             .clone()
-            .unwrap_or_else(|| configmap::bundle_name(ctx));
+            .unwrap_or_else(|| configmap::bundle_name(inputs));
         volumes.push(config_map_volume("bundle", &name));
         mounts.push(mount("bundle", configmap::BUNDLE_DIR, true));
     } else {
         let (name, key) = match &source.config_map {
             Some(existing) => (existing.name.clone(), existing.key.as_str()),
-            None => (ctx.names.config.clone(), configmap::KEY),
+            None => (inputs.names.config.clone(), configmap::KEY),
         };
         vars.push(env("MAVERICS_CONFIG", format!("{}/{key}", configmap::MOUNT_DIR)));
         volumes.push(config_map_volume("config", &name));
@@ -165,7 +165,7 @@ fn wiring(ctx: &Ctx) -> Wiring {
         if files.contains(&externalsecret::TLS_CERT_FILE) {
             tls_files = Some((at(externalsecret::TLS_CERT_FILE), at(externalsecret::TLS_KEY_FILE)));
         }
-        volumes.push(secret_volume("secrets", &ctx.names.secret));
+        volumes.push(secret_volume("secrets", &inputs.names.secret));
         mounts.push(mount("secrets", externalsecret::MOUNT_DIR, true));
     }
     if let Some(name) = &spec.tls.secret_name {
@@ -183,9 +183,9 @@ fn wiring(ctx: &Ctx) -> Wiring {
         reload(&source.reload, &mut vars, &mut volumes, &mut mounts);
     }
     if spec.clustering.enabled {
-        clustering(ctx, &mut vars, &mut volumes, &mut mounts);
+        clustering(inputs, &mut vars, &mut volumes, &mut mounts);
     }
-    extras(ctx, &mut vars, &mut volumes, &mut mounts);
+    extras(inputs, &mut vars, &mut volumes, &mut mounts);
     Wiring {
         env: vars,
         volumes,
@@ -231,7 +231,7 @@ fn reload(r: &Reload, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts:
 /// Experimental clustering, wired as Strata's chart does: the listen addresses, the SRV
 /// record of the `-clusters` Service for discovery, the pre-shared key from the
 /// ExternalSecret, and a writable directory for the node key.
-fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+fn clustering(inputs: &Inputs, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
     let p = CLUSTER_ENV_PREFIX;
     // Declared first: the kubelet expands `$(VAR)` only from variables defined earlier.
     for (name, path) in [
@@ -250,14 +250,14 @@ fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, moun
             }),
         });
     }
-    vars.push(env(&format!("{p}NAME"), service::cluster_name(ctx)));
+    vars.push(env(&format!("{p}NAME"), service::cluster_name(inputs)));
     vars.push(env(
         &format!("{p}MEMBERSHIP_ADDR"),
         format!("/ip4/0.0.0.0/tcp/{}", service::MEMBERSHIP_PORT),
     ));
     vars.push(env(
         &format!("{p}MEMBERSHIP_SRV_RECORD"),
-        service::membership_srv_record(ctx),
+        service::membership_srv_record(inputs),
     ));
     vars.push(env(
         &format!("{p}DATA_ADDR"),
@@ -265,7 +265,7 @@ fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, moun
     ));
     vars.push(secret_env(
         &format!("{p}SECURITY_PSK"),
-        &ctx.names.secret,
+        &inputs.names.secret,
         externalsecret::CLUSTERS_PSK_FILE,
     ));
     vars.push(env(
@@ -286,8 +286,8 @@ fn clustering(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, moun
 /// The user's own variables and volumes, after the generated ones: plain values (sorted by
 /// name, so output is stable), non-secret references, secret values from the ExternalSecret,
 /// then extra mounts and secret files mounted at their own paths.
-fn extras(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
-    let spec = &ctx.o.spec;
+fn extras(inputs: &Inputs, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+    let spec = &inputs.config.spec;
     for (name, value) in &spec.env {
         vars.push(env(name, value.clone()));
     }
@@ -302,7 +302,7 @@ fn extras(ctx: &Ctx, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mounts: 
         for e in &secrets.env {
             vars.push(secret_env(
                 &e.name,
-                &ctx.names.secret,
+                &inputs.names.secret,
                 &externalsecret::env_file(&e.name),
             ));
         }
@@ -369,20 +369,20 @@ fn secret_volume(name: &str, secret: &str) -> Volume {
     }
 }
 
-fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container {
-    let spec = &ctx.o.spec;
+fn container(inputs: &Inputs, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container {
+    let spec = &inputs.config.spec;
     Container {
         name: CONTAINER.into(),
         image: Some(spec.image.reference()),
         image_pull_policy: Some(spec.image.pull_policy.as_str().into()),
-        ports: Some(ports(ctx)),
+        ports: Some(ports(inputs)),
         env: Some(env),
-        resources: Some(resources(ctx)),
+        resources: Some(resources(inputs)),
         // Start-up may fetch remote config and secrets: up to 5 minutes before liveness
         // checks begin, without slowing detection of a hung pod afterwards.
-        startup_probe: Some(spec.probes.startup.clone().unwrap_or_else(|| probe(ctx, 5, 60))),
-        readiness_probe: Some(spec.probes.readiness.clone().unwrap_or_else(|| probe(ctx, 10, 3))),
-        liveness_probe: Some(spec.probes.liveness.clone().unwrap_or_else(|| probe(ctx, 30, 3))),
+        startup_probe: Some(spec.probes.startup.clone().unwrap_or_else(|| probe(inputs, 5, 60))),
+        readiness_probe: Some(spec.probes.readiness.clone().unwrap_or_else(|| probe(inputs, 10, 3))),
+        liveness_probe: Some(spec.probes.liveness.clone().unwrap_or_else(|| probe(inputs, 30, 3))),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             privileged: Some(false),
@@ -401,21 +401,21 @@ fn container(ctx: &Ctx, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container
             ..Default::default()
         }),
         volume_mounts: Some(mounts),
-        lifecycle: (ctx.o.drain_seconds() > 0)
-            .then(|| drain::lifecycle(&spec.kubernetes_version, ctx.o.drain_seconds())),
+        lifecycle: (inputs.config.drain_seconds() > 0)
+            .then(|| drain::lifecycle(&spec.kubernetes_version, inputs.config.drain_seconds())),
         ..Default::default()
     }
 }
 
-fn ports(ctx: &Ctx) -> Vec<ContainerPort> {
+fn ports(inputs: &Inputs) -> Vec<ContainerPort> {
     let port = |name: &str, n: u16, protocol: &str| ContainerPort {
         name: Some(name.into()),
         container_port: i32::from(n),
         protocol: Some(protocol.into()),
         ..Default::default()
     };
-    let mut ports = vec![port(PORT_NAME, ctx.o.spec.port, "TCP")];
-    if ctx.o.spec.clustering.enabled {
+    let mut ports = vec![port(PORT_NAME, inputs.config.spec.port, "TCP")];
+    if inputs.config.spec.clustering.enabled {
         ports.extend(
             service::cluster_ports()
                 .into_iter()
@@ -428,10 +428,10 @@ fn ports(ctx: &Ctx) -> Vec<ContainerPort> {
 /// Replicas on different nodes (preferred or required, per `spec.pod.spread.nodes`) and
 /// spread across zones when the cluster has them. The user's affinity is merged in: their
 /// node and pod affinity are kept, and their `podAntiAffinity`, when given, replaces ours.
-fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
-    let pod = &ctx.o.spec.pod;
+fn placement(inputs: &Inputs) -> (Affinity, Vec<TopologySpreadConstraint>) {
+    let pod = &inputs.config.spec.pod;
     let term = PodAffinityTerm {
-        label_selector: Some(ctx.selector()),
+        label_selector: Some(inputs.selector()),
         topology_key: "kubernetes.io/hostname".into(),
         ..Default::default()
     };
@@ -457,7 +457,7 @@ fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
         topology_key: "topology.kubernetes.io/zone".into(),
         // Single-zone clusters must still schedule.
         when_unsatisfiable: "ScheduleAnyway".into(),
-        label_selector: Some(ctx.selector()),
+        label_selector: Some(inputs.selector()),
         ..Default::default()
     }];
     (affinity, spread)
@@ -466,26 +466,26 @@ fn placement(ctx: &Ctx) -> (Affinity, Vec<TopologySpreadConstraint>) {
 /// Stakater Reloader's list of Secrets whose change rolls the StatefulSet, comma-separated.
 pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
 
-pub fn build(ctx: &Ctx) -> StatefulSet {
-    let spec = &ctx.o.spec;
-    let Wiring { env, volumes, mounts } = wiring(ctx);
-    let (affinity, spread) = placement(ctx);
+pub fn build(inputs: &Inputs) -> StatefulSet {
+    let spec = &inputs.config.spec;
+    let Wiring { env, volumes, mounts } = wiring(inputs);
+    let (affinity, spread) = placement(inputs);
     let pod = &spec.pod;
     // The user's pod annotations and labels first, so the generated ones (config checksum,
     // selector labels) always win.
     let mut pod_annotations = pod.annotations.clone();
     pod_annotations.extend([
-        ("checksum/config".to_owned(), configmap::checksum(ctx)),
+        ("checksum/config".to_owned(), configmap::checksum(inputs)),
         (
             "kubectl.kubernetes.io/default-container".to_owned(),
             CONTAINER.to_owned(),
         ),
     ]);
     let mut pod_labels = pod.labels.clone();
-    pod_labels.extend(ctx.labels());
+    pod_labels.extend(inputs.labels());
     let update = pod.update_strategy.unwrap_or(UpdateStrategy::RollingUpdate);
-    let mut metadata = ctx.meta(&ctx.names.base);
-    let reload = crate::config::workload::reload_secrets(ctx.o);
+    let mut metadata = inputs.meta(&inputs.names.base);
+    let reload = crate::config::workload_checks::reload_secrets(inputs.config);
     if !reload.is_empty() {
         // Stakater Reloader rolls the StatefulSet when one of these Secrets changes: the
         // orchestrator reads its secret file and certificate only at start-up.
@@ -514,7 +514,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
             // With autoscaling the HPA owns the count; a value here would make every GitOps
             // sync reset it.
             replicas: (!spec.autoscaling.enabled).then(|| i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
-            service_name: Some(ctx.names.headless.clone()),
+            service_name: Some(inputs.names.headless.clone()),
             pod_management_policy: Some("Parallel".into()),
             update_strategy: Some(StatefulSetUpdateStrategy {
                 type_: Some(update.as_str().into()),
@@ -525,7 +525,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
             }),
             min_ready_seconds: Some(5),
             revision_history_limit: Some(10),
-            selector: ctx.selector(),
+            selector: inputs.selector(),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
@@ -533,7 +533,7 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
-                    service_account_name: Some(ctx.names.base.clone()),
+                    service_account_name: Some(inputs.names.base.clone()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
                     security_context: Some(PodSecurityContext {
@@ -562,12 +562,12 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
                     node_selector: (!pod.node_selector.is_empty()).then(|| pod.node_selector.clone()),
                     tolerations: (!pod.tolerations.is_empty()).then(|| pod.tolerations.clone()),
                     priority_class_name: pod.priority_class_name.clone(),
-                    containers: vec![container(ctx, env, mounts)],
+                    containers: vec![container(inputs, env, mounts)],
                     volumes: Some(volumes),
                     ..Default::default()
                 }),
             },
-            volume_claim_templates: claims(ctx),
+            volume_claim_templates: claims(inputs),
             ..Default::default()
         }),
         ..Default::default()
@@ -576,13 +576,13 @@ pub fn build(ctx: &Ctx) -> StatefulSet {
 
 /// One ReadWriteOnce volume per pod when `spec.persistence` asks for it; a StatefulSet keeps
 /// each pod's claim across reschedules.
-fn claims(ctx: &Ctx) -> Option<Vec<PersistentVolumeClaim>> {
-    let p = &ctx.o.spec.persistence;
+fn claims(inputs: &Inputs) -> Option<Vec<PersistentVolumeClaim>> {
+    let p = &inputs.config.spec.persistence;
     p.enabled.then(|| {
         vec![PersistentVolumeClaim {
             metadata: ObjectMeta {
                 name: Some(DATA_VOLUME.into()),
-                labels: Some(ctx.selector_labels()),
+                labels: Some(inputs.selector_labels()),
                 ..Default::default()
             },
             spec: Some(PersistentVolumeClaimSpec {

@@ -66,7 +66,7 @@ fn object(o: &Orchestrator, k: &str) -> Option<Value> {
 }
 
 fn sts(o: &Orchestrator) -> StatefulSet {
-    statefulset::build(&Ctx::new(o))
+    statefulset::build(&Inputs::new(o))
 }
 
 fn pod(s: &StatefulSet) -> &PodSpec {
@@ -524,7 +524,7 @@ fn pods_get_120_seconds_to_drain() {
 #[test]
 fn replicas_prefer_different_nodes_and_spread_across_zones() {
     let o = base();
-    let ctx = Ctx::new(&o);
+    let inputs = Inputs::new(&o);
     let s = sts(&o);
     let p = pod(&s);
     let anti = p
@@ -538,7 +538,7 @@ fn replicas_prefer_different_nodes_and_spread_across_zones() {
         .unwrap();
     assert_eq!(preferred.len(), 1);
     assert_eq!(preferred[0].pod_affinity_term.topology_key, "kubernetes.io/hostname");
-    assert_eq!(preferred[0].pod_affinity_term.label_selector, Some(ctx.selector()));
+    assert_eq!(preferred[0].pod_affinity_term.label_selector, Some(inputs.selector()));
     // Preferred, not required: a small cluster must still schedule every replica.
     assert!(anti.required_during_scheduling_ignored_during_execution.is_none());
 
@@ -546,7 +546,7 @@ fn replicas_prefer_different_nodes_and_spread_across_zones() {
     assert_eq!(spread.len(), 1);
     assert_eq!(spread[0].topology_key, "topology.kubernetes.io/zone");
     assert_eq!(spread[0].when_unsatisfiable, "ScheduleAnyway");
-    assert_eq!(spread[0].label_selector, Some(ctx.selector()));
+    assert_eq!(spread[0].label_selector, Some(inputs.selector()));
 }
 
 #[test]
@@ -567,7 +567,7 @@ fn the_statefulset_is_reloaded_on_secret_change_only_when_asked() {
 #[test]
 fn the_config_map_holds_maverics_yaml_with_keys_sorted() {
     let o = orch("spec: {config: {zeta: 1, alpha: {b: 2, a: 1}, list: [{d: 1, c: 2}], version: 0.0.1}}");
-    let cm = configmap::build(&Ctx::new(&o)).expect("the default source generates the ConfigMap");
+    let cm = configmap::build(&Inputs::new(&o)).expect("the default source generates the ConfigMap");
     let data = cm.data.unwrap();
     assert_eq!(data.keys().collect::<Vec<_>>(), ["maverics.yaml"]);
     assert_eq!(
@@ -661,7 +661,7 @@ fn a_pdb_allows_one_pod_down_when_more_than_one_can_run() {
         assert!(p["spec"].get("minAvailable").is_none());
         assert_eq!(
             p["spec"]["selector"],
-            to_value(&Ctx::new(&o).selector()),
+            to_value(&Inputs::new(&o).selector()),
             "the PDB selects the orchestrator pods"
         );
     }
@@ -789,7 +789,7 @@ fn the_network_policy_governs_both_directions() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(types, ["Ingress", "Egress"]);
-    assert_eq!(np["spec"]["podSelector"], to_value(&Ctx::new(&base()).selector()));
+    assert_eq!(np["spec"]["podSelector"], to_value(&Inputs::new(&base()).selector()));
 }
 
 #[test]
@@ -1205,7 +1205,7 @@ fn a_changed_bundle_rolls_the_pods() {
         let o = orch(&format!(
             "spec: {{configSource: {{bundle: {{publicKeyB64: QUJD, bundleB64: {b}}}}}}}"
         ));
-        configmap::checksum(&Ctx::new(&o))
+        configmap::checksum(&Inputs::new(&o))
     };
     assert_ne!(sum("QUJD"), sum("REVG"));
 }

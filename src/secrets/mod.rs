@@ -76,7 +76,7 @@ pub struct Leaf {
 }
 
 /// Where the walk is: whether the values below are secret by their place.
-enum Ctx<'a> {
+enum Scope<'a> {
     Plain,
     Key(Cow<'a, str>),
     All,
@@ -104,7 +104,7 @@ const MAX_DEPTH: usize = 128;
 /// Every secret value in `v`. With `all`, every scalar below is secret (a Secret's `data`).
 pub fn leaves(v: &Value, all: bool) -> Vec<Leaf> {
     let mut out = Vec::new();
-    let ctx = if all { Ctx::All } else { Ctx::Plain };
+    let ctx = if all { Scope::All } else { Scope::Plain };
     walk(v, &ctx, &mut Vec::new(), &mut out, 0);
     out
 }
@@ -124,7 +124,7 @@ fn key_text(k: &Value) -> Cow<'_, str> {
     }
 }
 
-fn walk<'a>(v: &'a Value, ctx: &Ctx<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<Leaf>, depth: usize) {
+fn walk<'a>(v: &'a Value, ctx: &Scope<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<Leaf>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -141,12 +141,12 @@ fn walk<'a>(v: &'a Value, ctx: &Ctx<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<
             for (k, child) in m {
                 let key = key_text(k);
                 let child_ctx = match (ctx, untag(child)) {
-                    (Ctx::All, _) => Ctx::All,
-                    (_, Value::Mapping(_)) => Ctx::Plain,
-                    _ if is_secret_key(&key) => Ctx::Key(key),
+                    (Scope::All, _) => Scope::All,
+                    (_, Value::Mapping(_)) => Scope::Plain,
+                    _ if is_secret_key(&key) => Scope::Key(key),
                     _ => match secret_name {
-                        Some(n) if key == "value" => Ctx::Key(Cow::Borrowed(n)),
-                        _ => Ctx::Plain,
+                        Some(n) if key == "value" => Scope::Key(Cow::Borrowed(n)),
+                        _ => Scope::Plain,
                     },
                 };
                 steps.push(At::Key(k));
@@ -162,8 +162,8 @@ fn walk<'a>(v: &'a Value, ctx: &Ctx<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<
             }
         }
         Value::String(s) => match ctx {
-            Ctx::All if !s.is_empty() => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.to_string()))),
+            Scope::All if !s.is_empty() => found(out, How::Whole(Why::Container)),
+            Scope::Key(k) if !is_reference(s) => found(out, How::Whole(Why::Key(k.to_string()))),
             _ => {
                 if let Some(how) = string_secret(s) {
                     found(out, how);
@@ -171,9 +171,9 @@ fn walk<'a>(v: &'a Value, ctx: &Ctx<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<
             }
         },
         Value::Number(_) => match ctx {
-            Ctx::All => found(out, How::Whole(Why::Container)),
-            Ctx::Key(k) => found(out, How::Whole(Why::Key(k.to_string()))),
-            Ctx::Plain => {}
+            Scope::All => found(out, How::Whole(Why::Container)),
+            Scope::Key(k) => found(out, How::Whole(Why::Key(k.to_string()))),
+            Scope::Plain => {}
         },
         _ => {}
     }

@@ -87,7 +87,7 @@ impl OrchestratorPlatform {
         let resource = object::resource_ref(value);
         let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
         p.file = file;
-        let diags = p.check();
+        let diags = p.check_platform();
         if crate::diag::has_errors(&diags) {
             return Err(diags);
         }
@@ -105,7 +105,7 @@ impl OrchestratorPlatform {
 
     /// Rules types cannot express: the settings block matches the platform, ARNs have their
     /// shape, names fit their limits.
-    fn check(&self) -> Vec<Diagnostic> {
+    fn check_platform(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let mut err = |d: Diagnostic| out.push(self.locate(d));
         let s = &self.spec;
