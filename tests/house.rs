@@ -554,3 +554,11 @@ fn module_map() {
     println!("{map}");
     assert!(modules.contains_key("k8s"), "src/k8s is read:\n{map}");
 }
+
+/// `src/k8s` is the Kubernetes vocabulary every layer reads: it imports nothing of the crate.
+#[test]
+fn k8s_is_a_leaf() {
+    let krate = load();
+    let modules = krate.module_edges();
+    assert!(modules["k8s"].is_empty(), "k8s imports {:?}", modules["k8s"]);
+}
