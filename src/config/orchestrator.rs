@@ -4,10 +4,10 @@
 use super::drain;
 use super::network_policy::NetworkPolicy;
 use super::parse;
-use super::quantity::Quantity;
 use super::secret_store::Secrets;
 use super::workload;
 use crate::diag::{Diagnostic, FileRef};
+use crate::k8s::quantity::Quantity;
 use crate::krm::object;
 use k8s_openapi::api::core::v1::EnvVarSource;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
