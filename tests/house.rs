@@ -448,7 +448,6 @@ const KNOWN_FILE_CYCLES: &[&[&str]] = &[
     // `platform/mod.rs` dispatches to the platforms, which use its `Planner`: the AKS and GKE
     // work adds platforms there at the same time.
     &["src/platform/"],
-    // Untangled step by step in this branch (issue 16 point 3).
 ];
 
 #[test]
