@@ -4,8 +4,8 @@
 
 use super::at::At;
 use super::pods::{containers, pod_spec, selects, template_labels};
-use crate::config::quantity::Quantity;
 use crate::diag::Diagnostic;
+use crate::k8s::quantity::Quantity;
 use crate::krm::object;
 use serde_yaml::Value;
 

@@ -3,8 +3,8 @@
 
 use super::maverics::MavericsFacts;
 use super::orchestrator::{Orchestrator, Termination};
-use super::quantity::Quantity;
 use crate::diag::Diagnostic;
+use crate::k8s::quantity::Quantity;
 use crate::k8s::validate::{dns_label, dns_subdomain, image_digest};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 

@@ -15,7 +15,6 @@ pub mod platform;
 pub mod refs;
 pub mod secret_store;
 pub mod spec_secrets;
-pub use crate::k8s::quantity;
 pub mod workload;
 pub mod workload_checks;
 

@@ -4,6 +4,7 @@ use super::orchestrator::{PullPolicy, Termination};
 use super::*;
 use crate::diag::{self, Diagnostic, FileRef, Severity};
 use crate::function::FunctionConfig;
+use crate::k8s::quantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::Value;
 

@@ -23,29 +23,19 @@ pub const fn builtin<T: Resource>() -> Kind {
     }
 }
 
-pub const EXTERNAL_SECRET: Kind = Kind {
-    api_version: "external-secrets.io/v1",
-    kind: "ExternalSecret",
-};
-pub const SECRET_STORE: Kind = Kind {
-    api_version: "external-secrets.io/v1",
-    kind: "SecretStore",
-};
+/// A custom resource's kind.
+const fn custom(api_version: &'static str, kind: &'static str) -> Kind {
+    Kind { api_version, kind }
+}
+
+pub const EXTERNAL_SECRET: Kind = custom("external-secrets.io/v1", "ExternalSecret");
+pub const SECRET_STORE: Kind = custom("external-secrets.io/v1", "SecretStore");
 /// OpenShift's Route.
-pub const ROUTE: Kind = Kind {
-    api_version: "route.openshift.io/v1",
-    kind: "Route",
-};
+pub const ROUTE: Kind = custom("route.openshift.io/v1", "Route");
 /// Gateway API's HTTPRoute.
-pub const HTTP_ROUTE: Kind = Kind {
-    api_version: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-};
+pub const HTTP_ROUTE: Kind = custom("gateway.networking.k8s.io/v1", "HTTPRoute");
 /// Calico's namespaced NetworkPolicy.
-pub const CALICO_NETWORK_POLICY: Kind = Kind {
-    api_version: "projectcalico.org/v3",
-    kind: "NetworkPolicy",
-};
+pub const CALICO_NETWORK_POLICY: Kind = custom("projectcalico.org/v3", "NetworkPolicy");
 
 /// Every kind the generator emits (the base of an `Orchestrator` config).
 pub const GENERATED: &[Kind] = &[
