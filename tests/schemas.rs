@@ -94,10 +94,12 @@ fn streams() -> Vec<(String, String)> {
         out.push((g.display().to_string(), docs.join("---\n")));
     }
     out.push(("eks variant (calico, gp3, persistence)".into(), variant_eks()));
-    out.push((
-        "kubernetes 1.29 (exec preStop) through eks".into(),
-        variant_exec_drain(),
-    ));
+    for platform in ["eks", "aks", "gke"] {
+        out.push((
+            format!("kubernetes 1.29 (exec preStop) through {platform}"),
+            variant_exec_drain(platform),
+        ));
+    }
     out.push(("rosa variant (reencrypt)".into(), variant_rosa()));
     for (name, edit) in GKE_VARIANTS {
         out.push((format!("gke variant ({name})"), variant_gke(edit)));
@@ -209,14 +211,18 @@ fn variant_eks() -> String {
     )
 }
 
-/// `spec.kubernetesVersion: "1.29"`: the drain runs `sleep` from the image, valid on 1.25.
-fn variant_exec_drain() -> String {
+/// `spec.kubernetesVersion: "1.29"`: the drain runs `sleep` from the image, valid on 1.25,
+/// also where the platform lengthens it (the load balancer's draining time).
+fn variant_exec_drain(platform: &str) -> String {
     let items = render(
         "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata: {name: maverics}\n\
          spec: {namespace: maverics, kubernetesVersion: '1.29'}\n",
     );
-    let text = run_platform(items, "eks", "{}");
-    assert!(text.contains("- sleep") && !text.contains("seconds: 30"), "{text}");
+    let text = run_platform(items, platform, "{}");
+    assert!(
+        text.contains("- sleep") && !text.contains("seconds: 30"),
+        "{platform}: {text}"
+    );
     text
 }
 
