@@ -86,7 +86,7 @@ const OVERLAYS: [Overlay; 4] = [
         image: "`spec.image` in `bases/orchestrator/orchestrator.yaml` (repository, tag or digest), or kustomize \
                 `images:` in `overlays/aks/kustomization.yaml` to pin it for AKS only",
         store: "`spec.aks.secretStore` in `overlays/aks/platform.yaml` (`vaultUrl` and the managed identity's \
-                `clientId`): the layer adds a namespaced SecretStore for Azure Key Vault (Workload ID) with a \
+                `clientId` and `tenantId`): the layer adds a namespaced SecretStore for Azure Key Vault (Workload ID) with a \
                 ServiceAccount of its own, and points the ExternalSecret at it, in place of the base's \
                 `spec.secrets.storeRef`",
         trust: "the managed identity named in `spec.aks.secretStore.identity.clientId` (and \

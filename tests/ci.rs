@@ -232,17 +232,42 @@ fn expand(text: &str, ctx: &BTreeMap<&str, String>) -> String {
     out + rest
 }
 
+/// A step's `if`: `&&` of `==` and `!=` between `${{ }}` expressions from `ctx` and quoted
+/// literals, the only form the workflow uses; anything else fails the test.
+fn condition(cond: &str, ctx: &BTreeMap<&str, String>) -> bool {
+    let operand = |o: &str| -> String {
+        let o = o.trim();
+        match o.strip_prefix('\'').and_then(|o| o.strip_suffix('\'')) {
+            Some(lit) => lit.to_owned(),
+            None => ctx
+                .get(o)
+                .unwrap_or_else(|| panic!("unknown expression `{o}` in `{cond}`"))
+                .clone(),
+        }
+    };
+    cond.split("&&").all(|part| {
+        if let Some((a, b)) = part.split_once("!=") {
+            operand(a) != operand(b)
+        } else if let Some((a, b)) = part.split_once("==") {
+            operand(a) == operand(b)
+        } else {
+            panic!("a condition the test does not know: `{cond}`")
+        }
+    })
+}
+
 /// PATH with `first` in front of the caller's.
 fn path_with(first: &[PathBuf]) -> std::ffi::OsString {
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     std::env::join_paths(first.iter().cloned().chain(std::env::split_paths(&inherited))).expect("PATH")
 }
 
-/// What a run of the CI file did: the exit code of the step that failed (None if all passed)
-/// and its output.
+/// What a run of the CI file did: the exit code of the step that failed (None if all passed),
+/// its output, and (GitHub) what the steps wrote to the job summary.
 struct Run {
     failed: Option<i32>,
     output: String,
+    summary: String,
 }
 
 /// Runs the steps of the GitHub workflow's job `render` on `pull_request`, as the runner
@@ -255,13 +280,14 @@ fn run_github(repos: &Repos, stubs: &Stubs, ctx: &BTreeMap<&str, String>) -> Run
     repos.cached_tools(&home.join(".maverics-krm-ci/bin"));
     let github_path = repos.tmp.path().join("github_path");
     std::fs::write(&github_path, "").expect("GITHUB_PATH");
+    let summary = repos.tmp.path().join("step_summary");
+    std::fs::write(&summary, "").expect("GITHUB_STEP_SUMMARY");
     let mut output = String::new();
     for step in wf["jobs"]["render"]["steps"].as_array().expect("steps") {
-        if let Some(cond) = step["if"].as_str() {
-            assert_eq!(
-                cond, "github.event_name == 'pull_request'",
-                "a condition the test does not know"
-            );
+        if let Some(cond) = step["if"].as_str()
+            && !condition(cond, ctx)
+        {
+            continue;
         }
         if let Some(uses) = step["uses"].as_str() {
             if uses.starts_with("actions/upload-artifact@") {
@@ -280,6 +306,7 @@ fn run_github(repos: &Repos, stubs: &Stubs, ctx: &BTreeMap<&str, String>) -> Run
             .current_dir(&repos.checkout)
             .env("HOME", &home)
             .env("GITHUB_PATH", &github_path)
+            .env("GITHUB_STEP_SUMMARY", &summary)
             .env("PATH", path_with(&added))
             .env("STUB_STORE", &stubs.store)
             .env("STUB_LOG", &stubs.log)
@@ -298,16 +325,23 @@ fn run_github(repos: &Repos, stubs: &Stubs, ctx: &BTreeMap<&str, String>) -> Run
             return Run {
                 failed: Some(o.status.code().unwrap_or(-1)),
                 output,
+                summary: read(&summary),
             };
         }
     }
-    Run { failed: None, output }
+    Run {
+        failed: None,
+        output,
+        summary: read(&summary),
+    }
 }
 
-/// Runs the GitLab job `diff` in a merge request pipeline, as the runner does: the default
-/// `before_script` and the job's `script` in one `bash -eo pipefail`, with the file's and the
-/// predefined variables; the artifact's paths must exist after a successful run.
-fn run_gitlab(repos: &Repos, stubs: &Stubs, target: &str) -> Run {
+/// Runs the GitLab job `diff` in a merge request pipeline from a fork, as the runner does: the
+/// default `before_script` and the job's `script` in one `bash -eo pipefail`, with the file's
+/// and the predefined variables; the artifact's paths must exist after a successful run. The
+/// pipeline runs in the fork (project 99) for a merge request of project 42, and `origin`, the
+/// fork, cannot be fetched: the job must use GitLab's merge base and the target project.
+fn run_gitlab(repos: &Repos, stubs: &Stubs, base_sha: &str, token: &str) -> Run {
     let ci = yaml(&repos.checkout.join(".gitlab-ci.yml"));
     let job = &ci["diff"];
     assert_eq!(
@@ -333,11 +367,20 @@ fn run_gitlab(repos: &Repos, stubs: &Stubs, target: &str) -> Run {
         .env("STUB_LOG", &stubs.log)
         .env("CI_PROJECT_DIR", &repos.checkout)
         .env("CI_PIPELINE_SOURCE", "merge_request_event")
-        .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", target)
+        .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main")
+        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", base_sha)
         .env("CI_API_V4_URL", "https://gitlab.example.com/api/v4")
-        .env("CI_PROJECT_ID", "42")
+        .env("CI_PROJECT_ID", "99")
+        .env("CI_MERGE_REQUEST_PROJECT_ID", "42")
         .env("CI_MERGE_REQUEST_IID", "7")
-        .env("MAVERICS_KRM_DIFF_TOKEN", "glpat-test")
+        .env("MAVERICS_KRM_DIFF_TOKEN", token)
+        // Any fetch from `origin` fails, as a fetch of the target branch from the fork would.
+        .env("GIT_CONFIG_COUNT", "1")
+        .env(
+            "GIT_CONFIG_KEY_0",
+            format!("url.{}.insteadOf", repos.tmp.path().join("no-such-fork").display()),
+        )
+        .env("GIT_CONFIG_VALUE_0", &repos.upstream)
         .env_remove("KUSTOMIZE")
         .env_remove("MAVERICS_KRM_BIN");
     for (k, v) in ci["variables"].as_object().into_iter().flatten() {
@@ -353,13 +396,18 @@ fn run_gitlab(repos: &Repos, stubs: &Stubs, target: &str) -> Run {
         return Run {
             failed: Some(o.status.code().unwrap_or(-1)),
             output,
+            summary: String::new(),
         };
     }
     for p in job["artifacts"]["paths"].as_array().expect("artifact paths") {
         let file = repos.checkout.join(p.as_str().expect("a path"));
         assert!(file.is_file(), "the artifact {} is missing", file.display());
     }
-    Run { failed: None, output }
+    Run {
+        failed: None,
+        output,
+        summary: String::new(),
+    }
 }
 
 /// The JSON report the run left for the artifact: changes, the autoscaling maximum among them.
@@ -391,6 +439,12 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
         ("github.sha", head),
         ("github.token", "ghs_test".to_owned()),
         ("github.repository", "acme/orchestrator".to_owned()),
+        ("github.event_name", "pull_request".to_owned()),
+        (
+            "github.event.pull_request.head.repo.full_name",
+            "acme/orchestrator".to_owned(),
+        ),
+        ("github.actor", "a-maintainer".to_owned()),
         ("github.event.pull_request.number", "7".to_owned()),
         ("vars.MAVERICS_KRM_GIT", String::new()),
     ]);
@@ -410,6 +464,7 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
         body.contains("+  maxReplicas: 6") && body.contains("merge base of"),
         "{body}"
     );
+    assert!(run.summary.contains("+  maxReplicas: 6"), "{}", run.summary);
 
     // A later push: the same comment is rewritten, nothing new is posted.
     repos.push_max_replicas(7);
@@ -433,6 +488,24 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
         ]
     );
 
+    // A pull request from a fork, and one by Dependabot: their token is read-only, so nothing
+    // is posted, the job passes, and the report is in the job summary.
+    for (key, value) in [
+        (
+            "github.event.pull_request.head.repo.full_name",
+            "contributor/orchestrator",
+        ),
+        ("github.actor", "dependabot[bot]"),
+    ] {
+        let mut ctx = ctx.clone();
+        ctx.insert(key, value.to_owned());
+        let before = stubs.calls().len();
+        let run = run_github(&repos, &stubs, &ctx);
+        assert_eq!(run.failed, None, "{key}: {}", run.output);
+        assert_eq!(stubs.calls().len(), before, "{key}: {:?}", stubs.calls());
+        assert!(run.summary.contains("+  maxReplicas: 7"), "{key}: {}", run.summary);
+    }
+
     // An error (diff exits 2: the base branch is not there) fails the job and posts nothing.
     ctx.insert("github.base_ref", "no-such-branch".to_owned());
     let before = stubs.calls().len();
@@ -452,13 +525,15 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
         "notes": [{"id": 1, "mr": 7, "author": {"id": 5}, "body": foreign}],
     }));
 
-    let run = run_gitlab(&repos, &stubs, "main");
+    // GitLab's CI_MERGE_REQUEST_DIFF_BASE_SHA.
+    let base = git(&repos.checkout, &["merge-base", "origin/main", "HEAD"]);
+    let run = run_gitlab(&repos, &stubs, &base, "glpat-test");
     assert_eq!(run.failed, None, "{}", run.output);
     assert_report(&repos.checkout, 6);
 
     repos.push_max_replicas(7);
     repos.check_out_head();
-    let run = run_gitlab(&repos, &stubs, "main");
+    let run = run_gitlab(&repos, &stubs, &base, "glpat-test");
     assert_eq!(run.failed, None, "{}", run.output);
     assert_report(&repos.checkout, 7);
     let store = stubs.store();
@@ -479,10 +554,28 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
         ]
     );
 
+    // Without the token (a fork's own pipeline, or a protected variable): no note, the job
+    // passes, the report is kept.
+    let before = stubs.calls().len();
+    let run = run_gitlab(&repos, &stubs, &base, "");
+    assert_eq!(run.failed, None, "{}", run.output);
+    assert!(
+        run.output.contains("MAVERICS_KRM_DIFF_TOKEN is not available"),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        stubs.calls().len(),
+        before,
+        "posted without a token: {:?}",
+        stubs.calls()
+    );
+    assert_report(&repos.checkout, 7);
+
     // An error (diff exits 2: the overlay does not build) fails the job and posts nothing.
     std::fs::write(repos.checkout.join("overlays/eks/platform.yaml"), "kind: [").expect("break the overlay");
     let before = stubs.calls().len();
-    let run = run_gitlab(&repos, &stubs, "main");
+    let run = run_gitlab(&repos, &stubs, &base, "glpat-test");
     assert_eq!(run.failed, Some(2), "{}", run.output);
     assert_eq!(stubs.calls().len(), before, "an error posted: {:?}", stubs.calls());
 }

@@ -1037,6 +1037,11 @@ fn aks_overlay_builds_to_its_golden_with_both_kustomize_versions() {
         assert_eq!(kv["authType"], "WorkloadIdentity");
         assert_eq!(kv["vaultUrl"], "https://maverics-kv.vault.azure.net/");
         assert_eq!(kv["serviceAccountRef"]["name"], "maverics-secrets-reader");
+        // ESO mints the token itself, so no webhook supplies the tenant: it is in the store,
+        // and only there (ESO's errMultipleTenantID).
+        assert_eq!(kv["tenantId"], "00000000-0000-0000-0000-000000000000");
+        assert!(sa["metadata"]["annotations"]["azure.workload.identity/tenant-id"].is_null());
+        assert_eq!(hc["spec"]["default"]["useTLS"], false);
         assert_eq!(
             get(&objs, "ExternalSecret/maverics/maverics-secrets")["spec"]["secretStoreRef"]["name"],
             "maverics-azure-key-vault"
@@ -1130,6 +1135,30 @@ fn aks_bad_config_names_the_field_and_the_fix() {
         &fc,
         &base_items(),
         &["spec.aks.secretStore.identity.clientId: required field `clientId` is missing"],
+    );
+    let mut fc = aks_config();
+    fc["spec"]["aks"]["secretStore"]["identity"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("tenantId");
+    assert_fails(
+        &fc,
+        &base_items(),
+        &[
+            "spec.aks.secretStore.identity.tenantId: External Secrets needs the tenant of its identity",
+            "az account show --query tenantId",
+        ],
+    );
+    let mut fc = aks_config();
+    set(
+        &mut fc,
+        &["spec", "aks", "secretStore", "identity", "tenantId"],
+        "contoso.onmicrosoft.com".into(),
+    );
+    assert_fails(
+        &fc,
+        &base_items(),
+        &["spec.aks.secretStore.identity.tenantId: `contoso.onmicrosoft.com` is not a tenant ID (a GUID)"],
     );
     let mut fc = aks_config();
     set(
@@ -1293,7 +1322,7 @@ fn aks_agc_objects_use_only_documented_fields() {
                 "spec.default.healthyThreshold",
                 "spec.default.unhealthyThreshold",
                 "spec.default.port",
-                "spec.default.protocol",
+                "spec.default.useTLS",
                 "spec.default.http.path",
                 "spec.default.http.match.statusCodes[].start",
                 "spec.default.http.match.statusCodes[].end",
@@ -1331,6 +1360,10 @@ fn aks_agc_objects_use_only_documented_fields() {
             paths(&obj["spec"], "spec".into(), &mut found);
             for p in &found {
                 assert!(allowed.contains(&p.as_str()), "{kind}: `{p}` is not a documented field");
+            }
+            if kind == "HealthCheckPolicy" {
+                // AGC's `custom-health-probe` page: `useTLS`, true when the pod serves HTTPS.
+                assert_eq!(obj["spec"]["default"]["useTLS"], Json::Bool(seen > 1), "{obj}");
             }
             seen += 1;
         }
@@ -1649,6 +1682,48 @@ fn gke_internal_ingress_and_the_direct_workload_identity_form() {
     );
     assert!(
         err.contains("info: OrchestratorPlatform gke: spec.gke.secretStore: cloud-side trust"),
+        "{err}"
+    );
+}
+
+/// Secrets in another project: ESO's clusterProjectID() falls back to the store's projectID, so
+/// the store must name the cluster's project, the pool the trust report gives.
+#[test]
+fn gke_cross_project_secrets_keep_the_cluster_pool() {
+    let store = |items: &[Value]| {
+        let objs = items_as_objects(items);
+        get(&objs, "SecretStore/maverics/maverics-gcp-secret-manager")["spec"]["provider"]["gcpsm"].clone()
+    };
+    let mut fc = platform_config("gke");
+    set(
+        &mut fc,
+        &["spec", "gke", "secretStore", "projectId"],
+        "acme-secrets-prod".into(),
+    );
+    let (items, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    let gcpsm = store(&items);
+    assert_eq!(gcpsm["projectID"], "acme-secrets-prod");
+    assert_eq!(gcpsm["auth"]["workloadIdentity"]["clusterProjectID"], "acme-sso-prod");
+    assert!(
+        err.contains("acme-sso-prod.svc.id.goog[maverics/maverics-secrets-reader]"),
+        "{err}"
+    );
+    assert!(!err.contains("acme-secrets-prod.svc.id.goog"), "{err}");
+    // An explicit cluster project names both the store's pool and the reported one.
+    set(
+        &mut fc,
+        &["spec", "gke", "secretStore", "clusterProjectId"],
+        "acme-gke-host".into(),
+    );
+    let (items, err, code) = transform(&base_items(), &fc);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        store(&items)["auth"]["workloadIdentity"]["clusterProjectID"],
+        "acme-gke-host"
+    );
+    assert!(
+        err.contains("acme-gke-host.svc.id.goog[maverics/maverics-secrets-reader]"),
         "{err}"
     );
 }

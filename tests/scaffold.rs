@@ -253,6 +253,28 @@ fn the_scaffold_readmes_say_where_each_setting_goes() {
     }
 }
 
+/// The AKS overlay's example client and tenant IDs are example values too: the layer names
+/// its fields, and `check` finds them where they land in the stream.
+#[test]
+fn the_aks_overlay_warns_on_its_example_guids() {
+    let (_, kustomize) = &kustomize_versions()[0];
+    let (out, err) = build(kustomize, &root().join("overlays/aks"));
+    let layer = fields(&err, "warning");
+    for f in [
+        "spec.aks.secretStore.identity.clientId",
+        "spec.aks.secretStore.identity.tenantId",
+    ] {
+        assert!(layer.iter().any(|l| l == f), "{f}: {err}");
+    }
+    let stream = check_warnings(&out);
+    for f in [
+        "metadata.annotations.azure.workload.identity/client-id",
+        "spec.provider.azurekv.tenantId",
+    ] {
+        assert!(stream.iter().any(|l| l == f), "{f}: {stream:?}");
+    }
+}
+
 /// The shipped overlays keep example values so they build; the platform layer names its own
 /// fields that hold them, and `check` finds them in the stream, exiting 0.
 #[test]

@@ -1,5 +1,6 @@
 //! Example values left in a final stream: hosts under `example.com`, the AWS documentation
-//! account `111122223333` and the placeholder image `strata/orchestrator`. The shipped base
+//! account `111122223333`, the AKS overlay's GUIDs `00000000-0000-0000-0000-00000000000X` and
+//! the placeholder image `strata/orchestrator`. The shipped base
 //! and overlays carry them on purpose so that they build; a deploy that still has them
 //! reaches no host of the user's, assumes no role of the user's and pulls no image. Warnings
 //! only: nothing here is unsafe, and the shipped overlays must still pass `check`.
@@ -14,6 +15,8 @@ use serde_yaml::Value;
 pub const EXAMPLE_DOMAIN: &str = "example.com";
 /// The account AWS documentation uses in ARNs.
 pub const EXAMPLE_ACCOUNT: &str = "111122223333";
+/// What the AKS overlay's example client and tenant IDs share: all zeros but the last digit.
+pub const EXAMPLE_GUID_PREFIX: &str = "00000000-0000-0000-0000-00000000000";
 /// The repository the shipped base names; Strata does not publish the image there.
 pub const PLACEHOLDER_IMAGE: &str = "strata/orchestrator";
 
@@ -22,6 +25,7 @@ pub const PLACEHOLDER_IMAGE: &str = "strata/orchestrator";
 enum Example {
     Host,
     Account,
+    Guid,
 }
 
 impl Example {
@@ -36,12 +40,17 @@ impl Example {
                 "the AWS documentation account {EXAMPLE_ACCOUNT} left in: no role or certificate of yours lives there"
             ))
             .fix("use the ARN from your own AWS account"),
+            Example::Guid => Diagnostic::warning(format!(
+                "example GUID {} left in: no Azure identity or tenant of yours has it",
+                values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .fix("use your managed identity's client ID (`az identity show -g <group> -n <name> --query clientId -o tsv`) and your tenant ID (`az account show --query tenantId -o tsv`)"),
         };
         d.field(field)
     }
 }
 
-/// The example hosts and account in one string, in order of appearance, without repeats.
+/// The example hosts, account and GUIDs in one string, in order of appearance, without repeats.
 fn findings(text: &str) -> Vec<(Example, String)> {
     let mut out: Vec<(Example, String)> = Vec::new();
     let tokens = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'));
@@ -51,6 +60,11 @@ fn findings(text: &str) -> Vec<(Example, String)> {
             Some((Example::Host, token))
         } else if token.split(['.', '-']).any(|part| part == EXAMPLE_ACCOUNT) {
             Some((Example::Account, EXAMPLE_ACCOUNT.to_owned()))
+        } else if token.len() == EXAMPLE_GUID_PREFIX.len() + 1
+            && token.starts_with(EXAMPLE_GUID_PREFIX)
+            && token.ends_with(|c: char| c.is_ascii_hexdigit())
+        {
+            Some((Example::Guid, token))
         } else {
             None
         };
@@ -94,7 +108,7 @@ fn strings<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, &'v str)>) {
     }
 }
 
-/// Warnings for the example hosts and account under `v`, one per field and kind, each naming
+/// Warnings for the example hosts, account and GUIDs under `v`, one per field and kind, each naming
 /// its field path below `path` (e.g. `spec.eks.ingress.hosts[0]`). Not yet located: the
 /// caller knows the file or object.
 pub fn in_value(v: &Value, path: &str) -> Vec<Diagnostic> {
@@ -103,7 +117,7 @@ pub fn in_value(v: &Value, path: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (field, text) in fields {
         let found = findings(text);
-        for kind in [Example::Host, Example::Account] {
+        for kind in [Example::Host, Example::Account, Example::Guid] {
             let values: Vec<String> = found
                 .iter()
                 .filter(|(k, _)| *k == kind)
@@ -170,6 +184,20 @@ mod tests {
         assert_eq!(paths, ["spec.hosts[0]", "spec.hosts[1]", "spec.arn", "spec.url"]);
         assert!(got[3].1.contains("`a.example.com`, `b.example.com`"), "{}", got[3].1);
         assert!(got[2].1.contains("111122223333"), "{}", got[2].1);
+    }
+
+    #[test]
+    fn finds_the_aks_example_guids_only() {
+        let got = fields(
+            "clientId: 00000000-0000-0000-0000-000000000001\ntenantId: 00000000-0000-0000-0000-000000000000\nother: 0a1b2c3d-4e5f-6789-abcd-ef0123456789\nlonger: 00000000-0000-0000-0000-0000000000012\n",
+        );
+        let paths: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(paths, ["spec.clientId", "spec.tenantId"]);
+        assert!(
+            got[0].1.contains("example GUID `00000000-0000-0000-0000-000000000001`"),
+            "{}",
+            got[0].1
+        );
     }
 
     #[test]

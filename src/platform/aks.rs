@@ -138,14 +138,16 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
             "name": reader,
             "namespace": ns,
             "labels": reader_labels,
-            "annotations": identity_annotations(&cfg.identity),
+            "annotations": {CLIENT_ID: cfg.identity.client_id},
         },
         "automountServiceAccountToken": false,
     })));
-    // The tenant is on the ServiceAccount when set; ESO refuses it in both places.
+    // ESO mints the reader's token itself, so no webhook supplies a tenant: it goes in the
+    // store, and only there (ESO refuses a tenant both in `tenantId` and on the account).
     let mut provider = json!({
         "authType": "WorkloadIdentity",
         "vaultUrl": cfg.vault_url,
+        "tenantId": cfg.identity.tenant_id,
         "serviceAccountRef": {"name": reader},
     });
     if let Ok(env) = vault_environment(&cfg.vault_url)
@@ -256,7 +258,6 @@ fn ingress(p: &mut Planner, cfg: &AksIngress) {
 fn agc_policies(p: &mut Planner, cfg: &AksIngress, svc: &Json, tls: bool) {
     let svc_name = name(svc).to_owned();
     let ns = namespace(svc).map(str::to_owned);
-    let protocol = if tls { "HTTPS" } else { "HTTP" };
     let s = &cfg.session_affinity;
     let affinity = match s.r#type {
         AffinityType::ManagedCookie => json!({"affinityType": "managed-cookie"}),
@@ -302,11 +303,11 @@ fn agc_policies(p: &mut Planner, cfg: &AksIngress, svc: &Json, tls: bool) {
                 "healthyThreshold": 1,
                 "unhealthyThreshold": 3,
                 "port": port,
-                "protocol": protocol,
                 "http": {
                     "path": p.found.facts.health_path,
                     "match": {"statusCodes": [{"start": 200, "end": 299}]},
                 },
+                "useTLS": tls,
             },
         },
     })));

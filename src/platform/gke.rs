@@ -427,16 +427,20 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
         // Only External Secrets uses this account, through the TokenRequest API.
         "automountServiceAccountToken": false,
     })));
+    // ESO's clusterProjectID() falls back to `gcpsm.projectID`, the secrets' project: with
+    // secrets in another project it would ask for that project's pool. Always name the
+    // cluster's, the pool the trust report below gives.
+    let pool = cfg.cluster_project_id.clone().unwrap_or_else(|| gke.project_id.clone());
     let mut wi = serde_json::Map::new();
     for (k, v) in [
         ("clusterLocation", &cfg.cluster_location),
         ("clusterName", &cfg.cluster_name),
-        ("clusterProjectID", &cfg.cluster_project_id),
     ] {
         if let Some(v) = v {
             wi.insert(k.into(), Json::String(v.clone()));
         }
     }
+    wi.insert("clusterProjectID".into(), Json::String(pool.clone()));
     wi.insert("serviceAccountRef".into(), json!({"name": reader}));
     let store = format!("{base}-gcp-secret-manager");
     p.put(json!({
@@ -461,7 +465,6 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
         ),
     }
     let ns = p.found.namespace();
-    let pool = gke.project_id.clone();
     let secrets_project = cfg.project_id.clone().unwrap_or_else(|| gke.project_id.clone());
     let (scheme, id) = match &cfg.gcp_service_account {
         Some(gsa) => (

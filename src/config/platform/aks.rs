@@ -132,7 +132,8 @@ pub struct KeyVaultStore {
     /// US Government: `vault.usgovcloudapi.net`).
     pub vault_url: String,
     /// The user-assigned managed identity (or app registration) External Secrets acts as: its
-    /// client ID and, optionally, tenant ID. It needs the *Key Vault Secrets User* role on the vault.
+    /// client ID and its tenant ID, both required. It needs the *Key Vault Secrets User* role on
+    /// the vault.
     pub identity: WorkloadIdentity,
 }
 
@@ -142,8 +143,10 @@ pub struct WorkloadIdentity {
     /// The client ID (a GUID) of the user-assigned managed identity or app registration
     /// (`azure.workload.identity/client-id`).
     pub client_id: String,
-    /// The tenant ID (a GUID) (`azure.workload.identity/tenant-id`); unset: the cluster's
-    /// (the webhook's AZURE_TENANT_ID).
+    /// The Microsoft Entra tenant ID (a GUID). Required in `secretStore.identity`: ESO mints the
+    /// token itself there, so no webhook supplies AZURE_TENANT_ID, and it goes to the store's
+    /// `azurekv.tenantId`. In `orchestratorIdentity`: `azure.workload.identity/tenant-id` on
+    /// its ServiceAccount; unset: the Workload ID webhook's AZURE_TENANT_ID.
     #[serde(default)]
     pub tenant_id: Option<String>,
 }
@@ -225,6 +228,11 @@ pub(super) fn check(aks: &Aks, err: &mut impl FnMut(Diagnostic)) {
             .fix("write `https://<vault name>.vault.azure.net/` (the vault's `properties.vaultUri`: `az keyvault show -n <vault> --query properties.vaultUri`)"));
         }
         check_identity(&store.identity, "spec.aks.secretStore.identity", err);
+        if store.identity.tenant_id.is_none() {
+            err(Diagnostic::error("External Secrets needs the tenant of its identity: it mints the token itself, so no webhook supplies one")
+                .field("spec.aks.secretStore.identity.tenantId")
+                .fix("add `tenantId: <Microsoft Entra tenant ID>` (`az account show --query tenantId -o tsv`)"));
+        }
     }
     if let Some(id) = &aks.orchestrator_identity {
         check_identity(id, "spec.aks.orchestratorIdentity", err);
@@ -296,7 +304,7 @@ fn check_identity(id: &WorkloadIdentity, at: &str, err: &mut impl FnMut(Diagnost
     {
         err(Diagnostic::error(format!("`{}` is not a tenant ID (a GUID)", api_rules::shown(t)))
             .field(format!("{at}.tenantId"))
-            .fix("write the Microsoft Entra tenant ID (`az account show --query tenantId`), or remove it to use the cluster's"));
+            .fix("write the Microsoft Entra tenant ID, e.g. `00000000-0000-0000-0000-000000000000` (`az account show --query tenantId -o tsv`)"));
     }
 }
 

@@ -203,7 +203,9 @@ pub struct GcpSecretStore {
     /// The cluster's name, likewise.
     #[serde(default)]
     pub cluster_name: Option<String>,
-    /// The cluster's project, when it is not the secrets' project.
+    /// The project of the cluster's Workload Identity pool (`PROJECT.svc.id.goog`), written as
+    /// the store's `clusterProjectID` (ESO would otherwise take the secrets' project); unset:
+    /// `spec.gke.projectId`.
     #[serde(default)]
     pub cluster_project_id: Option<String>,
 }
