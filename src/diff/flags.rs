@@ -77,7 +77,7 @@ pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> 
             exposure::sticky_sessions(kind, o, n, &mut out);
             immutable(kind, o, n, &mut out);
         }
-        (Some(_), None) => match kind {
+        (Some(o), None) => match kind {
             "NetworkPolicy" => out.push(flag(
                 Rule::NetworkPolicy,
                 "NetworkPolicy removed: the pods it selected lose this protection",
@@ -86,7 +86,7 @@ pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> 
                 Rule::Scaling,
                 "HorizontalPodAutoscaler removed: the replica count is no longer managed",
             )),
-            _ => {}
+            _ => exposure::sticky_sessions_removed(kind, o, &mut out),
         },
         (None, Some(n)) => {
             if kind == "HorizontalPodAutoscaler" {

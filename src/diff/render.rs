@@ -17,6 +17,20 @@ const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// The line of a report with nothing to show: `what`, or, when ignore rules hid differences,
+/// that the sides still differ (the exit code is 1 then too).
+fn no_changes(r: &Report, what: &str) -> String {
+    if r.differs() {
+        format!(
+            "{what} shown ({} objects compared), but the manifests differ: ignore rules hid {}.",
+            r.unchanged,
+            plural(r.ignored_count(), "difference")
+        )
+    } else {
+        format!("{what} ({} objects compared).", r.unchanged)
+    }
+}
+
 fn summary_line(r: &Report) -> String {
     let mut out = format!(
         "{} changed, {} added, {} removed, {} unchanged",
@@ -184,7 +198,7 @@ pub fn text(r: &Report, color: bool) -> String {
         }
     };
     if !r.has_changes() {
-        let _ = writeln!(out, "No changes ({} objects compared).", r.unchanged);
+        let _ = writeln!(out, "{}", no_changes(r, "No changes"));
         if !r.ignored.is_empty() {
             let _ = writeln!(out, "{}", summary_line(r));
         }
@@ -324,11 +338,7 @@ pub fn markdown(r: &Report) -> String {
         }
     };
     if !r.has_changes() {
-        let _ = writeln!(
-            head,
-            "No changes in the rendered manifests ({} objects compared).",
-            r.unchanged
-        );
+        let _ = writeln!(head, "{}", no_changes(r, "No changes in the rendered manifests"));
         if !r.ignored.is_empty() {
             let _ = writeln!(head, "\n**{}**\n", summary_line(r));
         }
@@ -466,7 +476,7 @@ struct JsonSummary {
 /// `{changed, summary, resources: [{change, group, kind, namespace, name, flags, diff}]}`.
 pub fn json(r: &Report) -> String {
     let report = JsonReport {
-        changed: r.has_changes(),
+        changed: r.differs(),
         sides: &r.sides,
         summary: JsonSummary {
             added: r.count(ChangeKind::Added),
