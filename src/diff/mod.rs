@@ -158,8 +158,9 @@ impl Report {
 }
 
 /// Compares two sides: pairs objects, flags risky changes, takes out ignored fields, redacts,
-/// and diffs the YAML. Flags are found on the whole objects, before any rule applies: an
-/// object with a flag is shown whole, so an ignore rule never hides a flag or what it is about.
+/// and diffs the YAML. Flags are found on the whole objects, before any rule applies, so an
+/// ignore rule never hides a flag: the flagged object is listed even when its diff, once
+/// the rules apply, is empty.
 pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) -> Result<Report, Diagnostic> {
     let worlds = (flags::related::World::of(&old), flags::related::World::of(&new));
     let worlds = [&worlds.0, &worlds.1];
@@ -175,17 +176,16 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
             flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
             flags.extend(flags::related::check(&n.key, Some(&o.value), Some(&n.value), worlds));
         }
-        if flags.is_empty() {
-            ignore::apply(
-                ignore,
-                &n.key.kind,
-                [&o.key.name, &n.key.name],
-                &mut o.value,
-                &mut n.value,
-                &mut report.ignored,
-            );
-        }
-        if o.value == n.value {
+        ignore::apply(
+            ignore,
+            &n.key.kind,
+            [&o.key.name, &n.key.name],
+            &mut o.value,
+            &mut n.value,
+            &mut report.ignored,
+        );
+        // A flagged object stays in the report even when every field that differs is ignored.
+        if o.value == n.value && flags.is_empty() {
             report.unchanged += 1;
             continue;
         }
@@ -469,13 +469,7 @@ mod tests {
             "{:?}",
             r.changes[0].flags
         );
-        assert!(
-            r.changes[0]
-                .diff
-                .contains("+    service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing"),
-            "{}",
-            r.changes[0].diff
-        );
+        assert_eq!(r.ignored_count(), 1, "and the rule still hides the field from the diff");
         // An unflagged difference the rule hides: no change shown, but the sides differ.
         let r = compare(vec![svc("internal", "1")], vec![svc("internal", "2")], &rules).unwrap();
         assert!(!r.has_changes());
