@@ -52,6 +52,9 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
         }
     }
     if let Some(o) = o {
+        // The class in effect: the annotation wins over `spec.ingressClassName` (GKE reads
+        // only the annotation), and an Ingress left with neither goes to GKE's default, the
+        // external `gce`.
         let class_fields: &[(&str, &[&str])] = match kind {
             "Ingress" => &[
                 (
@@ -63,14 +66,27 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             "Gateway" => &[("spec.gatewayClassName", &["spec", "gatewayClassName"])],
             _ => &[],
         };
-        for (field, path) in class_fields {
-            let class = |v: &Value| at(v, path).and_then(Value::as_str).map(str::to_owned);
-            if let (Some(before), Some(after)) = (class(o), class(n))
-                && INTERNAL_CLASSES.contains(&before.as_str())
-                && !INTERNAL_CLASSES.contains(&after.as_str())
+        let class = |v: &Value| {
+            class_fields
+                .iter()
+                .find_map(|(field, path)| Some((*field, at(v, path)?.as_str()?.to_owned())))
+        };
+        if let Some((field, before)) = class(o)
+            && INTERNAL_CLASSES.contains(&before.as_str())
+        {
+            let after = class(n);
+            if after
+                .as_ref()
+                .is_none_or(|(_, c)| !INTERNAL_CLASSES.contains(&c.as_str()))
             {
+                let (to_field, to) = after.unwrap_or((field, "absent".to_owned()));
+                let shown = if to_field == field {
+                    format!("{field}: {before} -> {to}")
+                } else {
+                    format!("{field}: {before} -> {to_field}: {to}")
+                };
                 widened(format!(
-                    "{field}: {before} -> {after}: no longer an internal load balancer, may be reachable from the internet"
+                    "{shown}: no longer an internal load balancer, may be reachable from the internet"
                 ));
             }
         }
