@@ -315,6 +315,77 @@ fn base_renders_the_old_side_with_the_cached_generator_of_its_commit() {
     );
 }
 
+/// A user's repository made by `init`, where a pull request adds a `vendor/` directory, a
+/// `src/` and a Cargo.toml of its own (nothing to do with the generator: the running binary
+/// renders both sides, nothing is built), and its own `.maverics-krm-diff.yaml` that would
+/// hide its change (the rules come from the base side: the change shows).
+#[test]
+fn base_in_an_init_scaffold_builds_nothing_and_reads_the_ignore_file_of_the_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let o = Command::new(bin())
+        .arg("init")
+        .arg(&repo)
+        .args(["--platform", "eks"])
+        .output()
+        .expect("run init");
+    assert!(o.status.success(), "{}", stderr(&o));
+    git(&repo, &["init", "--quiet"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "--quiet", "-m", "scaffold"]);
+    std::fs::create_dir_all(repo.join("vendor/x")).unwrap();
+    std::fs::write(repo.join("vendor/x/lib.rs"), "// vendored\n").unwrap();
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(
+        repo.join("Cargo.toml"),
+        "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join(".maverics-krm-diff.yaml"),
+        "ignore:\n  - path: metadata\n  - path: spec\n",
+    )
+    .unwrap();
+    let k = repo.join("overlays/eks/kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap() + "commonAnnotations:\n  review/stamp: pr\n";
+    std::fs::write(&k, text).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &["commit", "--quiet", "-m", "pr: vendor, crate, ignore file, annotation"],
+    );
+    let o = diff_base(&repo, &["HEAD~1", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(!repo.join("target/diff-cache").exists(), "nothing may be built");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        json["summary"]["ignored"], 0,
+        "the head's ignore file applied: {json:#}"
+    );
+    assert!(
+        stdout(&o).contains("+    review/stamp: pr"),
+        "the change is hidden: {}",
+        stdout(&o)
+    );
+    // The same file at the base applies: what it hides is counted, and still exits 1.
+    git(&repo, &["tag", "with-rules"]);
+    let o = diff_base(&repo, &["with-rules", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    std::fs::write(
+        &k,
+        std::fs::read_to_string(&k).unwrap().replace("stamp: pr", "stamp: pr2"),
+    )
+    .unwrap();
+    let o = diff_base(&repo, &["with-rules", "--color", "never"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("but the manifests differ: ignore rules hid"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// Moving from EKS to ROSA, in every format: the ALB Ingress goes, a Route arrives, the pods
 /// lose their fixed UIDs (OpenShift assigns them), and the image registry change and the
 /// NetworkPolicy's new router and DNS openings are flagged for review.

@@ -9,5 +9,5 @@ use crate::io::stdout;
 pub fn diff(args: &DiffArgs) -> Result<Exit, CliError> {
     let report = crate::diff::run(args).map_err(CliError::Input)?;
     stdout::write(crate::diff::text(&report, args))?;
-    Ok(Exit::findings_if(report.has_changes()))
+    Ok(Exit::findings_if(report.differs()))
 }

@@ -22,6 +22,9 @@ pub struct Loaded {
     pub old: Vec<Resource>,
     pub new: Vec<Resource>,
     pub sides: Sides,
+    /// The ignore file at the old side's commit: `REV:.maverics-krm-diff.yaml` and its text,
+    /// `None` when the commit has none.
+    pub ignore_file: (String, Option<String>),
 }
 
 /// Renders the old side at the merge base of `rev` and HEAD (what `git diff REV...` compares
@@ -31,6 +34,7 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         std::env::current_dir().map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"])?);
     let (commit, old_side) = old_revision(&root, rev, tip)?;
+    let ignore_file = ignore_file_at(&root, rev, &commit)?;
     let overlays = if paths.is_empty() {
         all_overlays(&root, &commit)?
     } else {
@@ -119,7 +123,23 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         },
         overlays: labels,
     };
-    Ok(Loaded { old, new, sides })
+    Ok(Loaded {
+        old,
+        new,
+        sides,
+        ignore_file,
+    })
+}
+
+/// `.maverics-krm-diff.yaml` at the root of `commit`, named `REV:.maverics-krm-diff.yaml`.
+fn ignore_file_at(root: &Path, rev: &str, commit: &str) -> Result<(String, Option<String>), Diagnostic> {
+    let name = super::ignore::FILE_NAME;
+    let shown = format!("{rev}:{name}");
+    if git(root, &["ls-tree", "--name-only", commit, "--", name])?.is_empty() {
+        return Ok((shown, None));
+    }
+    let text = git(root, &["show", &format!("{commit}:{name}")])?;
+    Ok((shown, Some(text)))
 }
 
 /// One side of one overlay, or `None` when the overlay is not a kustomization on that side.
@@ -294,8 +314,13 @@ fn relative_to(root: &Path, cwd: &Path, p: &Path) -> Result<PathBuf, Diagnostic>
 }
 
 /// True when the generator's inputs have the same tree hashes at `commit` and at HEAD, and
-/// the working tree has no uncommitted change to them.
+/// the working tree has no uncommitted change to them; always true outside maverics-krm's
+/// own repository, where `src/` or `vendor/` are the user's and the running binary renders
+/// both sides.
 fn generator_unchanged(root: &Path, commit: &str) -> Result<bool, Diagnostic> {
+    if !is_generator_repository(root) {
+        return Ok(true);
+    }
     let hashes = |rev: &str| {
         let mut args = vec!["ls-tree", rev, "--"];
         args.extend(GENERATOR_INPUTS);
@@ -307,6 +332,27 @@ fn generator_unchanged(root: &Path, commit: &str) -> Result<bool, Diagnostic> {
     let mut args = vec!["status", "--porcelain", "--"];
     args.extend(GENERATOR_INPUTS);
     Ok(git(root, &args)?.is_empty())
+}
+
+/// True when the root's Cargo.toml declares the package `maverics-krm`: a `name = "maverics-krm"`
+/// line in its `[package]` table. Anything else (no Cargo.toml, another package, a workspace)
+/// is a user's repository.
+fn is_generator_repository(root: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(root.join("Cargo.toml")) else {
+        return false;
+    };
+    let mut in_package = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "name"
+        {
+            return matches!(value.trim(), "\"maverics-krm\"" | "'maverics-krm'");
+        }
+    }
+    false
 }
 
 /// The generator binary of `commit`: from `target/diff-cache/<commit>/`, or built there
@@ -367,5 +413,26 @@ mod tests {
             PathBuf::from("overlays/gone")
         );
         assert!(relative_to(root, Path::new("/repo"), Path::new("../elsewhere")).is_err());
+    }
+
+    #[test]
+    fn only_maverics_krm_itself_is_the_generator_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!is_generator_repository(dir.path()), "no Cargo.toml");
+        let toml = dir.path().join("Cargo.toml");
+        std::fs::write(
+            &toml,
+            "[package]\nname = \"my-app\"\n[dependencies]\nmaverics-krm = \"1\"\n",
+        )
+        .unwrap();
+        assert!(!is_generator_repository(dir.path()));
+        std::fs::write(&toml, "[workspace]\nname = \"maverics-krm\"\n").unwrap();
+        assert!(!is_generator_repository(dir.path()));
+        std::fs::write(&toml, "[package]\nname=\"maverics-krm\"\nversion = \"0.1.0\"\n").unwrap();
+        assert!(is_generator_repository(dir.path()));
+        assert!(
+            is_generator_repository(Path::new(env!("CARGO_MANIFEST_DIR"))),
+            "this repository"
+        );
     }
 }

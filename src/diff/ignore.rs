@@ -100,10 +100,21 @@ struct FileRule {
     path: String,
 }
 
-/// The rules of `--ignore` (in order), then those of the ignore file: `file` when given
-/// (it must exist), else `.maverics-krm-diff.yaml` at the root of the repository around the
-/// current directory, if there is one.
-pub fn rules(cli: &[String], file: Option<&Path>) -> Result<Vec<Rule>, Diagnostic> {
+/// Where the rules of an ignore file come from.
+pub enum Source<'a> {
+    /// `--ignore-file FILE` (it must exist).
+    File(&'a Path),
+    /// `.maverics-krm-diff.yaml` at the root of the repository around the current directory,
+    /// if there is one.
+    WorkingTree,
+    /// The text of `.maverics-krm-diff.yaml` at a git revision (`None`: not there), named
+    /// `REV:.maverics-krm-diff.yaml`. Under `--base` the rules come from the base side, so a
+    /// pull request cannot add the rule that hides its own change.
+    Revision { shown: String, text: Option<String> },
+}
+
+/// The rules of `--ignore` (in order), then those of the ignore file `source` names.
+pub fn rules(cli: &[String], source: Source) -> Result<Vec<Rule>, Diagnostic> {
     let mut out = Vec::new();
     for spec in cli {
         out.push(
@@ -111,9 +122,15 @@ pub fn rules(cli: &[String], file: Option<&Path>) -> Result<Vec<Rule>, Diagnosti
                 .map_err(|e| Diagnostic::error(format!("--ignore `{}`: {e}", spec.escape_debug())).fix(SYNTAX))?,
         );
     }
-    let file = match file {
-        Some(f) => Some(f.to_owned()),
-        None => default_file(),
+    let file = match source {
+        Source::File(f) => Some(f.to_owned()),
+        Source::WorkingTree => default_file(),
+        Source::Revision { shown, text } => {
+            if let Some(text) = text {
+                out.extend(parse_file(&shown, &text)?);
+            }
+            None
+        }
     };
     if let Some(f) = file {
         out.extend(read_file(&f)?);
@@ -131,16 +148,24 @@ fn default_file() -> Option<PathBuf> {
 
 fn read_file(path: &Path) -> Result<Vec<Rule>, Diagnostic> {
     let shown = path.display().to_string();
-    let file_ref = FileRef {
-        path: shown.clone(),
-        index: 0,
-    };
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostic::error(format!("cannot read the ignore file: {e}"))
-            .file(Some(file_ref.clone()))
+            .file(Some(FileRef {
+                path: shown.clone(),
+                index: 0,
+            }))
             .fix("give an existing file to --ignore-file")
     })?;
-    let value: Value = serde_yaml::from_str(&text).map_err(|e| crate::diag::yaml_syntax(&shown, &e))?;
+    parse_file(&shown, &text)
+}
+
+/// The rules of an ignore file's text; errors name the file as `shown`.
+fn parse_file(shown: &str, text: &str) -> Result<Vec<Rule>, Diagnostic> {
+    let file_ref = FileRef {
+        path: shown.to_owned(),
+        index: 0,
+    };
+    let value: Value = serde_yaml::from_str(text).map_err(|e| crate::diag::yaml_syntax(shown, &e))?;
     let value = if value.is_null() {
         Value::Mapping(Default::default())
     } else {
@@ -186,12 +211,40 @@ pub fn apply(rules: &[Rule], kind: &str, names: [&str; 2], old: &mut Value, new:
         let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
         take(old, &rule.path, String::new(), &mut a);
         take(new, &rule.path, String::new(), &mut b);
-        let mut differences = a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).count();
-        differences += b.keys().filter(|k| !a.contains_key(*k)).count();
+        let differences: usize = a
+            .keys()
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .map(|k| leaves_differing(a.get(k), b.get(k)))
+            .sum();
         if differences > 0 {
             t.objects += 1;
             t.differences += differences;
         }
+    }
+}
+
+/// How many leaves (scalars, empty maps and lists) differ between two values: an ignored
+/// map of twelve changed annotations is twelve differences, not one.
+fn leaves_differing(a: Option<&Value>, b: Option<&Value>) -> usize {
+    match (a, b) {
+        (Some(Value::Mapping(x)), Some(Value::Mapping(y))) => x
+            .iter()
+            .map(|(k, v)| leaves_differing(Some(v), y.get(k)))
+            .chain(
+                y.iter()
+                    .filter(|(k, _)| !x.contains_key(*k))
+                    .map(|(_, v)| leaves_differing(None, Some(v))),
+            )
+            .sum(),
+        (Some(Value::Sequence(x)), Some(Value::Sequence(y))) => (0..x.len().max(y.len()))
+            .map(|i| leaves_differing(x.get(i), y.get(i)))
+            .sum(),
+        (Some(v), None) | (None, Some(v)) => match v {
+            Value::Mapping(m) if !m.is_empty() => m.values().map(|c| leaves_differing(Some(c), None)).sum(),
+            Value::Sequence(s) if !s.is_empty() => s.iter().map(|c| leaves_differing(Some(c), None)).sum(),
+            _ => 1,
+        },
+        (a, b) => usize::from(a != b),
     }
 }
 
@@ -372,6 +425,51 @@ mod tests {
     }
 
     #[test]
+    fn an_ignored_map_counts_every_leaf_that_differs() {
+        let rules = [Rule::parse("metadata.annotations").unwrap()];
+        let mut t = tally(&rules);
+        let (mut o, mut n) = (
+            y("metadata: {annotations: {a: '1', b: '1', same: x, gone: y}}"),
+            y("metadata: {annotations: {a: '2', b: '2', same: x, new: {c: z, d: [1, 2]}}}"),
+        );
+        apply(&rules, "Service", ["s", "s"], &mut o, &mut n, &mut t);
+        assert_eq!(o, n);
+        // a, b, gone, new.c, new.d[0], new.d[1]; `same` is no difference.
+        assert_eq!((t[0].objects, t[0].differences), (1, 6));
+    }
+
+    #[test]
+    fn rules_of_a_revision_name_it_in_errors() {
+        let r = rules(
+            &[],
+            Source::Revision {
+                shown: "main:.maverics-krm-diff.yaml".into(),
+                text: Some("ignore: [{path: metadata.labels}]".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(r, [Rule::parse("metadata.labels").unwrap()]);
+        let e = rules(
+            &[],
+            Source::Revision {
+                shown: "main:.maverics-krm-diff.yaml".into(),
+                text: Some("ignore: [{pth: x}]".into()),
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("main:.maverics-krm-diff.yaml") && e.contains("ignore[0]"),
+            "{e}"
+        );
+        let none = Source::Revision {
+            shown: String::new(),
+            text: None,
+        };
+        assert!(rules(&[], none).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_field_on_one_side_only_is_a_difference() {
         let rules = [Rule::parse("metadata.annotations.checksum/config").unwrap()];
         let mut t = tally(&rules);
@@ -393,21 +491,21 @@ mod tests {
             "ignore:\n- path: metadata.labels\n- {objects: StatefulSet/*, path: spec.replicas}\n",
         )
         .unwrap();
-        let r = rules(&["a.b".into()], Some(&f)).unwrap();
+        let r = rules(&["a.b".into()], Source::File(&f)).unwrap();
         assert_eq!(
             r.iter().map(Rule::to_string).collect::<Vec<_>>(),
             ["a.b", "metadata.labels", "StatefulSet/*:spec.replicas"]
         );
         std::fs::write(&f, "ignore:\n- pth: metadata.labels\n").unwrap();
-        let e = rules(&[], Some(&f)).unwrap_err().to_string();
+        let e = rules(&[], Source::File(&f)).unwrap_err().to_string();
         assert!(
             e.contains(FILE_NAME) && e.contains("ignore[0]") && e.contains("pth"),
             "{e}"
         );
         std::fs::write(&f, "ignore:\n- path: a\n- {objects: StatefulSet, path: spec}\n").unwrap();
-        let e = rules(&[], Some(&f)).unwrap_err().to_string();
+        let e = rules(&[], Source::File(&f)).unwrap_err().to_string();
         assert!(e.contains(FILE_NAME) && e.contains("ignore[1].objects"), "{e}");
-        let e = rules(&["x..y".into()], None).unwrap_err().to_string();
+        let e = rules(&["x..y".into()], Source::WorkingTree).unwrap_err().to_string();
         assert!(e.contains("--ignore `x..y`"), "{e}");
     }
 }

@@ -141,6 +141,12 @@ impl Report {
         !self.changes.is_empty()
     }
 
+    /// The two sides differ: a change is shown, or an ignore rule hid one. Decides the exit
+    /// code, so an ignored difference is never reported as "no changes" to a script.
+    pub fn differs(&self) -> bool {
+        self.has_changes() || self.ignored_count() > 0
+    }
+
     pub fn flag_count(&self) -> usize {
         self.changes.iter().map(|c| c.flags.len()).sum()
     }
@@ -151,8 +157,10 @@ impl Report {
     }
 }
 
-/// Compares two sides: pairs objects, takes out ignored fields, flags risky changes, redacts,
-/// and diffs the YAML.
+/// Compares two sides: pairs objects, flags risky changes, takes out ignored fields, redacts,
+/// and diffs the YAML. Flags are found on the whole objects, before any rule applies, so an
+/// ignore rule never hides a flag: the flagged object is listed even when its diff, once
+/// the rules apply, is empty.
 pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) -> Result<Report, Diagnostic> {
     let worlds = (flags::related::World::of(&old), flags::related::World::of(&new));
     let worlds = [&worlds.0, &worlds.1];
@@ -163,6 +171,11 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
     };
     let mut changes = Vec::new();
     for (mut o, mut n, renamed) in pairing.pairs {
+        let mut flags = Vec::new();
+        if o.value != n.value {
+            flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
+            flags.extend(flags::related::check(&n.key, Some(&o.value), Some(&n.value), worlds));
+        }
         ignore::apply(
             ignore,
             &n.key.kind,
@@ -171,12 +184,11 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
             &mut n.value,
             &mut report.ignored,
         );
-        if o.value == n.value {
+        // A flagged object stays in the report even when every field that differs is ignored.
+        if o.value == n.value && flags.is_empty() {
             report.unchanged += 1;
             continue;
         }
-        let mut flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
-        flags.extend(flags::related::check(&n.key, Some(&o.value), Some(&n.value), worlds));
         let previous_name = (o.key.name != n.key.name).then(|| o.key.name.clone());
         let (ov, nv) = normalize::redact_pair(&n.key.kind, Some(o.value), Some(n.value));
         changes.push(Change {
@@ -333,12 +345,25 @@ pub fn text(report: &Report, args: &DiffArgs) -> String {
 
 /// The two sides `args` name, loaded and compared.
 pub fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
+    let source = match (&args.ignore_file, &args.base) {
+        (Some(f), _) => ignore::Source::File(f),
+        (None, None) => ignore::Source::WorkingTree,
+        // The base side's file is read once its commit is known, below.
+        (None, Some(_)) => ignore::Source::Revision {
+            shown: String::new(),
+            text: None,
+        },
+    };
     // Bad rules fail before any render.
-    let rules = ignore::rules(&args.ignore, args.ignore_file.as_deref())?;
+    let mut rules = ignore::rules(&args.ignore, source)?;
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
     let (old, new, sides) = match &args.base {
         Some(rev) => {
             let b = base::load_both(rev, args.tip, &args.paths, &kustomize)?;
+            if args.ignore_file.is_none() {
+                let (shown, text) = b.ignore_file;
+                rules = ignore::rules(&args.ignore, ignore::Source::Revision { shown, text })?;
+            }
             (b.old, b.new, b.sides)
         }
         None => {
@@ -423,6 +448,35 @@ mod tests {
         assert_eq!(c.change, ChangeKind::Changed);
         assert_eq!(c.previous_name.as_deref(), Some("cfg-7f9c2b5m8k"));
         assert!(c.diff.contains("-  level: info\n+  level: debug\n"), "{}", c.diff);
+    }
+
+    #[test]
+    fn an_ignore_rule_never_silences_a_flag_and_an_ignored_difference_is_a_difference() {
+        let svc = |scheme: &str, stamp: &str| {
+            res(
+                "Service",
+                "s",
+                &format!(
+                    "metadata: {{annotations: {{service.beta.kubernetes.io/aws-load-balancer-scheme: {scheme}, stamp: '{stamp}'}}}}\nspec: {{type: LoadBalancer}}"
+                ),
+            )
+        };
+        let rules = [ignore::Rule::parse("Service/*:metadata.annotations").unwrap()];
+        let r = compare(vec![svc("internal", "1")], vec![svc("internet-facing", "1")], &rules).unwrap();
+        assert_eq!(r.changes.len(), 1, "the flagged object is shown");
+        assert!(
+            r.changes[0].flags.iter().any(|f| f.rule == flags::Rule::Exposure),
+            "{:?}",
+            r.changes[0].flags
+        );
+        assert_eq!(r.ignored_count(), 1, "and the rule still hides the field from the diff");
+        // An unflagged difference the rule hides: no change shown, but the sides differ.
+        let r = compare(vec![svc("internal", "1")], vec![svc("internal", "2")], &rules).unwrap();
+        assert!(!r.has_changes());
+        assert_eq!(r.ignored_count(), 1);
+        assert!(r.differs());
+        let r = compare(vec![svc("internal", "1")], vec![svc("internal", "1")], &rules).unwrap();
+        assert!(!r.differs());
     }
 
     #[test]

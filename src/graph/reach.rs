@@ -465,6 +465,8 @@ pub fn internal_load_balancer(v: &Value) -> bool {
         || a("service.beta.kubernetes.io/aws-load-balancer-internal") == Some("true")
         || a("service.beta.kubernetes.io/azure-load-balancer-internal") == Some("true")
         || a("networking.gke.io/load-balancer-type") == Some("Internal")
+        // The annotation GKE read before networking.gke.io (still honoured).
+        || a("cloud.google.com/load-balancer-type") == Some("Internal")
 }
 
 fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {

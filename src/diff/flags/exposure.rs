@@ -17,6 +17,19 @@ const ROUTE_STICKINESS: &[&str] = &[
     "router.openshift.io/cookie_name",
     "haproxy.router.openshift.io/balance",
 ];
+/// The Ingress classes (annotation or `spec.ingressClassName`) and Gateway classes that get
+/// an internal load balancer: GKE's `gce-internal` Ingress (IGCE `pkg/loadbalancers/l7s.go`)
+/// and the regional internal Gateway `gke-l7-rilb` (GKE gatewayclass-capabilities). Any
+/// other class (`gce`, `gce-regional-external`, `azure-alb-external`...) may be public.
+const INTERNAL_CLASSES: &[&str] = &["gce-internal", "gke-l7-rilb", "gke-l7-rilb-mc"];
+/// The legacy Ingress class annotation, read by GKE and AGIC.
+const INGRESS_CLASS: &str = "kubernetes.io/ingress.class";
+/// GKE: the BackendConfig (session affinity among it) of a Service's ports.
+const GKE_BACKEND_CONFIG: &str = "cloud.google.com/backend-config";
+/// Application Gateway for Containers: the IngressExtension (session affinity) of an Ingress.
+const AGC_INGRESS_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";
+/// The kinds whose whole purpose here can be session affinity: removing one drops it.
+pub const AFFINITY_KINDS: &[&str] = &["BackendConfig", "GCPBackendPolicy", "IngressExtension", "RoutePolicy"];
 /// ingress-nginx names its cookie-affinity settings with this prefix.
 const NGINX_SESSION_COOKIE: &str = "nginx.ingress.kubernetes.io/session-cookie-";
 
@@ -36,6 +49,46 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
                 "metadata.annotations.{ALB_SCHEME}: {} -> internet-facing: the ALB is reachable from the internet",
                 o.map_or("(new Ingress)", |_| scheme(o))
             ));
+        }
+    }
+    if let Some(o) = o {
+        // The class in effect: the annotation wins over `spec.ingressClassName` (GKE reads
+        // only the annotation), and an Ingress left with neither goes to GKE's default, the
+        // external `gce`.
+        let class_fields: &[(&str, &[&str])] = match kind {
+            "Ingress" => &[
+                (
+                    "metadata.annotations.kubernetes.io/ingress.class",
+                    &["metadata", "annotations", INGRESS_CLASS],
+                ),
+                ("spec.ingressClassName", &["spec", "ingressClassName"]),
+            ],
+            "Gateway" => &[("spec.gatewayClassName", &["spec", "gatewayClassName"])],
+            _ => &[],
+        };
+        let class = |v: &Value| {
+            class_fields
+                .iter()
+                .find_map(|(field, path)| Some((*field, at(v, path)?.as_str()?.to_owned())))
+        };
+        if let Some((field, before)) = class(o)
+            && INTERNAL_CLASSES.contains(&before.as_str())
+        {
+            let after = class(n);
+            if after
+                .as_ref()
+                .is_none_or(|(_, c)| !INTERNAL_CLASSES.contains(&c.as_str()))
+            {
+                let (to_field, to) = after.unwrap_or((field, "absent".to_owned()));
+                let shown = if to_field == field {
+                    format!("{field}: {before} -> {to}")
+                } else {
+                    format!("{field}: {before} -> {to_field}: {to}")
+                };
+                widened(format!(
+                    "{shown}: no longer an internal load balancer, may be reachable from the internet"
+                ));
+            }
         }
     }
     if kind == "Service"
@@ -194,6 +247,20 @@ pub fn sticky_sessions(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     }
 }
 
+/// Sticky-session flags for a removed object that held affinity settings (a BackendConfig,
+/// GCPBackendPolicy, IngressExtension or RoutePolicy): each setting, now gone.
+pub fn sticky_sessions_removed(kind: &str, o: &Value, out: &mut Vec<Flag>) {
+    if !AFFINITY_KINDS.contains(&kind) {
+        return;
+    }
+    for (field, before) in affinity(kind, o) {
+        out.push(flag(
+            Rule::StickySessions,
+            format!("{kind} removed: {field}: {before} -> absent"),
+        ));
+    }
+}
+
 /// The settings that decide session affinity, by field path.
 fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -210,6 +277,8 @@ fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
             || k == NGINX_AFFINITY
             || k.starts_with(NGINX_SESSION_COOKIE)
             || ROUTE_STICKINESS.contains(&k)
+            || k == GKE_BACKEND_CONFIG
+            || k == AGC_INGRESS_EXTENSION
         {
             put(ann(k), Some(value));
         } else if k == ALB_ATTRIBUTES {
@@ -247,6 +316,20 @@ fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
         }
         "BackendConfig" => put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"])),
         "GCPBackendPolicy" => put(
+            "spec.default.sessionAffinity".into(),
+            at(v, &["spec", "default", "sessionAffinity"]),
+        ),
+        "IngressExtension" => {
+            for (i, b) in seq(at(v, &["spec", "backendSettings"])).iter().enumerate() {
+                let service = b.get("service").and_then(Value::as_str).map(str::to_owned);
+                let at = service.unwrap_or_else(|| i.to_string());
+                put(
+                    format!("spec.backendSettings[{at}].sessionAffinity"),
+                    b.get("sessionAffinity"),
+                );
+            }
+        }
+        "RoutePolicy" => put(
             "spec.default.sessionAffinity".into(),
             at(v, &["spec", "default", "sessionAffinity"]),
         ),
@@ -349,6 +432,106 @@ mod tests {
         assert_eq!(
             messages("HTTPRoute", Some(hr), "spec: {rules: [{}]}", Rule::StickySessions),
             [r#"spec.rules[0].sessionPersistence: {"sessionName":"MAVERICS_GW","type":"Cookie"} -> absent"#]
+        );
+    }
+
+    #[test]
+    fn an_internal_class_made_external_widens_exposure() {
+        let gke = "metadata: {annotations: {kubernetes.io/ingress.class: gce-internal}}\nspec: {rules: [{host: a}]}";
+        assert_eq!(
+            messages(
+                "Ingress",
+                Some(gke),
+                &gke.replace("gce-internal", "gce"),
+                Rule::Exposure
+            ),
+            [
+                "metadata.annotations.kubernetes.io/ingress.class: gce-internal -> gce: no longer an internal load balancer, may be reachable from the internet"
+            ]
+        );
+        let named = "spec: {ingressClassName: gce-internal, rules: [{host: a}]}";
+        assert_eq!(
+            messages(
+                "Ingress",
+                Some(named),
+                &named.replace("gce-internal", "gce-regional-external"),
+                Rule::Exposure
+            )
+            .len(),
+            1
+        );
+        assert!(
+            messages(
+                "Ingress",
+                Some(&gke.replace("gce-internal", "gce")),
+                gke,
+                Rule::Exposure
+            )
+            .is_empty()
+        );
+        let gw = "spec: {gatewayClassName: gke-l7-rilb, listeners: []}";
+        assert_eq!(
+            messages(
+                "Gateway",
+                Some(gw),
+                &gw.replace("gke-l7-rilb", "gke-l7-global-external-managed"),
+                Rule::Exposure
+            )
+            .len(),
+            1
+        );
+        let legacy =
+            "metadata: {annotations: {cloud.google.com/load-balancer-type: Internal}}\nspec: {type: LoadBalancer}";
+        assert_eq!(
+            messages("Service", Some(legacy), "spec: {type: LoadBalancer}", Rule::Exposure),
+            ["the LoadBalancer is no longer internal: its address is reachable from the internet"]
+        );
+    }
+
+    #[test]
+    fn aks_and_gke_affinity_changed_or_removed() {
+        let ext = "spec: {backendSettings: [{service: maverics, sessionAffinity: {affinityType: managed-cookie}}]}";
+        assert_eq!(
+            messages(
+                "IngressExtension",
+                Some(ext),
+                "spec: {backendSettings: [{service: maverics}]}",
+                Rule::StickySessions
+            ),
+            [r#"spec.backendSettings[maverics].sessionAffinity: {"affinityType":"managed-cookie"} -> absent"#]
+        );
+        let rp = "spec: {default: {sessionAffinity: {affinityType: application-cookie, cookieName: M}}}";
+        assert_eq!(
+            messages("RoutePolicy", Some(rp), "spec: {default: {}}", Rule::StickySessions).len(),
+            1
+        );
+        let removed = |kind: &str, yaml: &str| -> Vec<String> {
+            check(kind, Some(&y(yaml)), None)
+                .into_iter()
+                .filter(|f| f.rule == Rule::StickySessions)
+                .map(|f| f.message)
+                .collect()
+        };
+        assert_eq!(
+            removed(
+                "BackendConfig",
+                "spec: {sessionAffinity: {affinityType: GENERATED_COOKIE}}"
+            ),
+            [r#"BackendConfig removed: spec.sessionAffinity: {"affinityType":"GENERATED_COOKIE"} -> absent"#]
+        );
+        assert_eq!(
+            removed(
+                "GCPBackendPolicy",
+                "spec: {default: {sessionAffinity: {type: GENERATED_COOKIE}}}"
+            )
+            .len(),
+            1
+        );
+        assert_eq!(removed("IngressExtension", ext).len(), 1);
+        let svc = "metadata: {annotations: {cloud.google.com/backend-config: '{\"default\": \"maverics\"}'}}";
+        assert_eq!(
+            messages("Service", Some(svc), "metadata: {}", Rule::StickySessions),
+            [r#"metadata.annotations.cloud.google.com/backend-config: {"default": "maverics"} -> absent"#]
         );
     }
 

@@ -15,8 +15,22 @@ pub const AZURE_CLIENT_ID: &str = "azure.workload.identity/client-id";
 pub const GKE_SERVICE_ACCOUNT: &str = "iam.gke.io/gcp-service-account";
 /// The ServiceAccount annotations that bind it to a cloud identity.
 const IDENTITY_ANNOTATIONS: [&str; 3] = [IRSA_ANNOTATION, AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT];
-/// Provider fields (External Secrets Operator) that say whom a store authenticates as.
-const IDENTITY_FIELDS: &[&str] = &["role", "roleArn", "identityId", "clientId", "tenantId", "authType"];
+/// Provider fields (External Secrets Operator) that say whom a store authenticates as, and
+/// where it reads: a store switched to another vault, project, region or Vault server hands
+/// out other secrets under the same names.
+const IDENTITY_FIELDS: &[&str] = &[
+    "role",
+    "roleArn",
+    "identityId",
+    "clientId",
+    "tenantId",
+    "authType",
+    "vaultUrl",
+    "projectID",
+    "clusterProjectID",
+    "region",
+    "server",
+];
 
 const STORES: [&str; 2] = ["SecretStore", "ClusterSecretStore"];
 const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
@@ -435,9 +449,64 @@ mod tests {
         assert_eq!(
             flags_of("ExternalSecret", "x", &old, &new),
             [
-                "spec.secretStoreRef: SecretStore aws (aws auth.jwt.serviceAccountRef=ns/eso (eks.amazonaws.com/role-arn: arn:r)) -> SecretStore keys (aws auth.secretRef=static credentials from a Secret)"
+                "spec.secretStoreRef: SecretStore aws (aws region=eu-west-1 auth.jwt.serviceAccountRef=ns/eso (eks.amazonaws.com/role-arn: arn:r)) -> SecretStore keys (aws auth.secretRef=static credentials from a Secret)"
             ]
         );
+        let store_at = |kind: &str, a: &str, b: &str| {
+            flags_of(
+                "SecretStore",
+                "s",
+                &side(&[("SecretStore", "s", a)]),
+                &side(&[("SecretStore", "s", b)]),
+            )
+            .into_iter()
+            .map(|m| (kind.to_owned(), m))
+            .collect::<Vec<_>>()
+        };
+        let kv = |url: &str| format!("spec: {{provider: {{azurekv: {{vaultUrl: '{url}'}}}}}}");
+        let gcp = |p: &str| format!("spec: {{provider: {{gcpsm: {{projectID: {p}}}}}}}");
+        let vault = |s: &str| format!("spec: {{provider: {{vault: {{server: '{s}'}}}}}}");
+        let region = |r: &str| format!("spec: {{provider: {{aws: {{region: {r}}}}}}}");
+        let gke = |p: &str| {
+            format!("spec: {{provider: {{gcpsm: {{auth: {{workloadIdentity: {{clusterProjectID: {p}}}}}}}}}}}")
+        };
+        for (kind, a, b, message) in [
+            (
+                "vaultUrl",
+                kv("https://a.vault.azure.net"),
+                kv("https://b.vault.azure.net"),
+                "azurekv vaultUrl=https://a.vault.azure.net -> azurekv vaultUrl=https://b.vault.azure.net",
+            ),
+            (
+                "projectID",
+                gcp("p1"),
+                gcp("p2"),
+                "gcpsm projectID=p1 -> gcpsm projectID=p2",
+            ),
+            (
+                "server",
+                vault("https://v1:8200"),
+                vault("https://v2:8200"),
+                "vault server=https://v1:8200 -> vault server=https://v2:8200",
+            ),
+            (
+                "region",
+                region("eu-west-1"),
+                region("us-east-1"),
+                "aws region=eu-west-1 -> aws region=us-east-1",
+            ),
+            (
+                "clusterProjectID",
+                gke("p1"),
+                gke("p2"),
+                "gcpsm auth.workloadIdentity.clusterProjectID=p1 -> gcpsm auth.workloadIdentity.clusterProjectID=p2",
+            ),
+        ] {
+            assert_eq!(
+                store_at(kind, &a, &b),
+                [(kind.to_owned(), format!("the store authenticates as {message}"))]
+            );
+        }
         let azure =
             |id: &str| format!("spec: {{provider: {{azurekv: {{authType: WorkloadIdentity, identityId: {id}}}}}}}");
         assert_eq!(
