@@ -259,7 +259,7 @@ pub(super) fn platform(c: &mut Ctx) -> Option<Value> {
         .get("spec")
         .and_then(|s| s.get("serviceAccount"))
         .and_then(|s| s.get("annotations"))
-        .and_then(|a| a.get("eks.amazonaws.com/role-arn"))
+        .and_then(|a| a.get(crate::k8s::identity::IRSA_ROLE_ARN))
         .is_some();
     if repo.starts_with("registry.connect.redhat.com/") {
         c.r.platform = Some("rosa".into());

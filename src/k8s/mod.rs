@@ -3,6 +3,7 @@
 //! else in the crate, so every layer can validate the way the API server would.
 
 pub mod alb;
+pub mod identity;
 pub mod kinds;
 pub mod labels;
 pub mod quantity;

@@ -16,10 +16,7 @@ use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
 use serde_json::{Value as Json, json};
 
-pub const CLIENT_ID: &str = "azure.workload.identity/client-id";
-pub const TENANT_ID: &str = "azure.workload.identity/tenant-id";
-/// The pod label the Workload ID webhook acts on (AKS: required, "Fail Close").
-pub const USE_LABEL: &str = "azure.workload.identity/use";
+use crate::k8s::identity::{AZURE_CLIENT_ID as CLIENT_ID, AZURE_TENANT_ID as TENANT_ID, AZURE_USE_LABEL as USE_LABEL};
 pub const AGC_API: &str = "alb.networking.azure.io/v1";
 pub const AGC_CLASS: &str = "azure-alb-external";
 pub const AGC_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";

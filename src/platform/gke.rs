@@ -19,8 +19,7 @@ use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
 use serde_json::{Value as Json, json};
 
-/// Workload Identity Federation for GKE: the KSA's Google service account.
-pub const GSA_ANNOTATION: &str = "iam.gke.io/gcp-service-account";
+use crate::k8s::identity::GKE_SERVICE_ACCOUNT as GSA_ANNOTATION;
 pub const INGRESS_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 pub const BACKEND_CONFIG_ANNOTATION: &str = "cloud.google.com/backend-config";
 pub const NEG_ANNOTATION: &str = "cloud.google.com/neg";

@@ -22,7 +22,6 @@ use json_patch::PatchOperation;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-pub use eks::IRSA_ANNOTATION;
 pub use found::OrchestratorObjects;
 
 /// Which object a patch or deletion is for, by the names it has in the stream.

@@ -4,17 +4,13 @@
 
 use super::{Flag, Rule, at, flag, show};
 use crate::diff::{Key, Resource};
+use crate::k8s::identity::{AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT, IRSA_ROLE_ARN};
 use crate::krm::annotations;
-use crate::platform::IRSA_ANNOTATION;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
-/// Azure Workload Identity: the managed identity's client ID on the ServiceAccount.
-pub const AZURE_CLIENT_ID: &str = "azure.workload.identity/client-id";
-/// GKE Workload Identity: the Google service account the ServiceAccount acts as.
-pub const GKE_SERVICE_ACCOUNT: &str = "iam.gke.io/gcp-service-account";
 /// The ServiceAccount annotations that bind it to a cloud identity.
-const IDENTITY_ANNOTATIONS: [&str; 3] = [IRSA_ANNOTATION, AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT];
+const IDENTITY_ANNOTATIONS: [&str; 3] = [IRSA_ROLE_ARN, AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT];
 /// Provider fields (External Secrets Operator) that say whom a store authenticates as, and
 /// where it reads: a store switched to another vault, project, region or Vault server hands
 /// out other secrets under the same names.

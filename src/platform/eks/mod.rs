@@ -21,7 +21,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
-pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+use crate::k8s::identity::IRSA_ROLE_ARN as IRSA_ANNOTATION;
 pub const READINESS_GATE_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
 const ALB: &str = "alb.ingress.kubernetes.io/";
 
