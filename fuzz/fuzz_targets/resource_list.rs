@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(l) => l,
         Err(d) => panic!("the output is not a ResourceList: {d}\n{text}"),
     };
-    if out.exit_code() != 0 {
+    if out.exit().code() != 0 {
         let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_default();
         assert!(v.get("results").is_some(), "exit 1 without results:\n{text}");
     }
