@@ -13,7 +13,8 @@ use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
 use crate::k8s::labels::{
-    AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, LABEL_NAME, NGINX_AFFINITY,
+    AFFINITY_ANNOTATION, AGC_API, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME,
+    NGINX_AFFINITY,
 };
 use crate::krm::{annotations, object};
 use serde_yaml::Value;
@@ -221,7 +222,7 @@ fn alb_attributes(s: &str) -> Vec<(&str, &str)> {
 /// backends, if it does not.
 fn agc_affinity(items: &[Value], e: &Value, ext: &str, cookie: &str) -> Result<(), String> {
     let Some(x) = items.iter().find(|x| {
-        object::api_version(x) == "alb.networking.azure.io/v1"
+        object::api_version(x) == AGC_API
             && object::kind(x) == "IngressExtension"
             && object::name(x) == ext
             && ns(x) == ns(e)
@@ -281,7 +282,7 @@ fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i
     if ann(NGINX_AFFINITY) == Some("cookie") {
         return;
     }
-    if annotations::get(e, "kubernetes.io/ingress.class").is_some_and(|c| c.starts_with("gce")) {
+    if annotations::get(e, INGRESS_CLASS).is_some_and(|c| c.starts_with("gce")) {
         gke_ingress(e, items, services, max, out);
         return;
     }

@@ -115,7 +115,7 @@ impl Reach {
                 }
                 ("Ingress", "networking.k8s.io") => {
                     let class = str_at(v, &["spec", "ingressClassName"])
-                        .or_else(|| str_at(v, &["metadata", "annotations", "kubernetes.io/ingress.class"]))
+                        .or_else(|| str_at(v, &["metadata", "annotations", crate::k8s::labels::INGRESS_CLASS]))
                         .unwrap_or("default class");
                     let hosts = seq(at(v, &["spec", "rules"]))
                         .filter_map(|rule| str_at(rule, &["host"]))

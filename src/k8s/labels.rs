@@ -19,5 +19,11 @@ pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
 /// Application Gateway for Containers keeps an Ingress's cookie affinity in the
 /// `IngressExtension` this annotation names.
 pub const AGC_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";
+/// The API of Application Gateway for Containers' own kinds (IngressExtension,
+/// HealthCheckPolicy, RoutePolicy).
+pub const AGC_API: &str = "alb.networking.azure.io/v1";
 /// GKE Ingress: the Service names its BackendConfig, which holds the session affinity.
 pub const GKE_BACKEND_CONFIG: &str = "cloud.google.com/backend-config";
+/// The legacy Ingress class annotation, which GKE reads instead of `spec.ingressClassName`
+/// (and AGIC reads too).
+pub const INGRESS_CLASS: &str = "kubernetes.io/ingress.class";

@@ -12,14 +12,13 @@ use crate::config::platform::{
     AffinityType, Aks, AksIngress, Controller, KeyVaultStore, WorkloadIdentity, vault_environment,
 };
 use crate::diag::Diagnostic;
+use crate::k8s::identity::{AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_USE_LABEL};
+use crate::k8s::labels::{AGC_API, AGC_EXTENSION};
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
 use serde_json::{Value as Json, json};
 
-use crate::k8s::identity::{AZURE_CLIENT_ID as CLIENT_ID, AZURE_TENANT_ID as TENANT_ID, AZURE_USE_LABEL as USE_LABEL};
-pub const AGC_API: &str = "alb.networking.azure.io/v1";
 pub const AGC_CLASS: &str = "azure-alb-external";
-pub const AGC_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";
 pub const NGINX_CLASS: &str = "webapprouting.kubernetes.azure.com";
 /// The namespace of the application routing add-on's NGINX pods.
 pub const NGINX_NAMESPACE: &str = "app-routing-system";
@@ -86,9 +85,9 @@ fn reader_name(p: &Planner) -> String {
 
 fn identity_annotations(id: &WorkloadIdentity) -> serde_json::Map<String, Json> {
     let mut ann = serde_json::Map::new();
-    ann.insert(CLIENT_ID.into(), Json::String(id.client_id.clone()));
+    ann.insert(AZURE_CLIENT_ID.into(), Json::String(id.client_id.clone()));
     if let Some(t) = &id.tenant_id {
-        ann.insert(TENANT_ID.into(), Json::String(t.clone()));
+        ann.insert(AZURE_TENANT_ID.into(), Json::String(t.clone()));
     }
     ann
 }
@@ -112,7 +111,7 @@ fn orchestrator_identity(p: &mut Planner, id: &WorkloadIdentity) {
     }
     let sts = p.edit(p.found.statefulset);
     if let Some(labels) = ensure_map(sts, &["spec", "template", "metadata", "labels"]) {
-        labels.insert(USE_LABEL.into(), "true".into());
+        labels.insert(AZURE_USE_LABEL.into(), "true".into());
     }
 }
 
@@ -135,7 +134,7 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
             "name": reader,
             "namespace": ns,
             "labels": reader_labels,
-            "annotations": {CLIENT_ID: cfg.identity.client_id},
+            "annotations": {AZURE_CLIENT_ID: cfg.identity.client_id},
         },
         "automountServiceAccountToken": false,
     })));

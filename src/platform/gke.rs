@@ -14,14 +14,13 @@ use crate::config::platform::{
     GcpSecretStore, Gke, GkeDisk, GkeIngressClass, GkeMode, GkeNetworkPolicy, HEALTH_CHECK_RANGES,
 };
 use crate::diag::Diagnostic;
+use crate::k8s::identity::GKE_SERVICE_ACCOUNT;
+use crate::k8s::labels::{GKE_BACKEND_CONFIG, INGRESS_CLASS};
 use crate::resources::NODE_LOCAL_DNS;
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
 use serde_json::{Value as Json, json};
 
-use crate::k8s::identity::GKE_SERVICE_ACCOUNT as GSA_ANNOTATION;
-pub const INGRESS_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
-pub const BACKEND_CONFIG_ANNOTATION: &str = "cloud.google.com/backend-config";
 pub const NEG_ANNOTATION: &str = "cloud.google.com/neg";
 pub const APP_PROTOCOLS_ANNOTATION: &str = "cloud.google.com/app-protocols";
 /// Cloud DNS for GKE answers pods through the metadata server's address (port 53 only here).
@@ -120,7 +119,7 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
         },
     }));
     let mut annotations = serde_json::Map::new();
-    annotations.insert(INGRESS_CLASS_ANNOTATION.into(), i.class.as_str().into());
+    annotations.insert(INGRESS_CLASS.into(), i.class.as_str().into());
     if i.https_redirect || i.ssl_policy.is_some() {
         let mut spec = serde_json::Map::new();
         if let Some(s) = &i.ssl_policy {
@@ -216,7 +215,7 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
         // new pod is healthy in the load balancer.
         ann.insert(NEG_ANNOTATION.into(), r#"{"ingress":true}"#.into());
         ann.insert(
-            BACKEND_CONFIG_ANNOTATION.into(),
+            GKE_BACKEND_CONFIG.into(),
             Json::String(format!(r#"{{"default":"{base}"}}"#)),
         );
         if tls {
@@ -416,7 +415,7 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
     if let Some(m) = sa_meta.as_object_mut() {
         m.insert("labels".into(), reader_labels);
         if let Some(gsa) = &cfg.gcp_service_account {
-            m.insert("annotations".into(), json!({ GSA_ANNOTATION: gsa }));
+            m.insert("annotations".into(), json!({ GKE_SERVICE_ACCOUNT: gsa }));
         }
     }
     p.put(strip_null_namespace(json!({

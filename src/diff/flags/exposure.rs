@@ -6,7 +6,7 @@ use super::{Flag, Rule, at, flag, seq, show};
 use crate::graph::reach::internal_load_balancer;
 use crate::k8s::alb::ALB_ATTRIBUTES;
 use crate::k8s::alb::ALB_SCHEME;
-use crate::k8s::labels::{AFFINITY_ANNOTATION, NGINX_AFFINITY};
+use crate::k8s::labels::{AFFINITY_ANNOTATION, AGC_EXTENSION, GKE_BACKEND_CONFIG, INGRESS_CLASS, NGINX_AFFINITY};
 use crate::krm::annotations;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
@@ -22,12 +22,6 @@ const ROUTE_STICKINESS: &[&str] = &[
 /// and the regional internal Gateway `gke-l7-rilb` (GKE gatewayclass-capabilities). Any
 /// other class (`gce`, `gce-regional-external`, `azure-alb-external`...) may be public.
 const INTERNAL_CLASSES: &[&str] = &["gce-internal", "gke-l7-rilb", "gke-l7-rilb-mc"];
-/// The legacy Ingress class annotation, read by GKE and AGIC.
-const INGRESS_CLASS: &str = "kubernetes.io/ingress.class";
-/// GKE: the BackendConfig (session affinity among it) of a Service's ports.
-const GKE_BACKEND_CONFIG: &str = "cloud.google.com/backend-config";
-/// Application Gateway for Containers: the IngressExtension (session affinity) of an Ingress.
-const AGC_INGRESS_EXTENSION: &str = "alb.networking.azure.io/alb-ingress-extension";
 /// The kinds whose whole purpose here can be session affinity: removing one drops it.
 pub const AFFINITY_KINDS: &[&str] = &["BackendConfig", "GCPBackendPolicy", "IngressExtension", "RoutePolicy"];
 /// ingress-nginx names its cookie-affinity settings with this prefix.
@@ -278,7 +272,7 @@ fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
             || k.starts_with(NGINX_SESSION_COOKIE)
             || ROUTE_STICKINESS.contains(&k)
             || k == GKE_BACKEND_CONFIG
-            || k == AGC_INGRESS_EXTENSION
+            || k == AGC_EXTENSION
         {
             put(ann(k), Some(value));
         } else if k == ALB_ATTRIBUTES {

@@ -12,6 +12,7 @@ use crate::config::drain;
 use crate::config::platform::{AlbIngress, AwsIdentity, Eks, SecretStore, StickinessType};
 use crate::diag::Diagnostic;
 use crate::k8s::alb;
+use crate::k8s::identity::IRSA_ROLE_ARN;
 use crate::resources::service::PORT_NAME;
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -21,7 +22,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
-use crate::k8s::identity::IRSA_ROLE_ARN as IRSA_ANNOTATION;
 pub const READINESS_GATE_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
 const ALB: &str = "alb.ingress.kubernetes.io/";
 
@@ -79,14 +79,14 @@ fn identity(p: &mut Planner, eks: &Eks) -> AwsIdentity {
         .found
         .service_account
         .and_then(|i| p.found.json[i].pointer("/metadata/annotations"))
-        .and_then(|a| a.get(IRSA_ANNOTATION))
+        .and_then(|a| a.get(IRSA_ROLE_ARN))
         .is_some();
     let identity = eks.identity(annotated);
     match identity {
         AwsIdentity::Irsa => match (&eks.orchestrator_role_arn, p.found.service_account) {
             (Some(arn), Some(i)) => {
                 if let Some(ann) = ensure_map(p.edit(i), &["metadata", "annotations"]) {
-                    ann.insert(IRSA_ANNOTATION.into(), Json::String(arn.clone()));
+                    ann.insert(IRSA_ROLE_ARN.into(), Json::String(arn.clone()));
                 }
             }
             (None, _) if !annotated => p.report(
@@ -98,7 +98,7 @@ fn identity(p: &mut Planner, eks: &Eks) -> AwsIdentity {
         },
         AwsIdentity::PodIdentity | AwsIdentity::None if annotated => p.report(
             Diagnostic::warning(format!(
-                "the base's ServiceAccount carries `{IRSA_ANNOTATION}`, but `identity` is not `irsa`: the AWS SDK would still use that role"
+                "the base's ServiceAccount carries `{IRSA_ROLE_ARN}`, but `identity` is not `irsa`: the AWS SDK would still use that role"
             ))
             .field("spec.eks.identity")
             .fix("remove the annotation from the base's spec.serviceAccount.annotations, or set `identity: irsa`"),
@@ -272,7 +272,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
             "name": reader,
             "namespace": ns,
             "labels": reader_labels,
-            "annotations": { IRSA_ANNOTATION: cfg.role_arn },
+            "annotations": { IRSA_ROLE_ARN: cfg.role_arn },
         },
         // Only External Secrets uses this account, through the TokenRequest API; no pod
         // mounts its token.
