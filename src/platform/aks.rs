@@ -158,18 +158,7 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
         "metadata": {"name": store, "namespace": ns, "labels": labels},
         "spec": {"provider": {"azurekv": provider}},
     })));
-    match p.found.external_secret {
-        Some(i) => {
-            if let Some(r) = ensure_map(p.edit(i), &["spec", "secretStoreRef"]) {
-                r.insert("name".into(), Json::String(store));
-                r.insert("kind".into(), "SecretStore".into());
-            }
-        }
-        None => p.report(
-            Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
-                .fix("add `spec.secrets` to the base's Orchestrator config, or remove `spec.aks.secretStore`"),
-        ),
-    }
+    p.use_store(store, "`spec.aks.secretStore`");
 }
 
 fn ingress(p: &mut Planner, cfg: &AksIngress) {

@@ -450,18 +450,7 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
             "auth": {"workloadIdentity": wi},
         }}},
     }));
-    match p.found.external_secret {
-        Some(i) => {
-            if let Some(r) = ensure_map(p.edit(i), &["spec", "secretStoreRef"]) {
-                r.insert("name".into(), Json::String(store));
-                r.insert("kind".into(), "SecretStore".into());
-            }
-        }
-        None => p.report(
-            Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
-                .fix("add `spec.secrets` to the base's Orchestrator config, or remove spec.gke.secretStore"),
-        ),
-    }
+    p.use_store(store, "spec.gke.secretStore");
     let ns = p.found.namespace();
     let secrets_project = cfg.project_id.clone().unwrap_or_else(|| gke.project_id.clone());
     let (scheme, id) = match &cfg.gcp_service_account {

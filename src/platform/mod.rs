@@ -121,6 +121,25 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Points the base's ExternalSecret at the SecretStore `store` the layer adds; without an
+    /// ExternalSecret, a warning that `setting` (the config field that asked for the store)
+    /// does nothing.
+    pub fn use_store(&mut self, store: String, setting: &str) {
+        match self.found.external_secret {
+            Some(i) => {
+                if let Some(r) = ensure_map(self.edit(i), &["spec", "secretStoreRef"]) {
+                    r.insert("name".into(), Json::String(store));
+                    r.insert("kind".into(), "SecretStore".into());
+                }
+            }
+            None => self.report(
+                Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it").fix(
+                    format!("add `spec.secrets` to the base's Orchestrator config, or remove {setting}"),
+                ),
+            ),
+        }
+    }
+
     /// A finding of the plan, located on the config; its severity is its own.
     pub fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(self.cfg.locate(d));

@@ -304,18 +304,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
         },
     };
     p.put(crd::to_json(&ss));
-    match p.found.external_secret {
-        Some(i) => {
-            if let Some(r) = ensure_map(p.edit(i), &["spec", "secretStoreRef"]) {
-                r.insert("name".into(), Json::String(store));
-                r.insert("kind".into(), "SecretStore".into());
-            }
-        }
-        None => p.report(
-            Diagnostic::warning("a SecretStore is configured but the base has no ExternalSecret to use it")
-                .fix("add `spec.secrets` to the base's Orchestrator config, or remove the secretStore setting"),
-        ),
-    }
+    p.use_store(store, "the secretStore setting");
 }
 
 pub fn strip_null_namespace(mut obj: Json) -> Json {
