@@ -42,12 +42,14 @@ const VALUE_FIX: &str =
 const SUBDOMAIN_FIX: &str = "use the object's Kubernetes name: lower-case letters, digits, '-' and '.', e.g. `my-name`";
 const COOKIE_FIX: &str = "use letters, digits, '-', '_' and '.', e.g. `MAVERICS_GW`; no spaces, `,`, `;` or `=`";
 
+/// Reports each key of `map` (at `at.<key>`) that is not a qualified name `[prefix/]name`.
 pub fn annotation_keys(map: &BTreeMap<String, String>, at: &str, err: &mut impl FnMut(Diagnostic)) {
     for k in map.keys() {
         rule(err, format!("{at}.{k}"), k, v::qualified_key(k), KEY_FIX);
     }
 }
 
+/// Reports each label (at `at.<key>`) whose key is not a qualified name or whose value is not a label value.
 pub fn labels(map: &BTreeMap<String, String>, at: &str, err: &mut impl FnMut(Diagnostic)) {
     annotation_keys(map, at, err);
     for (k, val) in map {
@@ -55,10 +57,12 @@ pub fn labels(map: &BTreeMap<String, String>, at: &str, err: &mut impl FnMut(Dia
     }
 }
 
+/// Reports a cookie name at `at` that a `Set-Cookie` header cannot carry.
 pub fn cookie(name: &str, at: &str, err: &mut impl FnMut(Diagnostic)) {
     rule(err, at, name, v::cookie_name(name), COOKIE_FIX);
 }
 
+/// Reports a host name at `at` that is not a lower-case DNS name; `wildcard` says whether `*.` may lead.
 pub fn host(h: &str, at: &str, wildcard: Wildcard, err: &mut impl FnMut(Diagnostic)) {
     let fix = match wildcard {
         Wildcard::FirstLabel => {
@@ -69,10 +73,12 @@ pub fn host(h: &str, at: &str, wildcard: Wildcard, err: &mut impl FnMut(Diagnost
     rule(err, at, h, v::host(h, wildcard), fix);
 }
 
+/// Reports an object name at `at` that is not a DNS subdomain.
 pub fn subdomain(name: &str, at: &str, err: &mut impl FnMut(Diagnostic)) {
     rule(err, at, name, v::dns_subdomain(name), SUBDOMAIN_FIX);
 }
 
+/// Reports a CIDR at `at` that is not a network address and prefix length.
 pub fn cidr(c: &str, at: &str, err: &mut impl FnMut(Diagnostic)) {
     rule(
         err,
@@ -103,6 +109,7 @@ fn selector(s: &LabelSelector, at: &str, err: &mut impl FnMut(Diagnostic)) {
     }
 }
 
+/// Reports what the API server would refuse in NetworkPolicy peers at `at`: CIDRs and selectors.
 pub fn peers(list: &[NetworkPolicyPeer], at: &str, err: &mut impl FnMut(Diagnostic)) {
     for (i, p) in list.iter().enumerate() {
         let at = format!("{at}[{i}]");
@@ -121,6 +128,7 @@ pub fn peers(list: &[NetworkPolicyPeer], at: &str, err: &mut impl FnMut(Diagnost
     }
 }
 
+/// Reports NetworkPolicy ports at `at` that are out of range, badly named or of an unknown protocol.
 pub fn ports(list: &[NetworkPolicyPort], at: &str, err: &mut impl FnMut(Diagnostic)) {
     const FIX: &str =
         "write a port from 1 to 65535 or a port name such as `https`, and `protocol: TCP`, `UDP` or `SCTP`";

@@ -7,6 +7,8 @@ use crate::diag::Diagnostic;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// A Gateway API HTTPRoute to your Gateway, with cookie session persistence (experimental
+/// channel); off by default.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Gateway {
@@ -62,10 +64,13 @@ impl Default for SessionPersistence {
     }
 }
 
+/// How long the gateway's session cookie lives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum LifetimeType {
+    /// The cookie ends with the browser session.
     #[default]
     Session,
+    /// The cookie lives for `absoluteTimeout`, which must then be set.
     Permanent,
 }
 

@@ -3,7 +3,9 @@
 
 use serde_yaml::Value;
 
+/// The orchestrator's session cookie name when `session.cookie.name` is unset.
 pub const DEFAULT_SESSION_COOKIE: &str = "maverics_session";
+/// The orchestrator's health endpoint when `health.location` is unset.
 pub const DEFAULT_HEALTH_PATH: &str = "/status";
 
 /// Looks up a dotted path, accepting both nested keys and a literal dotted key at any level
@@ -26,8 +28,11 @@ fn lookup_str<'a>(config: &'a Value, path: &str) -> Option<&'a str> {
 pub struct Endpoint {
     /// Field path inside `spec.config`.
     pub field: String,
+    /// The URL as written in the config.
     pub url: String,
+    /// The URL's host, lower-cased, without brackets around an IPv6 address.
     pub host: String,
+    /// The URL's port, else the scheme's (443 for `https`, 80 for `http`).
     pub port: i32,
 }
 
@@ -117,7 +122,9 @@ const HEALTH_LOCATION: &str = "health.location";
 /// `spec.config`, list items entered implicitly (`caches.name`); a last segment after `*.`
 /// matches at any depth.
 pub struct ReadField {
+    /// The field's path, dotted below `spec.config`; a `*.` prefix matches the last segment at any depth.
     pub path: String,
+    /// The field's type as `explain` shows it, e.g. `string` or `[]object`.
     pub r#type: &'static str,
     /// What the tool reads from it, and why.
     pub read: &'static str,
@@ -205,25 +212,32 @@ pub struct MavericsFacts {
     pub oidc_provider: bool,
     /// `oidcProvider.cache`, the cache the provider stores its state in.
     pub oidc_cache: Option<String>,
+    /// The entries of `caches`, in the config's order.
     pub caches: Vec<Cache>,
     /// An app of `type: proxy` is configured: the orchestrator proxies user traffic and
     /// holds the user's session, so a scaled deployment needs sticky sessions.
     pub proxy_mode: bool,
     /// Services the orchestrator calls, for the NetworkPolicy.
     pub endpoints: Vec<Endpoint>,
+    /// `session.cookie.name`, else [`DEFAULT_SESSION_COOKIE`].
     pub session_cookie: String,
+    /// `health.location`, else [`DEFAULT_HEALTH_PATH`].
     pub health_path: String,
 }
 
+/// One entry of `caches`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cache {
+    /// The cache's `name`, which `oidcProvider.cache` and `spec.networkPolicy.caches` refer to; empty when unset.
     pub name: String,
+    /// The cache's `type`, e.g. `redis`; empty when unset.
     pub kind: String,
     /// `host:port` entries of a Redis cache.
     pub addresses: Vec<String>,
 }
 
 impl MavericsFacts {
+    /// Reads the facts from `spec.config`; a missing or mistyped field takes its default, never fails.
     pub fn read(config: &Value) -> Self {
         let oidc = lookup(config, OIDC_PROVIDER);
         let caches = config

@@ -21,6 +21,7 @@ pub mod workload_checks;
 pub use orchestrator::Orchestrator;
 pub use platform::OrchestratorPlatform;
 
+/// The `apiVersion` of every function config kind.
 pub const API_VERSION: &str = "krm.maverics.dev/v1alpha1";
 
 /// The function config kinds, one per role the binary plays.

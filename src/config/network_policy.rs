@@ -6,6 +6,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The NetworkPolicy around the orchestrator: it admits the HTTP port only, and allows the egress
+/// the orchestrator needs.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct NetworkPolicy {
@@ -59,6 +61,8 @@ pub struct UpstreamPort {
     pub target_port: u16,
 }
 
+/// Where one Redis cache of `spec.config.caches` lives: the peers its egress rule opens the
+/// cache's ports to.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CacheEgress {

@@ -38,6 +38,8 @@ pub struct Orchestrator {
     pub file: Option<FileRef>,
 }
 
+/// The config object's own `metadata`: only `name` is required, and the generated objects take
+/// none of its labels or annotations.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
@@ -58,6 +60,8 @@ pub struct Metadata {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// What to generate. Every field has a default: `bases/orchestrator/orchestrator.yaml` writes them
+/// all out.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Spec {
@@ -176,6 +180,7 @@ impl Default for Spec {
     }
 }
 
+/// The orchestrator image, written as `repository:tag@digest`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Image {
@@ -205,6 +210,7 @@ impl Default for Image {
 }
 
 impl Image {
+    /// The image reference the container runs: `repository`, then `:tag` and `@digest` when set.
     pub fn reference(&self) -> String {
         let mut s = self.repository.clone();
         if let Some(tag) = &self.tag {
@@ -219,14 +225,19 @@ impl Image {
     }
 }
 
+/// When the kubelet pulls the image (the container's `imagePullPolicy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum PullPolicy {
+    /// Pull on every pod start, so a moved tag is picked up.
     Always,
+    /// Pull only when the node does not hold the image yet.
     IfNotPresent,
+    /// Never pull: the image must already be on the node.
     Never,
 }
 
 impl PullPolicy {
+    /// The value of the container's `imagePullPolicy`.
     pub fn as_str(self) -> &'static str {
         match self {
             PullPolicy::Always => "Always",
@@ -236,6 +247,7 @@ impl PullPolicy {
     }
 }
 
+/// The HorizontalPodAutoscaler, on by default: it scales on CPU (and memory when set).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Autoscaling {
@@ -290,6 +302,8 @@ impl Default for ScaleDown {
     }
 }
 
+/// CPU and memory requests and limits of the orchestrator container; each amount defaults to the
+/// vendor's sizing, and `null` removes it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Resources {
@@ -318,9 +332,12 @@ impl Default for Resources {
     }
 }
 
+/// CPU and memory amounts after the defaults are applied; `None` is an amount the user removed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ResourceAmounts {
+    /// CPU, such as `500m`; `None`: not set on the container.
     pub cpu: Option<Quantity>,
+    /// Memory, such as `256Mi`; `None`: not set on the container.
     pub memory: Option<Quantity>,
 }
 
@@ -362,6 +379,7 @@ fn limits_over_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Resour
     over_defaults(d, Resources::default().limits)
 }
 
+/// The PodDisruptionBudget, which keeps a voluntary eviction from taking too many pods at once.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PodDisruptionBudget {
@@ -377,6 +395,7 @@ pub struct PodDisruptionBudget {
     pub min_available: Option<IntOrString>,
 }
 
+/// Where TLS ends, and what the pod serves with when it ends in the pod.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Tls {
@@ -410,11 +429,14 @@ impl Default for Tls {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Termination {
+    /// TLS ends at the load balancer or router; the pod serves plain HTTP.
     #[default]
     Edge,
+    /// The pod serves HTTPS; probes, `appProtocol` and the backend protocol switch to HTTPS.
     Pod,
 }
 
+/// The orchestrator's ServiceAccount, whose annotations carry a cloud identity (IRSA, Workload ID).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceAccount {
@@ -422,6 +444,7 @@ pub struct ServiceAccount {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// A Kubernetes Ingress; off by default (the platform layers expose the orchestrator their own way).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Ingress {
@@ -476,8 +499,10 @@ impl Default for StickySessions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum StickyCookie {
+    /// The orchestrator's own session cookie (ALB `app_cookie`).
     #[default]
     App,
+    /// A cookie the load balancer issues (ALB `AWSALB`).
     LoadBalancer,
 }
 
@@ -496,6 +521,7 @@ impl Default for Ingress {
     }
 }
 
+/// One TLS section of the Ingress: a certificate and the hosts it covers.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
@@ -557,6 +583,7 @@ impl Orchestrator {
         }))
     }
 
+    /// The config's `metadata.name`, which names every generated object.
     pub fn name(&self) -> &str {
         &self.metadata.name
     }
@@ -579,6 +606,7 @@ impl Orchestrator {
             .unwrap_or(self.max_replicas() > 1)
     }
 
+    /// The fewest replicas that run: `autoscaling.minReplicas` when autoscaling is on, else `spec.replicas`.
     pub fn min_replicas(&self) -> u32 {
         if self.spec.autoscaling.enabled {
             self.spec.autoscaling.min_replicas

@@ -6,6 +6,8 @@ use super::workload;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The orchestrator's secrets, read from a store by External Secrets Operator; unset: none. One
+/// ExternalSecret copies them into the `<name>-secrets` Secret.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
@@ -71,6 +73,7 @@ fn yes() -> bool {
     true
 }
 
+/// The SecretStore or ClusterSecretStore holding the orchestrator's secrets.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoreRef {
@@ -81,14 +84,18 @@ pub struct StoreRef {
     pub kind: StoreKind,
 }
 
+/// The kind of the store `storeRef` names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum StoreKind {
+    /// A cluster-wide store, usable from any namespace.
     #[default]
     ClusterSecretStore,
+    /// A store in the orchestrator's own namespace.
     SecretStore,
 }
 
 impl StoreKind {
+    /// The kind as the ExternalSecret's `secretStoreRef.kind` writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             StoreKind::ClusterSecretStore => "ClusterSecretStore",
@@ -97,6 +104,7 @@ impl StoreKind {
     }
 }
 
+/// One secret value `maverics.yaml` references as `<group.key>`, and where the store holds it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretValue {
@@ -115,6 +123,7 @@ impl SecretValue {
     }
 }
 
+/// The listener's certificate and key, for `tls.termination: pod`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TlsPair {

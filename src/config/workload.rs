@@ -66,21 +66,28 @@ pub struct Spread {
     pub nodes: NodeSpread,
 }
 
+/// `spec.pod.spread.nodes`: how strictly replicas keep to different nodes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum NodeSpread {
+    /// Different nodes when the scheduler can; a replica is still placed when it cannot.
     #[default]
     Preferred,
+    /// Never two replicas on one node; replicas beyond the schedulable nodes stay Pending.
     Required,
 }
 
+/// `spec.pod.updateStrategy`: how the StatefulSet replaces pods when its template changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum UpdateStrategy {
+    /// The controller replaces pods one at a time, highest ordinal first.
     RollingUpdate,
+    /// A pod is replaced only when someone deletes it.
     OnDelete,
 }
 
 impl UpdateStrategy {
+    /// The StatefulSet's `updateStrategy.type`.
     pub fn as_str(self) -> &'static str {
         match self {
             UpdateStrategy::RollingUpdate => "RollingUpdate",
@@ -138,6 +145,7 @@ fn yes() -> bool {
 }
 
 impl Mount {
+    /// How many volume sources the mount names; exactly one is valid.
     pub fn source_count(&self) -> usize {
         usize::from(self.config_map.is_some())
             + usize::from(self.empty_dir.is_some())
@@ -289,10 +297,12 @@ pub const RESERVED_ENV: &[&str] = &[
     "MAVERICS_RELOAD_CONFIG",
     "MAVERICS_POLLING_INTERVAL_SECONDS",
 ];
+/// The prefix of the clustering variables ([`CLUSTER_ENV`]) the generator sets.
 pub const CLUSTER_ENV_PREFIX: &str = "MAVERICS_CLUSTERS_PRIMARY_";
 /// The pod's namespace and ServiceAccount from the downward API, declared before the cluster
 /// variables so their values can use `$(POD_NAMESPACE)` and `$(POD_SERVICE_ACCOUNT)`.
 pub const POD_NAMESPACE_ENV: &str = "POD_NAMESPACE";
+/// The variable that holds the pod's ServiceAccount name (see [`POD_NAMESPACE_ENV`]).
 pub const POD_SERVICE_ACCOUNT_ENV: &str = "POD_SERVICE_ACCOUNT";
 /// What the generator sets for clustering, and `maverics.yaml` should read as
 /// `{{ env.MAVERICS_CLUSTERS_PRIMARY_<X> }}` (Strata's chart example

@@ -7,6 +7,7 @@ use crate::k8s::validate::Wildcard;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Azure Kubernetes Service settings; required with `platform: aks`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Aks {
@@ -47,6 +48,7 @@ pub enum Controller {
     AppRoutingNginx,
 }
 
+/// The Ingress that exposes the orchestrator, and the controller that serves it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AksIngress {
@@ -83,6 +85,8 @@ fn default_drain() -> u32 {
     30
 }
 
+/// AGC managed by the ALB controller: the `ApplicationLoadBalancer` resource's name and namespace
+/// (`alb.networking.azure.io/alb-name`, `alb-namespace`). Set this or `albId`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlbRef {
@@ -92,6 +96,7 @@ pub struct AlbRef {
     pub namespace: String,
 }
 
+/// Cookie affinity, which a scaled orchestrator in proxy mode needs.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SessionAffinity {
@@ -125,6 +130,8 @@ pub enum AffinityType {
     ApplicationCookie,
 }
 
+/// A SecretStore for Azure Key Vault through Microsoft Entra Workload ID, with a ServiceAccount of
+/// its own; unset: none.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyVaultStore {
@@ -137,6 +144,7 @@ pub struct KeyVaultStore {
     pub identity: WorkloadIdentity,
 }
 
+/// A Microsoft Entra identity that a ServiceAccount acts as through Workload ID.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkloadIdentity {
@@ -151,6 +159,7 @@ pub struct WorkloadIdentity {
     pub tenant_id: Option<String>,
 }
 
+/// The Azure Disk StorageClass for `spec.persistence`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct AksStorage {
@@ -164,6 +173,7 @@ pub struct AksStorage {
     pub storage_class_name: Option<String>,
 }
 
+/// Where the load balancer's requests come from, and where DNS is answered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct AksNetworkPolicy {

@@ -4,6 +4,8 @@ use crate::diag::Diagnostic;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The layer adds this SecretStore with a ServiceAccount of its own, and points the base's
+/// ExternalSecret at it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStore {

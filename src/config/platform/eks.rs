@@ -7,6 +7,7 @@ use crate::k8s::validate::Wildcard;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Amazon EKS settings; required with `platform: eks`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Eks {
@@ -37,7 +38,7 @@ pub struct Eks {
     /// Which NetworkPolicy API enforces the policy, and where the ALB's requests come from.
     #[serde(default)]
     pub network_policy: EksNetworkPolicy,
-    /// How pods spread across zones and nodes.
+    /// How pods spread across zones.
     #[serde(default)]
     pub topology_spread: TopologySpread,
 }
@@ -57,8 +58,10 @@ pub enum AwsIdentity {
 /// EKS Pod Identity's agent: a DaemonSet on the host network of every node, reached by the
 /// SDK at these link-local addresses on port 80 (EKS User Guide, pod-id-how-it-works).
 pub const POD_IDENTITY_AGENT: [&str; 2] = ["169.254.170.23/32", "fd00:ec2::23/128"];
+/// The port of EKS Pod Identity's agent on [`POD_IDENTITY_AGENT`].
 pub const POD_IDENTITY_PORT: u16 = 80;
 
+/// The ALB Ingress (AWS Load Balancer Controller) that exposes the orchestrator.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlbIngress {
@@ -96,15 +99,19 @@ fn default_idle_timeout() -> u32 {
     120
 }
 
+/// Whether the ALB is reachable from the internet or from the VPC only.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AlbScheme {
+    /// Reachable from inside the VPC only.
     #[default]
     Internal,
+    /// Reachable from the internet.
     InternetFacing,
 }
 
 impl AlbScheme {
+    /// The value of the `alb.ingress.kubernetes.io/scheme` annotation.
     pub fn as_str(self) -> &'static str {
         match self {
             AlbScheme::Internal => "internal",
@@ -113,6 +120,7 @@ impl AlbScheme {
     }
 }
 
+/// Target group stickiness, which a scaled orchestrator in proxy mode needs.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Stickiness {
@@ -137,10 +145,13 @@ impl Default for Stickiness {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum StickinessType {
+    /// The ALB keys on the orchestrator's own session cookie (`app_cookie`).
     AppCookie,
+    /// The ALB issues its own cookie, `AWSALB` (`lb_cookie`).
     LbCookie,
 }
 
+/// The encrypted gp3 StorageClass for `spec.persistence`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Storage {
@@ -152,6 +163,7 @@ pub struct Storage {
     pub kms_key_arn: Option<String>,
 }
 
+/// Which NetworkPolicy API enforces the policy, and where the ALB's requests come from.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct EksNetworkPolicy {
@@ -193,6 +205,7 @@ impl Eks {
     }
 }
 
+/// The NetworkPolicy API the cluster enforces.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Flavour {
@@ -203,6 +216,8 @@ pub enum Flavour {
     Calico,
 }
 
+/// How pods spread across zones: `whenUnsatisfiable` of the StatefulSet's spread constraint on
+/// `topology.kubernetes.io/zone` (`maxSkew: 1`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TopologySpread {

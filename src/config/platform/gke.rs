@@ -7,6 +7,7 @@ use crate::k8s::validate::Wildcard;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Google Kubernetes Engine settings; required with `platform: gke`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Gke {
@@ -63,6 +64,7 @@ pub enum GkeMode {
     Gateway,
 }
 
+/// GKE Ingress settings, for `mode: ingress`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct GkeIngress {
@@ -113,6 +115,7 @@ pub enum GkeIngressClass {
 }
 
 impl GkeIngressClass {
+    /// The value of the `kubernetes.io/ingress.class` annotation.
     pub fn as_str(self) -> &'static str {
         match self {
             GkeIngressClass::Gce => "gce",
@@ -121,6 +124,7 @@ impl GkeIngressClass {
     }
 }
 
+/// The Gateway the HTTPRoute attaches to, for `mode: gateway`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GkeGateway {
@@ -139,6 +143,8 @@ pub struct GkeGateway {
     pub regional: bool,
 }
 
+/// The load balancer's backend service: session affinity, draining, timeout. A `BackendConfig`
+/// with an Ingress, a `GCPBackendPolicy` with a Gateway.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Backend {
@@ -177,6 +183,7 @@ pub enum GkeAffinity {
 }
 
 impl GkeAffinity {
+    /// The backend service's `sessionAffinity` value.
     pub fn as_str(self) -> &'static str {
         match self {
             GkeAffinity::GeneratedCookie => "GENERATED_COOKIE",
@@ -185,6 +192,9 @@ impl GkeAffinity {
     }
 }
 
+/// A SecretStore for Google Secret Manager through Workload Identity Federation for GKE, on a
+/// ServiceAccount of its own; unset: none. The orchestrator itself gets no Google identity: it has
+/// no native Google Secret Manager provider.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GcpSecretStore {
@@ -210,6 +220,7 @@ pub struct GcpSecretStore {
     pub cluster_project_id: Option<String>,
 }
 
+/// The StorageClass of the StatefulSet's volumes (`spec.persistence` in the base).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct GkeStorage {
@@ -234,6 +245,8 @@ pub enum GkeDisk {
     Regional,
 }
 
+/// Where the load balancer's requests and DNS answers come from, for the NetworkPolicy (enforced
+/// by GKE Dataplane V2).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct GkeNetworkPolicy {

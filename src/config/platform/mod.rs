@@ -21,6 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
+/// The `kind` of the transformer config.
 pub const KIND: &str = "OrchestratorPlatform";
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
@@ -36,20 +37,27 @@ pub struct OrchestratorPlatform {
     pub metadata: Metadata,
     /// The platform and its settings.
     pub spec: Spec,
+    /// Set after parsing: the file the config was read from, for diagnostics.
     #[serde(skip)]
     pub file: Option<FileRef>,
 }
 
+/// The platform the orchestrator runs on; its settings block of the same name is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
+    /// Amazon EKS (`spec.eks`).
     Eks,
+    /// Red Hat OpenShift Service on AWS (`spec.rosa`).
     Rosa,
+    /// Azure Kubernetes Service (`spec.aks`).
     Aks,
+    /// Google Kubernetes Engine (`spec.gke`).
     Gke,
 }
 
 impl Platform {
+    /// The value as written in `spec.platform`, lower case.
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Eks => "eks",
@@ -60,6 +68,7 @@ impl Platform {
     }
 }
 
+/// The platform and its settings.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
@@ -83,6 +92,8 @@ pub struct Spec {
     pub gke: Option<Gke>,
 }
 impl OrchestratorPlatform {
+    /// Reads the config and checks what types cannot express (the settings block matches the
+    /// platform, ARNs and names have their shape); every error found comes back, located at the config.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
         let resource = object::resource_ref(value);
         let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
@@ -94,6 +105,7 @@ impl OrchestratorPlatform {
         Ok(p)
     }
 
+    /// Diagnostics about this config point at it.
     pub fn locate(&self, d: Diagnostic) -> Diagnostic {
         d.file(self.file.clone()).resource(Some(ResourceRef {
             api_version: self.api_version.clone(),

@@ -8,6 +8,7 @@ use crate::k8s::validate::Wildcard;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Red Hat OpenShift Service on AWS settings; required with `platform: rosa`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rosa {
@@ -21,6 +22,7 @@ pub struct Rosa {
     pub secret_store: Option<SecretStore>,
 }
 
+/// The OpenShift Route that exposes the orchestrator.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {
@@ -48,14 +50,19 @@ fn default_route_timeout() -> String {
     "60s".into()
 }
 
+/// Where the Route ends TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RouteTermination {
+    /// The router ends TLS and sends plain HTTP to the pod.
     Edge,
+    /// The router ends TLS and opens a new TLS connection to the pod, which serves HTTPS.
     Reencrypt,
+    /// The router passes TLS through to the pod and sets no cookie, so sessions cannot stick: refused.
     Passthrough,
 }
 
+/// The Red Hat certified image.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RosaImage {
