@@ -4,11 +4,15 @@
 use serde::Serialize;
 use std::fmt;
 
+/// How bad a diagnostic is; any [`Severity::Error`] makes the run fail (see [`has_errors`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The input is refused: no output is written and the process exits non-zero.
     Error,
+    /// The output is written, but something is likely wrong and says how to fix it.
     Warning,
+    /// A note the user may act on; never changes the outcome.
     Info,
 }
 
@@ -26,9 +30,13 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceRef {
+    /// The object's `apiVersion`, e.g. `krm.maverics.dev/v1alpha1`.
     pub api_version: String,
+    /// The object's `kind`, e.g. `Orchestrator`.
     pub kind: String,
+    /// The object's `metadata.name`; empty when the object has none (the kind alone is then shown).
     pub name: String,
+    /// The object's `metadata.namespace`, left out of the result when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
@@ -36,7 +44,9 @@ pub struct ResourceRef {
 /// The file a diagnostic is about (the spec's `file`), when the host told us.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileRef {
+    /// The path the host gave (`internal.config.kubernetes.io/path`), relative to its root.
     pub path: String,
+    /// Which YAML document of that file, from 0; 0 is left out of the result and of the stderr line.
     #[serde(skip_serializing_if = "is_zero")]
     pub index: u32,
 }
@@ -45,27 +55,36 @@ fn is_zero(i: &u32) -> bool {
     *i == 0
 }
 
+/// One problem found in the input or the output, with where it is and how to fix it; shown on
+/// stderr through `Display` and given to kpt through [`Diagnostic::to_result`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether the problem fails the run.
     pub severity: Severity,
+    /// What is wrong, as a sentence; the fix goes in [`Diagnostic::fix`], not here.
     pub message: String,
     /// Field path inside the object, e.g. `spec.autoscaling.minReplicas`.
     pub field: Option<String>,
+    /// The file the object came from, when the host said (first one set wins).
     pub file: Option<FileRef>,
+    /// The object the problem is in (first one set wins); boxed to keep `Diagnostic` small.
     pub resource: Option<Box<ResourceRef>>,
     /// How to fix it, in one sentence.
     pub fix: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic that fails the run.
     pub fn error(message: impl Into<String>) -> Self {
         Self::new(Severity::Error, message)
     }
 
+    /// A diagnostic that lets the run succeed but shows the user a problem.
     pub fn warning(message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, message)
     }
 
+    /// A note that changes nothing.
     pub fn info(message: impl Into<String>) -> Self {
         Self::new(Severity::Info, message)
     }
@@ -81,16 +100,19 @@ impl Diagnostic {
         }
     }
 
+    /// Sets the field path inside the object, e.g. `spec.autoscaling.minReplicas`.
     pub fn field(mut self, path: impl Into<String>) -> Self {
         self.field = Some(path.into());
         self
     }
 
+    /// Sets how to fix it, in one sentence: shown as `fix:` on stderr and after `Fix:` in the result.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }
 
+    /// Sets the file, unless one is set already: the innermost caller's file is the more precise.
     pub fn file(mut self, file: Option<FileRef>) -> Self {
         if self.file.is_none() {
             self.file = file;
@@ -98,6 +120,7 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the object, unless one is set already: the innermost caller's object is the more precise.
     pub fn resource(mut self, resource: Option<ResourceRef>) -> Self {
         if self.resource.is_none() {
             self.resource = resource.map(Box::new);
@@ -105,6 +128,7 @@ impl Diagnostic {
         self
     }
 
+    /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -158,20 +182,28 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The KRM function spec's `field` of a result: the path inside the object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldRef {
+    /// Field path inside the object, e.g. `spec.autoscaling.minReplicas`.
     pub path: String,
 }
 
+/// The KRM function spec's `Result`, one entry of a ResourceList's `results`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KrmResult {
+    /// The diagnostic's message, followed by `Fix: ...` when it has one.
     pub message: String,
+    /// The result's severity, `error`, `warning` or `info`.
     pub severity: Severity,
+    /// The object the result is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_ref: Option<ResourceRef>,
+    /// The path inside [`KrmResult::resource_ref`]; set only together with it (the spec requires it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FieldRef>,
+    /// The file the object came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileRef>,
 }

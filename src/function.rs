@@ -15,8 +15,11 @@ mod upsert;
 /// `check`); the dispatch over them lives here, above all of them.
 #[derive(Debug, Clone)]
 pub enum FunctionConfig {
+    /// `kind: Orchestrator`: generates the base.
     Orchestrator(Box<Orchestrator>),
+    /// `kind: OrchestratorPlatform`: adapts the base to a platform.
     Platform(Box<OrchestratorPlatform>),
+    /// `kind: OrchestratorCheck`: checks the items and returns them unchanged.
     Check(Box<OrchestratorCheck>),
 }
 
@@ -41,7 +44,9 @@ impl FunctionConfig {
 /// What the function writes and how it exits.
 #[derive(Debug)]
 pub struct Response {
+    /// The items to write back, with the input's other fields.
     pub list: ResourceList,
+    /// What the function found; written as the list's `results` and on stderr.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -52,6 +57,7 @@ impl Response {
         Exit::of(&self.diagnostics)
     }
 
+    /// The ResourceList to print: the list with the diagnostics as `results` after earlier ones.
     pub fn to_yaml(&self) -> String {
         let results: Vec<_> = self.diagnostics.iter().map(Diagnostic::to_result).collect();
         self.list.to_yaml(&results)

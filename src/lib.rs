@@ -19,6 +19,11 @@
 //! - [`init`]: `maverics-krm init`, the scaffold of a user's repository.
 //! - [`secrets`]: the one secret detector (key names, value shapes, references).
 
+#![warn(missing_docs)]
+// Config fields' doc comments are also their JSON Schema descriptions and docs/config.md,
+// where `<https://...>` would show its brackets: their URLs stay bare.
+#![allow(rustdoc::bare_urls)]
+
 pub mod check;
 pub mod cli;
 pub mod commands;

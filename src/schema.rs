@@ -13,11 +13,14 @@ pub mod markdown;
 
 /// One function config kind: its name and the file stem of its schema under `schemas/`.
 pub struct Kind {
+    /// The kind's name as `kind:` writes it, e.g. `OrchestratorPlatform`.
     pub name: &'static str,
+    /// The file stem of its schema, `schemas/<file>.json`, and its lower-case name in `explain`.
     pub file: &'static str,
     generate: fn() -> schemars::Schema,
 }
 
+/// The function config kinds that have a schema, in the order `schema` and the docs list them.
 pub const KINDS: [Kind; 3] = [
     Kind {
         name: "Orchestrator",
@@ -101,6 +104,7 @@ fn unwrap_descriptions(v: &mut Value) {
 
 /// What `explain` prints, or why the path is not a field.
 pub enum Explained {
+    /// The text to print: type, default, description and child fields.
     Found(String),
     /// The message, and the fix (the nearest field, or the valid ones).
     Unknown(String, String),

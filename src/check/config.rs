@@ -27,6 +27,7 @@ pub struct OrchestratorCheck {
 }
 
 impl OrchestratorCheck {
+    /// Reads the config; an error names the field and the fix.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
         parse::typed(value, file.as_ref(), &object::resource_ref(value))
     }

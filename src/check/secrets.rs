@@ -27,6 +27,7 @@ const STREAM_FIX: &str = "keep the value in the secret store and let an External
 /// Nested `List`s deeper than this are not manifests anyone writes.
 const MAX_DEPTH: usize = 8;
 
+/// Adds a finding for each inline secret in `obj` (and in the items of a `List`).
 pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
     check_at(obj, at, "", out, 0);
 }

@@ -90,6 +90,8 @@ fn facts(items: &[Value], w: &Value) -> Option<MavericsFacts> {
     })
 }
 
+/// Adds the stickiness findings of a rendered stream: a scaled orchestrator in proxy mode whose
+/// exposure has no cookie affinity, and a scaled OIDC provider without a shared cache.
 pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
     let workloads: Vec<Workload> = items
         .iter()

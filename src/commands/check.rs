@@ -9,8 +9,10 @@ use serde_yaml::Value;
 use std::path::Path;
 
 /// Where `check` writes its findings: readable lines on stderr, or a ResourceList with the
-/// results on stdout. (The variants carry no doc comments: clap would add them to `--help`.)
+/// results on stdout. (The variants carry no doc comments, hence the `allow`: clap would add
+/// them to `--help`.)
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(missing_docs)]
 pub enum Format {
     Text,
     Krm,

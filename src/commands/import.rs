@@ -10,7 +10,9 @@ use std::path::Path;
 
 /// What `import-helm-values` was asked for, beyond the values file.
 pub struct Args {
+    /// The Helm release name, which with the chart's naming rules gives `metadata.name`.
     pub release: String,
+    /// The release's namespace, written as `spec.namespace` when given.
     pub namespace: Option<String>,
     /// Write the base (and overlay) under this directory instead of printing the config.
     pub out: Option<std::path::PathBuf>,

@@ -19,8 +19,11 @@ const GENERATOR_INPUTS: [&str; 4] = ["src", "Cargo.toml", "Cargo.lock", "vendor"
 /// Both sides of `diff --base`: old and new objects of every overlay asked for (default:
 /// all under `overlays/`), and what was compared.
 pub struct Loaded {
+    /// Every object of the old side (the base revision), with its overlay in its key.
     pub old: Vec<Resource>,
+    /// Every object of the new side (the working tree), with its overlay in its key.
     pub new: Vec<Resource>,
+    /// The revision, its commit and the overlays, for the header.
     pub sides: Sides,
     /// The ignore file at the old side's commit: `REV:.maverics-krm-diff.yaml` and its text,
     /// `None` when the commit has none.

@@ -7,6 +7,7 @@ pub mod related;
 use serde::Serialize;
 use serde_yaml::Value;
 
+/// The kinds of flagged change, each named in the output by [`Rule::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
@@ -34,6 +35,7 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The rule's name in every format, e.g. `network-policy`.
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::NetworkPolicy => "network-policy",
@@ -50,9 +52,12 @@ impl Rule {
     }
 }
 
+/// One change a reviewer must not miss.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
+    /// What kind of change it is.
     pub rule: Rule,
+    /// What changed and why it matters, as one sentence.
     pub message: String,
 }
 

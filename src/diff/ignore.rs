@@ -24,7 +24,9 @@ const SYNTAX: &str = "write `[KIND/NAME-GLOB:]FIELD.PATH`, e.g. `metadata.annota
 /// One rule, as written and parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// The glob over `Kind/name` the rule is limited to; `None`: every object.
     pub objects: Option<String>,
+    /// The dotted field path the rule hides, e.g. `metadata.annotations.checksum/config`.
     pub path: String,
 }
 
@@ -77,8 +79,11 @@ impl Rule {
 /// the objects they were in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ignored {
+    /// The rule as written, `[KIND/NAME-GLOB:]FIELD.PATH`.
     pub rule: String,
+    /// How many objects had a difference the rule hid.
     pub objects: usize,
+    /// How many field values differed under the rule's path, over those objects.
     pub differences: usize,
 }
 
@@ -110,7 +115,12 @@ pub enum Source<'a> {
     /// The text of `.maverics-krm-diff.yaml` at a git revision (`None`: not there), named
     /// `REV:.maverics-krm-diff.yaml`. Under `--base` the rules come from the base side, so a
     /// pull request cannot add the rule that hides its own change.
-    Revision { shown: String, text: Option<String> },
+    Revision {
+        /// The name messages give the file, `REV:.maverics-krm-diff.yaml`.
+        shown: String,
+        /// The file's text at the revision; `None` when it has none.
+        text: Option<String>,
+    },
 }
 
 /// The rules of `--ignore` (in order), then those of the ignore file `source` names.

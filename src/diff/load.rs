@@ -11,6 +11,7 @@ use std::path::Path;
 
 /// What rendering a kustomization needs.
 pub struct Ctx<'a> {
+    /// The kustomize binary to run.
     pub kustomize: &'a Path,
     /// The generator binary the exec plugin runs.
     pub plugin: &'a Path,

@@ -18,11 +18,14 @@ pub enum Renamed {
     SameContent,
 }
 
+/// Old and new objects paired up, and those left over on either side.
 #[derive(Debug, Default)]
 pub struct Pairing {
     /// Old and new object; the reason when their names differ.
     pub pairs: Vec<(Resource, Resource, Option<Renamed>)>,
+    /// Objects only on the old side.
     pub removed: Vec<Resource>,
+    /// Objects only on the new side.
     pub added: Vec<Resource>,
 }
 

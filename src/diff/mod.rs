@@ -27,11 +27,16 @@ use std::path::PathBuf;
 /// apiVersion bump is a change, not a remove and an add), plus the overlay under `--base`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Key {
+    /// The overlay the object was rendered from under `--base`, e.g. `overlays/dev`; empty otherwise.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub overlay: String,
+    /// The API group, the `apiVersion` without its version; empty for the core group.
     pub group: String,
+    /// The object's `kind`.
     pub kind: String,
+    /// The object's `metadata.namespace`; empty when it has none (cluster-scoped, or left to `kubectl`).
     pub namespace: String,
+    /// The object's `metadata.name`, with kustomize's hash suffix if it has one.
     pub name: String,
 }
 
@@ -52,7 +57,9 @@ impl std::fmt::Display for Key {
 /// One object of one side, normalized (see [`normalize::normalize`]) but not yet redacted.
 #[derive(Debug, Clone)]
 pub struct Resource {
+    /// The object's identity, which pairs it with its counterpart on the other side.
     pub key: Key,
+    /// The object, normalized.
     pub value: Value,
 }
 
@@ -73,11 +80,15 @@ impl Resource {
     }
 }
 
+/// What happened to an object between the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
+    /// Only on the new side.
     Added,
+    /// Only on the old side.
     Removed,
+    /// On both sides, with different contents (or a different name, when renamed).
     Changed,
 }
 
@@ -85,7 +96,9 @@ pub enum ChangeKind {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
+    /// Added, removed or changed.
     pub change: ChangeKind,
+    /// The object's identity on the new side (the old side's, when removed).
     #[serde(flatten)]
     pub key: Key,
     /// The old name, when the object was renamed.
@@ -94,7 +107,9 @@ pub struct Change {
     /// Why an object of another name was taken for this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed: Option<matching::Renamed>,
+    /// The changes a reviewer must not miss, in rule order.
     pub flags: Vec<flags::Flag>,
+    /// The redacted unified diff of the object's YAML, old to new.
     pub diff: String,
 }
 
@@ -114,8 +129,11 @@ pub struct Side {
 /// What was compared: both sides and, under `--base`, the overlays.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Sides {
+    /// The side compared from (`OLD`, or the base revision).
     pub old: Side,
+    /// The side compared to (`NEW`, or the working tree).
     pub new: Side,
+    /// The overlays rendered on both sides under `--base`, e.g. `overlays/dev`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overlays: Vec<String>,
 }
@@ -123,8 +141,11 @@ pub struct Sides {
 /// The whole comparison; ordered by key, so every format is deterministic.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// What was compared.
     pub sides: Sides,
+    /// Every added, removed or changed object, ordered by key.
     pub changes: Vec<Change>,
+    /// How many objects are the same on both sides (after ignore rules).
     pub unchanged: usize,
     /// What each ignore rule hid, in rule order.
     pub ignored: Vec<ignore::Ignored>,
@@ -133,10 +154,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many objects had this change.
     pub fn count(&self, kind: ChangeKind) -> usize {
         self.changes.iter().filter(|c| c.change == kind).count()
     }
 
+    /// Whether any object is shown as added, removed or changed (see [`Report::differs`] for the exit code).
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
     }
@@ -147,6 +170,7 @@ impl Report {
         self.has_changes() || self.ignored_count() > 0
     }
 
+    /// How many flags were raised, over all changes.
     pub fn flag_count(&self) -> usize {
         self.changes.iter().map(|c| c.flags.len()).sum()
     }
@@ -276,6 +300,7 @@ fn unified(old_label: &str, new_label: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
+/// `--format`: how the report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Unified diff per object, colored on a terminal.
@@ -286,13 +311,17 @@ pub enum Format {
     Json,
 }
 
+/// `--color`: when the text format colors its diff. (The variants carry no doc comments, hence
+/// the `allow`: clap would add them to `--help`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(missing_docs)]
 pub enum ColorWhen {
     Auto,
     Always,
     Never,
 }
 
+/// The arguments of `maverics-krm diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// OLD and NEW: each a rendered YAML file, a directory of YAML, `-` for stdin, or a

@@ -14,6 +14,7 @@ pub use reach::Reach;
 use crate::diag::Diagnostic;
 use std::path::PathBuf;
 
+/// The arguments of `maverics-krm graph`.
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
     /// A kustomization directory (built with kustomize, like `build`), a rendered YAML file,

@@ -24,17 +24,23 @@ pub enum Shape {
     Destination,
 }
 
+/// A node of the picture: what the Mermaid node shows and how it is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
+    /// The text shown in the node, e.g. a Service's or host's name.
     pub label: String,
+    /// Source, entry point, workload or destination.
     pub shape: Shape,
 }
 
 /// An edge between two node keys; the label says the ports or hosts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Edge {
+    /// The key of the node the edge starts at (in [`Reach::nodes`]).
     pub from: String,
+    /// The key of the node the edge ends at (in [`Reach::nodes`]).
     pub to: String,
+    /// What the edge carries: ports, hosts or the Service it goes through; may be empty.
     pub label: String,
 }
 
@@ -42,7 +48,9 @@ pub struct Edge {
 /// compared edge by edge.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reach {
+    /// Every node, by its key.
     pub nodes: BTreeMap<String, Node>,
+    /// Every edge, ordered so the output is deterministic.
     pub edges: BTreeSet<Edge>,
 }
 

@@ -12,20 +12,26 @@ use super::values::Values;
 use super::workload::{image, name, pod, probes, scale, security};
 use serde_yaml::{Mapping, Value};
 
+/// What the import needs besides the values: the names Helm would have had.
 pub struct Options {
     /// The Helm release name; with the chart's naming rules it gives `metadata.name`.
     pub release: String,
+    /// The release's namespace, written as `spec.namespace` when given.
     pub namespace: Option<String>,
 }
 
+/// The result of an import: the config, the platform skeleton, and what became of each value.
 pub struct Import {
     /// The `Orchestrator` config document.
     pub config: Value,
+    /// What became of each value the file set.
     pub report: Report,
     /// An `OrchestratorPlatform` skeleton when the values point at a platform.
     pub platform: Option<Value>,
 }
 
+/// Maps a values file of Strata's chart to an `Orchestrator` config. Never fails: a value it
+/// cannot carry over is reported as refused or not mapped instead.
 pub fn import(values: Value, opts: &Options) -> Import {
     let v = Values::new(values);
     let mut c = Ctx {

@@ -4,17 +4,24 @@
 use serde::Serialize;
 use std::fmt;
 
+/// What the import did with one chart value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
+    /// Copied to its home in the config as it was.
     Mapped,
+    /// Given a home, but with a different value on purpose; `why` says what and why.
     Changed,
+    /// Not carried over because it is unsafe here (a weaker security context, a second secret path); `why` says what to do.
     Refused,
+    /// No home in the config; `why` says what to do instead.
     NotMapped,
 }
 
+/// One chart value and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
+    /// Mapped, changed, refused or not mapped.
     pub outcome: Outcome,
     /// The chart value's key, e.g. `orchestrator.customConfig`.
     pub key: String,
@@ -26,8 +33,10 @@ pub struct Entry {
     pub why: String,
 }
 
+/// The import's account of every value the file set, in the order the mapping met them.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Report {
+    /// One entry per value the file set.
     pub entries: Vec<Entry>,
     /// The platform the values point at (`rosa`, `eks`), when evident.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,22 +53,27 @@ impl Report {
         });
     }
 
+    /// Records `key` as copied to `home` unchanged.
     pub fn mapped(&mut self, key: &str, home: &str) {
         self.push(Outcome::Mapped, key, Some(home), "");
     }
 
+    /// Records `key` as given a home at `home` with a different value, and why.
     pub fn changed(&mut self, key: &str, home: &str, why: impl Into<String>) {
         self.push(Outcome::Changed, key, Some(home), why);
     }
 
+    /// Records `key` as refused, and why.
     pub fn refused(&mut self, key: &str, why: impl Into<String>) {
         self.push(Outcome::Refused, key, None, why);
     }
 
+    /// Records `key` as having no home, and what to do instead.
     pub fn not_mapped(&mut self, key: &str, why: impl Into<String>) {
         self.push(Outcome::NotMapped, key, None, why);
     }
 
+    /// How many entries have this outcome.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.entries.iter().filter(|e| e.outcome == outcome).count()
     }

@@ -11,12 +11,14 @@ pub const CHART_VERSION: &str = "1.0.5";
 /// The chart's `appVersion`, the image tag when `image.tag` is empty.
 pub const APP_VERSION: &str = "v2026.01.2";
 
+/// A chart values file that remembers which keys were looked at (see the module docs).
 pub struct Values {
     root: Value,
     consumed: RefCell<BTreeSet<String>>,
 }
 
 impl Values {
+    /// Wraps the parsed values file; nothing is consumed yet.
     pub fn new(root: Value) -> Self {
         Values {
             root,
@@ -49,6 +51,7 @@ impl Values {
         true
     }
 
+    /// The string at a dotted path, marking it consumed; `None` when absent or not a string.
     pub fn str(&self, path: &str) -> Option<&str> {
         self.get(path).and_then(Value::as_str)
     }
@@ -58,10 +61,12 @@ impl Values {
         self.str(path).filter(|s| !s.is_empty())
     }
 
+    /// The boolean at a dotted path, marking it consumed; `default` when absent or not a boolean.
     pub fn bool_or(&self, path: &str, default: bool) -> bool {
         self.get(path).and_then(Value::as_bool).unwrap_or(default)
     }
 
+    /// The non-negative integer at a dotted path, marking it consumed; `default` when absent or not one.
     pub fn u64_or(&self, path: &str, default: u64) -> u64 {
         self.get(path).and_then(Value::as_u64).unwrap_or(default)
     }

@@ -20,6 +20,7 @@ pub fn find(flag: Option<&Path>) -> PathBuf {
 
 /// What a successful build printed.
 pub struct Built {
+    /// The rendered YAML stream kustomize printed.
     pub stdout: String,
     /// kustomize's warnings; the caller decides whether to show them.
     pub stderr: Vec<u8>,

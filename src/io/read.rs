@@ -19,7 +19,9 @@ pub const STDIN: &str = "<stdin>";
 
 /// Text read from a file or stdin, with the name messages give it.
 pub struct Input {
+    /// The file's path as the user gave it, or [`STDIN`].
     pub name: String,
+    /// The whole text: UTF-8, at most [`MAX_BYTES`] long.
     pub text: String,
 }
 

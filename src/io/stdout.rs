@@ -22,6 +22,7 @@ pub static CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
 pub enum WriteError {
     /// The reader went away: nothing to say, nobody to say it to.
     BrokenPipe,
+    /// Any other write error, which the caller reports.
     Failed(std::io::Error),
 }
 

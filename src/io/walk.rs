@@ -18,6 +18,7 @@ pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
     KUSTOMIZATION_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
 }
 
+/// Whether `dir` holds a kustomization file, so a command builds it with kustomize.
 pub fn is_kustomization(dir: &Path) -> bool {
     kustomization_file(dir).is_some()
 }

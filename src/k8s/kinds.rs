@@ -11,7 +11,9 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 /// An apiVersion and a kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind {
+    /// The `apiVersion`, e.g. `apps/v1`.
     pub api_version: &'static str,
+    /// The `kind`, e.g. `StatefulSet`.
     pub kind: &'static str,
 }
 
@@ -28,7 +30,9 @@ const fn custom(api_version: &'static str, kind: &'static str) -> Kind {
     Kind { api_version, kind }
 }
 
+/// External Secrets' ExternalSecret, which fills a Secret from a store.
 pub const EXTERNAL_SECRET: Kind = custom("external-secrets.io/v1", "ExternalSecret");
+/// External Secrets' namespaced SecretStore.
 pub const SECRET_STORE: Kind = custom("external-secrets.io/v1", "SecretStore");
 /// OpenShift's Route.
 pub const ROUTE: Kind = custom("route.openshift.io/v1", "Route");

@@ -3,8 +3,11 @@
 //! recognise it by), and the ingress controllers' annotation keys. The ALB ones are in
 //! [`super::alb`], with their attribute strings.
 
+/// The recommended label naming the application; [`APP_NAME`] on the orchestrator's objects.
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
+/// The recommended label naming the instance: the config's `metadata.name`.
 pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
+/// The recommended label naming the tool that manages the object; [`MANAGED_BY`] on generated objects.
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// The value of [`LABEL_NAME`] on the orchestrator's objects.
 pub const APP_NAME: &str = "maverics-orchestrator";

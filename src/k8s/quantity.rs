@@ -10,6 +10,7 @@ use std::fmt;
 pub struct Quantity(pub String);
 
 impl Quantity {
+    /// The quantity `s` as written, e.g. `500m` or `1Gi`, unchecked: [`Quantity::value`] checks it.
     pub fn new(s: &str) -> Self {
         Quantity(s.to_owned())
     }

@@ -3,11 +3,17 @@
 
 use serde_yaml::{Mapping, Value};
 
+/// The item's file path, relative to the host's root (v1 form).
 pub const PATH: &str = "internal.config.kubernetes.io/path";
+/// The legacy form of [`PATH`].
 pub const LEGACY_PATH: &str = "config.kubernetes.io/path";
+/// Which YAML document of its file the item is, from 0 (v1 form).
 pub const INDEX: &str = "internal.config.kubernetes.io/index";
+/// The legacy form of [`INDEX`].
 pub const LEGACY_INDEX: &str = "config.kubernetes.io/index";
+/// `"true"` on an object the host must not write to its output, such as a function config.
 pub const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
+/// On a function config: the image or exec path of the function that reads it.
 pub const FUNCTION: &str = "config.kubernetes.io/function";
 
 /// Annotations the host owns on an item: they identify the item to the host (ids), place it
@@ -27,6 +33,7 @@ fn annotations(obj: &Value) -> Option<&Mapping> {
     obj.get("metadata")?.get("annotations")?.as_mapping()
 }
 
+/// The value of annotation `key` on `obj`, when it is a string.
 pub fn get<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     annotations(obj)?.get(key)?.as_str()
 }
@@ -44,6 +51,7 @@ pub fn index(obj: &Value) -> u32 {
         .unwrap_or(0)
 }
 
+/// Whether `obj` carries `config.kubernetes.io/local-config: "true"`, so the host drops it from the output.
 pub fn is_local_config(obj: &Value) -> bool {
     get(obj, LOCAL_CONFIG) == Some("true")
 }

@@ -5,18 +5,24 @@ use crate::krm::object;
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
+/// The ResourceList `apiVersion` of the KRM functions spec v1.
 pub const API_VERSION_V1: &str = "config.kubernetes.io/v1";
+/// The older ResourceList `apiVersion`, still accepted and echoed back.
 pub const API_VERSION_V1BETA1: &str = "config.kubernetes.io/v1beta1";
 const KIND: &str = "ResourceList";
 
 /// Largest input accepted on stdin: the limit of every reader.
 pub const MAX_INPUT_BYTES: usize = crate::io::read::MAX_BYTES;
 
+/// The KRM function wire format: the items, the function config and results, as a host sends
+/// and expects them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceList {
     /// Echoed on output, so a host that speaks v1beta1 gets v1beta1 back.
     pub api_version: String,
+    /// The objects the function works on, in order.
     pub items: Vec<Value>,
+    /// The function config the host passed; `None` when it sent none.
     pub function_config: Option<Value>,
     /// `results` of earlier functions in a pipeline: written back first, ours after them.
     pub results: Vec<Value>,

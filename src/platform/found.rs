@@ -16,18 +16,27 @@ use std::collections::BTreeSet;
 pub struct OrchestratorObjects {
     /// Every item as JSON, in stream order.
     pub json: Vec<Json>,
+    /// The orchestrator's `app.kubernetes.io/instance`, which selects its objects in the stream.
     pub instance: String,
+    /// The orchestrator's StatefulSet.
     pub statefulset: usize,
     /// Index of the orchestrator container in the pod template.
     pub container: usize,
+    /// The orchestrator's client Service.
     pub service: usize,
+    /// The orchestrator's ServiceAccount, when the stream has it.
     pub service_account: Option<usize>,
+    /// The ConfigMap that holds `maverics.yaml`, when the stream has it.
     pub config_map: Option<usize>,
+    /// The ExternalSecret of `spec.secrets`, when the stream has it.
     pub external_secret: Option<usize>,
+    /// The orchestrator's NetworkPolicy, when the stream has it.
     pub network_policy: Option<usize>,
+    /// The orchestrator's Ingress, when the stream has it.
     pub ingress: Option<usize>,
     /// A Namespace object for the orchestrator's namespace, when the overlay manages it.
     pub namespace_object: Option<usize>,
+    /// What the tool reads from the ConfigMap's `maverics.yaml` (defaults without the ConfigMap).
     pub facts: MavericsFacts,
     /// The pod serves HTTPS (`tls.termination: pod` in the base).
     pub serves_tls: bool,
@@ -53,6 +62,9 @@ pub fn namespace(o: &Json) -> Option<&str> {
 }
 
 impl OrchestratorObjects {
+    /// Finds the orchestrator that `cfg` is for (by `spec.instance` when the stream holds several)
+    /// and its objects, by their labels. An error when there is none, several and no
+    /// `spec.instance`, or its StatefulSet (with the orchestrator container) or client Service is missing.
     pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
         // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
         // untouched; as Null it matches nothing.
@@ -183,10 +195,12 @@ impl OrchestratorObjects {
         })
     }
 
+    /// The orchestrator's StatefulSet, as JSON.
     pub fn sts(&self) -> &Json {
         &self.json[self.statefulset]
     }
 
+    /// The orchestrator's client Service, as JSON.
     pub fn svc(&self) -> &Json {
         &self.json[self.service]
     }
@@ -197,6 +211,7 @@ impl OrchestratorObjects {
         name(self.svc()).to_owned()
     }
 
+    /// The StatefulSet's namespace; `None` when it is left to where the objects are applied.
     pub fn namespace(&self) -> Option<String> {
         namespace(self.sts()).map(str::to_owned)
     }

@@ -27,9 +27,13 @@ pub use found::OrchestratorObjects;
 /// Which object a patch or deletion is for, by the names it has in the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The object's `apiVersion`.
     pub api_version: String,
+    /// The object's `kind`.
     pub kind: String,
+    /// The object's `metadata.name` in the stream, after any `namePrefix` or `nameSuffix`.
     pub name: String,
+    /// The object's `metadata.namespace`, when it has one.
     pub namespace: Option<String>,
 }
 
@@ -50,19 +54,28 @@ impl Target {
     }
 }
 
+/// One change of a [`Plan`]: a patch of an object in the stream, a new object, or a deletion.
 #[derive(Debug, Clone)]
 pub enum Change {
     /// RFC 6902 operations against the object at `index` in the input.
     Patch {
+        /// The object's position in the input stream.
         index: usize,
+        /// The object, by its names in the stream (the ejected patch's target).
         target: Target,
+        /// The operations, in the order they apply.
         ops: Vec<PatchOperation>,
     },
+    /// A new object, appended after the input's items.
     Add {
+        /// The whole object, as JSON.
         object: Json,
     },
+    /// Removes the object at `index` in the input.
     Delete {
+        /// The object's position in the input stream.
         index: usize,
+        /// The object, by its names in the stream (the ejected deletion patch's target).
         target: Target,
     },
 }
@@ -70,19 +83,24 @@ pub enum Change {
 /// The platform layer for one stream.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// The changes: patches in the order their objects were first edited, then deletions, then additions.
     pub changes: Vec<Change>,
+    /// What the platform layer found; an error means the plan must not be applied.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Builds the plan: objects are edited as JSON working copies, and each edited copy is
 /// diffed against the original into a patch at the end.
 pub struct Planner<'a> {
+    /// The platform config being applied.
     pub cfg: &'a OrchestratorPlatform,
+    /// The orchestrator's objects in the stream, and what was read from them.
     pub found: OrchestratorObjects,
     /// (index, original, working copy) of every object an edit touched, in first-touch order.
     edits: Vec<(usize, Json, Json)>,
     adds: Vec<Json>,
     deletes: Vec<usize>,
+    /// What the layer found; they become the plan's.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -115,6 +133,7 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Removes the item at `index` from the output; deleting it twice is the same as once.
     pub fn delete(&mut self, index: usize) {
         if !self.deletes.contains(&index) {
             self.deletes.push(index);
@@ -343,6 +362,7 @@ fn apply(items: &[Value], changes: &[Change], cfg: &OrchestratorPlatform) -> Res
     Ok(result)
 }
 
+/// The stream item `v` as JSON, for patching; an error names the object when it has non-string keys or tags.
 pub fn to_json(v: &Value) -> Result<Json, Diagnostic> {
     serde_json::to_value(v).map_err(|e| {
         Diagnostic::error(format!("an object in the stream cannot be read as JSON: {e}"))
@@ -351,6 +371,7 @@ pub fn to_json(v: &Value) -> Result<Json, Diagnostic> {
     })
 }
 
+/// The JSON object `v` back as YAML; it fails only on a bug, said as an internal error.
 pub fn from_json(v: &Json) -> Result<Value, Diagnostic> {
     serde_yaml::to_value(v).map_err(|e| Diagnostic::error(format!("internal error: JSON to YAML: {e}")))
 }

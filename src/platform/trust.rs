@@ -53,6 +53,7 @@ pub struct Identity {
     pub cloud_identity: String,
     /// Who uses the ServiceAccount, and for what.
     pub purpose: String,
+    /// The ServiceAccount's name, in the orchestrator's namespace.
     pub service_account: String,
 }
 

@@ -1,3 +1,6 @@
+//! The ConfigMap that holds the orchestrator's config (`maverics.yaml`), and the one that
+//! holds the Console bundle.
+
 use super::Inputs;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -5,11 +8,15 @@ use serde_yaml::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// The ConfigMap key (and file name in the container) of the orchestrator's config.
 pub const KEY: &str = "maverics.yaml";
+/// Where the ConfigMap is mounted; the orchestrator reads `MOUNT_DIR/KEY`.
 pub const MOUNT_DIR: &str = "/etc/maverics/config";
 /// The Console bundle's directory and file names, as in Strata's chart.
 pub const BUNDLE_DIR: &str = "/etc/maverics/cloud-config";
+/// The file name of the bundle's public key in [`BUNDLE_DIR`].
 pub const BUNDLE_KEY_FILE: &str = "bundle_public_key.pem";
+/// The file name of the bundle itself in [`BUNDLE_DIR`], when it is local.
 pub const BUNDLE_FILE: &str = "maverics.tar.gz";
 
 /// The orchestrator's config file, rendered from `spec.config` with keys sorted at every
@@ -65,6 +72,7 @@ pub fn build(inputs: &Inputs) -> Option<ConfigMap> {
     })
 }
 
+/// The name of the ConfigMap that holds the Console bundle: `<name>-bundle`.
 pub fn bundle_name(inputs: &Inputs) -> String {
     format!("{}-bundle", inputs.names.base)
 }

@@ -7,12 +7,16 @@ use crate::config::names::Names;
 
 /// Everything the builders share.
 pub struct Inputs<'a> {
+    /// The config being generated.
     pub config: &'a Orchestrator,
+    /// What the tool reads from `spec.config`, read once for every builder.
     pub facts: MavericsFacts,
+    /// The names of the generated objects.
     pub names: Names,
 }
 
 impl<'a> Inputs<'a> {
+    /// Reads the facts and names of `o` once.
     pub fn new(o: &'a Orchestrator) -> Self {
         Inputs {
             config: o,

@@ -62,6 +62,7 @@ impl Inputs<'_> {
         ])
     }
 
+    /// The selector of the orchestrator's pods: its `app.kubernetes.io/name` and `instance` labels.
     pub fn selector(&self) -> LabelSelector {
         LabelSelector {
             match_labels: Some(self.selector_labels()),
@@ -80,6 +81,7 @@ impl Inputs<'_> {
         l
     }
 
+    /// `metadata` of a generated object: `name`, `spec.namespace` and the common labels.
     pub fn meta(&self, name: &str) -> ObjectMeta {
         ObjectMeta {
             name: Some(name.to_owned()),

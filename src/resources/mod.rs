@@ -30,7 +30,9 @@ use serde_yaml::Value;
 /// A generated object and the file (relative to the config's directory) kpt writes it to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
+    /// Where kpt writes the object, relative to the config's directory, e.g. `statefulset.yaml`.
     pub file: &'static str,
+    /// The object, with `apiVersion` and `kind`.
     pub object: Value,
 }
 

@@ -12,6 +12,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 
+/// The prefix of the NetworkPolicy annotations that say why each rule is there:
+/// `<prefix>ingress-<n>` and `<prefix>egress-<n>`, one per rule of that list.
 pub const WHY_PREFIX: &str = "krm.maverics.dev/why-";
 
 fn port(n: i32, protocol: &str) -> NetworkPolicyPort {

@@ -1,3 +1,6 @@
+//! The Services: the client Service, the headless Service that gives each pod a DNS name,
+//! and experimental clustering's Service with its ports and names.
+
 use super::Inputs;
 use crate::config::names::CLUSTERS_SUFFIX;
 use crate::config::orchestrator::Termination;
@@ -5,6 +8,7 @@ use crate::config::workload::{POD_NAMESPACE_ENV, POD_SERVICE_ACCOUNT_ENV};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+/// The name of the orchestrator's HTTP port on the Services and the container.
 pub const PORT_NAME: &str = "http";
 
 fn port(inputs: &Inputs) -> ServicePort {
@@ -52,7 +56,9 @@ pub fn headless(inputs: &Inputs) -> Service {
     }
 }
 
+/// Experimental clustering's gossip membership port, TCP and UDP.
 pub const MEMBERSHIP_PORT: u16 = 9450;
+/// Experimental clustering's replication port, TCP.
 pub const DATA_PORT: u16 = 9451;
 
 /// Experimental clustering's channels, named as in Strata's chart: gossip membership over

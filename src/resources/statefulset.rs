@@ -25,6 +25,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 
+/// The name of the orchestrator's container in the pod.
 pub const CONTAINER: &str = "orchestrator";
 /// Emitted only while `spec.image.digest` is unset: pinning the digest removes it.
 pub const CHECKOV_SKIP_DIGEST: (&str, &str) = (
@@ -33,6 +34,7 @@ pub const CHECKOV_SKIP_DIGEST: (&str, &str) = (
 );
 /// Strata's chart pins this UID; it is above 10000 so it never maps to a host user.
 pub const UID: i64 = 10001;
+/// The pod's `terminationGracePeriodSeconds` when `spec.pod.terminationGracePeriodSeconds` is unset, as in Strata's chart.
 pub const TERMINATION_GRACE_SECONDS: i64 = 120;
 const TMP_DIR: &str = "/tmp";
 /// The volume claim template of `spec.persistence`.
@@ -466,6 +468,7 @@ fn placement(inputs: &Inputs) -> (Affinity, Vec<TopologySpreadConstraint>) {
 /// Stakater Reloader's list of Secrets whose change rolls the StatefulSet, comma-separated.
 pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
 
+/// The orchestrator's StatefulSet.
 pub fn build(inputs: &Inputs) -> StatefulSet {
     let spec = &inputs.config.spec;
     let Wiring { env, volumes, mounts } = wiring(inputs);

@@ -9,8 +9,11 @@ use std::ops::Range;
 /// and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineSecret {
+    /// The line's number, from 1.
     pub line: usize,
+    /// The byte range of the secret in the whole text, not in the line.
     pub range: Range<usize>,
+    /// Why the line holds a secret.
     pub why: Why,
 }
 

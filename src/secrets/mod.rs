@@ -32,7 +32,9 @@ use std::borrow::Cow;
 /// One step of a path inside a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
+    /// A mapping key, as the YAML value it is (not always a string).
     Key(Value),
+    /// An index into a sequence, from 0.
     Index(usize),
 }
 
@@ -48,6 +50,7 @@ pub enum Why {
 }
 
 impl Why {
+    /// The finding's message, which names the key or the shape and never the value.
     pub fn message(&self) -> String {
         match self {
             Why::Key(k) => format!("`{k}` holds a literal secret, not a reference"),
@@ -71,7 +74,9 @@ pub enum How {
 /// A secret value inside a tree, by its steps from the root.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Leaf {
+    /// The path from the tree's root to the value.
     pub steps: Vec<Step>,
+    /// How much of the value is secret.
     pub how: How,
 }
 
@@ -231,7 +236,9 @@ pub fn json_inside(s: &str) -> Option<Value> {
 /// A literal secret found by [`scan`]: its field path and why, never its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
+    /// The field path, e.g. `spec.config.connectors[0].oauthClientSecret`.
     pub path: String,
+    /// Why it is a secret ([`Why::message`]).
     pub message: String,
 }
 
@@ -284,6 +291,7 @@ pub fn path_of(prefix: &str, steps: &[Step]) -> String {
     p
 }
 
+/// The value at `steps` below `v`, looking through YAML tags; `None` when a step is missing.
 pub fn get<'a>(v: &'a Value, steps: &[Step]) -> Option<&'a Value> {
     steps.iter().try_fold(v, |cur, s| match (untag(cur), s) {
         (Value::Mapping(m), Step::Key(k)) => m.get(k),
@@ -292,6 +300,7 @@ pub fn get<'a>(v: &'a Value, steps: &[Step]) -> Option<&'a Value> {
     })
 }
 
+/// The value at `steps` below `v`, mutable, looking through YAML tags; `None` when a step is missing.
 pub fn get_mut<'a>(v: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
     steps.iter().try_fold(v, |cur, s| {
         let cur = untag_mut(cur);

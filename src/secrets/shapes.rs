@@ -6,14 +6,20 @@ use super::reference::is_reference;
 /// What a secret-looking value is; the diagnostics name it, never the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
+    /// A PEM private key block (`-----BEGIN ... PRIVATE KEY-----`).
     PrivateKey,
+    /// A JSON Web Token: base64url parts joined by dots, header and payload JSON (`eyJ...`).
     Jwt,
+    /// An AWS access key ID, `AKIA` or `ASIA` and 16 upper-case letters or digits.
     AccessKeyId,
+    /// A URL with a password in its user info (`scheme://user:password@host`).
     UrlPassword,
+    /// An `Authorization` header with its credentials (`Basic ...`, `Bearer ...`).
     AuthorizationHeader,
 }
 
 impl Shape {
+    /// What the shape is, as a diagnostic names it: "a PEM private key".
     pub fn describe(self) -> &'static str {
         match self {
             Shape::PrivateKey => "a PEM private key",

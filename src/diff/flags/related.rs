@@ -48,6 +48,7 @@ pub struct World {
 }
 
 impl World {
+    /// The objects of `side` whose kinds the flags look up: stores, ServiceAccounts, workloads and their budgets and autoscalers.
     pub fn of(side: &[Resource]) -> World {
         let objects = side
             .iter()
