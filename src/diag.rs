@@ -10,7 +10,7 @@ use std::fmt;
 pub enum Severity {
     /// The input is refused: no output is written and the process exits non-zero.
     Error,
-    /// The output is written, but something is likely wrong and says how to fix it.
+    /// The output is written, but something is likely wrong; the diagnostic says how to fix it.
     Warning,
     /// A note the user may act on; never changes the outcome.
     Info,

@@ -468,7 +468,7 @@ fn placement(inputs: &Inputs) -> (Affinity, Vec<TopologySpreadConstraint>) {
 /// Stakater Reloader's list of Secrets whose change rolls the StatefulSet, comma-separated.
 pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
 
-/// The orchestrator's StatefulSet.
+/// Builds the orchestrator's StatefulSet (pod template, volumes, placement) from the config.
 pub fn build(inputs: &Inputs) -> StatefulSet {
     let spec = &inputs.config.spec;
     let Wiring { env, volumes, mounts } = wiring(inputs);
