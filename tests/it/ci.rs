@@ -6,7 +6,7 @@
 //! a foreign comment with the same marker is never touched, and an error fails the job
 //! without posting.
 
-mod common;
+use crate::common;
 
 use common::{bin, command, root, stderr, tool};
 use serde_json::{Value, json};
@@ -423,6 +423,7 @@ fn assert_report(checkout: &Path, max: u32) {
     assert!(diffs.contains(&format!("+  maxReplicas: {max}")), "{diffs}");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_github_workflow_posts_one_comment_and_updates_it() {
     let repos = Repos::new();
@@ -515,6 +516,7 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
     assert_eq!(stubs.calls().len(), before, "an error posted: {:?}", stubs.calls());
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_gitlab_job_posts_one_note_and_updates_it() {
     let repos = Repos::new();

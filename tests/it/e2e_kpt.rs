@@ -9,7 +9,7 @@
 //! `{app: web}` becomes a block mapping. The first run normalises; later runs are
 //! byte-identical, which is what the idempotency checks pin down.
 
-mod common;
+use crate::common;
 
 use serde::Deserialize;
 use serde_yaml::Value;

@@ -4,7 +4,7 @@
 //! cleaning up its worktree on SIGINT and SIGTERM. Each case asserts the exit code and the
 //! exact message.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, run_with_stdin, stderr, stdout, tool};
 use std::path::{Path, PathBuf};
@@ -107,6 +107,7 @@ fn writers(tmp: &Path) -> Vec<(&'static str, Command, Vec<u8>)> {
     ]
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn a_broken_pipe_ends_every_writer_quietly_with_141() {
     let tmp = tempfile::tempdir().unwrap();
@@ -121,6 +122,7 @@ fn a_broken_pipe_ends_every_writer_quietly_with_141() {
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn a_full_disk_is_one_line_and_exit_2_for_every_writer() {
     let tmp = tempfile::tempdir().unwrap();
@@ -134,6 +136,7 @@ fn a_full_disk_is_one_line_and_exit_2_for_every_writer() {
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn a_closed_stdout_is_an_error_not_a_silent_success() {
     for args in [&["schema"][..], &["render"], &["explain", "spec.image"], &["--version"]] {
@@ -173,6 +176,7 @@ fn with_bom(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn function_mode_reads_a_bom_like_kustomize() {
     let plain = run_with_stdin(&mut cmd(&[]), default_list().as_bytes());
@@ -187,6 +191,7 @@ fn function_mode_reads_a_bom_like_kustomize() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn render_reads_a_bom_from_a_file_and_from_stdin() {
     let tmp = tempfile::tempdir().unwrap();
@@ -203,6 +208,7 @@ fn render_reads_a_bom_from_a_file_and_from_stdin() {
     assert_eq!(stdout(&out), stdout(&plain));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn check_reads_a_bom_from_a_file_a_folder_and_stdin() {
     let tmp = tempfile::tempdir().unwrap();
@@ -227,6 +233,7 @@ fn check_reads_a_bom_from_a_file_a_folder_and_stdin() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn diff_reads_a_bom_on_either_side() {
     let tmp = tempfile::tempdir().unwrap();
@@ -243,6 +250,7 @@ fn diff_reads_a_bom_on_either_side() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn import_helm_values_reads_a_bom() {
     let tmp = tempfile::tempdir().unwrap();
@@ -256,6 +264,7 @@ fn import_helm_values_reads_a_bom() {
     assert!(stdout(&out).contains("kind: Orchestrator"));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eject_reads_a_bom_in_the_config_and_the_kustomization() {
     let tmp = tempfile::tempdir().unwrap();
@@ -315,6 +324,7 @@ fn looped_folder() -> tempfile::TempDir {
     tmp
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn check_ends_on_a_folder_with_symlink_loops() {
     let tmp = looped_folder();
@@ -330,6 +340,7 @@ fn check_ends_on_a_folder_with_symlink_loops() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn diff_ends_on_folders_with_symlink_loops() {
     let tmp = looped_folder();
@@ -355,6 +366,7 @@ fn entries(dir: &Path) -> Vec<String> {
     v
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn import_helm_values_out_refuses_a_non_empty_folder_without_force() {
     let tmp = tempfile::tempdir().unwrap();
@@ -397,6 +409,7 @@ fn blocked(tmp: &Path) -> PathBuf {
     tmp.join("file/target")
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn a_failing_write_leaves_no_target_and_no_staging_folder() {
     let tmp = tempfile::tempdir().unwrap();
@@ -450,6 +463,7 @@ fn a_failing_write_leaves_no_target_and_no_staging_folder() {
 
 // ---- Size cap: render refuses input above 256 MiB before parsing it.
 
+#[cfg(feature = "e2e")]
 #[test]
 fn render_refuses_a_file_above_the_cap_before_reading_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -471,6 +485,7 @@ fn render_refuses_a_file_above_the_cap_before_reading_it() {
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn render_refuses_stdin_above_the_cap() {
     let mut input = vec![b'#'; CAP + 1];
@@ -558,6 +573,7 @@ fn diff_base_cleans_up_on_sigint_and_sigterm() {
 
 // ---- Finding kustomize: --kustomize, then $KUSTOMIZE, then PATH; nothing from the build.
 
+#[cfg(feature = "e2e")]
 #[test]
 fn kustomize_is_found_on_path_and_a_missing_one_names_no_script() {
     let tmp = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 //! format against goldens under tests/golden/diff/, stdin and file inputs, and `--base`
 //! against a throwaway clone of this repository.
 
-mod common;
+use crate::common;
 
 use common::{assert_golden, bin, root, run_with_stdin, stderr, stdout, tool};
 use std::path::{Path, PathBuf};
@@ -166,7 +166,8 @@ fn color_always_colors_and_piped_auto_does_not() {
 
 #[test]
 fn stdin_and_rendered_files_are_inputs_too() {
-    let golden = root().join("tests/golden/kustomize/dev.yaml");
+    let goldens = tempfile::tempdir().unwrap();
+    let golden = common::golden_file("kustomize/dev.yaml", goldens.path());
     let rendered = std::fs::read(&golden).unwrap();
     let o = run_with_stdin(
         diff_cmd().args(["-".as_ref(), root().join("overlays/dev").as_os_str()]),
@@ -674,7 +675,7 @@ fn edit(text: &str, from: &str, to: &str) -> String {
 /// checksum, a ConfigMap label, the orchestrator's ServiceAccount renamed with nothing else
 /// changed.
 fn reviewed_eks() -> (tempfile::TempDir, PathBuf) {
-    let mut t = std::fs::read_to_string(root().join("tests/golden/kustomize/eks.yaml")).unwrap();
+    let mut t = common::golden("kustomize/eks.yaml");
     for (from, to) in [
         (
             "  rules:\n  - host: sso.example.com\n",
@@ -787,7 +788,8 @@ fn the_ignore_file_at_the_repository_root_is_read_and_checked() {
     std::fs::create_dir(repo.join(".git")).unwrap();
     let sub = repo.join("deploy");
     std::fs::create_dir(&sub).unwrap();
-    let old = root().join("tests/golden/kustomize/eks.yaml");
+    let goldens = tempfile::tempdir().unwrap();
+    let old = common::golden_file("kustomize/eks.yaml", goldens.path());
     let run = || {
         diff_cmd()
             .args(["--format".as_ref(), "text".as_ref(), old.as_os_str(), new.as_os_str()])

@@ -6,9 +6,9 @@
 //! is followed to its source, and a `pub use` line alone is no edge (it only forwards a name).
 //! Unit-test code (`tests.rs`, `#[cfg(test)]` blocks) may import anything and is left out.
 //!
-//! `cargo test --test house -- --nocapture module_map` prints the module map.
+//! `cargo test --test it -- --nocapture house::module_map` prints the module map.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -560,4 +560,271 @@ fn k8s_is_a_leaf() {
     let krate = load();
     let modules = krate.module_edges();
     assert!(modules["k8s"].is_empty(), "k8s imports {:?}", modules["k8s"]);
+}
+
+// ---- the end-to-end tests are behind the `e2e` feature -----------------------------------
+
+/// What a function that needs a host tool names: the pinned tools' folder (kustomize, the
+/// scanners' venvs, mermaid), the path of kpt, the browser. The helpers that locate them
+/// (`common::tool`, `common::kpt`, `graph.rs`'s `chromium`, …) are found by these, and the
+/// tests by calling them.
+const TOOL_MARKS: [&str; 3] = [".tools", "/usr/bin/kpt", "\"chromium\""];
+
+/// The text of a file with comments blanked, and again with the insides of string and char
+/// literals blanked too; both the length of the original in chars, so positions agree.
+fn blank_comments_and_literals(text: &str) -> (Vec<char>, Vec<char>) {
+    let t: Vec<char> = text.chars().collect();
+    let (mut comments, mut literals) = (t.clone(), t.clone());
+    let blank = |v: &mut Vec<char>, from: usize, to: usize| {
+        for c in v.iter_mut().take(to).skip(from) {
+            if *c != '\n' {
+                *c = ' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < t.len() {
+        let next = t.get(i + 1).copied();
+        let raw_at = i + usize::from(t[i] == 'b');
+        let hashes = t.iter().skip(raw_at + 1).take_while(|c| **c == '#').count();
+        if t[i] == '/' && (next == Some('/') || next == Some('*')) {
+            let end = if next == Some('/') {
+                t[i..].iter().position(|c| *c == '\n').map_or(t.len(), |p| i + p)
+            } else {
+                (i + 2..t.len())
+                    .find(|&j| t[j - 1] == '*' && t[j] == '/')
+                    .map_or(t.len(), |j| j + 1)
+            };
+            blank(&mut comments, i, end);
+            blank(&mut literals, i, end);
+            i = end;
+        } else if t.get(raw_at) == Some(&'r')
+            && t.get(raw_at + 1 + hashes) == Some(&'"')
+            && !t.get(i.wrapping_sub(1)).is_some_and(|p| is_ident(*p))
+        {
+            let from = raw_at + 2 + hashes;
+            let end = (from..t.len())
+                .find(|&j| t[j] == '"' && t[j + 1..].iter().take(hashes).filter(|h| **h == '#').count() == hashes)
+                .unwrap_or(t.len());
+            blank(&mut literals, from, end);
+            i = end + 1 + hashes;
+        } else if t[i] == '"' {
+            let mut end = i + 1;
+            while end < t.len() && t[end] != '"' {
+                end += if t[end] == '\\' { 2 } else { 1 };
+            }
+            blank(&mut literals, i + 1, end);
+            i = end + 1;
+        } else if t[i] == '\'' && (next == Some('\\') || t.get(i + 2) == Some(&'\'')) {
+            let end = (i + 2..t.len()).find(|&j| t[j] == '\'').unwrap_or(t.len());
+            blank(&mut literals, i + 1, end);
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    (comments, literals)
+}
+
+/// A file of tests/it/.
+struct TestFile {
+    /// `tests/it/platform.rs`
+    rel: String,
+    functions: Vec<Function>,
+}
+
+/// A function of a test file.
+struct Function {
+    name: String,
+    /// Marked `#[test]`.
+    is_test: bool,
+    /// Marked `#[cfg(feature = "e2e")]`.
+    gated: bool,
+    /// The body without comments, with its literals.
+    body: String,
+    /// The body without comments or literals: the names it calls.
+    code: String,
+}
+
+/// Every `fn` of a file with its body, and what the attribute lines above it say.
+fn functions(text: &str) -> Vec<Function> {
+    let (comments, literals) = blank_comments_and_literals(text);
+    let mut out = Vec::new();
+    for i in (0..literals.len()).filter(|&i| literals[i..].starts_with(&['f', 'n', ' '])) {
+        if i > 0 && is_ident(literals[i - 1]) {
+            continue;
+        }
+        let name_at = i + 3 + literals[i + 3..].iter().take_while(|c| c.is_whitespace()).count();
+        let name: String = literals[name_at..].iter().take_while(|c| is_ident(**c)).collect();
+        // The body opens at the first `{` outside the signature's brackets; a `;` first is a
+        // declaration without one.
+        let mut depth = 0i32;
+        let Some(open) = (name_at..literals.len()).find(|&j| {
+            match literals[j] {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && (literals[j] == '{' || literals[j] == ';')
+        }) else {
+            continue;
+        };
+        if literals[open] == ';' {
+            continue;
+        }
+        let mut depth = 0usize;
+        let close = (open..literals.len())
+            .find(|&j| {
+                match literals[j] {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .unwrap_or(literals.len() - 1);
+        // The attribute lines right above the line of `fn` (literals kept: `feature = "e2e"`).
+        let before: String = comments[..i].iter().collect();
+        let attributes: Vec<&str> = before
+            .split('\n')
+            .rev()
+            .skip(1)
+            .map(str::trim)
+            .take_while(|l| l.starts_with("#["))
+            .collect();
+        out.push(Function {
+            name,
+            is_test: attributes.contains(&"#[test]"),
+            gated: attributes.contains(&"#[cfg(feature = \"e2e\")]"),
+            body: comments[open..=close].iter().collect(),
+            code: literals[open..=close].iter().collect(),
+        });
+    }
+    out
+}
+
+/// Whether `code` names `name` as a word (a call, a path segment, a function passed on).
+fn names(code: &str, name: &str) -> bool {
+    code.match_indices(name).any(|(at, _)| {
+        !code[..at].chars().next_back().is_some_and(is_ident)
+            && !code[at + name.len()..].chars().next().is_some_and(is_ident)
+    })
+}
+
+/// The names of the functions that need a host tool: those naming a tool mark, and those
+/// calling one of `seed` or of each other.
+fn needing_tools(functions: &[Function], seed: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut found = seed.clone();
+    loop {
+        let more: Vec<&Function> = functions
+            .iter()
+            .filter(|f| !found.contains(&f.name))
+            .filter(|f| TOOL_MARKS.iter().any(|m| f.body.contains(m)) || found.iter().any(|n| names(&f.code, n)))
+            .collect();
+        if more.is_empty() {
+            return found;
+        }
+        found.extend(more.into_iter().map(|f| f.name.clone()));
+    }
+}
+
+fn test_files() -> (Vec<TestFile>, BTreeSet<String>) {
+    let dir = common::root().join("tests/it");
+    let read = |rel: &str| std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("tests/it/{rel}: {e}"));
+    let common_helpers = needing_tools(&functions(&read("common/mod.rs")), &BTreeSet::new());
+    let mut paths = Vec::new();
+    collect_rs(&dir, &mut paths);
+    paths.sort();
+    let files = paths
+        .iter()
+        .filter(|p| p.parent() == Some(dir.as_path()))
+        .map(|p| {
+            let name = p.file_name().expect("file name").to_string_lossy().into_owned();
+            TestFile {
+                rel: format!("tests/it/{name}"),
+                functions: functions(&read(&name)),
+            }
+        })
+        .collect();
+    (files, common_helpers)
+}
+
+/// The modules `tests/it/main.rs` declares behind the e2e feature, as `tests/it/NAME.rs`.
+fn gated_modules() -> BTreeSet<String> {
+    let main = std::fs::read_to_string(common::root().join("tests/it/main.rs")).expect("read tests/it/main.rs");
+    let lines: Vec<&str> = main.lines().map(str::trim).collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0] == "#[cfg(feature = \"e2e\")]")
+        .filter_map(|w| w[1].strip_prefix("mod ")?.strip_suffix(';'))
+        .map(|m| format!("tests/it/{m}.rs"))
+        .collect()
+}
+
+/// Plain `cargo test` must need no host tool: a test that calls a helper locating kustomize,
+/// kpt, a scanner or the browser runs only under `--features e2e`, and a test behind the
+/// feature needs one (or it would drop out of the fast run for nothing).
+#[test]
+fn every_test_that_needs_a_host_tool_is_behind_the_e2e_feature() {
+    let (files, helpers) = test_files();
+    for want in ["tool", "kpt", "kustomize_versions", "eject"] {
+        assert!(
+            helpers.contains(want),
+            "common::{want} is seen to need a tool: {helpers:?}"
+        );
+    }
+    let gated_modules = gated_modules();
+    let (mut ungated, mut needless, mut e2e) = (Vec::new(), Vec::new(), 0);
+    for file in &files {
+        let needing = needing_tools(&file.functions, &helpers);
+        let whole = gated_modules.contains(&file.rel);
+        for f in file.functions.iter().filter(|f| f.is_test) {
+            let needs = needing.contains(&f.name);
+            e2e += usize::from(needs);
+            if needs && !whole && !f.gated {
+                ungated.push(format!("{}: {}", file.rel, f.name));
+            }
+            if f.gated && !needs {
+                needless.push(format!("{}: {}", file.rel, f.name));
+            }
+        }
+    }
+    assert!(
+        ungated.is_empty(),
+        "these tests need a host tool: put `#[cfg(feature = \"e2e\")]` above their `#[test]` \
+         (or above `mod NAME;` in tests/it/main.rs when every test of the file needs one):\n  {}",
+        ungated.join("\n  ")
+    );
+    assert!(
+        needless.is_empty(),
+        "these tests need no host tool: take `#[cfg(feature = \"e2e\")]` off so plain `cargo test` runs them:\n  {}",
+        needless.join("\n  ")
+    );
+    // The reader sees what it must: the kpt suite, and a platform golden under kustomize.
+    assert!(gated_modules.contains("tests/it/e2e_kpt.rs"), "{gated_modules:?}");
+    let platform = files
+        .iter()
+        .find(|f| f.rel == "tests/it/platform.rs")
+        .expect("tests/it/platform.rs");
+    let golden = platform
+        .functions
+        .iter()
+        .find(|f| f.name == "eks_overlay_builds_to_its_golden_with_both_kustomize_versions")
+        .expect("the EKS golden test");
+    assert!(golden.gated && needing_tools(&platform.functions, &helpers).contains(&golden.name));
+    assert!(e2e >= 100, "only {e2e} tests seen to need a tool");
+}
+
+/// The feature only selects tests: the library and binary never depend on it.
+#[test]
+fn no_code_in_src_depends_on_the_e2e_feature() {
+    let src = common::root().join("src");
+    let mut paths = Vec::new();
+    collect_rs(&src, &mut paths);
+    let users: Vec<String> = paths
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"e2e\"")))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(users.is_empty(), "src/ must not depend on the e2e feature: {users:?}");
 }

@@ -7,7 +7,7 @@
 //! validated on 1.25. Platform variants the example overlays do not switch on (Calico, gp3
 //! StorageClass, reencrypt) are validated too.
 
-mod common;
+use crate::common;
 
 use common::{kustomize_build, root, run_fn, stdout, tool};
 use serde_json::Value as Json;

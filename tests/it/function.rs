@@ -3,7 +3,7 @@
 //! `tests/fixtures/resourcelists` mirror what those hosts were observed to send
 //! (`krm-hosts.md`, Appendix A). No host binary is needed here; `e2e_*.rs` runs the real ones.
 
-mod common;
+use crate::common;
 
 use common::{root, run_fn, stderr, stdout};
 use pretty_assertions::assert_eq;

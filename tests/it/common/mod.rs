@@ -2,6 +2,8 @@
 //! and golden files.
 #![allow(dead_code)]
 
+mod variants;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -155,23 +157,86 @@ pub fn documents(stream: &str) -> Vec<serde_yaml::Value> {
         .collect()
 }
 
-/// Compares `actual` with the golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it.
+/// The whole text of the golden `rel` (`kustomize/eks.yaml`), rebuilt from its diff against
+/// the base render when it is stored as one (see variants.rs).
+pub fn golden(rel: &str) -> String {
+    let path = root().join("tests/golden").join(stored(rel));
+    read_golden(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Writes the whole text of the golden `rel` into `dir`, for a test that passes a file.
+pub fn golden_file(rel: &str, dir: &Path) -> PathBuf {
+    let name = Path::new(rel).file_name().expect("golden file name");
+    let path = dir.join(name);
+    std::fs::write(&path, golden(rel)).expect("write the golden");
+    path
+}
+
+/// Writes every golden of the folder `sub` of tests/golden into `dir` whole, the variants
+/// rebuilt; the paths, sorted.
+pub fn golden_files(sub: &str, dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/golden").join(sub))
+        .expect("golden dir")
+        .map(|e| {
+            e.expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .replace(".patch", ".yaml")
+        })
+        .collect();
+    names.sort();
+    names.iter().map(|n| golden_file(&format!("{sub}/{n}"), dir)).collect()
+}
+
+/// The whole text of a golden file; a `.patch` is applied to the golden its header names.
+pub fn read_golden(path: &Path) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}; create it with `{UPDATE}`", path.display()))?;
+    if path.extension().is_none_or(|x| x != "patch") {
+        return Ok(text);
+    }
+    let golden_dir = root().join("tests/golden");
+    let base = variants::base_path(&golden_dir, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let base_text = std::fs::read_to_string(&base).map_err(|e| format!("{}: {e}", base.display()))?;
+    variants::apply(&base_text, &text).map_err(|e| {
+        format!(
+            "{} does not apply to {}: {e}; regenerate it with `{UPDATE}`",
+            path.display(),
+            base.display()
+        )
+    })
+}
+
+/// What regenerates the goldens (run it twice when the base render changed: the diffs are
+/// taken against the base golden on disk).
+const UPDATE: &str = "UPDATE_GOLDEN=1 cargo test --test it --features e2e";
+
+/// Where the golden `rel` is stored, relative to tests/golden.
+fn stored(rel: &str) -> String {
+    variants::base_of(rel).map_or_else(|| rel.to_owned(), |_| variants::patch_name(rel))
+}
+
+/// Compares `actual` with the golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it. A golden
+/// stored as a diff is compared whole, rebuilt from the base golden and the diff.
 pub fn assert_golden(rel: &str, actual: &str) {
-    let path = root().join("tests/golden").join(rel);
+    let path = root().join("tests/golden").join(stored(rel));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let content = match variants::base_of(rel) {
+            Some(base) => variants::diff(base, &golden(base), rel, actual),
+            None => actual.to_owned(),
+        };
         std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
-        std::fs::write(&path, actual).expect("write golden");
+        std::fs::write(&path, content).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; create it with `UPDATE_GOLDEN=1 cargo test`", path.display()));
+    let expected = read_golden(&path).unwrap_or_else(|e| panic!("{e}"));
     if expected != actual {
         let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
             .unified_diff()
             .header("golden", "actual")
             .to_string();
         panic!(
-            "{} differs from the output (UPDATE_GOLDEN=1 cargo test to accept):\n{diff}",
+            "{} differs from the output ({UPDATE} to accept):\n{diff}",
             path.display()
         );
     }

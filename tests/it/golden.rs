@@ -1,8 +1,8 @@
 //! Golden tests: for each config under tests/golden/configs, the exact manifests
-//! `maverics-krm render` prints. Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`
+//! `maverics-krm render` prints. Regenerate with `UPDATE_GOLDEN=1 cargo test --test it golden::`
 //! and review the diff.
 
-mod common;
+use crate::common;
 
 use common::{assert_golden, bin, root, stderr, stdout};
 use std::process::Command;

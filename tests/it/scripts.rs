@@ -2,7 +2,7 @@
 //! plugin shim's "binary not found" advice in a checkout and in a scaffold, and the one-line
 //! total that `scripts/test` ends with. Each runs under the real `sh` (dash) or bash.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, stderr, stdout, tool};
 use std::fs;
@@ -41,6 +41,7 @@ fn canonical(p: &str) -> PathBuf {
     Path::new(p).canonicalize().unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn sourced_env_puts_the_binary_and_kustomize_5_on_path() {
     let _ = tool("kustomize");
@@ -74,6 +75,7 @@ fn sourced_env_puts_the_binary_and_kustomize_5_on_path() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn bash_sources_env_from_any_folder_and_twice_changes_nothing() {
     let (_tmp, dir) = quick_started_checkout();
@@ -91,6 +93,7 @@ fn bash_sources_env_from_any_folder_and_twice_changes_nothing() {
     assert_eq!(stdout(&out), expected);
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn sh_sourcing_env_from_elsewhere_says_where_to_source_it() {
     let (_tmp, dir) = quick_started_checkout();
@@ -104,6 +107,7 @@ fn sh_sourcing_env_from_elsewhere_says_where_to_source_it() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn env_names_what_the_quick_start_has_not_built_yet() {
     let (_tmp, dir) = quick_started_checkout();

@@ -1,7 +1,7 @@
 //! The ecosystem around the binary: shipped JSON Schemas, editor modelines, `explain`,
 //! `init`, and the `FILE:LINE:COL` form of YAML syntax errors.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, stderr, stdout};
 use maverics_krm::schema::{KINDS, kind};
@@ -40,7 +40,7 @@ fn shipped_schemas_equal_the_generated_ones() {
         let shipped = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             shipped == generated,
-            "{} differs from `maverics-krm schema {}`: run `UPDATE_GOLDEN=1 cargo test --test ecosystem`",
+            "{} differs from `maverics-krm schema {}`: run `UPDATE_GOLDEN=1 cargo test --test it ecosystem::`",
             path.display(),
             k.name
         );
@@ -283,6 +283,7 @@ fn init_refuses_a_non_empty_directory_without_force() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn init_scaffolds_a_repository_that_kustomize_builds() {
     let kustomize = common::tool("kustomize-5.8.1");

@@ -3,7 +3,7 @@
 //! stay true after kustomize's `images:`. Through the real kustomize 5.8.1 and 4.5.4 where the
 //! point concerns overlays.
 
-mod common;
+use crate::common;
 
 use common::{bin, documents, kustomize_build, kustomize_versions, relative, root, run_with_stdin, stderr, stdout};
 use serde_yaml::Value;
@@ -78,6 +78,7 @@ fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
 // ---------------------------------------------------------------------------------------
 // Point 9: no version label that kustomize's `images:` would leave stale
 
+#[cfg(feature = "e2e")]
 #[test]
 fn no_object_claims_a_version_after_images_pins_a_new_tag() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -129,6 +130,7 @@ fn the_tls_secret_is_in_the_reload_list_next_to_the_external_secret() {
     assert_eq!(reload_list(&sts), None);
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn rosa_reencrypt_puts_the_service_ca_secret_in_the_reload_list() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -316,6 +318,7 @@ fn the_base_alb_deregisters_within_the_drain() {
     assert!(attrs.contains("stickiness.enabled=true"), "{attrs}");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn every_layer_reads_the_version_from_the_base() {
     let tmp = tempfile::tempdir().expect("tempdir");

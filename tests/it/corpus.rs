@@ -1,10 +1,10 @@
 //! Bad input: every file in tests/corpus/ is fed to the function on stdin. Each must exit 1
 //! with a ResourceList on stdout that carries an error result and either no items (input
 //! unreadable) or exactly the input's items (never a partial list), and stderr equal to
-//! the file's `.expected` twin (`UPDATE_GOLDEN=1 cargo test --test corpus` rewrites them;
+//! the file's `.expected` twin (`UPDATE_GOLDEN=1 cargo test --test it corpus::` rewrites them;
 //! review the diff: each message must name the place and the fix).
 
-mod common;
+use crate::common;
 
 use common::{root, run_fn, stderr, stdout};
 use maverics_krm::krm::ResourceList;
@@ -70,7 +70,7 @@ fn check_expected(path: &Path, actual: &str) {
     }
     let expected = std::fs::read_to_string(path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}; create it with `UPDATE_GOLDEN=1 cargo test --test corpus`",
+            "{}: {e}; create it with `UPDATE_GOLDEN=1 cargo test --test it corpus::`",
             path.display()
         )
     });

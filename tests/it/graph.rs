@@ -3,7 +3,7 @@
 //! ROSA diff, hostile names) parses and renders with the real mermaid library in Debian's
 //! headless Chromium.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, run_with_stdin, stderr, stdout, tool};
 use std::path::{Path, PathBuf};
@@ -47,6 +47,7 @@ fn assert_edge(chart: &str, from: &str, arrow: &str, label: &str, to: &str) {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eks_is_reached_from_the_internet_through_the_alb_and_reaches_dns_idps_and_upstreams() {
     let c = chart(&root().join("overlays/eks"));
@@ -77,6 +78,7 @@ fn eks_is_reached_from_the_internet_through_the_alb_and_reaches_dns_idps_and_ups
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn rosa_is_reached_through_the_openshift_router() {
     let c = chart(&root().join("overlays/rosa"));
@@ -90,6 +92,7 @@ fn rosa_is_reached_through_the_openshift_router() {
     assert!(!c.contains("ALB"), "{c}");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn gke_is_reached_from_the_internet_through_the_google_load_balancer_ranges() {
     let c = chart(&root().join("overlays/gke"));
@@ -104,9 +107,11 @@ fn gke_is_reached_from_the_internet_through_the_google_load_balancer_ranges() {
     assert_edge(&c, "from 35.191.0.0/16, 130.211.0.0/22", "-->", "8080/TCP", sts);
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn a_rendered_file_and_stdin_are_inputs_too() {
-    let golden = root().join("tests/golden/kustomize/eks.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = common::golden_file("kustomize/eks.yaml", tmp.path());
     let from_file = chart(&golden);
     assert_eq!(
         from_file,
@@ -120,6 +125,7 @@ fn a_rendered_file_and_stdin_are_inputs_too() {
     assert_eq!(stdout(&o), from_file);
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn bad_input_exits_2_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
@@ -282,6 +288,7 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn every_picture_parses_and_renders_with_the_real_mermaid() {
     let mut named: Vec<(String, String)> = Vec::new();
@@ -294,9 +301,10 @@ fn every_picture_parses_and_renders_with_the_real_mermaid() {
     ] {
         named.push((overlay.to_owned(), chart(&root().join(overlay))));
     }
+    let tmp = tempfile::tempdir().unwrap();
     for file in yaml_files("tests/golden/render")
         .into_iter()
-        .chain(yaml_files("tests/golden/kustomize"))
+        .chain(common::golden_files("kustomize", tmp.path()))
     {
         named.push((file.display().to_string(), chart(&file)));
     }

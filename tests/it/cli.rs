@@ -1,6 +1,6 @@
 //! The command line beyond function mode: version, completions, man page, render errors.
 
-mod common;
+use crate::common;
 
 use common::{bin, stderr, stdout};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! in-cluster upstream ports. Through the real kustomize 5.8.1 and 4.5.4 where the point
 //! concerns overlays.
 
-mod common;
+use crate::common;
 
 use common::{
     bin, command, documents, kustomize_build, kustomize_versions, relative, root, run_fn, run_with_stdin, stderr,
@@ -95,6 +95,7 @@ fn env_of(sts: &Value) -> Vec<Value> {
         .clone()
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn clustering_finds_its_members_under_a_parent_namespace_and_name_prefix() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -145,6 +146,7 @@ fn clustering_finds_its_members_under_a_parent_namespace_and_name_prefix() {
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn check_and_build_fail_when_the_srv_record_names_what_the_stream_does_not_hold() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -220,6 +222,7 @@ fn yaml(s: &str) -> Value {
 
 const AGENT_RULE: &str = "{to: [{ipBlock: {cidr: 169.254.170.23/32}}, {ipBlock: {cidr: 'fd00:ec2::23/128'}}], ports: [{port: 80, protocol: TCP}]}";
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eks_pod_identity_allows_exactly_the_agent_and_none_allows_nothing_extra() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -334,6 +337,7 @@ fn vpc_cidrs_still_work_as_a_deprecated_alias_of_the_alb_subnet_cidrs() {
     assert!(!err.contains("deprecated"), "{err}");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn dns_egress_goes_to_kube_system_on_the_base_and_eks_and_openshift_dns_on_rosa() {
     let dns_ns = |stream: &str| -> Value {

@@ -3,7 +3,7 @@
 //! docs/config.md is what `maverics-krm schema --markdown` prints, and the man pages the
 //! main page names exist.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, stderr, stdout};
 use std::collections::BTreeSet;
@@ -181,7 +181,7 @@ fn config_reference_is_generated_from_the_schema() {
             .header("docs/config.md", "generated")
             .to_string();
         panic!(
-            "docs/config.md differs from the schema's doc comments; regenerate it with\n  {}\n(or UPDATE_GOLDEN=1 cargo test --test docs), then review `git diff`:\n{diff}",
+            "docs/config.md differs from the schema's doc comments; regenerate it with\n  {}\n(or UPDATE_GOLDEN=1 cargo test --test it docs::), then review `git diff`:\n{diff}",
             maverics_krm::schema::markdown::REGENERATE
         );
     }

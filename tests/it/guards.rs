@@ -4,7 +4,7 @@
 //! kpt and `maverics-krm build`, naming the object; `build` finds the orchestrator by its labels
 //! in parsed output; the one opt-out needs a written reason and is reported.
 
-mod common;
+use crate::common;
 
 use common::{bin, command, copy_dir, kpt, kustomize_versions, root, run_fn, script, stderr, stdout, tool};
 use maverics_krm::krm::ResourceList;
@@ -68,6 +68,7 @@ fn assert_secret_refused(out: &Output, what: &str) {
 // ---------------------------------------------------------------------------------------
 // The shipped overlays under both kustomize versions and `maverics-krm build`
 
+#[cfg(feature = "e2e")]
 #[test]
 fn an_inline_secret_fails_the_eks_and_rosa_overlays_under_both_kustomize_versions() {
     let t = tree();
@@ -82,6 +83,7 @@ fn an_inline_secret_fails_the_eks_and_rosa_overlays_under_both_kustomize_version
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn maverics_krm_build_fails_on_an_inline_secret_in_the_eks_and_rosa_overlays() {
     let t = tree();
@@ -97,6 +99,7 @@ fn maverics_krm_build_fails_on_an_inline_secret_in_the_eks_and_rosa_overlays() {
 
 /// A parent overlay's generators run after the platform transformer of its child: only the
 /// check of the final stream sees what they add.
+#[cfg(feature = "e2e")]
 #[test]
 fn a_secret_from_a_parent_overlay_passes_kustomize_but_fails_maverics_krm_build() {
     let t = tree();
@@ -131,6 +134,7 @@ fn a_secret_from_a_parent_overlay_passes_kustomize_but_fails_maverics_krm_build(
     assert!(stdout(&out).is_empty());
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn maverics_krm_build_fails_on_a_privileged_pod_a_parent_overlay_adds() {
     let t = tree();
@@ -157,6 +161,7 @@ fn maverics_krm_build_fails_on_a_privileged_pod_a_parent_overlay_adds() {
     assert!(stdout(&out).is_empty());
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn build_refuses_a_stream_whose_only_statefulset_is_not_the_orchestrator() {
     let tmp = TempDir::new().expect("tempdir");
@@ -206,6 +211,7 @@ fn build_refuses_output_that_is_not_yaml_even_with_a_statefulset_line() {
     assert!(stdout(&out).is_empty());
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn build_prints_each_warning_once_and_passes_with_warnings() {
     let k = tool("kustomize-5.8.1");
@@ -237,6 +243,7 @@ fn build_prints_each_warning_once_and_passes_with_warnings() {
 // ---------------------------------------------------------------------------------------
 // Scaffolds: init and import-helm-values --out
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_overlays_init_scaffolds_fail_on_an_inline_secret() {
     for platform in ["eks", "rosa", "aks", "gke"] {
@@ -260,6 +267,7 @@ fn the_overlays_init_scaffolds_fail_on_an_inline_secret() {
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_overlay_import_helm_values_writes_fails_on_an_inline_secret() {
     let tmp = TempDir::new().expect("tempdir");
@@ -292,6 +300,7 @@ fn yaml_file(path: &Path) -> Value {
         .expect("YAML")
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn ejected_eks_and_rosa_overlays_keep_the_guard_under_both_kustomize_versions() {
     let t = tree();
@@ -325,6 +334,7 @@ fn ejected_eks_and_rosa_overlays_keep_the_guard_under_both_kustomize_versions() 
     }
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eject_warns_when_kustomize_4_cannot_run_the_ejected_check() {
     let t = tree();
@@ -358,6 +368,7 @@ fn add_transformer(overlay: &Path, file: &str, text: &str) {
     .expect("write");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eject_carries_the_overlays_check_config_through() {
     let t = tree();
@@ -378,6 +389,7 @@ fn eject_carries_the_overlays_check_config_through() {
     assert_eq!(kust["transformers"], Value::Sequence(vec!["check.yaml".into()]));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn eject_still_refuses_a_transformer_it_cannot_carry() {
     let t = tree();
@@ -494,7 +506,7 @@ fn the_generator_passes_a_secret_without_inline_data() {
     assert!(!stderr(&out).contains("Secret sa-token"), "{}", stderr(&out));
 }
 
-const EKS_PLATFORM: &str = include_str!("../overlays/eks/platform.yaml");
+const EKS_PLATFORM: &str = include_str!("../../overlays/eks/platform.yaml");
 
 #[test]
 fn the_platform_transformer_refuses_an_inline_secret_and_returns_the_items_unchanged() {
@@ -618,6 +630,7 @@ fn rendered_base() -> String {
     stdout(&out)
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn kpt_render_with_the_platform_config_fails_on_an_inline_secret_and_leaves_the_package() {
     let files = [
@@ -639,6 +652,7 @@ fn kpt_render_with_the_platform_config_fails_on_an_inline_secret_and_leaves_the_
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn kpt_render_of_generator_and_platform_fails_on_an_inline_secret_at_the_generator() {
     let files = [
@@ -654,6 +668,7 @@ fn kpt_render_of_generator_and_platform_fails_on_an_inline_secret_at_the_generat
     assert!(!pkg.join("maverics").exists(), "nothing generated:\n{text}");
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn kpt_render_passes_an_opted_out_secret_and_reports_it() {
     let files = [

@@ -1,7 +1,7 @@
 //! End-to-end: the real kustomize 5.8.1 and 4.5.4 binaries run the real plugin (the shim in
 //! plugins/, pointed at the binary under test).
 
-mod common;
+use crate::common;
 
 use common::{assert_golden, bin, command, kustomize_build, kustomize_versions, root, stderr, stdout, tool};
 use serde_yaml::Value;

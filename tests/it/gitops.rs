@@ -1,7 +1,7 @@
 //! GitOps: the Argo CD Config Management Plugin is valid and its declared command renders an
 //! overlay; the kustomize Component installs it into argocd-repo-server.
 
-mod common;
+use crate::common;
 
 use common::{assert_golden, bin, root, stderr, stdout, tool};
 use serde_yaml::Value;
@@ -61,6 +61,7 @@ fn the_plugin_uses_only_documented_fields() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_declared_command_renders_the_overlay_in_the_sidecar_environment() {
     let p = plugin();
@@ -82,6 +83,7 @@ fn the_declared_command_renders_the_overlay_in_the_sidecar_environment() {
     assert_golden("kustomize/eks.yaml", &stdout(&out));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_component_adds_the_sidecar_and_the_plugin_config_to_the_repo_server() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! loss, and the render of the imported config keeps the runtime behaviour the chart gives
 //! those values: env vars, mounts and paths, ports, probes, replicas and autoscaling.
 
-mod common;
+use crate::common;
 
 use common::{bin, root, run_with_stdin, stderr, stdout};
 use serde::Deserialize;
@@ -458,6 +458,7 @@ fn literal_secrets_in_the_custom_config_move_to_the_external_secret() {
     assert!(rendered.contains("property: connectors_0__oauthClientSecret"));
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn the_written_rosa_overlay_builds_with_kustomize_and_lets_openshift_pick_the_uid() {
     let dir = tempfile::tempdir().expect("tempdir");
