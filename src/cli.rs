@@ -65,7 +65,7 @@ enum Cmd {
     /// Semantic diff of rendered manifests: two renders, or the overlays at a git revision
     /// against the working tree. Exit 0: no change, 1: changes, 2: error.
     #[command(
-        after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md"
+        after_help = "Examples:\n  maverics-krm diff old.yaml overlays/dev            # a render against a kustomization\n  maverics-krm diff --base origin/main               # every overlay, PR base vs working tree\n  maverics-krm diff --base origin/main --format markdown overlays/dev > comment.md\n  maverics-krm diff --base origin/main --format markdown --json-out report.json > comment.md   # both, one run"
     )]
     Diff(crate::diff::DiffArgs),
     /// A Mermaid flowchart of reach: the internet or VPC through load balancers, routers and

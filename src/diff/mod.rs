@@ -340,6 +340,10 @@ pub struct DiffArgs {
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write the JSON report to FILE, from the same comparison: one run gives a pull
+    /// request both its comment (`--format markdown` on stdout) and the JSON for tools.
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
     /// Color the text format: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,

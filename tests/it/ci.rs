@@ -171,14 +171,38 @@ impl Repos {
     }
 
     /// The tools where the CI file's cache keeps them, so its install step finds them there.
+    /// `maverics-krm` is a wrapper that logs its arguments (see [`Repos::diff_runs`]).
     fn cached_tools(&self, tools: &Path) {
         std::fs::create_dir_all(tools).expect("tools dir");
-        for (name, target) in [("maverics-krm", bin()), ("kustomize", tool("kustomize-5.8.1"))] {
-            let link = tools.join(name);
-            if !link.exists() {
-                std::os::unix::fs::symlink(target, link).expect("link a tool");
-            }
+        let wrapper = tools.join("maverics-krm");
+        if !wrapper.exists() {
+            let script = format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+                self.calls().display(),
+                bin().display()
+            );
+            std::fs::write(&wrapper, script).expect("write the maverics-krm wrapper");
+            std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .expect("make the wrapper executable");
         }
+        let link = tools.join("kustomize");
+        if !link.exists() {
+            std::os::unix::fs::symlink(tool("kustomize-5.8.1"), link).expect("link a tool");
+        }
+    }
+
+    fn calls(&self) -> PathBuf {
+        self.tmp.path().join("maverics-krm.calls")
+    }
+
+    /// How many times the CI file ran `maverics-krm diff` so far: a pull request's renders
+    /// are its slowest part, so one run must write both the Markdown and the JSON.
+    fn diff_runs(&self) -> usize {
+        std::fs::read_to_string(self.calls())
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("diff "))
+            .count()
     }
 }
 
@@ -450,10 +474,12 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
         ("vars.MAVERICS_KRM_GIT", String::new()),
     ]);
 
-    // First push: diff exits 1 (changes), the job passes, one comment is created.
+    // First push: diff exits 1 (changes), the job passes, one comment is created; one run
+    // of diff wrote both reports.
     let run = run_github(&repos, &stubs, &ctx);
     assert_eq!(run.failed, None, "{}", run.output);
     assert_report(&repos.checkout, 6);
+    assert_eq!(repos.diff_runs(), 1, "{}", read(&repos.calls()));
     let store = stubs.store();
     let comments = store["comments"].as_array().expect("comments");
     assert_eq!(comments.len(), 2, "{store}");
@@ -532,6 +558,12 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
     let run = run_gitlab(&repos, &stubs, &base, "glpat-test");
     assert_eq!(run.failed, None, "{}", run.output);
     assert_report(&repos.checkout, 6);
+    assert_eq!(
+        repos.diff_runs(),
+        1,
+        "one run of diff writes both reports: {}",
+        read(&repos.calls())
+    );
 
     repos.push_max_replicas(7);
     repos.check_out_head();

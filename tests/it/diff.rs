@@ -423,6 +423,62 @@ fn eks_against_rosa_in_every_format() {
     }
 }
 
+/// `--json-out`: one run writes the report of `--format` on stdout and the JSON report to a
+/// file, each the same as a run of its own format (and as the goldens), with the same exit
+/// code. A file that cannot be written, or a comparison that fails, is exit 2 with nothing on
+/// stdout and no file.
+#[test]
+fn json_out_writes_both_reports_in_one_run_as_two_runs_would() {
+    let (eks, rosa) = (Path::new("overlays/eks"), Path::new("overlays/rosa"));
+    let tmp = tempfile::tempdir().unwrap();
+    let json_file = tmp.path().join("report.json");
+    let separate = |format: &str| {
+        let o = diff_in_root(&["--format".as_ref(), format.as_ref(), eks.as_os_str(), rosa.as_os_str()]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let (markdown, json) = (separate("markdown"), separate("json"));
+    let o = diff_in_root(&[
+        "--format".as_ref(),
+        "markdown".as_ref(),
+        "--json-out".as_ref(),
+        json_file.as_os_str(),
+        eks.as_os_str(),
+        rosa.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(stdout(&o), markdown);
+    let written = std::fs::read_to_string(&json_file).expect("--json-out wrote its file");
+    assert_eq!(written, json);
+    assert_golden("diff/eks-rosa.md", &stdout(&o));
+    assert_golden("diff/eks-rosa.json", &written);
+
+    let unwritable = tmp.path().join("no-such-dir/report.json");
+    let o = diff_in_root(&[
+        "--json-out".as_ref(),
+        unwritable.as_os_str(),
+        eks.as_os_str(),
+        rosa.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("--json-out {}", unwritable.display())) && err.contains("fix:"),
+        "{err}"
+    );
+
+    let failed = tmp.path().join("failed.json");
+    let o = diff(&[
+        "--json-out".as_ref(),
+        failed.as_os_str(),
+        "/nonexistent/old.yaml".as_ref(),
+        "/nonexistent/new.yaml".as_ref(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(!failed.exists(), "a failed comparison wrote {}", failed.display());
+}
+
 /// Moving from EKS to GKE: the ALB annotations give way to the GKE class annotation, GKE's
 /// objects arrive, the secrets move to another store, and the NetworkPolicy's new sources
 /// (Google's load balancer ranges) are flagged for review.
