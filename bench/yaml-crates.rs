@@ -112,7 +112,7 @@ fn fidelity(corpus: &str, small_list: &str) {
         lookalikes.push_str(&format!("  k{i}: '{s}'\n"));
     }
     let cases: Vec<(&str, String)> = vec![
-        ("YAML 1.1 lookalike strings (tests/properties.rs)", lookalikes),
+        ("YAML 1.1 lookalike strings (tests/it/properties.rs)", lookalikes),
         ("plain y, n, on, yes, off as keys and values", "y: n\non: yes\nx: [off, Y]\n".into()),
         ("!!binary", "data: !!binary aGVsbG8=\n".into()),
         ("custom !Tag (corpus 316)", custom_tag),

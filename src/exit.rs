@@ -1,5 +1,5 @@
 //! The process exit codes, decided here and nowhere else. docs/usage.md#exit-codes documents
-//! them in one table, and tests/docs.rs checks that the table lists exactly these.
+//! them in one table, and tests/it/docs.rs checks that the table lists exactly these.
 
 use crate::diag::Diagnostic;
 use std::process::ExitCode;

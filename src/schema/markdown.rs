@@ -1,6 +1,6 @@
 //! `docs/config.md`: the field reference of every config kind as Markdown tables, generated
 //! from the same schema as `schemas/*.json` and `explain`, so the page cannot drift from
-//! what the binary accepts. `maverics-krm schema --markdown` prints it; `tests/docs.rs`
+//! what the binary accepts. `maverics-krm schema --markdown` prints it; `tests/it/docs.rs`
 //! keeps the shipped page equal to it.
 
 use super::{KINDS, Kind, choices, description, object_of, resolve, type_of};
@@ -20,7 +20,7 @@ Every field of the three function configs (`apiVersion: {API_VERSION}`): its pat
 default and what it does. This page is generated from the Rust types that read the configs,
 like [`schemas/`](../schemas/) and `maverics-krm explain`, so the three always agree. Do not
 edit it by hand: change the doc comments in `src/config/` and run `{REGENERATE}`
-(`tests/docs.rs` fails until you do).
+(`tests/it/docs.rs` fails until you do).
 
 A default in a row is what an absent field means; `required` fields have none; a row without
 one is an object whose fields have theirs; `unset` means the field may be left out. Unknown
