@@ -544,16 +544,16 @@ fn diff_base_cleans_up_on_sigint_and_sigterm() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // The two sides render at the same time: the working tree's kustomize may start
+        // before the base's worktree is ready, so wait for both.
         let start = Instant::now();
-        while !started.exists() {
-            assert!(start.elapsed() < Duration::from_secs(60), "kustomize never started");
+        while !(started.exists() && git(&repo, &["worktree", "list"]).lines().count() == 2) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "kustomize never started with the base's worktree in place"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(
-            git(&repo, &["worktree", "list"]).lines().count(),
-            2,
-            "the worktree exists"
-        );
         let kill = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(child.id().to_string())
