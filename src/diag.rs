@@ -22,16 +22,8 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The object a diagnostic is about (the spec's `resourceRef`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceRef {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-}
+/// The object a diagnostic is about (the spec's `resourceRef`): its identity.
+pub type ResourceRef = crate::k8s::object::ObjectKey;
 
 /// The file a diagnostic is about (the spec's `file`), when the host told us.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

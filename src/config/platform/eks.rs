@@ -1,5 +1,6 @@
 //! `spec.eks`: Amazon EKS settings of the `OrchestratorPlatform` transformer.
 
+use super::TopologySpread;
 use super::aws::{SecretStore, check_arn, check_store};
 use crate::config::api_rules;
 use crate::diag::Diagnostic;
@@ -201,13 +202,6 @@ pub enum Flavour {
     Standard,
     /// `projectcalico.org/v3`, for clusters that run Calico instead.
     Calico,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct TopologySpread {
-    /// `ScheduleAnyway` (default) or `DoNotSchedule`.
-    pub when_unsatisfiable: Option<String>,
 }
 
 /// Rules types cannot express: hosts, ARNs, names and ranges the AWS APIs accept.

@@ -82,6 +82,16 @@ pub struct Spec {
     #[serde(default)]
     pub gke: Option<Gke>,
 }
+
+// The zone spread of the pods, shared by the EKS, AKS and GKE layers (a plain comment: a doc
+// comment would become a description in the published schemas).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct TopologySpread {
+    /// `ScheduleAnyway` (default) or `DoNotSchedule`.
+    pub when_unsatisfiable: Option<String>,
+}
+
 impl OrchestratorPlatform {
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
         let resource = object::resource_ref(value);
