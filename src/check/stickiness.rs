@@ -12,10 +12,9 @@ use super::pods::{pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
-use crate::k8s::kinds::{BACKEND_CONFIG, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, ROUTE};
+use crate::k8s::kinds::{BACKEND_CONFIG, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, INGRESS_EXTENSION, ROUTE};
 use crate::k8s::labels::{
-    AFFINITY_ANNOTATION, AGC_API, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME,
-    NGINX_AFFINITY,
+    AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME, NGINX_AFFINITY,
 };
 use crate::krm::{annotations, object};
 use k8s_openapi::Resource;
@@ -228,12 +227,10 @@ fn alb_attributes(s: &str) -> Vec<(&str, &str)> {
 /// Why the AGC `IngressExtension` named `ext` gives no cookie affinity to the Ingress `e`'s
 /// backends, if it does not.
 fn agc_affinity(items: &[Value], e: &Value, ext: &str, cookie: &str) -> Result<(), String> {
-    let Some(x) = items.iter().find(|x| {
-        object::api_version(x) == AGC_API
-            && object::kind(x) == "IngressExtension"
-            && object::name(x) == ext
-            && ns(x) == ns(e)
-    }) else {
+    let Some(x) = items
+        .iter()
+        .find(|x| INGRESS_EXTENSION.is(x) && object::name(x) == ext && ns(x) == ns(e))
+    else {
         return Err(format!("its IngressExtension `{ext}` is not in this stream"));
     };
     let backends = backend_names(e);

@@ -30,7 +30,7 @@ pub struct Aks {
     pub network_policy: AksNetworkPolicy,
     /// How pods spread across zones.
     #[serde(default)]
-    pub topology_spread: super::TopologySpread,
+    pub topology_spread: super::spread::TopologySpread,
 }
 
 /// The controller behind the Ingress.

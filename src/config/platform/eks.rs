@@ -1,7 +1,7 @@
 //! `spec.eks`: Amazon EKS settings of the `OrchestratorPlatform` transformer.
 
-use super::TopologySpread;
 use super::aws::{SecretStore, check_arn, check_store};
+use super::spread::TopologySpread;
 use crate::config::api_rules;
 use crate::diag::Diagnostic;
 use crate::k8s::validate::Wildcard;

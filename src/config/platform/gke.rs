@@ -49,7 +49,7 @@ pub struct Gke {
     pub network_policy: GkeNetworkPolicy,
     /// How pods spread across zones.
     #[serde(default)]
-    pub topology_spread: super::TopologySpread,
+    pub topology_spread: super::spread::TopologySpread,
 }
 
 /// How the orchestrator is exposed on GKE.

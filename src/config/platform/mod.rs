@@ -6,12 +6,14 @@ mod aws;
 mod eks;
 mod gke;
 mod rosa;
+mod spread;
 
 pub use aks::*;
 pub use aws::{SecretStore, check_arn};
 pub use eks::*;
 pub use gke::*;
 pub use rosa::*;
+pub use spread::TopologySpread;
 
 use super::orchestrator::Metadata;
 use super::parse;
@@ -81,15 +83,6 @@ pub struct Spec {
     /// Google Kubernetes Engine settings; required with `platform: gke`.
     #[serde(default)]
     pub gke: Option<Gke>,
-}
-
-// The zone spread of the pods, shared by the EKS, AKS and GKE layers (a plain comment: a doc
-// comment would become a description in the published schemas).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct TopologySpread {
-    /// `ScheduleAnyway` (default) or `DoNotSchedule`.
-    pub when_unsatisfiable: Option<String>,
 }
 
 impl OrchestratorPlatform {
