@@ -142,35 +142,46 @@ fn strip_comments(text: &str) -> String {
 /// Cuts every `#[cfg(test)]` item (a `mod tests { … }` block or a single item) out.
 fn strip_tests(code: &str) -> String {
     let mut out = String::new();
-    let mut rest = code;
-    while let Some(at) = rest.find("#[cfg(test)]") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at..];
+    let mut kept = 0;
+    for r in test_items(code) {
+        out.push_str(&code[kept..r.start]);
+        kept = r.end;
+    }
+    out.push_str(&code[kept..]);
+    out
+}
+
+/// The byte ranges of the `#[cfg(test)]` items of `code` (comments and strings taken out).
+fn test_items(code: &str) -> Vec<std::ops::Range<usize>> {
+    let mut items = Vec::new();
+    let mut from = 0;
+    while let Some(at) = code[from..].find("#[cfg(test)]").map(|a| a + from) {
+        let after = &code[at..];
         let semi = after.find(';').unwrap_or(after.len());
         let brace = after.find('{').unwrap_or(after.len());
-        if semi < brace {
-            rest = &after[(semi + 1).min(after.len())..];
-            continue;
-        }
-        let mut depth = 0usize;
         let mut end = after.len();
-        for (i, c) in after.char_indices().skip(brace) {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i + 1;
-                        break;
+        if semi < brace {
+            end = (semi + 1).min(after.len());
+        } else {
+            let mut depth = 0usize;
+            for (i, c) in after.char_indices().skip(brace) {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = i + 1;
+                            break;
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
         }
-        rest = &after[end..];
+        items.push(at..at + end);
+        from = at + end;
     }
-    out.push_str(rest);
-    out
+    items
 }
 
 fn is_ident(c: char) -> bool {
@@ -649,34 +660,12 @@ const KIND_LITERALS_LEFT: &[(&str, usize)] = &[
 fn test_lines(stripped: &str) -> Vec<bool> {
     let mut mask = vec![false; stripped.lines().count() + 1];
     let line_of = |pos: usize| stripped[..pos].matches('\n').count();
-    let mut from = 0;
-    while let Some(at) = stripped[from..].find("#[cfg(test)]").map(|a| a + from) {
-        let after = &stripped[at..];
-        let semi = after.find(';').unwrap_or(after.len());
-        let brace = after.find('{').unwrap_or(after.len());
-        let mut end = at + semi.min(after.len());
-        if brace < semi {
-            let mut depth = 0usize;
-            for (i, c) in after.char_indices().skip(brace) {
-                match c {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = at + i;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        for l in line_of(at)..=line_of(end.min(stripped.len())) {
+    for r in test_items(stripped) {
+        for l in line_of(r.start)..=line_of(r.end) {
             if let Some(m) = mask.get_mut(l) {
                 *m = true;
             }
         }
-        from = (end + 1).min(stripped.len());
     }
     mask
 }
