@@ -39,10 +39,6 @@ pub struct OrchestratorObjects {
     pub serves_tls: bool,
 }
 
-fn is_kind(o: &Value, k: Kind) -> bool {
-    object::kind(o) == k.kind && object::api_version(o) == k.api_version
-}
-
 pub fn name(o: &Json) -> &str {
     o.pointer("/metadata/name").and_then(Json::as_str).unwrap_or_default()
 }
@@ -60,7 +56,7 @@ impl OrchestratorObjects {
         let ours = |o: &Value| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
         let instances: BTreeSet<&str> = items
             .iter()
-            .filter(|o| ours(o) && is_kind(o, builtin::<StatefulSet>()))
+            .filter(|o| ours(o) && builtin::<StatefulSet>().is(o))
             .filter_map(|o| label(o, LABEL_INSTANCE))
             .collect();
         let instance = match (&cfg.spec.instance, instances.len()) {
@@ -106,8 +102,7 @@ impl OrchestratorObjects {
             }
         };
         let mine = |o: &Value| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
-        let find =
-            |k: Kind, extra: &dyn Fn(&Value) -> bool| items.iter().position(|o| mine(o) && is_kind(o, k) && extra(o));
+        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| items.iter().position(|o| mine(o) && k.is(o) && extra(o));
         let any = |_: &Value| true;
         let Some(statefulset) = find(builtin::<StatefulSet>(), &any) else {
             return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
@@ -163,7 +158,7 @@ impl OrchestratorObjects {
             .map(str::to_owned);
         let namespace_object = items
             .iter()
-            .position(|o| is_kind(o, builtin::<Namespace>()) && ns.as_deref() == Some(object::name(o)));
+            .position(|o| builtin::<Namespace>().is(o) && ns.as_deref() == Some(object::name(o)));
         let service_account = find(builtin::<ServiceAccount>(), &|o| {
             Some(object::name(o)) == pod_sa.as_deref()
         });

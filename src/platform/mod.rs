@@ -288,7 +288,9 @@ impl Undo {
             items.insert(index, item);
         }
         for (index, item) in self.patched {
-            items[index] = item;
+            if let Some(slot) = items.get_mut(index) {
+                *slot = item;
+            }
         }
     }
 }
