@@ -26,20 +26,8 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The object a diagnostic is about (the spec's `resourceRef`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceRef {
-    /// The object's `apiVersion`, e.g. `krm.maverics.dev/v1alpha1`.
-    pub api_version: String,
-    /// The object's `kind`, e.g. `Orchestrator`.
-    pub kind: String,
-    /// The object's `metadata.name`; empty when the object has none (the kind alone is then shown).
-    pub name: String,
-    /// The object's `metadata.namespace`, left out of the result when unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-}
+/// The object a diagnostic is about (the spec's `resourceRef`): its identity.
+pub type ResourceRef = crate::k8s::object::ObjectKey;
 
 /// The file a diagnostic is about (the spec's `file`), when the host told us.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

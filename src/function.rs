@@ -104,7 +104,7 @@ pub fn process(mut list: ResourceList) -> Response {
 fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
     object::file_ref(fc).or_else(|| {
         let key = ObjectKey::of(fc);
-        let same: Vec<&Value> = items.iter().filter(|i| ObjectKey::of(i) == key).collect();
+        let same: Vec<&Value> = items.iter().filter(|i| key.is(i)).collect();
         let item = match same.as_slice() {
             [one] => Some(*one),
             _ => same.iter().find(|i| i.get("spec") == fc.get("spec")).copied(),

@@ -9,6 +9,8 @@ use super::pods::{containers, pod_spec, selects, template_labels};
 use crate::config::workload::CLUSTER_ENV_PREFIX;
 use crate::diag::Diagnostic;
 use crate::krm::object;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::Service;
 use serde_yaml::Value;
 
 const SRV_PREFIX: &str = "_membership-udp._udp.";
@@ -112,7 +114,7 @@ fn judge(record: &str, w: &Value, items: &[Value], field: &str, out: &mut Vec<Di
         return;
     }
     let service = items.iter().find(|s| {
-        object::kind(s) == "Service"
+        object::kind(s) == Service::KIND
             && object::name(s) == *svc
             && object::namespace(s) == pods_ns.or((!unknown(ns)).then_some(*ns))
     });

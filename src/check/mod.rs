@@ -17,6 +17,8 @@ pub mod stickiness;
 use crate::diag::Diagnostic;
 use crate::krm::object;
 use at::At;
+use k8s_openapi::Resource;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
@@ -104,7 +106,7 @@ pub fn orchestrator(items: &[Value]) -> Option<&Value> {
     use crate::k8s::labels::{APP_NAME, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
     items.iter().find(|i| {
         object::api_version(i) == "apps/v1"
-            && object::kind(i) == "StatefulSet"
+            && object::kind(i) == StatefulSet::KIND
             && object::label(i, LABEL_NAME) == Some(APP_NAME)
             && object::label(i, LABEL_MANAGED_BY) == Some(MANAGED_BY)
     })

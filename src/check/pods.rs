@@ -1,7 +1,12 @@
 //! Reading workloads of any kind the way the rule families need them: the pod spec, its
 //! containers, the pod template labels and whether a selector selects them.
 
+use crate::k8s::kinds::builtin;
 use crate::krm::object;
+use k8s_openapi::Resource;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Pod, ReplicationController};
 use serde_yaml::Value;
 
 /// Follows a path of mapping keys.
@@ -11,16 +16,25 @@ fn at_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 
 /// The pod spec of a workload and its field path, for every kind that templates pods.
 pub fn pod_spec(obj: &Value) -> Option<(&Value, &'static str)> {
-    let (path, field): (&[&str], &'static str) = match (object::api_version(obj), object::kind(obj)) {
-        ("v1", "Pod") => (&["spec"], "spec"),
-        ("v1", "ReplicationController")
-        | ("apps/v1", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-        | ("batch/v1", "Job") => (&["spec", "template", "spec"], "spec.template.spec"),
-        ("batch/v1", "CronJob") => (
+    let templated = [
+        builtin::<ReplicationController>(),
+        builtin::<Deployment>(),
+        builtin::<StatefulSet>(),
+        builtin::<DaemonSet>(),
+        builtin::<ReplicaSet>(),
+        builtin::<Job>(),
+    ];
+    let (path, field): (&[&str], &'static str) = if builtin::<Pod>().is(obj) {
+        (&["spec"], "spec")
+    } else if templated.iter().any(|k| k.is(obj)) {
+        (&["spec", "template", "spec"], "spec.template.spec")
+    } else if builtin::<CronJob>().is(obj) {
+        (
             &["spec", "jobTemplate", "spec", "template", "spec"],
             "spec.jobTemplate.spec.template.spec",
-        ),
-        _ => return None,
+        )
+    } else {
+        return None;
     };
     at_path(obj, path).filter(|v| v.is_mapping()).map(|v| (v, field))
 }
@@ -41,8 +55,8 @@ pub fn containers<'a>(pod: &'a Value, prefix: &str) -> Vec<(&'a Value, String)> 
 /// Pod template labels of a workload.
 pub fn template_labels(obj: &Value) -> Option<&serde_yaml::Mapping> {
     let path: &[&str] = match object::kind(obj) {
-        "Pod" => &["metadata", "labels"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
+        k if k == Pod::KIND => &["metadata", "labels"],
+        k if k == CronJob::KIND => &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
         _ => &["spec", "template", "metadata", "labels"],
     };
     at_path(obj, path)?.as_mapping()

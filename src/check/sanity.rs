@@ -7,6 +7,9 @@ use super::pods::{containers, pod_spec, selects, template_labels};
 use crate::diag::Diagnostic;
 use crate::k8s::quantity::Quantity;
 use crate::krm::object;
+use k8s_openapi::Resource;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_yaml::Value;
 
 fn quantity(v: &Value) -> Option<Quantity> {
@@ -35,7 +38,7 @@ pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
             "give the orchestrator a namespace of its own, so RBAC and network policy can isolate it",
         ));
     }
-    if object::kind(obj) == "HorizontalPodAutoscaler" {
+    if object::kind(obj) == HorizontalPodAutoscaler::KIND {
         let spec = obj.get("spec");
         let min = spec
             .and_then(|s| s.get("minReplicas"))
@@ -112,7 +115,7 @@ pub fn check_object(obj: &Value, at: &At, out: &mut Vec<Diagnostic>) {
 
 /// Rules that need two objects: a PodDisruptionBudget against the workload it covers.
 pub fn check_stream(items: &[Value], out: &mut Vec<Diagnostic>) {
-    for pdb in items.iter().filter(|i| object::kind(i) == "PodDisruptionBudget") {
+    for pdb in items.iter().filter(|i| object::kind(i) == PodDisruptionBudget::KIND) {
         let at = At::new(pdb);
         let spec = pdb.get("spec");
         let max_unavailable = spec.and_then(|s| s.get("maxUnavailable"));
@@ -127,7 +130,7 @@ pub fn check_stream(items: &[Value], out: &mut Vec<Diagnostic>) {
                 items
                     .iter()
                     .find(|h| {
-                        object::kind(h) == "HorizontalPodAutoscaler"
+                        object::kind(h) == HorizontalPodAutoscaler::KIND
                             && object::namespace(h) == object::namespace(w)
                             && h.get("spec")
                                 .and_then(|s| s.get("scaleTargetRef"))

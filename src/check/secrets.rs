@@ -10,6 +10,8 @@ use crate::config::spec_secrets::{FIX, spec_findings};
 use crate::diag::Diagnostic;
 use crate::krm::object;
 use crate::secrets::{self, Finding};
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use serde_yaml::Value;
 
 /// ConfigMap keys that hold an orchestrator config: the generator writes `maverics.yaml`,
@@ -51,7 +53,7 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
             }
             forget(&mut rest, &["items"]);
         }
-        ("v1", "Secret") => {
+        (a, k) if (a, k) == (Secret::API_VERSION, Secret::KIND) => {
             for field in ["data", "stringData"] {
                 if obj
                     .get(field)
@@ -68,7 +70,7 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
                 forget(&mut rest, &[field]);
             }
         }
-        ("v1", "ConfigMap") => {
+        (a, k) if (a, k) == (ConfigMap::API_VERSION, ConfigMap::KIND) => {
             for field in ["data", "binaryData"] {
                 let Some(data) = obj.get(field).and_then(Value::as_mapping) else {
                     continue;

@@ -12,11 +12,16 @@ use super::pods::{pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
+use crate::k8s::kinds::{BACKEND_CONFIG, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, INGRESS_EXTENSION, ROUTE};
 use crate::k8s::labels::{
-    AFFINITY_ANNOTATION, AGC_API, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME,
-    NGINX_AFFINITY,
+    AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME, NGINX_AFFINITY,
 };
 use crate::krm::{annotations, object};
+use k8s_openapi::Resource;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::networking::v1::Ingress;
 use serde_yaml::Value;
 
 /// The GKE session affinities that keep a client on one pod (BackendConfig and
@@ -42,14 +47,14 @@ fn ns(obj: &Value) -> &str {
 }
 
 fn is_orchestrator(obj: &Value) -> bool {
-    matches!(object::kind(obj), "StatefulSet" | "Deployment")
+    matches!(object::kind(obj), k if k == StatefulSet::KIND || k == Deployment::KIND)
         && template_labels(obj).is_some_and(|l| l.get(LABEL_NAME).and_then(Value::as_str) == Some(APP_NAME))
 }
 
 /// The largest replica count: the HPA's maxReplicas when one targets the workload.
 fn max_replicas(items: &[Value], w: &Value) -> i64 {
     let hpa = items.iter().find(|h| {
-        object::kind(h) == "HorizontalPodAutoscaler"
+        object::kind(h) == HorizontalPodAutoscaler::KIND
             && ns(h) == ns(w)
             && h.get("spec").and_then(|s| s.get("scaleTargetRef")).is_some_and(|r| {
                 r.get("kind").and_then(Value::as_str) == Some(object::kind(w))
@@ -80,7 +85,7 @@ fn facts(items: &[Value], w: &Value) -> Option<MavericsFacts> {
         .filter_map(|v| v.get("configMap")?.get("name")?.as_str())
         .collect();
     items.iter().find_map(|cm| {
-        if object::kind(cm) != "ConfigMap" || ns(cm) != ns(w) || !names.contains(&object::name(cm)) {
+        if object::kind(cm) != ConfigMap::KIND || ns(cm) != ns(w) || !names.contains(&object::name(cm)) {
             return None;
         }
         let text = cm.get("data")?.get("maverics.yaml")?.as_str()?;
@@ -135,7 +140,7 @@ pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
         let services: Vec<&Value> = items
             .iter()
             .filter(|s| {
-                object::kind(s) == "Service"
+                object::kind(s) == Service::KIND
                     && ns(s) == w.namespace
                     && selects(s.get("spec").and_then(|s| s.get("selector")), template_labels(w.obj))
             })
@@ -144,15 +149,16 @@ pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
         let mut exposed = false;
         for e in items.iter().filter(|e| ns(e) == w.namespace) {
             match (object::api_version(e), object::kind(e)) {
-                ("networking.k8s.io/v1", "Ingress") if ingress_targets(e, &names) => {
+                (a, k) if (a, k) == (Ingress::API_VERSION, Ingress::KIND) && ingress_targets(e, &names) => {
                     exposed = true;
                     ingress(items, e, &services, &cookie, w.max_replicas, out);
                 }
-                ("route.openshift.io/v1", "Route") if route_targets(e, &names) => {
+                (a, k) if (a, k) == (ROUTE.api_version, ROUTE.kind) && route_targets(e, &names) => {
                     exposed = true;
                     route(e, w.max_replicas, out);
                 }
-                ("gateway.networking.k8s.io/v1" | "gateway.networking.k8s.io/v1beta1", "HTTPRoute") => {
+                // v1beta1 too: Gateway API's previous version, still served.
+                (a, k) if k == HTTP_ROUTE.kind && (a == HTTP_ROUTE.api_version || a == HTTP_ROUTE_V1BETA1) => {
                     exposed |= http_route(e, items, &names, w.max_replicas, out);
                 }
                 _ => {}
@@ -223,12 +229,10 @@ fn alb_attributes(s: &str) -> Vec<(&str, &str)> {
 /// Why the AGC `IngressExtension` named `ext` gives no cookie affinity to the Ingress `e`'s
 /// backends, if it does not.
 fn agc_affinity(items: &[Value], e: &Value, ext: &str, cookie: &str) -> Result<(), String> {
-    let Some(x) = items.iter().find(|x| {
-        object::api_version(x) == AGC_API
-            && object::kind(x) == "IngressExtension"
-            && object::name(x) == ext
-            && ns(x) == ns(e)
-    }) else {
+    let Some(x) = items
+        .iter()
+        .find(|x| INGRESS_EXTENSION.is(x) && object::name(x) == ext && ns(x) == ns(e))
+    else {
         return Err(format!("its IngressExtension `{ext}` is not in this stream"));
     };
     let backends = backend_names(e);
@@ -332,8 +336,8 @@ fn backend_config_affinity<'a>(items: &'a [Value], namespace: &str, name: &str) 
     items
         .iter()
         .find(|b| {
-            object::kind(b) == "BackendConfig"
-                && object::api_version(b).starts_with("cloud.google.com/")
+            object::kind(b) == BACKEND_CONFIG.kind
+                && object::api_version(b).starts_with(BACKEND_CONFIG.group())
                 && ns(b) == namespace
                 && object::name(b) == name
         })
@@ -410,11 +414,11 @@ fn gke_ingress(e: &Value, items: &[Value], services: &[&Value], max: i64, out: &
 /// A GKE GCPBackendPolicy on Service `service` with a session affinity that sticks.
 fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
     items.iter().any(|b| {
-        object::kind(b) == "GCPBackendPolicy"
-            && object::api_version(b).starts_with("networking.gke.io/")
+        object::kind(b) == GCP_BACKEND_POLICY.kind
+            && object::api_version(b).starts_with(GCP_BACKEND_POLICY.group())
             && ns(b) == namespace
             && b.get("spec").and_then(|s| s.get("targetRef")).is_some_and(|t| {
-                t.get("kind").and_then(Value::as_str) == Some("Service")
+                t.get("kind").and_then(Value::as_str) == Some(Service::KIND)
                     && t.get("name").and_then(Value::as_str) == Some(service)
             })
             && b.get("spec")
@@ -478,7 +482,7 @@ fn http_route(r: &Value, items: &[Value], services: &[&str], max: i64, out: &mut
             .and_then(Value::as_sequence)
             .into_iter()
             .flatten()
-            .filter(|b| b.get("kind").and_then(Value::as_str).is_none_or(|k| k == "Service"))
+            .filter(|b| b.get("kind").and_then(Value::as_str).is_none_or(|k| k == Service::KIND))
             .filter_map(|b| b.get("name")?.as_str())
             .filter(|n| services.contains(n))
             .collect();

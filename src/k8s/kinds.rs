@@ -25,6 +25,19 @@ pub const fn builtin<T: Resource>() -> Kind {
     }
 }
 
+impl Kind {
+    /// Whether `obj` is of this apiVersion and kind.
+    pub fn is(&self, obj: &serde_yaml::Value) -> bool {
+        super::object::kind(obj) == self.kind && super::object::api_version(obj) == self.api_version
+    }
+
+    /// The API group with its slash (`cloud.google.com/`), to match any of its versions.
+    pub fn group(&self) -> &'static str {
+        let api = self.api_version;
+        api.split_once('/').map_or("", |(g, _)| &api[..=g.len()])
+    }
+}
+
 /// A custom resource's kind.
 const fn custom(api_version: &'static str, kind: &'static str) -> Kind {
     Kind { api_version, kind }
@@ -38,8 +51,33 @@ pub const SECRET_STORE: Kind = custom("external-secrets.io/v1", "SecretStore");
 pub const ROUTE: Kind = custom("route.openshift.io/v1", "Route");
 /// Gateway API's HTTPRoute.
 pub const HTTP_ROUTE: Kind = custom("gateway.networking.k8s.io/v1", "HTTPRoute");
+/// HTTPRoute's previous apiVersion, which clusters still serve.
+pub const HTTP_ROUTE_V1BETA1: &str = "gateway.networking.k8s.io/v1beta1";
+/// Gateway API's GRPCRoute.
+pub const GRPC_ROUTE: Kind = custom("gateway.networking.k8s.io/v1", "GRPCRoute");
+/// Gateway API's Gateway.
+pub const GATEWAY: Kind = custom("gateway.networking.k8s.io/v1", "Gateway");
 /// Calico's namespaced NetworkPolicy.
 pub const CALICO_NETWORK_POLICY: Kind = custom("projectcalico.org/v3", "NetworkPolicy");
+/// GKE's BackendConfig (the load balancer's health check and session affinity).
+pub const BACKEND_CONFIG: Kind = custom("cloud.google.com/v1", "BackendConfig");
+/// GKE's HealthCheckPolicy (the Gateway's health check).
+pub const GKE_HEALTH_CHECK_POLICY: Kind = custom("networking.gke.io/v1", "HealthCheckPolicy");
+/// Application Gateway for Containers' HealthCheckPolicy.
+pub const AGC_HEALTH_CHECK_POLICY: Kind = custom(super::labels::AGC_API, "HealthCheckPolicy");
+
+/// Application Gateway for Containers' IngressExtension (an Ingress's cookie affinity).
+pub const INGRESS_EXTENSION: Kind = custom(super::labels::AGC_API, "IngressExtension");
+/// GKE Ingress's FrontendConfig (the HTTPS redirect and SSL policy).
+pub const FRONTEND_CONFIG: Kind = custom("networking.gke.io/v1beta1", "FrontendConfig");
+/// GKE's ManagedCertificate.
+pub const MANAGED_CERTIFICATE: Kind = custom("networking.gke.io/v1", "ManagedCertificate");
+/// GKE Gateway's GCPBackendPolicy (session affinity, timeouts).
+pub const GCP_BACKEND_POLICY: Kind = custom("networking.gke.io/v1", "GCPBackendPolicy");
+
+/// A NetworkPolicy's `policyTypes` (Calico's `types`): the same words as two kinds, which
+/// they are not.
+pub const POLICY_TYPES: [&str; 2] = ["Ingress", "Egress"];
 
 /// Every kind the generator emits (the base of an `Orchestrator` config).
 pub const GENERATED: &[Kind] = &[

@@ -6,5 +6,6 @@ pub mod alb;
 pub mod identity;
 pub mod kinds;
 pub mod labels;
+pub mod object;
 pub mod quantity;
 pub mod validate;

@@ -13,9 +13,14 @@ use crate::config::platform::{
 };
 use crate::diag::Diagnostic;
 use crate::k8s::identity::{AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_USE_LABEL};
-use crate::k8s::labels::{AGC_API, AGC_EXTENSION};
+use crate::k8s::kinds::{AGC_HEALTH_CHECK_POLICY, INGRESS_EXTENSION, SECRET_STORE};
+use crate::k8s::labels::AGC_EXTENSION;
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value as Json, json};
 
 pub const AGC_CLASS: &str = "azure-alb-external";
@@ -128,8 +133,8 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
     let reader = reader_name(p);
     let store = format!("{base}-azure-key-vault");
     p.put(strip_null_namespace(json!({
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
+        "apiVersion": ServiceAccount::API_VERSION,
+        "kind": ServiceAccount::KIND,
         "metadata": {
             "name": reader,
             "namespace": ns,
@@ -153,8 +158,8 @@ fn secret_store(p: &mut Planner, cfg: &KeyVaultStore) {
         m.insert("environmentType".into(), env.into());
     }
     p.put(strip_null_namespace(json!({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "SecretStore",
+        "apiVersion": SECRET_STORE.api_version,
+        "kind": SECRET_STORE.kind,
         "metadata": {"name": store, "namespace": ns, "labels": labels},
         "spec": {"provider": {"azurekv": provider}},
     })));
@@ -227,8 +232,8 @@ fn ingress(p: &mut Planner, cfg: &AksIngress) {
         .map(|h| json!({"host": h, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}))
         .collect();
     p.put(strip_null_namespace(json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
+        "apiVersion": Ingress::API_VERSION,
+        "kind": Ingress::KIND,
         "metadata": {"name": svc_name, "namespace": ns, "labels": p.found.labels(), "annotations": ann},
         "spec": {
             "ingressClassName": class,
@@ -258,8 +263,8 @@ fn agc_policies(p: &mut Planner, cfg: &AksIngress, svc: &Json, tls: bool) {
     }
     let labels = p.found.labels();
     p.put(strip_null_namespace(json!({
-        "apiVersion": AGC_API,
-        "kind": "IngressExtension",
+        "apiVersion": INGRESS_EXTENSION.api_version,
+        "kind": INGRESS_EXTENSION.kind,
         "metadata": {"name": svc_name, "namespace": ns, "labels": labels},
         "spec": {"backendSettings": [backend]},
     })));
@@ -272,13 +277,13 @@ fn agc_policies(p: &mut Planner, cfg: &AksIngress, svc: &Json, tls: bool) {
         ))
         .and_then(Json::as_u64)
         .unwrap_or(8080);
-    let mut target = json!({"group": "", "kind": "Service", "name": svc_name});
+    let mut target = json!({"group": Service::GROUP, "kind": Service::KIND, "name": svc_name});
     if let (Some(n), Some(m)) = (&ns, target.as_object_mut()) {
         m.insert("namespace".into(), n.clone().into());
     }
     p.put(strip_null_namespace(json!({
-        "apiVersion": AGC_API,
-        "kind": "HealthCheckPolicy",
+        "apiVersion": AGC_HEALTH_CHECK_POLICY.api_version,
+        "kind": AGC_HEALTH_CHECK_POLICY.kind,
         "metadata": {"name": svc_name, "namespace": ns, "labels": labels},
         "spec": {
             "targetRef": target,
@@ -311,8 +316,8 @@ fn storage(p: &mut Planner, aks: &Aks) {
     claims_use(p, &class);
     if s.create_storage_class {
         p.put(json!({
-            "apiVersion": "storage.k8s.io/v1",
-            "kind": "StorageClass",
+            "apiVersion": StorageClass::API_VERSION,
+            "kind": StorageClass::KIND,
             "metadata": {"name": class, "labels": p.found.labels()},
             "provisioner": "disk.csi.azure.com",
             "volumeBindingMode": "WaitForFirstConsumer",

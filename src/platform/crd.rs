@@ -125,8 +125,3 @@ pub struct Entity {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Json>,
 }
-
-pub fn to_json<T: Serialize>(t: &T) -> Json {
-    // Typed objects of this module hold only strings, numbers, maps and lists.
-    serde_json::to_value(t).unwrap_or_else(|e| panic!("bug: a platform object failed to serialise: {e}"))
-}

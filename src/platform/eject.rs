@@ -3,12 +3,13 @@
 //! exec function for that layer. The files come from the same [`super::Plan`] the
 //! transformer applies, computed against the overlay's built resources.
 
-use super::{Change, Target};
+use super::{Change, file_stem};
 use crate::check::config::OrchestratorCheck;
 use crate::config::OrchestratorPlatform;
 use crate::diag::{self, Diagnostic, FileRef};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};
+use crate::krm::ObjectKey;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::path::{Component, Path, PathBuf};
@@ -98,14 +99,10 @@ struct PatchTarget {
 }
 
 impl PatchTarget {
-    fn of(t: &Target) -> Self {
-        let (group, version) = match t.api_version.split_once('/') {
-            Some((g, v)) => (g.to_owned(), v.to_owned()),
-            None => (String::new(), t.api_version.clone()),
-        };
+    fn of(t: &ObjectKey) -> Self {
         PatchTarget {
-            group,
-            version,
+            group: t.group().to_owned(),
+            version: t.version().to_owned(),
             kind: t.kind.clone(),
             name: t.name.clone(),
             namespace: t.namespace.clone(),
@@ -294,7 +291,7 @@ pub fn eject(
     for change in &plan.changes {
         match change {
             Change::Patch { target, ops, .. } => {
-                let rel = format!("patches/{}.yaml", target.file_stem());
+                let rel = format!("patches/{}.yaml", file_stem(target));
                 write(
                     &rel,
                     &format!(
@@ -311,7 +308,7 @@ pub fn eject(
                 });
             }
             Change::Delete { target, .. } => {
-                let rel = format!("patches/delete-{}.yaml", target.file_stem());
+                let rel = format!("patches/delete-{}.yaml", file_stem(target));
                 let body = DeletePatch {
                     api_version: target.api_version.clone(),
                     kind: target.kind.clone(),
@@ -328,7 +325,7 @@ pub fn eject(
                 });
             }
             Change::Add { object } => {
-                let rel = format!("resources/{}.yaml", Target::of(object).file_stem());
+                let rel = format!("resources/{}.yaml", file_stem(&ObjectKey::of_json(object)));
                 write(&rel, "", yaml(object))?;
                 kust.resources.push(rel);
             }

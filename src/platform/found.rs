@@ -4,18 +4,24 @@
 use crate::config::maverics::MavericsFacts;
 use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
-use crate::k8s::kinds::EXTERNAL_SECRET;
+use crate::k8s::kinds::{EXTERNAL_SECRET, Kind, builtin};
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
+use crate::krm::object;
 use crate::resources::{configmap, statefulset};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use serde_json::Value as Json;
 use serde_yaml::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Indices into the stream of the orchestrator's objects, and what was read from them.
+/// Indices into the stream of the orchestrator's objects, what was read from them, and JSON
+/// working copies of the ones the platform layers read and edit (the rest of the stream is
+/// read in place, never copied).
 #[derive(Debug)]
 pub struct OrchestratorObjects {
-    /// Every item as JSON, in stream order.
-    pub json: Vec<Json>,
+    /// JSON copies of the orchestrator's own objects, by index in the stream.
+    objects: BTreeMap<usize, Json>,
     /// The orchestrator's `app.kubernetes.io/instance`, which selects its objects in the stream.
     pub instance: String,
     /// The orchestrator's StatefulSet.
@@ -42,17 +48,6 @@ pub struct OrchestratorObjects {
     pub serves_tls: bool,
 }
 
-fn label<'a>(o: &'a Json, key: &str) -> Option<&'a str> {
-    o.get("metadata")?.get("labels")?.get(key)?.as_str()
-}
-
-fn kind(o: &Json) -> (&str, &str) {
-    (
-        o.get("apiVersion").and_then(Json::as_str).unwrap_or_default(),
-        o.get("kind").and_then(Json::as_str).unwrap_or_default(),
-    )
-}
-
 pub fn name(o: &Json) -> &str {
     o.pointer("/metadata/name").and_then(Json::as_str).unwrap_or_default()
 }
@@ -61,18 +56,19 @@ pub fn namespace(o: &Json) -> Option<&str> {
     o.pointer("/metadata/namespace").and_then(Json::as_str)
 }
 
+static NULL: Json = Json::Null;
+
 impl OrchestratorObjects {
     /// Finds the orchestrator that `cfg` is for (by `spec.instance` when the stream holds several)
     /// and its objects, by their labels. An error when there is none, several and no
     /// `spec.instance`, or its StatefulSet (with the orchestrator container) or client Service is missing.
     pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
-        // An item JSON cannot hold (non-string keys, tags) is not ours and passes through
-        // untouched; as Null it matches nothing.
-        let json: Vec<Json> = items.iter().map(|i| super::to_json(i).unwrap_or(Json::Null)).collect();
-        let ours = |o: &Json| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
-        let instances: BTreeSet<&str> = json
+        // The stream is read in place: only the orchestrator's own objects are copied to JSON.
+        let label = object::label;
+        let ours = |o: &Value| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
+        let instances: BTreeSet<&str> = items
             .iter()
-            .filter(|o| ours(o) && kind(o) == ("apps/v1", "StatefulSet"))
+            .filter(|o| ours(o) && builtin::<StatefulSet>().is(o))
             .filter_map(|o| label(o, LABEL_INSTANCE))
             .collect();
         let instance = match (&cfg.spec.instance, instances.len()) {
@@ -117,20 +113,17 @@ impl OrchestratorObjects {
                 ]);
             }
         };
-        let mine = |o: &Json| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
-        let find = |api: &str, k: &str, extra: &dyn Fn(&Json) -> bool| {
-            json.iter().position(|o| mine(o) && kind(o) == (api, k) && extra(o))
-        };
-        let any = |_: &Json| true;
-        let Some(statefulset) = find("apps/v1", "StatefulSet", &any) else {
+        let mine = |o: &Value| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
+        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| items.iter().position(|o| mine(o) && k.is(o) && extra(o));
+        let any = |_: &Value| true;
+        let Some(statefulset) = find(builtin::<StatefulSet>(), &any) else {
             return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
         };
-        let sts = &json[statefulset];
-        let containers = sts
+        let sts = super::item_json(&items[statefulset]).map_err(|d| vec![d])?;
+        let containers: &[Json] = sts
             .pointer("/spec/template/spec/containers")
             .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default();
+            .map_or(&[], Vec::as_slice);
         let Some(container) = containers
             .iter()
             .position(|c| c.get("name").and_then(Json::as_str) == Some(statefulset::CONTAINER))
@@ -138,25 +131,27 @@ impl OrchestratorObjects {
             return Err(vec![
                 Diagnostic::error(format!(
                     "the StatefulSet `{}` has no container named `{}`",
-                    name(sts),
+                    name(&sts),
                     statefulset::CONTAINER
                 ))
                 .fix("keep the generated container's name when patching the StatefulSet"),
             ]);
         };
-        let headless = |o: &Json| o.pointer("/spec/clusterIP").and_then(Json::as_str) == Some("None");
-        let Some(service) = find("v1", "Service", &|o| !headless(o)) else {
+        let headless =
+            |o: &Value| o.get("spec").and_then(|s| s.get("clusterIP")).and_then(Value::as_str) == Some("None");
+        let Some(service) = find(builtin::<Service>(), &|o| !headless(o)) else {
             return Err(vec![
                 Diagnostic::error("the orchestrator's client Service is missing")
                     .fix("keep the generated Service; the platform's Ingress or Route points at it"),
             ]);
         };
-        let config_map = find("v1", "ConfigMap", &|o| {
-            o.pointer("/data").and_then(|d| d.get(configmap::KEY)).is_some()
-        });
+        fn config_text(o: &Value) -> Option<&Value> {
+            o.get("data")?.get(configmap::KEY)
+        }
+        let config_map = find(builtin::<ConfigMap>(), &|o| config_text(o).is_some());
         let facts = config_map
-            .and_then(|i| json[i].pointer("/data").and_then(|d| d.get(configmap::KEY)))
-            .and_then(Json::as_str)
+            .and_then(|i| config_text(&items[i]))
+            .and_then(Value::as_str)
             .and_then(|text| serde_yaml::from_str::<Value>(text).ok())
             .map(|v| MavericsFacts::read(&v))
             .unwrap_or_else(|| MavericsFacts::read(&Value::Null));
@@ -164,45 +159,77 @@ impl OrchestratorObjects {
             .pointer("/readinessProbe/httpGet/scheme")
             .and_then(Json::as_str)
             == Some("HTTPS");
-        let port_https = json[service]
-            .pointer("/spec/ports/0/appProtocol")
-            .and_then(Json::as_str)
-            == Some("https");
-        let ns = namespace(sts).map(str::to_owned);
+        let svc = super::item_json(&items[service]).map_err(|d| vec![d])?;
+        let port_https = svc.pointer("/spec/ports/0/appProtocol").and_then(Json::as_str) == Some("https");
+        let ns = namespace(&sts).map(str::to_owned);
         // The orchestrator's own account is the one its pods run as; the platform adds others
         // (the secrets reader) with the same labels.
         let pod_sa = sts
             .pointer("/spec/template/spec/serviceAccountName")
             .and_then(Json::as_str)
             .map(str::to_owned);
-        let namespace_object = json
+        let namespace_object = items
             .iter()
-            .position(|o| kind(o) == ("v1", "Namespace") && ns.as_deref() == Some(name(o)));
+            .position(|o| builtin::<Namespace>().is(o) && ns.as_deref() == Some(object::name(o)));
+        let service_account = find(builtin::<ServiceAccount>(), &|o| {
+            Some(object::name(o)) == pod_sa.as_deref()
+        });
+        let external_secret = find(EXTERNAL_SECRET, &any);
+        let network_policy = find(builtin::<NetworkPolicy>(), &any);
+        let ingress = find(builtin::<Ingress>(), &any);
+        // The objects the layers read or edit, each copied to JSON once.
+        let mut objects = BTreeMap::from([(statefulset, sts), (service, svc)]);
+        for i in [
+            service_account,
+            external_secret,
+            network_policy,
+            ingress,
+            namespace_object,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            objects.insert(i, super::item_json(&items[i]).map_err(|d| vec![d])?);
+        }
         Ok(OrchestratorObjects {
+            objects,
             instance: instance.clone(),
             statefulset,
             container,
             service,
-            service_account: find("v1", "ServiceAccount", &|o| Some(name(o)) == pod_sa.as_deref()),
+            service_account,
             config_map,
-            external_secret: find(EXTERNAL_SECRET.api_version, EXTERNAL_SECRET.kind, &any),
-            network_policy: find("networking.k8s.io/v1", "NetworkPolicy", &any),
-            ingress: find("networking.k8s.io/v1", "Ingress", &any),
+            external_secret,
+            network_policy,
+            ingress,
             namespace_object,
             facts,
             serves_tls: probe_https || port_https,
-            json,
         })
+    }
+
+    /// The JSON copy of the orchestrator object at `index` (one the scan found); Null for
+    /// any other index.
+    pub fn object(&self, index: usize) -> &Json {
+        self.objects.get(&index).unwrap_or(&NULL)
+    }
+
+    /// A JSON copy of the item at `index`: the scan's, when it made one.
+    pub fn copy_of(&self, index: usize, items: &[Value]) -> Result<Json, Diagnostic> {
+        match self.objects.get(&index) {
+            Some(o) => Ok(o.clone()),
+            None => super::item_json(&items[index]),
+        }
     }
 
     /// The orchestrator's StatefulSet, as JSON.
     pub fn sts(&self) -> &Json {
-        &self.json[self.statefulset]
+        self.object(self.statefulset)
     }
 
     /// The orchestrator's client Service, as JSON.
     pub fn svc(&self) -> &Json {
-        &self.json[self.service]
+        self.object(self.service)
     }
 
     /// The name objects the platform adds are derived from: the client Service's, which
@@ -234,7 +261,7 @@ impl OrchestratorObjects {
     /// itself is not in the stream).
     pub fn service_account_name(&self) -> String {
         self.service_account
-            .map(|i| name(&self.json[i]).to_owned())
+            .map(|i| name(self.object(i)).to_owned())
             .or_else(|| {
                 self.sts()
                     .pointer("/spec/template/spec/serviceAccountName")

@@ -15,10 +15,18 @@ use crate::config::platform::{
 };
 use crate::diag::Diagnostic;
 use crate::k8s::identity::GKE_SERVICE_ACCOUNT;
+use crate::k8s::kinds::{
+    BACKEND_CONFIG, FRONTEND_CONFIG, GCP_BACKEND_POLICY, GKE_HEALTH_CHECK_POLICY, HTTP_ROUTE, MANAGED_CERTIFICATE,
+    SECRET_STORE,
+};
 use crate::k8s::labels::{GKE_BACKEND_CONFIG, INGRESS_CLASS};
 use crate::resources::NODE_LOCAL_DNS;
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value as Json, json};
 
 pub const NEG_ANNOTATION: &str = "cloud.google.com/neg";
@@ -97,8 +105,8 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
     let protocol = if p.found.serves_tls { "HTTPS" } else { "HTTP" };
     let port = pod_port(p);
     p.put(json!({
-        "apiVersion": "cloud.google.com/v1",
-        "kind": "BackendConfig",
+        "apiVersion": BACKEND_CONFIG.api_version,
+        "kind": BACKEND_CONFIG.kind,
         "metadata": meta(p, base.clone()),
         "spec": {
             "timeoutSec": b.timeout_seconds,
@@ -132,8 +140,8 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
             );
         }
         p.put(json!({
-            "apiVersion": "networking.gke.io/v1beta1",
-            "kind": "FrontendConfig",
+            "apiVersion": FRONTEND_CONFIG.api_version,
+            "kind": FRONTEND_CONFIG.kind,
             "metadata": meta(p, base.clone()),
             "spec": spec,
         }));
@@ -155,8 +163,8 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
     }
     if i.managed_certificate {
         p.put(json!({
-            "apiVersion": "networking.gke.io/v1",
-            "kind": "ManagedCertificate",
+            "apiVersion": MANAGED_CERTIFICATE.api_version,
+            "kind": MANAGED_CERTIFICATE.kind,
             "metadata": meta(p, base.clone()),
             "spec": {"domains": gke.hosts},
         }));
@@ -197,13 +205,13 @@ fn ingress_mode(p: &mut Planner, gke: &Gke) {
     // GKE takes an Ingress only through the class annotation: one that sets
     // `spec.ingressClassName` is ignored, so the base's Ingress is replaced, not patched.
     if let Some(existing) = p.found.ingress
-        && name(&p.found.json[existing]) != svc_name
+        && name(p.found.object(existing)) != svc_name
     {
         p.delete(existing);
     }
     p.put(json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
+        "apiVersion": Ingress::API_VERSION,
+        "kind": Ingress::KIND,
         "metadata": metadata,
         "spec": {"rules": rules},
     }));
@@ -231,7 +239,7 @@ fn gateway_mode(p: &mut Planner, gke: &Gke) {
     let Some(gw) = &gke.gateway else { return };
     let base = p.found.base_name();
     let b = &gke.backend;
-    let target = json!({"group": "", "kind": "Service", "name": base});
+    let target = json!({"group": Service::GROUP, "kind": Service::KIND, "name": base});
     if let Some(existing) = p.found.ingress {
         p.delete(existing);
     }
@@ -246,8 +254,8 @@ fn gateway_mode(p: &mut Planner, gke: &Gke) {
     // HTTPRoute sessionPersistence is experimental-channel only, which GKE does not run: the
     // affinity lives in the GCPBackendPolicy on the Service.
     p.put(json!({
-        "apiVersion": "gateway.networking.k8s.io/v1",
-        "kind": "HTTPRoute",
+        "apiVersion": HTTP_ROUTE.api_version,
+        "kind": HTTP_ROUTE.kind,
         "metadata": meta(p, base.clone()),
         "spec": {
             "parentRefs": [parent],
@@ -259,8 +267,8 @@ fn gateway_mode(p: &mut Planner, gke: &Gke) {
         },
     }));
     p.put(json!({
-        "apiVersion": "networking.gke.io/v1",
-        "kind": "GCPBackendPolicy",
+        "apiVersion": GCP_BACKEND_POLICY.api_version,
+        "kind": GCP_BACKEND_POLICY.kind,
         "metadata": meta(p, base.clone()),
         "spec": {
             "targetRef": target,
@@ -283,8 +291,8 @@ fn gateway_mode(p: &mut Planner, gke: &Gke) {
         json!({"portSpecification": "USE_FIXED_PORT", "port": pod_port(p), "requestPath": p.found.facts.health_path}),
     );
     p.put(json!({
-        "apiVersion": "networking.gke.io/v1",
-        "kind": "HealthCheckPolicy",
+        "apiVersion": GKE_HEALTH_CHECK_POLICY.api_version,
+        "kind": GKE_HEALTH_CHECK_POLICY.kind,
         "metadata": meta(p, base.clone()),
         "spec": {
             "targetRef": target,
@@ -327,8 +335,8 @@ fn storage(p: &mut Planner, gke: &Gke) {
     }
     if gke.storage.r#type == GkeDisk::Regional {
         p.put(json!({
-            "apiVersion": "storage.k8s.io/v1",
-            "kind": "StorageClass",
+            "apiVersion": StorageClass::API_VERSION,
+            "kind": StorageClass::KIND,
             "metadata": {"name": class, "labels": p.found.labels()},
             "provisioner": "pd.csi.storage.gke.io",
             // The second zone is picked next to the first, where the pod is scheduled.
@@ -419,8 +427,8 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
         }
     }
     p.put(strip_null_namespace(json!({
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
+        "apiVersion": ServiceAccount::API_VERSION,
+        "kind": ServiceAccount::KIND,
         "metadata": sa_meta,
         // Only External Secrets uses this account, through the TokenRequest API.
         "automountServiceAccountToken": false,
@@ -442,8 +450,8 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
     wi.insert("serviceAccountRef".into(), json!({"name": reader}));
     let store = format!("{base}-gcp-secret-manager");
     p.put(json!({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "SecretStore",
+        "apiVersion": SECRET_STORE.api_version,
+        "kind": SECRET_STORE.kind,
         "metadata": meta(p, store.clone()),
         "spec": {"provider": {"gcpsm": {
             "projectID": cfg.project_id.clone().unwrap_or_else(|| gke.project_id.clone()),

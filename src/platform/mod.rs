@@ -17,41 +17,18 @@ pub mod trust;
 
 use crate::config::platform::{OrchestratorPlatform, Platform};
 use crate::diag::{self, Diagnostic};
+use crate::k8s::kinds::SECRET_STORE;
 use crate::krm::{ObjectKey, annotations, object};
 use json_patch::PatchOperation;
+use serde::Serialize;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
 pub use found::OrchestratorObjects;
 
-/// Which object a patch or deletion is for, by the names it has in the stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The object's `apiVersion`.
-    pub api_version: String,
-    /// The object's `kind`.
-    pub kind: String,
-    /// The object's `metadata.name` in the stream, after any `namePrefix` or `nameSuffix`.
-    pub name: String,
-    /// The object's `metadata.namespace`, when it has one.
-    pub namespace: Option<String>,
-}
-
-impl Target {
-    fn of(obj: &Json) -> Self {
-        let s = |p: &str| obj.pointer(p).and_then(Json::as_str).map(str::to_owned);
-        Target {
-            api_version: s("/apiVersion").unwrap_or_default(),
-            kind: s("/kind").unwrap_or_default(),
-            name: s("/metadata/name").unwrap_or_default(),
-            namespace: s("/metadata/namespace"),
-        }
-    }
-
-    /// A file name that says what the file is about.
-    fn file_stem(&self) -> String {
-        format!("{}-{}", self.kind.to_ascii_lowercase(), self.name)
-    }
+/// A file name that says what the file about the object `key` is about.
+fn file_stem(key: &ObjectKey) -> String {
+    format!("{}-{}", key.kind.to_ascii_lowercase(), key.name)
 }
 
 /// One change of a [`Plan`]: a patch of an object in the stream, a new object, or a deletion.
@@ -62,7 +39,7 @@ pub enum Change {
         /// The object's position in the input stream.
         index: usize,
         /// The object, by its names in the stream (the ejected patch's target).
-        target: Target,
+        target: ObjectKey,
         /// The operations, in the order they apply.
         ops: Vec<PatchOperation>,
     },
@@ -76,7 +53,7 @@ pub enum Change {
         /// The object's position in the input stream.
         index: usize,
         /// The object, by its names in the stream (the ejected deletion patch's target).
-        target: Target,
+        target: ObjectKey,
     },
 }
 
@@ -90,12 +67,14 @@ pub struct Plan {
 }
 
 /// Builds the plan: objects are edited as JSON working copies, and each edited copy is
-/// diffed against the original into a patch at the end.
+/// diffed against the original into a patch at the end. Only the objects the plan reads or
+/// edits are copied to JSON; the stream itself is read in place.
 pub struct Planner<'a> {
     /// The platform config being applied.
     pub cfg: &'a OrchestratorPlatform,
     /// The orchestrator's objects in the stream, and what was read from them.
     pub found: OrchestratorObjects,
+    items: &'a [Value],
     /// (index, original, working copy) of every object an edit touched, in first-touch order.
     edits: Vec<(usize, Json, Json)>,
     adds: Vec<Json>,
@@ -105,12 +84,12 @@ pub struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    /// A working copy of the item at `index`, for editing.
+    /// A working copy of the orchestrator object at `index` (one the scan found), for editing.
     pub fn edit(&mut self, index: usize) -> &mut Json {
         let pos = match self.edits.iter().position(|(i, _, _)| *i == index) {
             Some(p) => p,
             None => {
-                let original = self.found.json[index].clone();
+                let original = self.found.object(index).clone();
                 self.edits.push((index, original.clone(), original));
                 self.edits.len() - 1
             }
@@ -118,18 +97,25 @@ impl<'a> Planner<'a> {
         &mut self.edits[pos].2
     }
 
-    /// An object the platform needs: patched in place when the stream already has it (an
-    /// earlier run, or the base), added otherwise.
-    pub fn put(&mut self, desired: Json) {
-        let key = key_of(&desired);
-        match self.found.json.iter().position(|o| key_of(o) == key) {
-            Some(i) => {
-                let existing = self.found.json[i].clone();
-                let mut desired = desired;
-                keep_host_annotations(&existing, &mut desired);
-                *self.edit(i) = desired;
-            }
-            None => self.adds.push(desired),
+    /// An object the platform needs (JSON, or a typed object): patched in place when the
+    /// stream already has it (an earlier run, or the base), added otherwise.
+    pub fn put(&mut self, desired: impl Serialize) {
+        let mut desired = match to_json(&desired) {
+            Ok(d) => d,
+            Err(d) => return self.report(d),
+        };
+        let key = ObjectKey::of_json(&desired);
+        let Some(i) = self.items.iter().position(|o| key.is(o)) else {
+            return self.adds.push(desired);
+        };
+        let existing = match self.found.copy_of(i, self.items) {
+            Ok(e) => e,
+            Err(d) => return self.report(d),
+        };
+        keep_host_annotations(&existing, &mut desired);
+        match self.edits.iter_mut().find(|(e, _, _)| *e == i) {
+            Some((_, _, working)) => *working = desired,
+            None => self.edits.push((i, existing, desired)),
         }
     }
 
@@ -148,7 +134,7 @@ impl<'a> Planner<'a> {
             Some(i) => {
                 if let Some(r) = ensure_map(self.edit(i), &["spec", "secretStoreRef"]) {
                     r.insert("name".into(), Json::String(store));
-                    r.insert("kind".into(), "SecretStore".into());
+                    r.insert("kind".into(), SECRET_STORE.kind.into());
                 }
             }
             None => self.report(
@@ -181,7 +167,7 @@ impl<'a> Planner<'a> {
             if !ops.is_empty() {
                 changes.push(Change::Patch {
                     index,
-                    target: Target::of(&original),
+                    target: ObjectKey::of_json(&original),
                     ops,
                 });
             }
@@ -189,7 +175,7 @@ impl<'a> Planner<'a> {
         for index in self.deletes {
             changes.push(Change::Delete {
                 index,
-                target: Target::of(&self.found.json[index]),
+                target: object::resource_ref(&self.items[index]),
             });
         }
         changes.extend(self.adds.into_iter().map(|object| Change::Add { object }));
@@ -198,11 +184,6 @@ impl<'a> Planner<'a> {
             diagnostics: self.diagnostics,
         }
     }
-}
-
-fn key_of(obj: &Json) -> (String, String, String, String) {
-    let t = Target::of(obj);
-    (t.api_version, t.kind, t.namespace.unwrap_or_default(), t.name)
 }
 
 /// The host's ids, paths and build state stay on an object that is rewritten in place.
@@ -256,6 +237,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     let mut p = Planner {
         cfg,
         found,
+        items,
         edits: Vec::new(),
         adds: Vec::new(),
         deletes: Vec::new(),
@@ -277,32 +259,96 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     p.finish()
 }
 
-/// The transformer: plans, then applies the plan to `items`. On any error `items` stay as
-/// they came.
+/// The transformer: plans, then applies the plan to `items` in place. On any error `items`
+/// stay as they came.
 pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diagnostic> {
     let plan = plan(cfg, items);
     if diag::has_errors(&plan.diagnostics) {
         return plan.diagnostics;
     }
     let mut diagnostics = plan.diagnostics;
-    match apply(items, &plan.changes, cfg) {
-        Ok(new_items) => {
-            // The guard rails on the whole stream this transformer sees, as it will leave: the
-            // exposure is known only now (a scaled orchestrator in proxy mode must get cookie
-            // affinity from whatever the platform put in front of it), and whatever an overlay
-            // added beside the base (a `secretGenerator`, a patch) passes here or nowhere.
-            diagnostics.extend(crate::check::transformer_guard(&new_items));
-            if !diag::has_errors(&diagnostics) {
-                *items = new_items;
-            }
-        }
-        Err(d) => diagnostics.push(cfg.locate(d)),
+    let mut undo = Undo::default();
+    if let Err(d) = apply(items, &plan.changes, cfg, &mut undo) {
+        undo.restore(items);
+        diagnostics.push(cfg.locate(d));
+        return diagnostics;
+    }
+    // The guard rails on the whole stream this transformer sees, as it will leave: the
+    // exposure is known only now (a scaled orchestrator in proxy mode must get cookie
+    // affinity from whatever the platform put in front of it), and whatever an overlay
+    // added beside the base (a `secretGenerator`, a patch) passes here or nowhere.
+    diagnostics.extend(crate::check::transformer_guard(items));
+    if diag::has_errors(&diagnostics) {
+        undo.restore(items);
     }
     diagnostics
 }
 
-fn apply(items: &[Value], changes: &[Change], cfg: &OrchestratorPlatform) -> Result<Vec<Value>, Diagnostic> {
-    let mut out: Vec<Option<Value>> = items.iter().cloned().map(Some).collect();
+/// What `apply` changed, to put the stream back as it came: the originals of the patched
+/// items, the deleted items with their places, and the length before the added ones.
+#[derive(Default)]
+struct Undo {
+    patched: Vec<(usize, Value)>,
+    /// In ascending index order.
+    deleted: Vec<(usize, Value)>,
+    len_before_adds: Option<usize>,
+}
+
+impl Undo {
+    fn restore(self, items: &mut Vec<Value>) {
+        if let Some(len) = self.len_before_adds {
+            items.truncate(len);
+        }
+        for (index, item) in self.deleted {
+            items.insert(index, item);
+        }
+        for (index, item) in self.patched {
+            if let Some(slot) = items.get_mut(index) {
+                *slot = item;
+            }
+        }
+    }
+}
+
+/// Applies `changes` to `items` in place: patches, then deletions, then additions at the
+/// end. Only the touched items are converted; `undo` keeps what puts them back.
+fn apply(
+    items: &mut Vec<Value>,
+    changes: &[Change],
+    cfg: &OrchestratorPlatform,
+    undo: &mut Undo,
+) -> Result<(), Diagnostic> {
+    for change in changes {
+        let Change::Patch { index, target, ops } = change else {
+            continue;
+        };
+        let Some(item) = items.get_mut(*index) else { continue };
+        let patched = item_json(item).and_then(|mut doc| {
+            json_patch::patch(&mut doc, ops).map_err(|e| {
+                Diagnostic::error(format!(
+                    "internal error: a platform patch for {} {} did not apply: {e}",
+                    target.kind, target.name
+                ))
+                .fix("report it with the input that caused it")
+            })?;
+            from_json(&doc)
+        });
+        undo.patched.push((*index, std::mem::replace(item, patched?)));
+    }
+    let mut deletes: Vec<usize> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Delete { index, .. } if *index < items.len() => Some(*index),
+            _ => None,
+        })
+        .collect();
+    deletes.sort_unstable();
+    deletes.dedup();
+    for index in deletes.iter().rev() {
+        undo.deleted.push((*index, items.remove(*index)));
+    }
+    undo.deleted.reverse();
+    undo.len_before_adds = Some(items.len());
     // kpt keeps new objects in a file next to the config; kustomize ignores paths.
     let dir = cfg.file.as_ref().map(|f| {
         f.path
@@ -310,75 +356,47 @@ fn apply(items: &[Value], changes: &[Change], cfg: &OrchestratorPlatform) -> Res
             .map(|(d, _)| format!("{d}/"))
             .unwrap_or_default()
     });
-    let mut added = Vec::new();
     for change in changes {
-        match change {
-            Change::Patch { index, target, ops } => {
-                let Some(Some(item)) = out.get_mut(*index) else {
-                    continue;
-                };
-                let mut doc = to_json(item)?;
-                json_patch::patch(&mut doc, ops).map_err(|e| {
-                    Diagnostic::error(format!(
-                        "internal error: a platform patch for {} {} did not apply: {e}",
-                        target.kind, target.name
-                    ))
-                    .fix("report it with the input that caused it")
-                })?;
-                *item = from_json(&doc)?;
-            }
-            Change::Delete { index, .. } => {
-                if let Some(slot) = out.get_mut(*index) {
-                    *slot = None;
+        let Change::Add { object } = change else { continue };
+        let mut obj = object.clone();
+        if let Some(dir) = &dir {
+            let stem = file_stem(&ObjectKey::of_json(&obj));
+            if let Some(ann) = ensure_map(&mut obj, &["metadata", "annotations"]) {
+                for (k, v) in [
+                    (annotations::PATH, format!("{dir}{}/{stem}.yaml", cfg.metadata.name)),
+                    (
+                        annotations::LEGACY_PATH,
+                        format!("{dir}{}/{stem}.yaml", cfg.metadata.name),
+                    ),
+                    (annotations::INDEX, "0".to_owned()),
+                    (annotations::LEGACY_INDEX, "0".to_owned()),
+                ] {
+                    ann.insert(k.to_owned(), Json::String(v));
                 }
-            }
-            Change::Add { object } => {
-                let mut obj = object.clone();
-                if let Some(dir) = &dir {
-                    let t = Target::of(&obj);
-                    if let Some(ann) = ensure_map(&mut obj, &["metadata", "annotations"]) {
-                        for (k, v) in [
-                            (
-                                annotations::PATH,
-                                format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem()),
-                            ),
-                            (
-                                annotations::LEGACY_PATH,
-                                format!("{dir}{}/{}.yaml", cfg.metadata.name, t.file_stem()),
-                            ),
-                            (annotations::INDEX, "0".to_owned()),
-                            (annotations::LEGACY_INDEX, "0".to_owned()),
-                        ] {
-                            ann.insert(k.to_owned(), Json::String(v));
-                        }
-                    }
-                }
-                added.push(from_json(&obj)?);
             }
         }
+        items.push(from_json(&obj)?);
     }
-    let mut result: Vec<Value> = out.into_iter().flatten().collect();
-    result.extend(added);
-    Ok(result)
+    Ok(())
 }
 
-/// The stream item `v` as JSON, for patching; an error names the object when it has non-string keys or tags.
-pub fn to_json(v: &Value) -> Result<Json, Diagnostic> {
-    serde_json::to_value(v).map_err(|e| {
+/// The one conversion to JSON, of an item, a typed object or a JSON value: JSON holds no
+/// tags and only string keys, so an item that has them cannot be edited as JSON.
+pub fn to_json<T: Serialize + ?Sized>(t: &T) -> Result<Json, Diagnostic> {
+    serde_json::to_value(t).map_err(|e| {
         Diagnostic::error(format!("an object in the stream cannot be read as JSON: {e}"))
-            .resource(Some(object::resource_ref(v)))
             .fix("use string keys and plain YAML values (no tags or anchors) in this object")
     })
+}
+
+/// An item of the stream as JSON; an error names the item.
+fn item_json(v: &Value) -> Result<Json, Diagnostic> {
+    to_json(v).map_err(|d| d.resource(Some(object::resource_ref(v))))
 }
 
 /// The JSON object `v` back as YAML; it fails only on a bug, said as an internal error.
 pub fn from_json(v: &Json) -> Result<Value, Diagnostic> {
     serde_yaml::to_value(v).map_err(|e| Diagnostic::error(format!("internal error: JSON to YAML: {e}")))
-}
-
-/// Object keys of a plan's result, for tests and the eject check.
-pub fn keys(items: &[Value]) -> Vec<ObjectKey> {
-    items.iter().map(ObjectKey::of).collect()
 }
 
 /// Adds each of `peers` (once) to the sources of every client-facing ingress rule of the

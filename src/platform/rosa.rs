@@ -2,13 +2,15 @@
 //! `restricted-v2` SCC, service-CA certificates for re-encryption, the Red Hat image, and a
 //! NetworkPolicy that admits the OpenShift router and DNS.
 
-use super::crd::{self, Meta, Route, RoutePort, RouteSpec, RouteTarget, RouteTls};
+use super::crd::{Meta, Route, RoutePort, RouteSpec, RouteTarget, RouteTls};
 use super::found::{name, namespace};
 use super::{Planner, eks, ensure_map};
 use crate::config::platform::{Rosa, RouteTermination};
 use crate::diag::Diagnostic;
 use crate::resources::service::PORT_NAME;
 use crate::resources::statefulset::RELOADER_ANNOTATION;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::Service;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -129,7 +131,7 @@ fn route(p: &mut Planner, rosa: &Rosa, termination: RouteTermination) {
             host: r.host.clone(),
             path: "/".into(),
             to: RouteTarget {
-                kind: "Service",
+                kind: Service::KIND,
                 name: name(&svc).to_owned(),
                 weight: 100,
             },
@@ -146,7 +148,7 @@ fn route(p: &mut Planner, rosa: &Rosa, termination: RouteTermination) {
             wildcard_policy: "None",
         },
     };
-    p.put(crd::to_json(&route));
+    p.put(&route);
     // The Route is the exposure on OpenShift; an Ingress would make the router publish a
     // second, unmanaged route for the same host.
     if let Some(i) = p.found.ingress {

@@ -1,4 +1,6 @@
 use super::Inputs;
+use k8s_openapi::Resource;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
     HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
@@ -33,8 +35,8 @@ pub fn build(inputs: &Inputs) -> Option<HorizontalPodAutoscaler> {
         metadata: inputs.meta(&inputs.names.base),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
-                api_version: Some("apps/v1".into()),
-                kind: "StatefulSet".into(),
+                api_version: Some(StatefulSet::API_VERSION.into()),
+                kind: StatefulSet::KIND.into(),
                 name: inputs.names.base.clone(),
             },
             min_replicas: Some(to_i32(a.min_replicas)),

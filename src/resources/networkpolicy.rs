@@ -4,6 +4,7 @@
 
 use super::Inputs;
 use crate::config::maverics::split_address;
+use crate::k8s::kinds::POLICY_TYPES;
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
@@ -261,7 +262,7 @@ pub fn build(inputs: &Inputs) -> Option<NetworkPolicy> {
         metadata,
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(inputs.selector()),
-            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            policy_types: Some(POLICY_TYPES.map(str::to_owned).to_vec()),
             ingress: Some(ingress),
             egress: Some(egress),
         }),

@@ -31,7 +31,7 @@ pub struct Aks {
     pub network_policy: AksNetworkPolicy,
     /// How pods spread across zones.
     #[serde(default)]
-    pub topology_spread: super::eks::TopologySpread,
+    pub topology_spread: super::spread::TopologySpread,
 }
 
 /// The controller behind the Ingress.

@@ -1,6 +1,7 @@
 //! `spec.eks`: Amazon EKS settings of the `OrchestratorPlatform` transformer.
 
 use super::aws::{SecretStore, check_arn, check_store};
+use super::spread::TopologySpread;
 use crate::config::api_rules;
 use crate::diag::Diagnostic;
 use crate::k8s::validate::Wildcard;
@@ -214,15 +215,6 @@ pub enum Flavour {
     Standard,
     /// `projectcalico.org/v3`, for clusters that run Calico instead.
     Calico,
-}
-
-/// How pods spread across zones: `whenUnsatisfiable` of the StatefulSet's spread constraint on
-/// `topology.kubernetes.io/zone` (`maxSkew: 1`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct TopologySpread {
-    /// `ScheduleAnyway` (default) or `DoNotSchedule`.
-    pub when_unsatisfiable: Option<String>,
 }
 
 /// Rules types cannot express: hosts, ARNs, names and ranges the AWS APIs accept.

@@ -50,7 +50,7 @@ pub struct Gke {
     pub network_policy: GkeNetworkPolicy,
     /// How pods spread across zones.
     #[serde(default)]
-    pub topology_spread: super::eks::TopologySpread,
+    pub topology_spread: super::spread::TopologySpread,
 }
 
 /// How the orchestrator is exposed on GKE.

@@ -6,12 +6,14 @@ mod aws;
 mod eks;
 mod gke;
 mod rosa;
+mod spread;
 
 pub use aks::*;
 pub use aws::{SecretStore, check_arn};
 pub use eks::*;
 pub use gke::*;
 pub use rosa::*;
+pub use spread::TopologySpread;
 
 use super::orchestrator::Metadata;
 use super::parse;
@@ -91,6 +93,7 @@ pub struct Spec {
     #[serde(default)]
     pub gke: Option<Gke>,
 }
+
 impl OrchestratorPlatform {
     /// Reads the config and checks what types cannot express (the settings block matches the
     /// platform, ARNs and names have their shape); every error found comes back, located at the config.

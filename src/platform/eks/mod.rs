@@ -7,17 +7,20 @@ mod network;
 use super::crd::{self, Meta};
 use super::found::{name, namespace};
 use super::trust::{self, Identity};
-use super::{Planner, ensure_map};
+use super::{Planner, ensure_map, to_json};
 use crate::config::drain;
 use crate::config::platform::{AlbIngress, AwsIdentity, Eks, SecretStore, StickinessType};
 use crate::diag::Diagnostic;
 use crate::k8s::alb;
 use crate::k8s::identity::IRSA_ROLE_ARN;
 use crate::resources::service::PORT_NAME;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
     ServiceBackendPort,
 };
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -78,7 +81,7 @@ fn identity(p: &mut Planner, eks: &Eks) -> AwsIdentity {
     let annotated = p
         .found
         .service_account
-        .and_then(|i| p.found.json[i].pointer("/metadata/annotations"))
+        .and_then(|i| p.found.object(i).pointer("/metadata/annotations"))
         .and_then(|a| a.get(IRSA_ROLE_ARN))
         .is_some();
     let identity = eks.identity(annotated);
@@ -228,10 +231,13 @@ fn ingress(p: &mut Planner, cfg: &AlbIngress) {
         }),
         status: None,
     };
-    let mut obj = crd::to_json(&ingress);
+    let mut obj = match to_json(&ingress) {
+        Ok(o) => o,
+        Err(d) => return p.report(d),
+    };
     if let Some(m) = obj.as_object_mut() {
-        m.insert("apiVersion".into(), "networking.k8s.io/v1".into());
-        m.insert("kind".into(), "Ingress".into());
+        m.insert("apiVersion".into(), Ingress::API_VERSION.into());
+        m.insert("kind".into(), Ingress::KIND.into());
         m.shift_remove("status");
     }
     // k8s-openapi writes apiVersion/kind first when serialising a typed object; keep that.
@@ -266,8 +272,8 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
     let reader = reader_name(p);
     let store = format!("{base}-aws-secrets-manager");
     let sa = json!({
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
+        "apiVersion": ServiceAccount::API_VERSION,
+        "kind": ServiceAccount::KIND,
         "metadata": {
             "name": reader,
             "namespace": ns,
@@ -303,7 +309,7 @@ pub fn secret_store(p: &mut Planner, cfg: &SecretStore) {
             },
         },
     };
-    p.put(crd::to_json(&ss));
+    p.put(&ss);
     p.use_store(store, "the secretStore setting");
 }
 
@@ -386,8 +392,8 @@ fn storage(p: &mut Planner, eks: &Eks) {
         }
         params.insert("csi.storage.k8s.io/fstype".into(), "ext4".into());
         p.put(json!({
-            "apiVersion": "storage.k8s.io/v1",
-            "kind": "StorageClass",
+            "apiVersion": StorageClass::API_VERSION,
+            "kind": StorageClass::KIND,
             "metadata": {"name": class, "labels": p.found.labels()},
             "provisioner": "ebs.csi.aws.com",
             // EBS volumes live in one zone: bind where the pod is scheduled.

@@ -3,9 +3,10 @@
 
 use crate::config::platform::{AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT};
 use crate::diag::Diagnostic;
-use crate::platform::crd::{self, CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
+use crate::k8s::kinds::POLICY_TYPES;
+use crate::platform::crd::{CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use crate::platform::found::{name, namespace};
-use crate::platform::{Planner, ensure_map};
+use crate::platform::{Planner, ensure_map, to_json};
 use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -45,7 +46,7 @@ pub(super) fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) 
             .fix("rename it `albSubnetCidrs` and list only the CIDRs of the ALB's subnets, e.g. `[10.0.0.0/24, 10.0.1.0/24]`"),
         );
     }
-    if eks.network_policy.flavour == Flavour::Standard && guessed_target_ports(&p.found.json[i]) {
+    if eks.network_policy.flavour == Flavour::Standard && guessed_target_ports(p.found.object(i)) {
         p.report(
             Diagnostic::warning(
                 "the NetworkPolicy allows an in-cluster upstream on its Service port, not a stated pod port; the VPC CNI's network policy agent requires the Service port to equal the container port (named ports must match too), so a Service that maps one port to another is blocked",
@@ -185,7 +186,7 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         "krm.maverics.dev/why".to_owned(),
         "the base's NetworkPolicy for Calico: the ALB's subnets may reach the HTTP port; DNS and the configured egress are allowed; anything else is denied for these pods".to_owned(),
     )]);
-    Ok(crd::to_json(&CalicoPolicy {
+    to_json(&CalicoPolicy {
         api_version: crate::k8s::kinds::CALICO_NETWORK_POLICY.api_version,
         kind: crate::k8s::kinds::CALICO_NETWORK_POLICY.kind,
         metadata: Meta {
@@ -196,11 +197,11 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         },
         spec: CalicoSpec {
             selector,
-            types: vec!["Ingress", "Egress"],
+            types: POLICY_TYPES.to_vec(),
             ingress,
             egress,
         },
-    }))
+    })
 }
 
 fn by_hand(what: &str) -> Diagnostic {
