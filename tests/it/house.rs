@@ -838,6 +838,8 @@ fn no_code_in_src_depends_on_the_e2e_feature() {
         .map(|p| p.display().to_string())
         .collect();
     assert!(users.is_empty(), "src/ must not depend on the e2e feature: {users:?}");
+}
+
 /// Kinds the generator and the platform layers write are spelled once, in `src/k8s/` (the
 /// built-ins through k8s-openapi's `Resource` constants): a hand-typed `"StatefulSet"`
 /// elsewhere is a second spelling that can drift from the first.
