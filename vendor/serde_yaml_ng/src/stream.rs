@@ -56,6 +56,10 @@ pub struct MappingReader<'input> {
     parsed: usize,
     copied: usize,
     keys: Vec<Value>,
+    /// The place of the value being read, for errors: its key, and the index of the next
+    /// element when it is a sequence read element by element.
+    at: String,
+    index: usize,
 }
 
 impl<'input> MappingReader<'input> {
@@ -73,6 +77,8 @@ impl<'input> MappingReader<'input> {
             parsed: 0,
             copied: 0,
             keys: Vec::new(),
+            at: String::new(),
+            index: 0,
         };
         while matches!(
             reader.peek()?,
@@ -107,6 +113,10 @@ impl<'input> MappingReader<'input> {
         }
         let mark = self.peek_mark()?;
         let key = self.node()?;
+        self.at = match &key {
+            Value::String(s) => s.clone(),
+            _ => "?".to_owned(),
+        };
         if self.keys.contains(&key) {
             let message = match &key {
                 Value::String(s) => format!("duplicate entry with key {s:?}"),
@@ -124,7 +134,8 @@ impl<'input> MappingReader<'input> {
 
     /// The whole value of the key just read.
     pub fn next_value(&mut self) -> Result<Value> {
-        self.node()
+        let at = std::mem::take(&mut self.at);
+        self.node().map_err(|e| error::prefix_path(e, &at))
     }
 
     /// When the value of the key just read is a plain sequence (no anchor, no tag), starts
@@ -135,6 +146,7 @@ impl<'input> MappingReader<'input> {
             YamlEvent::SequenceStart(start) if start.anchor.is_none() && start.tag.is_none() => {
                 let (_, mark) = self.next_raw()?;
                 self.enter(mark)?;
+                self.index = 0;
                 Ok(true)
             }
             _ => Ok(false),
@@ -148,7 +160,11 @@ impl<'input> MappingReader<'input> {
             self.depth -= 1;
             return Ok(None);
         }
-        self.node().map(Some)
+        let at = format!("{}[{}]", self.at, self.index);
+        self.index += 1;
+        self.node()
+            .map(Some)
+            .map_err(|e| error::prefix_path(e, &at))
     }
 
     fn peek(&mut self) -> Result<&YamlEvent<'input>> {

@@ -155,3 +155,14 @@ fn elements_read_one_at_a_time_are_complete_values() {
     assert_eq!(reader.next_value().unwrap(), Value::from(0));
     assert_eq!(reader.next_key().unwrap(), None);
 }
+
+#[test]
+fn errors_inside_a_value_name_its_path_from_the_root() {
+    for input in [
+        "items:\n- a: 1\n- spec: {r: 1, r: 2}\n",
+        "items: []\nfunctionConfig:\n  spec:\n    r: 1\n    r: 2\n",
+    ] {
+        let whole = serde_yaml_ng::from_str::<Value>(input).unwrap_err();
+        assert_eq!(streamed(input).unwrap_err().to_string(), whole.to_string());
+    }
+}
