@@ -5,7 +5,7 @@ use crate::check::{self, config::OrchestratorCheck};
 use crate::config::{self, Orchestrator, OrchestratorPlatform};
 use crate::diag::{Diagnostic, FileRef};
 use crate::exit::Exit;
-use crate::krm::{ObjectKey, ResourceList, annotations, object};
+use crate::krm::{ObjectKey, ResourceList, annotations, object, resource_list};
 use crate::resources;
 use serde_yaml::Value;
 
@@ -64,10 +64,25 @@ impl Response {
     }
 }
 
-/// Runs the function on raw stdin bytes.
+/// Runs the function on raw stdin bytes. Items the function may change (configs and its own
+/// objects) are read as trees; every other item is written through as soon as it is read,
+/// after the one check the generator runs on it (inline secrets), and only its skeleton
+/// stays (`ResourceList::parse_passing`).
 pub fn run(input: &[u8]) -> Response {
-    match ResourceList::parse(input) {
-        Ok(list) => process(list),
+    let mut found = Vec::new();
+    let parsed = ResourceList::parse_passing(input, |i, item| {
+        if is_ours(item) {
+            return true;
+        }
+        found.extend(
+            check::inline::in_passthrough(std::slice::from_ref(item))
+                .into_iter()
+                .map(|d| (i, d)),
+        );
+        false
+    });
+    match parsed {
+        Ok(list) => process_passing(list, found),
         Err(d) => Response {
             list: ResourceList::empty(),
             diagnostics: vec![d],
@@ -75,9 +90,33 @@ pub fn run(input: &[u8]) -> Response {
     }
 }
 
+/// A config of this function's API group, or an object a generator marked as its own: what
+/// the generator reads or replaces.
+fn is_ours(item: &Value) -> bool {
+    object::api_version(item).starts_with("krm.maverics.dev/")
+        || annotations::get(item, resources::OWNER_ANNOTATION).is_some()
+}
+
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,
 /// so a host that ignored the exit code would still lose nothing.
-pub fn process(mut list: ResourceList) -> Response {
+pub fn process(list: ResourceList) -> Response {
+    process_passing(list, Vec::new())
+}
+
+/// [`process`] on a list whose passed items were checked as they went by: `found` holds
+/// what the inline-secret check found in them, by item index.
+fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> Response {
+    let generator = matches!(
+        list.function_config.as_ref().map(|fc| config::kind_of(fc, None)),
+        Some(Ok("Orchestrator"))
+    );
+    // Every other mode reads every item.
+    if !generator && let Err(d) = list.materialise() {
+        return Response {
+            list: ResourceList::empty(),
+            diagnostics: vec![d],
+        };
+    }
     // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
     // that is a request to check with default settings, the only thing a validator can do.
     let Some(fc) = list.function_config.as_ref() else {
@@ -88,7 +127,7 @@ pub fn process(mut list: ResourceList) -> Response {
     let parsed = FunctionConfig::from_value(fc, file);
     let diagnostics = match parsed {
         Err(diags) => diags,
-        Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o),
+        Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o, found),
         Ok(FunctionConfig::Platform(p)) => crate::platform::transform(&mut list.items, &p),
         // A check never changes the items: kustomize runs it as the last transformer (its
         // validators do not work with exec functions) and compares nothing, kpt discards
@@ -116,9 +155,19 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// Checks the config, generates the base and upserts it into `items` (`upsert` says what
 /// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
 /// untouched.
-fn generate_into(items: &mut Vec<Value>, o: &Orchestrator) -> Vec<Diagnostic> {
+fn generate_into(items: &mut Vec<Value>, o: &Orchestrator, found: Vec<(usize, Diagnostic)>) -> Vec<Diagnostic> {
     let mut package = upsert::rival_configs(items, o);
-    package.extend(check::inline::in_passthrough(items));
+    // In item order: the passed items' findings and those of the items read as trees.
+    let mut inline: Vec<(usize, Diagnostic)> = found;
+    for (i, item) in items.iter().enumerate().filter(|(_, i)| !resource_list::is_passed(i)) {
+        inline.extend(
+            check::inline::in_passthrough(std::slice::from_ref(item))
+                .into_iter()
+                .map(|d| (i, d)),
+        );
+    }
+    inline.sort_by_key(|(i, _)| *i);
+    package.extend(inline.into_iter().map(|(_, d)| d));
     let (generated, mut diagnostics) = match resources::render::checked(o, package) {
         Ok(done) => done,
         Err(diagnostics) => return diagnostics,

@@ -1,7 +1,7 @@
 //! Reading and writing the `ResourceList` document exchanged with the host.
 
 use crate::diag::{Diagnostic, KrmResult};
-use crate::krm::object;
+use crate::krm::{annotations, object};
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
@@ -20,7 +20,8 @@ pub const MAX_INPUT_BYTES: usize = crate::io::read::MAX_BYTES;
 pub struct ResourceList {
     /// Echoed on output, so a host that speaks v1beta1 gets v1beta1 back.
     pub api_version: String,
-    /// The objects the function works on, in order.
+    /// Each item a tree, or, for an item read by [`ResourceList::parse_passing`] and passed
+    /// through, its [`skeleton`] standing in for [`ResourceList::passed`] text.
     pub items: Vec<Value>,
     /// The function config the host passed; `None` when it sent none.
     pub function_config: Option<Value>,
@@ -29,11 +30,27 @@ pub struct ResourceList {
     /// Top-level keys this function does not know, written back after `functionConfig` in
     /// their input order: a later function or a newer host may need them.
     pub extra: Mapping,
+    /// Pass-through items as the YAML crate wrote them, each already a sequence element
+    /// (`- ` and indented): written as they are where their skeleton stands in `items`.
+    pub passed: Vec<String>,
 }
 
+/// The top-level key of a skeleton that says which [`ResourceList::passed`] text it stands
+/// for. Only the skeleton has it: [`skeleton`] copies no other top-level key than
+/// `apiVersion`, `kind` and `metadata`.
+const PASSED: &str = "\u{0}passed";
+
 impl ResourceList {
-    /// Parses what a host sent. Every failure names the place and the fix.
+    /// Parses what a host sent, every item as a tree. Every failure names the place and the
+    /// fix.
     pub fn parse(input: &[u8]) -> Result<Self, Diagnostic> {
+        Self::parse_passing(input, |_, _| true)
+    }
+
+    /// Parses what a host sent, one item at a time: `keep` sees each item as it is read and
+    /// says whether the function may read or change it. An item it does not keep is written
+    /// at once as text, and only its [`skeleton`] stays in `items`.
+    pub fn parse_passing(input: &[u8], mut keep: impl FnMut(usize, &Value) -> bool) -> Result<Self, Diagnostic> {
         let text = crate::io::read::text("input", input)?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error("input is empty: expected a ResourceList on stdin").fix(
@@ -41,28 +58,58 @@ impl ResourceList {
                  or use `maverics-krm render CONFIG` to render without a host",
             ));
         }
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| {
-            let msg = e.to_string();
-            let fix = if msg.contains("recursion limit") {
-                "no Kubernetes object nests that deep: flatten the structure or check for unbalanced brackets"
-            } else if msg.contains("repetition limit") {
-                "the document expands `*alias` references too often (an alias bomb?): write the values out"
-            } else if msg.contains("duplicate entry") {
-                "remove one of the two keys: YAML allows a key once per mapping"
-            } else if msg.contains("more than one document") {
-                "send exactly one ResourceList document (no `---` between documents)"
-            } else {
-                "fix the YAML syntax at that line and column; send one ResourceList document in YAML or JSON"
+        let Some(mut reader) = serde_yaml::MappingReader::from_str(text).map_err(|e| yaml_error(&e))? else {
+            // Not a plain mapping: the whole-document reader says what it is.
+            let doc: Value = serde_yaml::from_str(text).map_err(|e| yaml_error(&e))?;
+            let Value::Mapping(map) = doc else {
+                return Err(
+                    Diagnostic::error("input is not a ResourceList: the document is not a mapping").fix(format!(
+                        "send a mapping with `apiVersion: {API_VERSION_V1}` and `kind: {KIND}`"
+                    )),
+                );
             };
-            Diagnostic::error(format!("input is not a valid YAML document: {msg}")).fix(fix)
-        })?;
-        let Value::Mapping(mut map) = doc else {
-            return Err(
-                Diagnostic::error("input is not a ResourceList: the document is not a mapping").fix(format!(
-                    "send a mapping with `apiVersion: {API_VERSION_V1}` and `kind: {KIND}`"
-                )),
-            );
+            return Self::from_map(map, None, Vec::new());
         };
+        let mut map = Mapping::new();
+        let mut streamed = None;
+        let mut passed = Vec::new();
+        while let Some(key) = reader.next_key().map_err(|e| yaml_error(&e))? {
+            if key.as_str() == Some("items") && reader.enter_sequence().map_err(|e| yaml_error(&e))? {
+                let mut items = Vec::new();
+                // The first bad item is reported after the list's own fields, as before.
+                let mut bad = None;
+                while let Some(item) = reader.next_element().map_err(|e| yaml_error(&e))? {
+                    let i = items.len();
+                    if bad.is_some() {
+                        continue;
+                    }
+                    if let Err(d) = check_item(i, &item) {
+                        bad = Some(d);
+                        continue;
+                    }
+                    if keep(i, &item) {
+                        items.push(item);
+                    } else {
+                        items.push(pass(&item, passed.len()));
+                        passed.push(element(&item));
+                    }
+                }
+                streamed = Some((items, bad));
+            } else {
+                let value = reader.next_value().map_err(|e| yaml_error(&e))?;
+                map.insert(key, value);
+            }
+        }
+        Self::from_map(map, streamed, passed)
+    }
+
+    /// The list's own fields from the top-level mapping; `streamed` holds the items when
+    /// they were read one at a time (and the first bad one), otherwise they are in `map`.
+    fn from_map(
+        mut map: Mapping,
+        streamed: Option<(Vec<Value>, Option<Diagnostic>)>,
+        passed: Vec<String>,
+    ) -> Result<Self, Diagnostic> {
         let api_version = match map.get("apiVersion").and_then(Value::as_str) {
             Some(v @ (API_VERSION_V1 | API_VERSION_V1BETA1)) => v.to_owned(),
             other => {
@@ -84,22 +131,28 @@ impl ResourceList {
                 );
             }
         }
-        let items = match map.shift_remove("items") {
-            Some(Value::Sequence(items)) => items,
-            Some(Value::Null) | None => {
-                return Err(Diagnostic::error("the ResourceList has no `items`")
-                    .field("items")
-                    .fix("send `items:` as a list (it may be empty: `items: []`)"));
-            }
-            Some(_) => {
-                return Err(Diagnostic::error("`items` is not a list")
-                    .field("items")
-                    .fix("send `items:` as a list of Kubernetes objects"));
-            }
+        let items = match streamed {
+            Some((_, Some(bad))) => return Err(bad),
+            Some((items, None)) => items,
+            None => match map.shift_remove("items") {
+                Some(Value::Sequence(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        check_item(i, item)?;
+                    }
+                    items
+                }
+                Some(Value::Null) | None => {
+                    return Err(Diagnostic::error("the ResourceList has no `items`")
+                        .field("items")
+                        .fix("send `items:` as a list (it may be empty: `items: []`)"));
+                }
+                Some(_) => {
+                    return Err(Diagnostic::error("`items` is not a list")
+                        .field("items")
+                        .fix("send `items:` as a list of Kubernetes objects"));
+                }
+            },
         };
-        for (i, item) in items.iter().enumerate() {
-            check_item(i, item)?;
-        }
         let function_config = match map.shift_remove("functionConfig") {
             None | Some(Value::Null) => None,
             Some(v @ Value::Mapping(_)) => Some(v),
@@ -135,26 +188,31 @@ impl ResourceList {
             function_config,
             results,
             extra: map,
+            passed,
         })
+    }
+
+    /// Every item as a tree again: the pass-through texts are read back (for a mode that
+    /// reads every item).
+    pub fn materialise(&mut self) -> Result<(), Diagnostic> {
+        if self.passed.is_empty() {
+            return Ok(());
+        }
+        for item in &mut self.items {
+            if let Some(n) = passed_index(item) {
+                let text = self.passed.get(n).map(String::as_str).unwrap_or_default();
+                let seq: Vec<Value> = serde_yaml::from_str(text).map_err(|e| yaml_error(&e))?;
+                *item = seq.into_iter().next().unwrap_or_default();
+            }
+        }
+        self.passed = Vec::new();
+        Ok(())
     }
 
     /// Serialises the list in block-style YAML: the input's results, then those of `results`
     /// the input does not already hold.
     /// Results are written only when there are some.
     pub fn to_yaml(&self, results: &[KrmResult]) -> String {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            api_version: &'a str,
-            kind: &'static str,
-            items: &'a [Value],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            function_config: Option<&'a Value>,
-            #[serde(flatten)]
-            extra: &'a Mapping,
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            results: Vec<Value>,
-        }
         let serialised = results
             .iter()
             .map(serde_yaml::to_value)
@@ -166,29 +224,21 @@ impl ResourceList {
                 self.results.iter().cloned().chain(fresh).collect::<Vec<_>>()
             })
             .and_then(|results| {
-                serde_yaml::to_string(&Out {
-                    api_version: &self.api_version,
-                    kind: KIND,
-                    items: &self.items,
-                    function_config: self.function_config.as_ref(),
-                    extra: &self.extra,
-                    results,
-                })
+                write(
+                    &self.api_version,
+                    &self.items,
+                    &self.passed,
+                    self.function_config.as_ref(),
+                    &self.extra,
+                    &results,
+                )
             });
         // Serialising a tree of Values and plain structs has no failure mode left once
         // parsing succeeded; should the emitter still refuse, say so instead of writing half.
         serialised.unwrap_or_else(|e| {
             let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
             let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
-            serde_yaml::to_string(&Out {
-                api_version: &self.api_version,
-                kind: KIND,
-                items: &[],
-                function_config: None,
-                extra: &Mapping::new(),
-                results: vec![result],
-            })
-            .unwrap_or_default()
+            write(&self.api_version, &[], &[], None, &Mapping::new(), &[result]).unwrap_or_default()
         })
     }
 
@@ -202,8 +252,144 @@ impl ResourceList {
             function_config: None,
             results: Vec::new(),
             extra: Mapping::new(),
+            passed: Vec::new(),
         }
     }
+}
+
+/// The whole output: the head, each item as a sequence element (a passed item's text as it
+/// is), then the tail. The same bytes as the emitter writes for the list as one tree
+/// (`tests/it/properties.rs` compares them).
+fn write(
+    api_version: &str,
+    items: &[Value],
+    passed: &[String],
+    function_config: Option<&Value>,
+    extra: &Mapping,
+    results: &[Value],
+) -> Result<String, serde_yaml::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head<'a> {
+        api_version: &'a str,
+        kind: &'static str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Tail<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        function_config: Option<&'a Value>,
+        #[serde(flatten)]
+        extra: &'a Mapping,
+        #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+        results: &'a [Value],
+    }
+    let mut out = serde_yaml::to_string(&Head {
+        api_version,
+        kind: KIND,
+    })?;
+    out.reserve(passed.iter().map(String::len).sum::<usize>());
+    if items.is_empty() {
+        out.push_str("items: []\n");
+    } else {
+        out.push_str("items:\n");
+    }
+    for item in items {
+        match passed_index(item).and_then(|n| passed.get(n)) {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&element(item)),
+        }
+    }
+    if function_config.is_some() || !extra.is_empty() || !results.is_empty() {
+        out.push_str(&serde_yaml::to_string(&Tail {
+            function_config,
+            extra,
+            results,
+        })?);
+    }
+    Ok(out)
+}
+
+/// One item as an element of a block sequence at column 0, as the emitter writes it nested:
+/// the item alone, its first line after `- `, the others indented by two (empty lines, in
+/// block scalars, stay empty).
+pub fn element(item: &Value) -> String {
+    let alone = serde_yaml::to_string(item).unwrap_or_default();
+    let mut out = String::with_capacity(alone.len() + alone.len() / 8 + 2);
+    for (i, line) in alone.split_inclusive('\n').enumerate() {
+        if i == 0 {
+            out.push_str("- ");
+        } else if line != "\n" {
+            out.push_str("  ");
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// What stays of a passed item: its identity, the host's annotations on it and its labels,
+/// with the mark of its text.
+fn pass(item: &Value, n: usize) -> Value {
+    let mut skeleton = Mapping::new();
+    for key in ["apiVersion", "kind"] {
+        if let Some(v) = item.get(key) {
+            skeleton.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(meta) = item.get("metadata").and_then(Value::as_mapping) {
+        let mut kept = Mapping::new();
+        for (k, v) in meta {
+            match k.as_str() {
+                Some("name" | "namespace" | "labels") => {
+                    kept.insert(k.clone(), v.clone());
+                }
+                Some("annotations") => {
+                    let host: Mapping = v
+                        .as_mapping()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| {
+                            k.as_str()
+                                .is_some_and(|k| annotations::is_host_owned(k) || k == annotations::LOCAL_CONFIG)
+                        })
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    kept.insert(k.clone(), Value::Mapping(host));
+                }
+                _ => {}
+            }
+        }
+        skeleton.insert("metadata".into(), Value::Mapping(kept));
+    }
+    skeleton.insert(PASSED.into(), Value::from(n));
+    Value::Mapping(skeleton)
+}
+
+/// Which passed text `item` stands for, when it is a skeleton.
+fn passed_index(item: &Value) -> Option<usize> {
+    let n = item.as_mapping()?.get(PASSED)?.as_u64()?;
+    usize::try_from(n).ok()
+}
+
+/// Whether `item` is a pass-through item's skeleton, not the item itself.
+pub fn is_passed(item: &Value) -> bool {
+    passed_index(item).is_some()
+}
+
+fn yaml_error(e: &serde_yaml::Error) -> Diagnostic {
+    let msg = e.to_string();
+    let fix = if msg.contains("recursion limit") {
+        "no Kubernetes object nests that deep: flatten the structure or check for unbalanced brackets"
+    } else if msg.contains("repetition limit") {
+        "the document expands `*alias` references too often (an alias bomb?): write the values out"
+    } else if msg.contains("duplicate entry") {
+        "remove one of the two keys: YAML allows a key once per mapping"
+    } else if msg.contains("more than one document") {
+        "send exactly one ResourceList document (no `---` between documents)"
+    } else {
+        "fix the YAML syntax at that line and column; send one ResourceList document in YAML or JSON"
+    };
+    Diagnostic::error(format!("input is not a valid YAML document: {msg}")).fix(fix)
 }
 
 fn quoted(v: Option<&str>) -> String {

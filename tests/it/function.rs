@@ -660,6 +660,48 @@ fn foreign_items_keep_their_exact_values() {
     assert_eq!(spec["on"].as_str(), Some("a key a YAML 1.1 reader takes for true"));
 }
 
+/// Items are read one at a time and foreign ones written through as text: an alias to an
+/// anchor of an earlier item is still expanded as the whole-document reader expands it, and
+/// the written items read back as the values that went in.
+#[test]
+fn aliases_across_passed_items_are_expanded_as_before() {
+    let spec = "namespace: maverics\n";
+    let input = generator_input(spec).replacen(
+        "items:\n",
+        "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data: &shared\n    mode: 'on'\n    mask: '0755'\n\
+         - apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n  data: *shared\n",
+        1,
+    );
+    let out = run(&input);
+    out.assert_success();
+    let (a, b) = (&out.items()[0], &out.items()[1]);
+    assert_eq!((name(a), name(b)), ("a", "b"));
+    assert_eq!(a["data"], b["data"]);
+    assert_eq!(str_at(b, &["data", "mode"]), Some("on"));
+    assert_eq!(raw_value(&out.stdout, "mode"), "'on'");
+    assert_eq!(raw_value(&out.stdout, "mask"), "'0755'");
+    assert!(!out.stdout.contains('&') && !out.stdout.contains('*'), "{}", out.stdout);
+}
+
+/// Fail closed: a syntax error after thousands of good items (which are written through as
+/// they are read) leaves no item in the output, only the error.
+#[test]
+fn a_syntax_error_after_many_passed_items_writes_no_item() {
+    let many: String = (0..3000)
+        .map(|i| format!("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c{i}\n"))
+        .collect();
+    let input = generator_input("namespace: maverics\n").replacen("items:\n", &format!("items:\n{many}- a: [\n"), 1);
+    let out = run(&input);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.items().is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("input is not a valid YAML document"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("at line 1200"), "{}", out.stderr);
+}
+
 /// The raw text after `key: ` on the first output line that starts (after indentation)
 /// with `key:`.
 fn raw_value<'a>(text: &'a str, key: &str) -> &'a str {

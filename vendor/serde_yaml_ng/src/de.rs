@@ -94,6 +94,14 @@ impl<'de> Deserializer<'de> {
         Deserializer { progress }
     }
 
+    /// maverics-krm patch: a deserializer over the events of one node, for the streaming
+    /// reader (`src/stream.rs`).
+    pub(crate) fn from_document(document: Document<'de>) -> Self {
+        Deserializer {
+            progress: Progress::Document(document),
+        }
+    }
+
     fn de<T>(
         self,
         f: impl for<'document> FnOnce(&mut DeserializerFromEvents<'de, 'document>) -> Result<T>,
@@ -418,7 +426,7 @@ impl<'de> de::Deserializer<'de> for Deserializer<'de> {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Event<'de> {
     Alias(usize),
     Scalar(Scalar<'de>),

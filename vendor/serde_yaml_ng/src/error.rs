@@ -122,6 +122,22 @@ pub(crate) fn fix_mark(mut error: Error, mark: libyaml::Mark, path: Path) -> Err
     error
 }
 
+/// maverics-krm patch: an error in a node the streaming reader (`src/stream.rs`) read alone
+/// names its place from the document's root: `at` (the top-level key, or `key[index]`) comes
+/// before the path within the node.
+pub(crate) fn prefix_path(mut error: Error, at: &str) -> Error {
+    if let ErrorImpl::Message(_, Some(pos)) = error.0.as_mut() {
+        pos.path = if pos.path == "." {
+            at.to_owned()
+        } else if let Some(rest) = pos.path.strip_prefix('.') {
+            format!("{at}{rest}")
+        } else {
+            format!("{at}.{}", pos.path)
+        };
+    }
+    error
+}
+
 impl Error {
     pub(crate) fn shared(self) -> Arc<ErrorImpl> {
         if let ErrorImpl::Shared(err) = *self.0 {

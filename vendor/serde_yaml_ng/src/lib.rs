@@ -170,6 +170,8 @@
 pub use crate::de::{from_reader, from_slice, from_str, Deserializer};
 pub use crate::error::{Error, Location, Result};
 pub use crate::ser::{to_string, to_writer, Serializer};
+// maverics-krm patch: the streaming reader of a mapping document.
+pub use crate::stream::MappingReader;
 #[doc(inline)]
 pub use crate::value::{from_value, to_value, Index, Number, Sequence, Value};
 
@@ -184,6 +186,7 @@ pub mod mapping;
 mod number;
 mod path;
 mod ser;
+mod stream;
 mod yaml11;
 pub mod value;
 pub mod with;

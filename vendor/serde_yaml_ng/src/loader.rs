@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// maverics-krm patch: the nesting depth at which parsing stops; the deserializer's
 /// `remaining_depth` starts at the same 128.
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 pub(crate) struct Loader<'input> {
     parser: Option<Parser<'input>>,

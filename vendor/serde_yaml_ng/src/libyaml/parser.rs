@@ -32,6 +32,7 @@ pub(crate) enum Event<'input> {
     MappingEnd,
 }
 
+#[derive(Clone)]
 pub(crate) struct Scalar<'input> {
     pub anchor: Option<Anchor>,
     pub tag: Option<Tag>,
@@ -40,19 +41,20 @@ pub(crate) struct Scalar<'input> {
     pub repr: Option<&'input [u8]>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SequenceStart {
     pub anchor: Option<Anchor>,
     pub tag: Option<Tag>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct MappingStart {
     pub anchor: Option<Anchor>,
     pub tag: Option<Tag>,
 }
 
-#[derive(Ord, PartialOrd, Eq, PartialEq)]
+// maverics-krm patch: Clone, for the streaming reader's copies of anchored nodes.
+#[derive(Clone, Ord, PartialOrd, Eq, PartialEq)]
 pub(crate) struct Anchor(Box<[u8]>);
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
