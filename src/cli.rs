@@ -182,6 +182,11 @@ enum Cmd {
 
 /// The binary's entry: parse the arguments, run the command, exit with its code.
 pub fn main() -> ExitCode {
+    // kustomize and kpt run the function with no arguments, on every render. Clap would build
+    // the whole command tree, help text included, only to find no subcommand: skip it.
+    if std::env::args_os().len() <= 1 {
+        return commands::finish(commands::function::run());
+    }
     let result = match Cli::try_parse() {
         Ok(cli) => dispatch(cli),
         Err(e) => clap_exit(&e),
