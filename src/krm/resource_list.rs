@@ -411,6 +411,14 @@ fn check_item(i: usize, item: &Value) -> Result<(), Diagnostic> {
                 .fix(format!("add `{key}` to that object")));
         }
     }
+    // The mark of a passed item's skeleton: an item that carried it would be written out as
+    // another item's text, and itself lost.
+    if item.get(PASSED).is_some() {
+        return Err(Diagnostic::error(format!("item {i} has a top-level key reserved by maverics-krm"))
+            .field(format!("{field}.{}", PASSED.escape_default()))
+            .file(object::file_ref(item))
+            .fix("remove that key (it starts with a NUL character; no Kubernetes object has it)"));
+    }
     Ok(())
 }
 
@@ -493,6 +501,20 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[test]
+    fn refuses_an_item_that_carries_the_skeleton_mark() {
+        // Kept as a tree (a config) or passed: either way it must not stand for a passed text.
+        for item in ["apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator", "apiVersion: v1\n  kind: ConfigMap"] {
+            let input = format!(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a}}\n- {item}\n  \"\\0passed\": 0\n"
+            );
+            for parsed in [ResourceList::parse(input.as_bytes()), ResourceList::parse_passing(input.as_bytes(), |_, _| false)] {
+                let err = parsed.expect_err("the mark is refused");
+                assert!(err.to_string().contains("reserved"), "{err}");
+            }
+        }
     }
 
     #[test]
