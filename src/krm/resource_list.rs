@@ -91,7 +91,11 @@ impl ResourceList {
                         items.push(item);
                     } else {
                         items.push(pass(&item, passed.len()));
-                        passed.push(element(&item));
+                        passed.push(element(&item).map_err(|e| {
+                            Diagnostic::error(format!("internal error: item {i} could not be written back: {e}"))
+                                .field(format!("items[{i}]"))
+                                .fix("report it with the input that caused it")
+                        })?);
                     }
                 }
                 streamed = Some((items, bad));
@@ -198,11 +202,21 @@ impl ResourceList {
         if self.passed.is_empty() {
             return Ok(());
         }
-        for item in &mut self.items {
+        for (i, item) in self.items.iter_mut().enumerate() {
             if let Some(n) = passed_index(item) {
-                let text = self.passed.get(n).map(String::as_str).unwrap_or_default();
-                let seq: Vec<Value> = serde_yaml::from_str(text).map_err(|e| yaml_error(&e))?;
-                *item = seq.into_iter().next().unwrap_or_default();
+                // The text is the emitter's own output of an item it read: it reads back to one
+                // item, or this is a bug, said as one rather than a lost item.
+                let back = self
+                    .passed
+                    .get(n)
+                    .and_then(|text| serde_yaml::from_str::<Vec<Value>>(text).ok())
+                    .filter(|seq| seq.len() == 1)
+                    .and_then(|seq| seq.into_iter().next());
+                *item = back.ok_or_else(|| {
+                    Diagnostic::error(format!("internal error: passed item {i} could not be read back"))
+                        .field(format!("items[{i}]"))
+                        .fix("report it with the input that caused it")
+                })?;
             }
         }
         self.passed = Vec::new();
@@ -297,7 +311,7 @@ fn write(
     for item in items {
         match passed_index(item).and_then(|n| passed.get(n)) {
             Some(text) => out.push_str(text),
-            None => out.push_str(&element(item)),
+            None => out.push_str(&element(item)?),
         }
     }
     if function_config.is_some() || !extra.is_empty() || !results.is_empty() {
@@ -311,20 +325,10 @@ fn write(
 }
 
 /// One item as an element of a block sequence at column 0, as the emitter writes it nested:
-/// the item alone, its first line after `- `, the others indented by two (empty lines, in
-/// block scalars, stay empty).
-pub fn element(item: &Value) -> String {
-    let alone = serde_yaml::to_string(item).unwrap_or_default();
-    let mut out = String::with_capacity(alone.len() + alone.len() / 8 + 2);
-    for (i, line) in alone.split_inclusive('\n').enumerate() {
-        if i == 0 {
-            out.push_str("- ");
-        } else if line != "\n" {
-            out.push_str("  ");
-        }
-        out.push_str(line);
-    }
-    out
+/// a one-element sequence, emitted by the emitter itself. (Indenting the item's own text line
+/// by line would miss the line breaks YAML has besides `\n`: U+0085, U+2028 and U+2029.)
+pub fn element(item: &Value) -> Result<String, serde_yaml::Error> {
+    serde_yaml::to_string(std::slice::from_ref(item))
 }
 
 /// What stays of a passed item: its identity, the host's annotations on it and its labels,
@@ -414,10 +418,12 @@ fn check_item(i: usize, item: &Value) -> Result<(), Diagnostic> {
     // The mark of a passed item's skeleton: an item that carried it would be written out as
     // another item's text, and itself lost.
     if item.get(PASSED).is_some() {
-        return Err(Diagnostic::error(format!("item {i} has a top-level key reserved by maverics-krm"))
-            .field(format!("{field}.{}", PASSED.escape_default()))
-            .file(object::file_ref(item))
-            .fix("remove that key (it starts with a NUL character; no Kubernetes object has it)"));
+        return Err(
+            Diagnostic::error(format!("item {i} has a top-level key reserved by maverics-krm"))
+                .field(format!("{field}.{}", PASSED.escape_default()))
+                .file(object::file_ref(item))
+                .fix("remove that key (it starts with a NUL character; no Kubernetes object has it)"),
+        );
     }
     Ok(())
 }
@@ -506,11 +512,17 @@ mod tests {
     #[test]
     fn refuses_an_item_that_carries_the_skeleton_mark() {
         // Kept as a tree (a config) or passed: either way it must not stand for a passed text.
-        for item in ["apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator", "apiVersion: v1\n  kind: ConfigMap"] {
+        for item in [
+            "apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator",
+            "apiVersion: v1\n  kind: ConfigMap",
+        ] {
             let input = format!(
                 "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a}}\n- {item}\n  \"\\0passed\": 0\n"
             );
-            for parsed in [ResourceList::parse(input.as_bytes()), ResourceList::parse_passing(input.as_bytes(), |_, _| false)] {
+            for parsed in [
+                ResourceList::parse(input.as_bytes()),
+                ResourceList::parse_passing(input.as_bytes(), |_, _| false),
+            ] {
                 let err = parsed.expect_err("the mark is refused");
                 assert!(err.to_string().contains("reserved"), "{err}");
             }

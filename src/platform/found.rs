@@ -177,17 +177,13 @@ impl OrchestratorObjects {
         let external_secret = find(EXTERNAL_SECRET, &any);
         let network_policy = find(builtin::<NetworkPolicy>(), &any);
         let ingress = find(builtin::<Ingress>(), &any);
-        // The objects the layers read or edit, each copied to JSON once.
+        // The orchestrator's own objects the layers read or edit, each copied to JSON once.
+        // The Namespace is not the generator's (it is found by name): it is copied only when
+        // a layer edits it, so one JSON cannot hold fails only the layer that needs it.
         let mut objects = BTreeMap::from([(statefulset, sts), (service, svc)]);
-        for i in [
-            service_account,
-            external_secret,
-            network_policy,
-            ingress,
-            namespace_object,
-        ]
-        .into_iter()
-        .flatten()
+        for i in [service_account, external_secret, network_policy, ingress]
+            .into_iter()
+            .flatten()
         {
             objects.insert(i, super::item_json(&items[i]).map_err(|d| vec![d])?);
         }

@@ -89,7 +89,14 @@ impl<'a> Planner<'a> {
         let pos = match self.edits.iter().position(|(i, _, _)| *i == index) {
             Some(p) => p,
             None => {
-                let original = self.found.object(index).clone();
+                // An object JSON cannot hold is an error of the plan; its edits go nowhere.
+                let original = match self.found.copy_of(index, self.items) {
+                    Ok(o) => o,
+                    Err(d) => {
+                        self.report(d);
+                        Json::Null
+                    }
+                };
                 self.edits.push((index, original.clone(), original));
                 self.edits.len() - 1
             }

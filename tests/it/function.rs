@@ -683,6 +683,45 @@ fn aliases_across_passed_items_are_expanded_as_before() {
     assert!(!out.stdout.contains('&') && !out.stdout.contains('*'), "{}", out.stdout);
 }
 
+/// YAML has line breaks besides `\n` (U+0085, U+2028, U+2029), which the emitter writes raw:
+/// a passed item holding them comes out as the same data, in every mode, and a second run
+/// changes nothing.
+#[test]
+fn line_separators_in_passed_items_keep_their_data() {
+    let item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ls\n  data:\n    script: \"echo hi\\u2028evil: injected\\nrest\\n\"\n    para: \"a\\u2029b\\nc\"\n    nel: \"x\\u0085y\\nz\"\n";
+    let expected: Value = serde_yaml::from_str(&item[2..].replace("\n  ", "\n")).expect("the item");
+    let generator = generator_input("namespace: maverics\n").replacen("items:\n", &format!("items:\n{item}"), 1);
+    let validator = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{item}");
+    for input in [generator, validator] {
+        let out = run(&input);
+        let got = out.items().iter().find(|i| name(i) == "ls").expect("the item is kept");
+        assert_eq!(got["data"], expected["data"], "{}", out.stdout);
+        let again = run(&out.stdout);
+        assert_eq!(again.stdout, out.stdout, "a second run changes nothing");
+    }
+}
+
+/// The depth limit counts from the document's root through an alias too: an anchor deep in
+/// one item, aliased deep in a later one, nests past the limit and is refused, as it was
+/// when the whole document was read at once.
+#[test]
+fn an_alias_cannot_nest_a_later_item_past_the_depth_limit() {
+    let deep = format!("{}{}", "[".repeat(110), "]".repeat(110));
+    let alias = format!("{}*deep{}", "[".repeat(15), "]".repeat(15));
+    let items = format!(
+        "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a}}\n  data: {{a: &deep {deep}}}\n\
+         - apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: b}}\n  data: {{b: {alias}}}\n"
+    );
+    let generator = generator_input("namespace: maverics\n").replacen("items:\n", &items, 1);
+    let validator = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n{items}");
+    for input in [generator, validator] {
+        let out = run(&input);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(out.items().is_empty(), "{}", out.stdout);
+        assert!(out.stderr.contains("recursion limit"), "{}", out.stderr);
+    }
+}
+
 /// Fail closed: a syntax error after thousands of good items (which are written through as
 /// they are read) leaves no item in the output, only the error.
 #[test]

@@ -817,6 +817,25 @@ fn items_json_cannot_hold_pass_through_untouched() {
     assert_eq!(out[0], odd);
 }
 
+/// The overlay's Namespace object is found by name, not by the generator's labels: one JSON
+/// cannot hold fails only a layer that edits it (EKS labels it), never ROSA, which leaves it.
+#[test]
+fn a_namespace_json_cannot_hold_fails_only_the_layer_that_edits_it() {
+    let mut items = base_items();
+    let ns = yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: maverics}\nspec: {? [a]: b}\n");
+    items.insert(0, ns.clone());
+    let (out, err, code) = transform(&items, &platform_config("rosa"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out[0], ns);
+    let (out, err, code) = transform(&items, &platform_config("eks"));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("Namespace") && err.contains("cannot be read as JSON"),
+        "{err}"
+    );
+    assert_eq!(out, items, "on error the items come back as they came");
+}
+
 /// The platform layer checks stickiness on the full stream, where every exposure is known: an
 /// extra Ingress without cookie affinity in front of the scaled proxy fails the transform, and
 /// the items come back unchanged.

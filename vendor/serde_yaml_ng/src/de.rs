@@ -94,14 +94,6 @@ impl<'de> Deserializer<'de> {
         Deserializer { progress }
     }
 
-    /// maverics-krm patch: a deserializer over the events of one node, for the streaming
-    /// reader (`src/stream.rs`).
-    pub(crate) fn from_document(document: Document<'de>) -> Self {
-        Deserializer {
-            progress: Progress::Document(document),
-        }
-    }
-
     fn de<T>(
         self,
         f: impl for<'document> FnOnce(&mut DeserializerFromEvents<'de, 'document>) -> Result<T>,
@@ -435,6 +427,27 @@ pub(crate) enum Event<'de> {
     MappingStart(MappingStart),
     MappingEnd,
     Void,
+}
+
+/// maverics-krm patch: the value of one node's events, for the streaming reader
+/// (`src/stream.rs`). The node sits `128 - remaining_depth` levels deep in its document, so an
+/// alias in it to a deep anchor of an earlier node nests no deeper than the whole document's
+/// deserialiser would allow.
+pub(crate) fn node_value(document: Document, remaining_depth: u8) -> Result<crate::Value> {
+    let mut pos = 0;
+    let mut jumpcount = 0;
+    let value = crate::Value::deserialize(&mut DeserializerFromEvents {
+        document: &document,
+        pos: &mut pos,
+        jumpcount: &mut jumpcount,
+        path: Path::Root,
+        remaining_depth,
+        current_enum: None,
+    })?;
+    if let Some(parse_error) = document.error {
+        return Err(error::shared(parse_error));
+    }
+    Ok(value)
 }
 
 struct DeserializerFromEvents<'de, 'document> {

@@ -10,7 +10,7 @@
 //! against the same repetition limit as the aliases themselves. Errors keep their line and
 //! column.
 
-use crate::de::{Deserializer, Event};
+use crate::de::{self, Event};
 use crate::error::{self, ErrorImpl, Result};
 use crate::libyaml::error::Mark;
 use crate::libyaml::parser::{Anchor, Event as YamlEvent, Parser};
@@ -211,6 +211,9 @@ impl<'input> MappingReader<'input> {
 
     /// Reads one node's events and builds its value; the events of anchored nodes are kept.
     fn node(&mut self) -> Result<Value> {
+        // The levels above this node: the deserialiser's own limit counts from the document's
+        // root, and an alias to a deep anchor must not reset it.
+        let remaining = u8::try_from(MAX_DEPTH.saturating_sub(self.depth)).unwrap_or(0);
         let mut events: Vec<(Event<'input>, Mark)> = Vec::new();
         let mut aliases: BTreeMap<usize, usize> = BTreeMap::new();
         // Open collections: the anchor id each defines, if any, and where it starts.
@@ -300,6 +303,6 @@ impl<'input> MappingReader<'input> {
             error: None,
             aliases,
         };
-        Value::deserialize(Deserializer::from_document(document))
+        de::node_value(document, remaining)
     }
 }
