@@ -69,9 +69,12 @@ impl Response {
 /// after the one check the generator runs on it (inline secrets), and only its skeleton
 /// stays (`ResourceList::parse_passing`).
 pub fn run(input: &[u8]) -> Response {
+    // Only the generator leaves foreign items alone; the other modes read every item, which
+    // written through and read back would cost a second parse.
+    let pass = generator_hinted(input);
     let mut found = Vec::new();
     let parsed = ResourceList::parse_passing(input, |i, item| {
-        if is_ours(item) {
+        if !pass || is_ours(item) {
             return true;
         }
         found.extend(
@@ -88,6 +91,43 @@ pub fn run(input: &[u8]) -> Response {
             diagnostics: vec![d],
         },
     }
+}
+
+/// Whether the host's `functionConfig`, which kustomize and kpt send after the items, looks
+/// like the generator's (`kind: Orchestrator` in a block mapping at the top level), read from
+/// the text before it is parsed. Only a hint: a wrong one costs time, never correctness, since
+/// the mode is decided by the parsed config and [`ResourceList::materialise`] reads passed
+/// items back for the modes that need them.
+fn generator_hinted(input: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(input);
+    let Some(start) = text
+        .match_indices("functionConfig:")
+        .find(|(at, _)| *at == 0 || text.as_bytes()[at - 1] == b'\n')
+        .map(|(at, key)| at + key.len())
+    else {
+        return false;
+    };
+    let mut block = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with([' ', '#']))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let Some(first) = block.next() else {
+        return false;
+    };
+    let indent = first.len() - first.trim_start().len();
+    std::iter::once(first)
+        .chain(block)
+        .filter(|l| l.len() - l.trim_start().len() == indent)
+        .filter_map(|l| l.trim().strip_prefix("kind:"))
+        .map(|v| {
+            v.split(" #")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches(['"', '\''])
+        })
+        .any(|kind| kind == "Orchestrator")
 }
 
 /// A config of this function's API group, or an object a generator marked as its own: what
@@ -195,4 +235,31 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator, found: Vec<(usize, Di
     // On a collision `upsert` leaves the items as they came.
     diagnostics.extend(upsert::upsert(items, generated, o, &dir));
     diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_generator_hint_reads_the_top_level_function_config_only() {
+        let list = |fc: &str| {
+            format!(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Orchestrator\nfunctionConfig:\n{fc}"
+            )
+        };
+        assert!(super::generator_hinted(
+            list("  apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n").as_bytes()
+        ));
+        assert!(super::generator_hinted(
+            list("  # config\n  kind: 'Orchestrator' # the generator\n  spec: {}\n").as_bytes()
+        ));
+        for other in [
+            "  kind: OrchestratorCheck\n",
+            "  kind: OrchestratorPlatform\n  spec:\n    kind: Orchestrator\n",
+            "  {kind: Orchestrator}\n",
+        ] {
+            assert!(!super::generator_hinted(list(other).as_bytes()), "{other}");
+        }
+        // No functionConfig: an item's `kind: Orchestrator` is not one.
+        assert!(!super::generator_hinted(b"items:\n- kind: Orchestrator\n"));
+    }
 }
