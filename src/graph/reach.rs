@@ -8,8 +8,14 @@
 //! is drawn open to any source and any destination, because that is what the cluster allows.
 
 use crate::diff::{Key, Resource};
+use crate::k8s::kinds::{POLICY_TYPES, name};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A policy's `Ingress` type (`policyTypes`, Calico's `types`).
+const INGRESS_TYPE: &str = POLICY_TYPES[0];
+/// See [`INGRESS_TYPE`].
+const EGRESS_TYPE: &str = POLICY_TYPES[1];
 
 /// How a node is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +78,7 @@ impl Reach {
         let mut reach = Reach::default();
         let workloads: Vec<Workload> = objects
             .iter()
-            .filter(|r| matches!(r.key.kind.as_str(), "StatefulSet" | "Deployment"))
+            .filter(|r| matches!(r.key.kind.as_str(), name::STATEFUL_SET | "Deployment"))
             .map(|r| {
                 let key = format!("wl:{}", r.key);
                 reach.node(&key, &r.key.to_string(), Shape::Workload);
@@ -84,7 +90,7 @@ impl Reach {
                 }
             })
             .collect();
-        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind == "Service").collect();
+        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind == name::SERVICE).collect();
         // The workloads behind a Service of the same overlay and namespace, by its selector.
         let behind = |k: &Key, service: &str| -> Vec<&Workload> {
             let Some(s) = services
@@ -106,7 +112,7 @@ impl Reach {
         for r in objects {
             let v = &r.value;
             match (r.key.kind.as_str(), r.key.group.as_str()) {
-                ("Service", "") => {
+                (name::SERVICE, "") => {
                     let ty = str_at(v, &["spec", "type"]).unwrap_or("ClusterIP");
                     let source = match ty {
                         "LoadBalancer" if internal_load_balancer(v) => VPC,
@@ -121,7 +127,7 @@ impl Reach {
                         reach.edge(&entry, &w.key, "");
                     }
                 }
-                ("Ingress", "networking.k8s.io") => {
+                (name::INGRESS, "networking.k8s.io") => {
                     let class = str_at(v, &["spec", "ingressClassName"])
                         .or_else(|| str_at(v, &["metadata", "annotations", crate::k8s::labels::INGRESS_CLASS]))
                         .unwrap_or("default class");
@@ -154,7 +160,7 @@ impl Reach {
                         }
                     }
                 }
-                ("Route", "route.openshift.io") => {
+                (name::ROUTE, "route.openshift.io") => {
                     let entry = format!("entry:{}", r.key);
                     reach.node(&entry, &format!("OpenShift router ({})", r.key), Shape::Entry);
                     let tls =
@@ -169,7 +175,7 @@ impl Reach {
                         }
                     }
                 }
-                ("HTTPRoute" | "GRPCRoute", "gateway.networking.k8s.io") => {
+                (name::HTTP_ROUTE | name::GRPC_ROUTE, "gateway.networking.k8s.io") => {
                     let hosts = seq(at(v, &["spec", "hostnames"]))
                         .filter_map(Value::as_str)
                         .collect::<Vec<_>>()
@@ -201,8 +207,8 @@ impl Reach {
         let (mut ingress_ruled, mut egress_ruled) = (BTreeSet::new(), BTreeSet::new());
         for r in objects {
             let policy = match (r.key.kind.as_str(), r.key.group.as_str()) {
-                ("NetworkPolicy", "networking.k8s.io") => kubernetes_policy(&r.value),
-                ("NetworkPolicy" | "GlobalNetworkPolicy", "projectcalico.org" | "crd.projectcalico.org") => {
+                (name::NETWORK_POLICY, "networking.k8s.io") => kubernetes_policy(&r.value),
+                (name::NETWORK_POLICY | "GlobalNetworkPolicy", "projectcalico.org" | "crd.projectcalico.org") => {
                     calico_policy(&r.value)
                 }
                 _ => continue,
@@ -321,8 +327,8 @@ fn kubernetes_policy(v: &Value) -> Policy {
     let selector = string_map(at(v, &["spec", "podSelector", "matchLabels"]));
     Policy {
         selector: Some(selector),
-        ingress: has("Ingress", "ingress").then(|| rules("ingress", "from", "ingress")),
-        egress: has("Egress", "egress").then(|| rules("egress", "to", "egress")),
+        ingress: has(INGRESS_TYPE, "ingress").then(|| rules("ingress", "from", "ingress")),
+        egress: has(EGRESS_TYPE, "egress").then(|| rules("egress", "to", "egress")),
     }
 }
 
@@ -391,8 +397,8 @@ fn calico_policy(v: &Value) -> Policy {
     };
     Policy {
         selector,
-        ingress: has("Ingress", "ingress").then(|| rules("ingress", "source")),
-        egress: has("Egress", "egress").then(|| rules("egress", "destination")),
+        ingress: has(INGRESS_TYPE, "ingress").then(|| rules("ingress", "source")),
+        egress: has(EGRESS_TYPE, "egress").then(|| rules("egress", "destination")),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::{Flag, Rule, at, flag, show};
 use crate::diff::{Key, Resource};
 use crate::k8s::identity::{AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT, IRSA_ROLE_ARN};
+use crate::k8s::kinds::name;
 use crate::krm::annotations;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
@@ -28,16 +29,16 @@ const IDENTITY_FIELDS: &[&str] = &[
     "server",
 ];
 
-const STORES: [&str; 2] = ["SecretStore", "ClusterSecretStore"];
-const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
+const STORES: [&str; 2] = [name::SECRET_STORE, "ClusterSecretStore"];
+const WORKLOADS: [&str; 3] = ["Deployment", name::STATEFUL_SET, "ReplicaSet"];
 const KINDS: &[&str] = &[
-    "ServiceAccount",
-    "SecretStore",
+    name::SERVICE_ACCOUNT,
+    name::SECRET_STORE,
     "ClusterSecretStore",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
+    name::POD_DISRUPTION_BUDGET,
+    name::HORIZONTAL_POD_AUTOSCALER,
     "Deployment",
-    "StatefulSet",
+    name::STATEFUL_SET,
     "ReplicaSet",
 ];
 
@@ -104,14 +105,14 @@ pub fn check(key: &Key, old: Option<&Value>, new: Option<&Value>, worlds: [&Worl
 
 fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
     let kind = key.kind.as_str();
-    if kind == "ExternalSecret" {
+    if kind == name::EXTERNAL_SECRET {
         let (a, b) = (at(o, &["spec", "secretStoreRef"]), at(n, &["spec", "secretStoreRef"]));
         if a != b {
             let describe = |r: Option<&Value>, w: &World| {
                 let store_kind = r
                     .and_then(|r| r.get("kind"))
                     .and_then(Value::as_str)
-                    .unwrap_or("SecretStore");
+                    .unwrap_or(name::SECRET_STORE);
                 let name = r
                     .and_then(|r| r.get("name"))
                     .and_then(Value::as_str)
@@ -139,7 +140,7 @@ fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<F
                 format!("the store authenticates as {a} -> {b}"),
             ));
         }
-    } else if kind == "ServiceAccount" {
+    } else if kind == name::SERVICE_ACCOUNT {
         for ann in IDENTITY_ANNOTATIONS {
             let (a, b) = (annotations::get(o, ann), annotations::get(n, ann));
             if a == b {
@@ -198,7 +199,7 @@ fn collect(v: &Value, path: &str, ns: &str, w: &World, overlay: &str, out: &mut 
             let name = child.get("name").and_then(Value::as_str).unwrap_or_default();
             let sa_ns = child.get("namespace").and_then(Value::as_str).unwrap_or(ns);
             let cloud: Vec<String> = w
-                .get(overlay, "ServiceAccount", sa_ns, name)
+                .get(overlay, name::SERVICE_ACCOUNT, sa_ns, name)
                 .into_iter()
                 .flat_map(|sa| {
                     IDENTITY_ANNOTATIONS
@@ -294,15 +295,18 @@ fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], ou
     let changed = |path: &[&str]| o.is_none_or(|o| at(o, path) != at(n, path));
     let workloads: Vec<(String, String)> = match key.kind.as_str() {
         k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name.clone())],
-        "HorizontalPodAutoscaler" if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) => nw
-            .get(overlay, "HorizontalPodAutoscaler", ns, &key.name)
-            .and_then(|h| {
-                let t = at(h, &["spec", "scaleTargetRef"])?;
-                Some((t.get("kind")?.as_str()?.to_owned(), t.get("name")?.as_str()?.to_owned()))
-            })
-            .into_iter()
-            .collect(),
-        "PodDisruptionBudget" => WORKLOADS
+        name::HORIZONTAL_POD_AUTOSCALER
+            if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) =>
+        {
+            nw.get(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns, &key.name)
+                .and_then(|h| {
+                    let t = at(h, &["spec", "scaleTargetRef"])?;
+                    Some((t.get("kind")?.as_str()?.to_owned(), t.get("name")?.as_str()?.to_owned()))
+                })
+                .into_iter()
+                .collect()
+        }
+        name::POD_DISRUPTION_BUDGET => WORKLOADS
             .iter()
             .flat_map(|k| {
                 nw.all(overlay, k, ns)
@@ -333,12 +337,12 @@ fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], ou
 fn budget(w: &World, overlay: &str, ns: &str, kind: &str, name: &str) -> Option<Budget> {
     let workload = w.get(overlay, kind, ns, name)?;
     let labels = at(workload, &["spec", "template", "metadata", "labels"]).and_then(Value::as_mapping)?;
-    let (pdb_name, pdb) = w.all(overlay, "PodDisruptionBudget", ns).find(|(_, p)| {
+    let (pdb_name, pdb) = w.all(overlay, name::POD_DISRUPTION_BUDGET, ns).find(|(_, p)| {
         at(p, &["spec", "selector", "matchLabels"])
             .and_then(Value::as_mapping)
             .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| labels.get(k) == Some(v)))
     })?;
-    let hpa = w.all(overlay, "HorizontalPodAutoscaler", ns).find(|(_, h)| {
+    let hpa = w.all(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns).find(|(_, h)| {
         at(h, &["spec", "scaleTargetRef", "kind"]).and_then(Value::as_str) == Some(kind)
             && at(h, &["spec", "scaleTargetRef", "name"]).and_then(Value::as_str) == Some(name)
     });
