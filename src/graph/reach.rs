@@ -78,24 +78,24 @@ impl Reach {
         let mut reach = Reach::default();
         let workloads: Vec<Workload> = objects
             .iter()
-            .filter(|r| matches!(r.key.kind.as_str(), name::STATEFUL_SET | "Deployment"))
+            .filter(|r| matches!(r.key.kind(), name::STATEFUL_SET | "Deployment"))
             .map(|r| {
                 let key = format!("wl:{}", r.key);
                 reach.node(&key, &r.key.to_string(), Shape::Workload);
                 Workload {
                     key,
                     overlay: r.key.overlay.clone(),
-                    namespace: r.key.namespace.clone(),
+                    namespace: r.key.namespace().to_owned(),
                     labels: string_map(at(&r.value, &["spec", "template", "metadata", "labels"])),
                 }
             })
             .collect();
-        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind == name::SERVICE).collect();
+        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind() == name::SERVICE).collect();
         // The workloads behind a Service of the same overlay and namespace, by its selector.
         let behind = |k: &Key, service: &str| -> Vec<&Workload> {
             let Some(s) = services
                 .iter()
-                .find(|s| s.key.overlay == k.overlay && s.key.namespace == k.namespace && s.key.name == service)
+                .find(|s| s.key.overlay == k.overlay && s.key.namespace() == k.namespace() && s.key.name() == service)
             else {
                 return Vec::new();
             };
@@ -105,13 +105,13 @@ impl Reach {
             }
             workloads
                 .iter()
-                .filter(|w| w.overlay == k.overlay && w.namespace == k.namespace && subset(&selector, &w.labels))
+                .filter(|w| w.overlay == k.overlay && w.namespace == k.namespace() && subset(&selector, &w.labels))
                 .collect()
         };
 
         for r in objects {
             let v = &r.value;
-            match (r.key.kind.as_str(), r.key.group.as_str()) {
+            match (r.key.kind(), r.key.group()) {
                 (name::SERVICE, "") => {
                     let ty = str_at(v, &["spec", "type"]).unwrap_or("ClusterIP");
                     let source = match ty {
@@ -123,7 +123,7 @@ impl Reach {
                     let entry = format!("entry:{}", r.key);
                     reach.node(&entry, &format!("{ty} {}", r.key), Shape::Entry);
                     reach.edge(source, &entry, &port_list(at(v, &["spec", "ports"])));
-                    for w in behind(&r.key, &r.key.name) {
+                    for w in behind(&r.key, r.key.name()) {
                         reach.edge(&entry, &w.key, "");
                     }
                 }
@@ -186,7 +186,7 @@ impl Reach {
                         .collect();
                     for parent in seq(at(v, &["spec", "parentRefs"])) {
                         let name = str_at(parent, &["name"]).unwrap_or_default();
-                        let ns = str_at(parent, &["namespace"]).unwrap_or(&r.key.namespace);
+                        let ns = str_at(parent, &["namespace"]).unwrap_or(r.key.namespace());
                         let section = str_at(parent, &["sectionName"])
                             .map(|s| format!(" listener {s}"))
                             .unwrap_or_default();
@@ -195,7 +195,7 @@ impl Reach {
                         reach.edge(CLIENTS, &entry, &hosts);
                         for b in &backends {
                             for w in behind(&r.key, b) {
-                                reach.edge(&entry, &w.key, &format!("{} {}", r.key.kind, r.key.name));
+                                reach.edge(&entry, &w.key, &format!("{} {}", r.key.kind(), r.key.name()));
                             }
                         }
                     }
@@ -206,17 +206,17 @@ impl Reach {
 
         let (mut ingress_ruled, mut egress_ruled) = (BTreeSet::new(), BTreeSet::new());
         for r in objects {
-            let policy = match (r.key.kind.as_str(), r.key.group.as_str()) {
+            let policy = match (r.key.kind(), r.key.group()) {
                 (name::NETWORK_POLICY, "networking.k8s.io") => kubernetes_policy(&r.value),
                 (name::NETWORK_POLICY | "GlobalNetworkPolicy", "projectcalico.org" | "crd.projectcalico.org") => {
                     calico_policy(&r.value)
                 }
                 _ => continue,
             };
-            let global = r.key.kind == "GlobalNetworkPolicy";
+            let global = r.key.kind() == "GlobalNetworkPolicy";
             let selected = workloads.iter().filter(|w| {
                 w.overlay == r.key.overlay
-                    && (global || w.namespace == r.key.namespace)
+                    && (global || w.namespace == r.key.namespace())
                     && policy.selector.as_ref().is_none_or(|s| subset(s, &w.labels))
             });
             for w in selected {

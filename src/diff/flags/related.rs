@@ -53,11 +53,16 @@ impl World {
     pub fn of(side: &[Resource]) -> World {
         let objects = side
             .iter()
-            .filter(|r| KINDS.contains(&r.key.kind.as_str()))
+            .filter(|r| KINDS.contains(&r.key.kind()))
             .map(|r| {
                 let k = &r.key;
                 (
-                    (k.overlay.clone(), k.kind.clone(), k.namespace.clone(), k.name.clone()),
+                    (
+                        k.overlay.clone(),
+                        k.kind().to_owned(),
+                        k.namespace().to_owned(),
+                        k.name().to_owned(),
+                    ),
                     r.value.clone(),
                 )
             })
@@ -104,7 +109,7 @@ pub fn check(key: &Key, old: Option<&Value>, new: Option<&Value>, worlds: [&Worl
 // ---- secret stores --------------------------------------------------------------------------
 
 fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
-    let kind = key.kind.as_str();
+    let kind = key.kind();
     if kind == name::EXTERNAL_SECRET {
         let (a, b) = (at(o, &["spec", "secretStoreRef"]), at(n, &["spec", "secretStoreRef"]));
         if a != b {
@@ -120,7 +125,7 @@ fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<F
                 let ns = if store_kind == "ClusterSecretStore" {
                     ""
                 } else {
-                    &key.namespace
+                    key.namespace()
                 };
                 let who = w
                     .get(&key.overlay, store_kind, ns, name)
@@ -174,7 +179,7 @@ fn identity(store: &Value, w: &World, at_key: &Key) -> String {
         parts.push(show(Some(provider)));
         let ns = at(store, &["metadata", "namespace"])
             .and_then(Value::as_str)
-            .unwrap_or(&at_key.namespace);
+            .unwrap_or(at_key.namespace());
         collect(p, "", ns, w, &at_key.overlay, &mut parts);
     }
     if parts.is_empty() {
@@ -248,14 +253,14 @@ fn stores_using(w: &World, sa: &Key) -> Vec<String> {
         let ns = if kind == "ClusterSecretStore" {
             ""
         } else {
-            sa.namespace.as_str()
+            sa.namespace()
         };
         for (name, store) in w.all(&sa.overlay, kind, ns) {
             let mut found = Vec::new();
             refs(at(store, &["spec", "provider"]).unwrap_or(&Value::Null), &mut found);
             if found
                 .iter()
-                .any(|(n, n_ns)| *n == sa.name && n_ns.as_deref().unwrap_or(&sa.namespace) == sa.namespace)
+                .any(|(n, n_ns)| *n == sa.name() && n_ns.as_deref().unwrap_or(sa.namespace()) == sa.namespace())
             {
                 out.push(format!("{kind} {name}"));
             }
@@ -291,14 +296,14 @@ impl std::fmt::Display for Budget {
 /// replicas changed, an HPA whose floor or target changed, a budget; the others that change at
 /// the same time stay quiet, so one problem is said once per cause.
 fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
-    let (overlay, ns) = (key.overlay.as_str(), key.namespace.as_str());
+    let (overlay, ns) = (key.overlay.as_str(), key.namespace());
     let changed = |path: &[&str]| o.is_none_or(|o| at(o, path) != at(n, path));
-    let workloads: Vec<(String, String)> = match key.kind.as_str() {
-        k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name.clone())],
+    let workloads: Vec<(String, String)> = match key.kind() {
+        k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name().to_owned())],
         name::HORIZONTAL_POD_AUTOSCALER
             if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) =>
         {
-            nw.get(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns, &key.name)
+            nw.get(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns, key.name())
                 .and_then(|h| {
                     let t = at(h, &["spec", "scaleTargetRef"])?;
                     Some((t.get("kind")?.as_str()?.to_owned(), t.get("name")?.as_str()?.to_owned()))
@@ -404,7 +409,7 @@ mod tests {
         let (ow, nw) = (World::of(old), World::of(new));
         let find = |s: &[Resource]| {
             s.iter()
-                .find(|r| r.key.kind == kind && r.key.name == name)
+                .find(|r| r.key.kind() == kind && r.key.name() == name)
                 .map(|r| r.value.clone())
         };
         let key = Resource::test(kind, name, Value::Null).key;
