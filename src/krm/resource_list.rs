@@ -21,7 +21,7 @@ pub struct ResourceList {
     /// Echoed on output, so a host that speaks v1beta1 gets v1beta1 back.
     pub api_version: String,
     /// Each item a tree, or, for an item read by [`ResourceList::parse_passing`] and passed
-    /// through, its [`skeleton`] standing in for [`ResourceList::passed`] text.
+    /// through, its skeleton (made by `pass`) standing in for [`ResourceList::passed`] text.
     pub items: Vec<Value>,
     /// The function config the host passed; `None` when it sent none.
     pub function_config: Option<Value>,
@@ -36,7 +36,7 @@ pub struct ResourceList {
 }
 
 /// The top-level key of a skeleton that says which [`ResourceList::passed`] text it stands
-/// for. Only the skeleton has it: [`skeleton`] copies no other top-level key than
+/// for. Only the skeleton has it: `pass` copies no other top-level key than
 /// `apiVersion`, `kind` and `metadata`.
 const PASSED: &str = "\u{0}passed";
 
@@ -49,7 +49,7 @@ impl ResourceList {
 
     /// Parses what a host sent, one item at a time: `keep` sees each item as it is read and
     /// says whether the function may read or change it. An item it does not keep is written
-    /// at once as text, and only its [`skeleton`] stays in `items`.
+    /// at once as text, and only its skeleton (made by `pass`) stays in `items`.
     pub fn parse_passing(input: &[u8], mut keep: impl FnMut(usize, &Value) -> bool) -> Result<Self, Diagnostic> {
         let text = crate::io::read::text("input", input)?;
         if text.trim().is_empty() {
