@@ -44,7 +44,7 @@ pub fn kind_of(
                 .map(|k| format!("`{API_VERSION}` `{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let what = if kind == "ConfigMap" && object::name(value) == "function-input" {
+            let what = if kind == crate::k8s::kinds::name::CONFIG_MAP && object::name(value) == "function-input" {
                 "no function config was given (kpt sent its placeholder ConfigMap `function-input`)".to_owned()
             } else {
                 format!("unsupported function config `{api_version}` `{kind}`")

@@ -99,7 +99,7 @@ impl StoreKind {
     pub fn as_str(self) -> &'static str {
         match self {
             StoreKind::ClusterSecretStore => "ClusterSecretStore",
-            StoreKind::SecretStore => "SecretStore",
+            StoreKind::SecretStore => crate::k8s::kinds::name::SECRET_STORE,
         }
     }
 }

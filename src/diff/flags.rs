@@ -4,6 +4,7 @@
 mod exposure;
 pub mod related;
 
+use crate::k8s::kinds::name;
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -83,18 +84,18 @@ pub fn check(kind: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Flag> 
             immutable(kind, o, n, &mut out);
         }
         (Some(o), None) => match kind {
-            "NetworkPolicy" => out.push(flag(
+            name::NETWORK_POLICY => out.push(flag(
                 Rule::NetworkPolicy,
                 "NetworkPolicy removed: the pods it selected lose this protection",
             )),
-            "HorizontalPodAutoscaler" => out.push(flag(
+            name::HORIZONTAL_POD_AUTOSCALER => out.push(flag(
                 Rule::Scaling,
                 "HorizontalPodAutoscaler removed: the replica count is no longer managed",
             )),
             _ => exposure::sticky_sessions_removed(kind, o, &mut out),
         },
         (None, Some(n)) => {
-            if kind == "HorizontalPodAutoscaler" {
+            if kind == name::HORIZONTAL_POD_AUTOSCALER {
                 out.push(flag(
                     Rule::Scaling,
                     format!(
@@ -134,7 +135,7 @@ fn seq(v: Option<&Value>) -> &[Value] {
 // ---- NetworkPolicy -----------------------------------------------------------------------
 
 fn network_policy(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
-    if kind != "NetworkPolicy" {
+    if kind != name::NETWORK_POLICY {
         return;
     }
     let types = |v: &Value| {
@@ -191,7 +192,7 @@ fn pod_spec<'a>(kind: &str, v: &'a Value) -> Option<&'a Value> {
     match kind {
         "Pod" => v.get("spec"),
         "CronJob" => at(v, &["spec", "jobTemplate", "spec", "template", "spec"]),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "ReplicationController" => {
+        "Deployment" | name::STATEFUL_SET | "DaemonSet" | "ReplicaSet" | "Job" | "ReplicationController" => {
             at(v, &["spec", "template", "spec"])
         }
         _ => None,
@@ -208,7 +209,7 @@ fn containers(spec: &Value) -> Vec<(String, &Value)> {
 }
 
 fn security(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
-    if kind == "ServiceAccount" {
+    if kind == name::SERVICE_ACCOUNT {
         if must_stay(
             o.get("automountServiceAccountToken"),
             n.get("automountServiceAccountToken"),
@@ -372,8 +373,8 @@ fn sc_weakened(what: &str, o: Option<&Value>, n: Option<&Value>, out: &mut Vec<F
 
 fn scaling(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     let fields: &[&str] = match kind {
-        "HorizontalPodAutoscaler" => &["minReplicas", "maxReplicas"],
-        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => &["replicas"],
+        name::HORIZONTAL_POD_AUTOSCALER => &["minReplicas", "maxReplicas"],
+        "Deployment" | name::STATEFUL_SET | "ReplicaSet" | "ReplicationController" => &["replicas"],
         _ => return,
     };
     for f in fields {
@@ -422,7 +423,7 @@ fn registry(image: &str) -> &str {
 }
 
 fn load_balancer(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
-    if kind != "Service" {
+    if kind != name::SERVICE {
         return;
     }
     let ty = |v: &Value| {
@@ -450,9 +451,9 @@ fn immutable(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
     let fields: &[&str] = match kind {
         // The API server allows only replicas, ordinals, template, updateStrategy,
         // persistentVolumeClaimRetentionPolicy and minReadySeconds to change.
-        "StatefulSet" => &["selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"],
+        name::STATEFUL_SET => &["selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"],
         "Deployment" | "DaemonSet" | "ReplicaSet" => &["selector"],
-        "Service" => &["clusterIP", "clusterIPs"],
+        name::SERVICE => &["clusterIP", "clusterIPs"],
         "Job" => &["selector", "template"],
         _ => return,
     };
@@ -462,7 +463,7 @@ fn immutable(kind: &str, o: &Value, n: &Value, out: &mut Vec<Flag>) {
                 Rule::ImmutableField,
                 format!(
                     "spec.{f} is immutable: the apply will fail until the {kind} is deleted and re-created{}",
-                    if kind == "StatefulSet" {
+                    if kind == name::STATEFUL_SET {
                         " (kubectl delete --cascade=orphan keeps the pods)"
                     } else {
                         ""

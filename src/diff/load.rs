@@ -6,6 +6,7 @@ use super::{Key, Resource, normalize};
 use crate::diag::{Diagnostic, FileRef};
 use crate::io::read;
 use crate::io::walk::is_kustomization;
+use crate::k8s::object::ObjectKey;
 use serde_yaml::Value;
 use std::path::Path;
 
@@ -89,21 +90,19 @@ fn resource(mut value: Value, overlay: &str, file: Option<FileRef>) -> Result<Re
         .get("metadata")
         .and_then(|m| m.get("namespace"))
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let group = api_version
-        .rsplit_once('/')
-        .map(|(g, _)| g.to_owned())
-        .unwrap_or_default();
+        .filter(|ns| !ns.is_empty())
+        .map(str::to_owned);
     strip_host_annotations(&mut value);
     Ok(Resource {
-        key: Key {
-            overlay: overlay.to_owned(),
-            group,
-            kind,
-            namespace,
-            name,
-        },
+        key: Key::new(
+            overlay,
+            ObjectKey {
+                api_version,
+                kind,
+                name,
+                namespace,
+            },
+        ),
         value: normalize::normalize(value),
     })
 }
@@ -138,8 +137,8 @@ mod tests {
         let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: a\n    namespace: n\n    annotations:\n      config.kubernetes.io/index: '0'\n---\n";
         let rs = parse_stream("x.yaml", text, "").unwrap();
         assert_eq!(rs.len(), 1);
-        assert_eq!(rs[0].key.group, "apps");
-        assert_eq!(rs[0].key.namespace, "n");
+        assert_eq!(rs[0].key.group(), "apps");
+        assert_eq!(rs[0].key.namespace(), "n");
         assert!(rs[0].value["metadata"].get("annotations").is_none());
     }
 

@@ -62,12 +62,7 @@ pub fn pair(old: Vec<Resource>, new: Vec<Resource>) -> Result<Pairing, Diagnosti
             out.pairs.push((o, n, None));
         }
     }
-    let stem_key = |k: &Key| {
-        hash_stem(&k.name).map(|stem| Key {
-            name: stem.to_owned(),
-            ..k.clone()
-        })
-    };
+    let stem_key = |k: &Key| hash_stem(k.name()).map(|stem| k.renamed(stem));
     let stems = |m: &BTreeMap<Key, Resource>| {
         let mut s: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
         for k in m.keys() {
@@ -100,10 +95,7 @@ fn renames(old: &mut BTreeMap<Key, Resource>, new: &mut BTreeMap<Key, Resource>,
     let by_content = |m: &BTreeMap<Key, Resource>| {
         let mut s: BTreeMap<(Key, String), Vec<Key>> = BTreeMap::new();
         for (k, r) in m {
-            let place = Key {
-                name: String::new(),
-                ..k.clone()
-            };
+            let place = k.renamed("");
             s.entry((place, nameless(&r.value))).or_default().push(k.clone());
         }
         s
@@ -155,12 +147,9 @@ mod tests {
         .unwrap();
         assert_eq!(p.pairs.len(), 2);
         assert!(p.added.is_empty() && p.removed.is_empty());
-        let cm = p.pairs.iter().find(|(o, ..)| o.key.kind == "ConfigMap").unwrap();
+        let cm = p.pairs.iter().find(|(o, ..)| o.key.kind() == "ConfigMap").unwrap();
         assert_eq!(cm.2, Some(Renamed::HashSuffix));
-        assert_eq!(
-            (cm.0.key.name.as_str(), cm.1.key.name.as_str()),
-            ("cfg-7f9c2b5m8k", "cfg-h2k4m6t8b9")
-        );
+        assert_eq!((cm.0.key.name(), cm.1.key.name()), ("cfg-7f9c2b5m8k", "cfg-h2k4m6t8b9"));
     }
 
     #[test]

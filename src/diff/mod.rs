@@ -18,26 +18,113 @@ pub mod normalize;
 pub mod render;
 
 use crate::diag::Diagnostic;
+use crate::k8s::object::ObjectKey;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// The identity of an object: what Kubernetes itself keys on (the version is left out, so an
-/// apiVersion bump is a change, not a remove and an add), plus the overlay under `--base`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The identity of an object in a diff: its [`ObjectKey`] as the object states it, plus the
+/// overlay under `--base`.
+///
+/// Two keys are the same object when their overlay, API group, kind, namespace and name are
+/// (what Kubernetes itself keys on): the version is left out, so an apiVersion bump is a
+/// change, not a remove and an add, and a missing namespace is the empty one. Keys sort in
+/// that order too, and serialise as those five fields (`group`, not `apiVersion`).
+#[derive(Debug, Clone)]
 pub struct Key {
     /// The overlay the object was rendered from under `--base`, e.g. `overlays/dev`; empty otherwise.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub overlay: String,
+    /// The object's apiVersion, kind, name (with kustomize's hash suffix if it has one) and
+    /// namespace.
+    pub object: ObjectKey,
+}
+
+impl Key {
+    /// The key of `object` rendered from `overlay` (empty when not under `--base`).
+    pub fn new(overlay: &str, object: ObjectKey) -> Self {
+        Key {
+            overlay: overlay.to_owned(),
+            object,
+        }
+    }
+
     /// The API group, the `apiVersion` without its version; empty for the core group.
-    pub group: String,
+    pub fn group(&self) -> &str {
+        self.object.group()
+    }
+
     /// The object's `kind`.
-    pub kind: String,
+    pub fn kind(&self) -> &str {
+        &self.object.kind
+    }
+
     /// The object's `metadata.namespace`; empty when it has none (cluster-scoped, or left to `kubectl`).
-    pub namespace: String,
+    pub fn namespace(&self) -> &str {
+        self.object.namespace.as_deref().unwrap_or_default()
+    }
+
     /// The object's `metadata.name`, with kustomize's hash suffix if it has one.
-    pub name: String,
+    pub fn name(&self) -> &str {
+        &self.object.name
+    }
+
+    /// This key with another name (a hash suffix's stem, or none to match any name).
+    pub fn renamed(&self, name: &str) -> Self {
+        let mut k = self.clone();
+        k.object.name = name.to_owned();
+        k
+    }
+
+    /// What equality, order and hashing go by: overlay, group, kind, namespace, name.
+    fn identity(&self) -> (&str, &str, &str, &str, &str) {
+        (&self.overlay, self.group(), self.kind(), self.namespace(), self.name())
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.identity().cmp(&other.identity())
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
+impl Serialize for Key {
+    /// `overlay` (when set), `group`, `kind`, `namespace` (empty when none), `name`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let overlay = !self.overlay.is_empty();
+        let mut st = s.serialize_struct("Key", 4 + usize::from(overlay))?;
+        if overlay {
+            st.serialize_field("overlay", &self.overlay)?;
+        } else {
+            st.skip_field("overlay")?;
+        }
+        st.serialize_field("group", self.group())?;
+        st.serialize_field("kind", self.kind())?;
+        st.serialize_field("namespace", self.namespace())?;
+        st.serialize_field("name", self.name())?;
+        st.end()
+    }
 }
 
 impl std::fmt::Display for Key {
@@ -46,11 +133,11 @@ impl std::fmt::Display for Key {
         if !self.overlay.is_empty() {
             write!(f, "[{}] ", self.overlay)?;
         }
-        write!(f, "{} ", self.kind)?;
-        if !self.namespace.is_empty() {
-            write!(f, "{}/", self.namespace)?;
+        write!(f, "{} ", self.kind())?;
+        if !self.namespace().is_empty() {
+            write!(f, "{}/", self.namespace())?;
         }
-        f.write_str(&self.name)
+        f.write_str(self.name())
     }
 }
 
@@ -68,13 +155,15 @@ impl Resource {
     /// A core-group object in namespace `ns` of no overlay, for unit tests.
     pub(crate) fn test(kind: &str, name: &str, value: Value) -> Self {
         Resource {
-            key: Key {
-                overlay: String::new(),
-                group: String::new(),
-                kind: kind.into(),
-                namespace: "ns".into(),
-                name: name.into(),
-            },
+            key: Key::new(
+                "",
+                ObjectKey {
+                    api_version: "v1".into(),
+                    kind: kind.into(),
+                    name: name.into(),
+                    namespace: Some("ns".into()),
+                },
+            ),
             value,
         }
     }
@@ -197,13 +286,13 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
     for (mut o, mut n, renamed) in pairing.pairs {
         let mut flags = Vec::new();
         if o.value != n.value {
-            flags = flags::check(&n.key.kind, Some(&o.value), Some(&n.value));
+            flags = flags::check(n.key.kind(), Some(&o.value), Some(&n.value));
             flags.extend(flags::related::check(&n.key, Some(&o.value), Some(&n.value), worlds));
         }
         ignore::apply(
             ignore,
-            &n.key.kind,
-            [&o.key.name, &n.key.name],
+            n.key.kind(),
+            [o.key.name(), n.key.name()],
             &mut o.value,
             &mut n.value,
             &mut report.ignored,
@@ -213,8 +302,8 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
             report.unchanged += 1;
             continue;
         }
-        let previous_name = (o.key.name != n.key.name).then(|| o.key.name.clone());
-        let (ov, nv) = normalize::redact_pair(&n.key.kind, Some(o.value), Some(n.value));
+        let previous_name = (o.key.name() != n.key.name()).then(|| o.key.name().to_owned());
+        let (ov, nv) = normalize::redact_pair(n.key.kind(), Some(o.value), Some(n.value));
         changes.push(Change {
             change: ChangeKind::Changed,
             previous_name,
@@ -230,8 +319,8 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
         });
     }
     for r in pairing.removed {
-        let flags = flags::check(&r.key.kind, Some(&r.value), None);
-        let (ov, _) = normalize::redact_pair(&r.key.kind, Some(r.value), None);
+        let flags = flags::check(r.key.kind(), Some(&r.value), None);
+        let (ov, _) = normalize::redact_pair(r.key.kind(), Some(r.value), None);
         changes.push(Change {
             change: ChangeKind::Removed,
             previous_name: None,
@@ -242,9 +331,9 @@ pub fn compare(old: Vec<Resource>, new: Vec<Resource>, ignore: &[ignore::Rule]) 
         });
     }
     for a in pairing.added {
-        let mut flags = flags::check(&a.key.kind, None, Some(&a.value));
+        let mut flags = flags::check(a.key.kind(), None, Some(&a.value));
         flags.extend(flags::related::check(&a.key, None, Some(&a.value), worlds));
-        let (_, nv) = normalize::redact_pair(&a.key.kind, None, Some(a.value));
+        let (_, nv) = normalize::redact_pair(a.key.kind(), None, Some(a.value));
         changes.push(Change {
             change: ChangeKind::Added,
             previous_name: None,
@@ -265,13 +354,13 @@ fn label(k: &Key) -> String {
         s.push_str(&k.overlay);
         s.push(':');
     }
-    s.push_str(&k.kind);
+    s.push_str(k.kind());
     s.push('/');
-    if !k.namespace.is_empty() {
-        s.push_str(&k.namespace);
+    if !k.namespace().is_empty() {
+        s.push_str(k.namespace());
         s.push('/');
     }
-    s.push_str(&k.name);
+    s.push_str(k.name());
     // A header is one line: a newline in a name would forge diff lines under it.
     s.chars()
         .flat_map(|c| {
@@ -458,6 +547,57 @@ mod tests {
 
     fn res(kind: &str, name: &str, yaml: &str) -> Resource {
         Resource::test(kind, name, normalize::normalize(serde_yaml::from_str(yaml).unwrap()))
+    }
+
+    fn key(overlay: &str, api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> Key {
+        Key::new(
+            overlay,
+            ObjectKey {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                name: name.into(),
+                namespace: ns.map(str::to_owned),
+            },
+        )
+    }
+
+    #[test]
+    fn a_key_ignores_the_version_and_an_empty_namespace_and_sorts_overlay_group_kind_namespace_name() {
+        let sts = key("", "apps/v1", "StatefulSet", Some("a"), "m");
+        assert_eq!(sts, key("", "apps/v1beta2", "StatefulSet", Some("a"), "m"));
+        assert_eq!(
+            key("", "v1", "ConfigMap", None, "c"),
+            key("", "v1", "ConfigMap", Some(""), "c")
+        );
+        let mut keys = [
+            key("b", "v1", "ConfigMap", None, "a"),
+            key("", "v1", "Service", Some("a"), "z"),
+            key("", "apps/v1", "Deployment", None, "z"),
+            key("", "v1", "Service", None, "z"),
+            key("", "v1", "ConfigMap", Some("b"), "a"),
+            key("", "v1", "ConfigMap", Some("a"), "b"),
+        ];
+        keys.sort();
+        let shown: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "ConfigMap a/b",
+                "ConfigMap b/a",
+                "Service z",
+                "Service a/z",
+                "Deployment z",
+                "[b] ConfigMap a"
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&sts).unwrap(),
+            r#"{"group":"apps","kind":"StatefulSet","namespace":"a","name":"m"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&key("overlays/dev", "v1", "ConfigMap", None, "c")).unwrap(),
+            r#"{"overlay":"overlays/dev","group":"","kind":"ConfigMap","namespace":"","name":"c"}"#
+        );
     }
 
     #[test]

@@ -8,8 +8,14 @@
 //! is drawn open to any source and any destination, because that is what the cluster allows.
 
 use crate::diff::{Key, Resource};
+use crate::k8s::kinds::{POLICY_TYPES, name};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A policy's `Ingress` type (`policyTypes`, Calico's `types`).
+const INGRESS_TYPE: &str = POLICY_TYPES[0];
+/// See [`INGRESS_TYPE`].
+const EGRESS_TYPE: &str = POLICY_TYPES[1];
 
 /// How a node is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,24 +78,24 @@ impl Reach {
         let mut reach = Reach::default();
         let workloads: Vec<Workload> = objects
             .iter()
-            .filter(|r| matches!(r.key.kind.as_str(), "StatefulSet" | "Deployment"))
+            .filter(|r| matches!(r.key.kind(), name::STATEFUL_SET | "Deployment"))
             .map(|r| {
                 let key = format!("wl:{}", r.key);
                 reach.node(&key, &r.key.to_string(), Shape::Workload);
                 Workload {
                     key,
                     overlay: r.key.overlay.clone(),
-                    namespace: r.key.namespace.clone(),
+                    namespace: r.key.namespace().to_owned(),
                     labels: string_map(at(&r.value, &["spec", "template", "metadata", "labels"])),
                 }
             })
             .collect();
-        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind == "Service").collect();
+        let services: Vec<&Resource> = objects.iter().filter(|r| r.key.kind() == name::SERVICE).collect();
         // The workloads behind a Service of the same overlay and namespace, by its selector.
         let behind = |k: &Key, service: &str| -> Vec<&Workload> {
             let Some(s) = services
                 .iter()
-                .find(|s| s.key.overlay == k.overlay && s.key.namespace == k.namespace && s.key.name == service)
+                .find(|s| s.key.overlay == k.overlay && s.key.namespace() == k.namespace() && s.key.name() == service)
             else {
                 return Vec::new();
             };
@@ -99,14 +105,14 @@ impl Reach {
             }
             workloads
                 .iter()
-                .filter(|w| w.overlay == k.overlay && w.namespace == k.namespace && subset(&selector, &w.labels))
+                .filter(|w| w.overlay == k.overlay && w.namespace == k.namespace() && subset(&selector, &w.labels))
                 .collect()
         };
 
         for r in objects {
             let v = &r.value;
-            match (r.key.kind.as_str(), r.key.group.as_str()) {
-                ("Service", "") => {
+            match (r.key.kind(), r.key.group()) {
+                (name::SERVICE, "") => {
                     let ty = str_at(v, &["spec", "type"]).unwrap_or("ClusterIP");
                     let source = match ty {
                         "LoadBalancer" if internal_load_balancer(v) => VPC,
@@ -117,11 +123,11 @@ impl Reach {
                     let entry = format!("entry:{}", r.key);
                     reach.node(&entry, &format!("{ty} {}", r.key), Shape::Entry);
                     reach.edge(source, &entry, &port_list(at(v, &["spec", "ports"])));
-                    for w in behind(&r.key, &r.key.name) {
+                    for w in behind(&r.key, r.key.name()) {
                         reach.edge(&entry, &w.key, "");
                     }
                 }
-                ("Ingress", "networking.k8s.io") => {
+                (name::INGRESS, "networking.k8s.io") => {
                     let class = str_at(v, &["spec", "ingressClassName"])
                         .or_else(|| str_at(v, &["metadata", "annotations", crate::k8s::labels::INGRESS_CLASS]))
                         .unwrap_or("default class");
@@ -154,7 +160,7 @@ impl Reach {
                         }
                     }
                 }
-                ("Route", "route.openshift.io") => {
+                (name::ROUTE, "route.openshift.io") => {
                     let entry = format!("entry:{}", r.key);
                     reach.node(&entry, &format!("OpenShift router ({})", r.key), Shape::Entry);
                     let tls =
@@ -169,7 +175,7 @@ impl Reach {
                         }
                     }
                 }
-                ("HTTPRoute" | "GRPCRoute", "gateway.networking.k8s.io") => {
+                (name::HTTP_ROUTE | name::GRPC_ROUTE, "gateway.networking.k8s.io") => {
                     let hosts = seq(at(v, &["spec", "hostnames"]))
                         .filter_map(Value::as_str)
                         .collect::<Vec<_>>()
@@ -180,7 +186,7 @@ impl Reach {
                         .collect();
                     for parent in seq(at(v, &["spec", "parentRefs"])) {
                         let name = str_at(parent, &["name"]).unwrap_or_default();
-                        let ns = str_at(parent, &["namespace"]).unwrap_or(&r.key.namespace);
+                        let ns = str_at(parent, &["namespace"]).unwrap_or(r.key.namespace());
                         let section = str_at(parent, &["sectionName"])
                             .map(|s| format!(" listener {s}"))
                             .unwrap_or_default();
@@ -189,7 +195,7 @@ impl Reach {
                         reach.edge(CLIENTS, &entry, &hosts);
                         for b in &backends {
                             for w in behind(&r.key, b) {
-                                reach.edge(&entry, &w.key, &format!("{} {}", r.key.kind, r.key.name));
+                                reach.edge(&entry, &w.key, &format!("{} {}", r.key.kind(), r.key.name()));
                             }
                         }
                     }
@@ -200,17 +206,17 @@ impl Reach {
 
         let (mut ingress_ruled, mut egress_ruled) = (BTreeSet::new(), BTreeSet::new());
         for r in objects {
-            let policy = match (r.key.kind.as_str(), r.key.group.as_str()) {
-                ("NetworkPolicy", "networking.k8s.io") => kubernetes_policy(&r.value),
-                ("NetworkPolicy" | "GlobalNetworkPolicy", "projectcalico.org" | "crd.projectcalico.org") => {
+            let policy = match (r.key.kind(), r.key.group()) {
+                (name::NETWORK_POLICY, "networking.k8s.io") => kubernetes_policy(&r.value),
+                (name::NETWORK_POLICY | "GlobalNetworkPolicy", "projectcalico.org" | "crd.projectcalico.org") => {
                     calico_policy(&r.value)
                 }
                 _ => continue,
             };
-            let global = r.key.kind == "GlobalNetworkPolicy";
+            let global = r.key.kind() == "GlobalNetworkPolicy";
             let selected = workloads.iter().filter(|w| {
                 w.overlay == r.key.overlay
-                    && (global || w.namespace == r.key.namespace)
+                    && (global || w.namespace == r.key.namespace())
                     && policy.selector.as_ref().is_none_or(|s| subset(s, &w.labels))
             });
             for w in selected {
@@ -321,8 +327,8 @@ fn kubernetes_policy(v: &Value) -> Policy {
     let selector = string_map(at(v, &["spec", "podSelector", "matchLabels"]));
     Policy {
         selector: Some(selector),
-        ingress: has("Ingress", "ingress").then(|| rules("ingress", "from", "ingress")),
-        egress: has("Egress", "egress").then(|| rules("egress", "to", "egress")),
+        ingress: has(INGRESS_TYPE, "ingress").then(|| rules("ingress", "from", "ingress")),
+        egress: has(EGRESS_TYPE, "egress").then(|| rules("egress", "to", "egress")),
     }
 }
 
@@ -391,8 +397,8 @@ fn calico_policy(v: &Value) -> Policy {
     };
     Policy {
         selector,
-        ingress: has("Ingress", "ingress").then(|| rules("ingress", "source")),
-        egress: has("Egress", "egress").then(|| rules("egress", "destination")),
+        ingress: has(INGRESS_TYPE, "ingress").then(|| rules("ingress", "source")),
+        egress: has(EGRESS_TYPE, "egress").then(|| rules("egress", "destination")),
     }
 }
 

@@ -93,3 +93,46 @@ pub const GENERATED: &[Kind] = &[
     HTTP_ROUTE,
     EXTERNAL_SECRET,
 ];
+
+/// The kinds' names alone, as `&str` constants: usable as `match` patterns, where a field of
+/// a [`Kind`] constant is not.
+pub mod name {
+    use super::*;
+
+    /// `Namespace`.
+    pub const NAMESPACE: &str = <Namespace as Resource>::KIND;
+    /// `ServiceAccount`.
+    pub const SERVICE_ACCOUNT: &str = <ServiceAccount as Resource>::KIND;
+    /// `ConfigMap`.
+    pub const CONFIG_MAP: &str = <ConfigMap as Resource>::KIND;
+    /// `Service`.
+    pub const SERVICE: &str = <Service as Resource>::KIND;
+    /// `StatefulSet`.
+    pub const STATEFUL_SET: &str = <StatefulSet as Resource>::KIND;
+    /// `PodDisruptionBudget`.
+    pub const POD_DISRUPTION_BUDGET: &str = <PodDisruptionBudget as Resource>::KIND;
+    /// `HorizontalPodAutoscaler`.
+    pub const HORIZONTAL_POD_AUTOSCALER: &str = <HorizontalPodAutoscaler as Resource>::KIND;
+    /// `NetworkPolicy` (Kubernetes' and Calico's).
+    pub const NETWORK_POLICY: &str = <NetworkPolicy as Resource>::KIND;
+    /// `Ingress`.
+    pub const INGRESS: &str = <Ingress as Resource>::KIND;
+    /// `ExternalSecret`.
+    pub const EXTERNAL_SECRET: &str = super::EXTERNAL_SECRET.kind;
+    /// `SecretStore`.
+    pub const SECRET_STORE: &str = super::SECRET_STORE.kind;
+    /// `Route`.
+    pub const ROUTE: &str = super::ROUTE.kind;
+    /// `HTTPRoute`.
+    pub const HTTP_ROUTE: &str = super::HTTP_ROUTE.kind;
+    /// `GRPCRoute`.
+    pub const GRPC_ROUTE: &str = super::GRPC_ROUTE.kind;
+    /// `Gateway`.
+    pub const GATEWAY: &str = super::GATEWAY.kind;
+    /// `BackendConfig`.
+    pub const BACKEND_CONFIG: &str = super::BACKEND_CONFIG.kind;
+    /// `GCPBackendPolicy`.
+    pub const GCP_BACKEND_POLICY: &str = super::GCP_BACKEND_POLICY.kind;
+    /// `IngressExtension`.
+    pub const INGRESS_EXTENSION: &str = super::INGRESS_EXTENSION.kind;
+}

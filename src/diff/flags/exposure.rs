@@ -6,6 +6,7 @@ use super::{Flag, Rule, at, flag, seq, show};
 use crate::graph::reach::internal_load_balancer;
 use crate::k8s::alb::ALB_ATTRIBUTES;
 use crate::k8s::alb::ALB_SCHEME;
+use crate::k8s::kinds::name;
 use crate::k8s::labels::{AFFINITY_ANNOTATION, AGC_EXTENSION, GKE_BACKEND_CONFIG, INGRESS_CLASS, NGINX_AFFINITY};
 use crate::krm::annotations;
 use serde_yaml::Value;
@@ -23,14 +24,19 @@ const ROUTE_STICKINESS: &[&str] = &[
 /// other class (`gce`, `gce-regional-external`, `azure-alb-external`...) may be public.
 const INTERNAL_CLASSES: &[&str] = &["gce-internal", "gke-l7-rilb", "gke-l7-rilb-mc"];
 /// The kinds whose whole purpose here can be session affinity: removing one drops it.
-pub const AFFINITY_KINDS: &[&str] = &["BackendConfig", "GCPBackendPolicy", "IngressExtension", "RoutePolicy"];
+pub const AFFINITY_KINDS: &[&str] = &[
+    name::BACKEND_CONFIG,
+    name::GCP_BACKEND_POLICY,
+    name::INGRESS_EXTENSION,
+    "RoutePolicy",
+];
 /// ingress-nginx names its cookie-affinity settings with this prefix.
 const NGINX_SESSION_COOKIE: &str = "nginx.ingress.kubernetes.io/session-cookie-";
 
 /// Exposure flags for one object; `o` is `None` for an added object.
 pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
     let mut widened = |message: String| out.push(flag(Rule::Exposure, message));
-    if kind == "Ingress" {
+    if kind == name::INGRESS {
         fn scheme(v: Option<&Value>) -> &str {
             v.and_then(|v| annotations::get(v, ALB_SCHEME)).unwrap_or("internal")
         }
@@ -50,14 +56,14 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
         // only the annotation), and an Ingress left with neither goes to GKE's default, the
         // external `gce`.
         let class_fields: &[(&str, &[&str])] = match kind {
-            "Ingress" => &[
+            name::INGRESS => &[
                 (
                     "metadata.annotations.kubernetes.io/ingress.class",
                     &["metadata", "annotations", INGRESS_CLASS],
                 ),
                 ("spec.ingressClassName", &["spec", "ingressClassName"]),
             ],
-            "Gateway" => &[("spec.gatewayClassName", &["spec", "gatewayClassName"])],
+            name::GATEWAY => &[("spec.gatewayClassName", &["spec", "gatewayClassName"])],
             _ => &[],
         };
         let class = |v: &Value| {
@@ -85,7 +91,7 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             }
         }
     }
-    if kind == "Service"
+    if kind == name::SERVICE
         && let Some(o) = o
     {
         let balanced = |v: &Value| at(v, &["spec", "type"]).and_then(Value::as_str) == Some("LoadBalancer");
@@ -109,12 +115,12 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
     }
     let hosts = |v: &Value| -> Vec<String> {
         let list: Vec<&Value> = match kind {
-            "Ingress" => seq(at(v, &["spec", "rules"]))
+            name::INGRESS => seq(at(v, &["spec", "rules"]))
                 .iter()
                 .filter_map(|r| r.get("host"))
                 .collect(),
-            "Route" => at(v, &["spec", "host"]).into_iter().collect(),
-            "HTTPRoute" | "GRPCRoute" | "TLSRoute" => seq(at(v, &["spec", "hostnames"])).iter().collect(),
+            name::ROUTE => at(v, &["spec", "host"]).into_iter().collect(),
+            name::HTTP_ROUTE | name::GRPC_ROUTE | "TLSRoute" => seq(at(v, &["spec", "hostnames"])).iter().collect(),
             _ => Vec::new(),
         };
         list.into_iter().filter_map(Value::as_str).map(str::to_owned).collect()
@@ -129,7 +135,10 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             gained.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    if matches!(kind, "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute") {
+    if matches!(
+        kind,
+        name::HTTP_ROUTE | name::GRPC_ROUTE | "TLSRoute" | "TCPRoute" | "UDPRoute"
+    ) {
         let old_parents = o.map(|o| seq(at(o, &["spec", "parentRefs"]))).unwrap_or_default();
         for p in seq(at(n, &["spec", "parentRefs"]))
             .iter()
@@ -141,7 +150,7 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             ));
         }
     }
-    if kind == "Gateway" {
+    if kind == name::GATEWAY {
         let old_listeners = o.map(|o| seq(at(o, &["spec", "listeners"]))).unwrap_or_default();
         for l in seq(at(n, &["spec", "listeners"])) {
             let name = l.get("name");
@@ -157,7 +166,7 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             }
         }
     }
-    if kind == "Route"
+    if kind == name::ROUTE
         && let Some(o) = o
     {
         fn termination(v: &Value) -> &str {
@@ -192,7 +201,7 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             ));
         }
     }
-    if kind == "Ingress"
+    if kind == name::INGRESS
         && let Some(o) = o
     {
         let tls_hosts = |v: &Value| -> Vec<String> {
@@ -293,14 +302,14 @@ fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
         }
     }
     match kind {
-        "Service" => {
+        name::SERVICE => {
             put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"]));
             put(
                 "spec.sessionAffinityConfig".into(),
                 at(v, &["spec", "sessionAffinityConfig"]),
             );
         }
-        "HTTPRoute" | "GRPCRoute" => {
+        name::HTTP_ROUTE | name::GRPC_ROUTE => {
             for (i, rule) in seq(at(v, &["spec", "rules"])).iter().enumerate() {
                 put(
                     format!("spec.rules[{i}].sessionPersistence"),
@@ -308,12 +317,12 @@ fn affinity(kind: &str, v: &Value) -> BTreeMap<String, String> {
                 );
             }
         }
-        "BackendConfig" => put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"])),
-        "GCPBackendPolicy" => put(
+        name::BACKEND_CONFIG => put("spec.sessionAffinity".into(), at(v, &["spec", "sessionAffinity"])),
+        name::GCP_BACKEND_POLICY => put(
             "spec.default.sessionAffinity".into(),
             at(v, &["spec", "default", "sessionAffinity"]),
         ),
-        "IngressExtension" => {
+        name::INGRESS_EXTENSION => {
             for (i, b) in seq(at(v, &["spec", "backendSettings"])).iter().enumerate() {
                 let service = b.get("service").and_then(Value::as_str).map(str::to_owned);
                 let at = service.unwrap_or_else(|| i.to_string());

@@ -5,6 +5,7 @@
 use super::{Flag, Rule, at, flag, show};
 use crate::diff::{Key, Resource};
 use crate::k8s::identity::{AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT, IRSA_ROLE_ARN};
+use crate::k8s::kinds::name;
 use crate::krm::annotations;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
@@ -28,16 +29,16 @@ const IDENTITY_FIELDS: &[&str] = &[
     "server",
 ];
 
-const STORES: [&str; 2] = ["SecretStore", "ClusterSecretStore"];
-const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
+const STORES: [&str; 2] = [name::SECRET_STORE, "ClusterSecretStore"];
+const WORKLOADS: [&str; 3] = ["Deployment", name::STATEFUL_SET, "ReplicaSet"];
 const KINDS: &[&str] = &[
-    "ServiceAccount",
-    "SecretStore",
+    name::SERVICE_ACCOUNT,
+    name::SECRET_STORE,
     "ClusterSecretStore",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
+    name::POD_DISRUPTION_BUDGET,
+    name::HORIZONTAL_POD_AUTOSCALER,
     "Deployment",
-    "StatefulSet",
+    name::STATEFUL_SET,
     "ReplicaSet",
 ];
 
@@ -52,11 +53,16 @@ impl World {
     pub fn of(side: &[Resource]) -> World {
         let objects = side
             .iter()
-            .filter(|r| KINDS.contains(&r.key.kind.as_str()))
+            .filter(|r| KINDS.contains(&r.key.kind()))
             .map(|r| {
                 let k = &r.key;
                 (
-                    (k.overlay.clone(), k.kind.clone(), k.namespace.clone(), k.name.clone()),
+                    (
+                        k.overlay.clone(),
+                        k.kind().to_owned(),
+                        k.namespace().to_owned(),
+                        k.name().to_owned(),
+                    ),
                     r.value.clone(),
                 )
             })
@@ -103,15 +109,15 @@ pub fn check(key: &Key, old: Option<&Value>, new: Option<&Value>, worlds: [&Worl
 // ---- secret stores --------------------------------------------------------------------------
 
 fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
-    let kind = key.kind.as_str();
-    if kind == "ExternalSecret" {
+    let kind = key.kind();
+    if kind == name::EXTERNAL_SECRET {
         let (a, b) = (at(o, &["spec", "secretStoreRef"]), at(n, &["spec", "secretStoreRef"]));
         if a != b {
             let describe = |r: Option<&Value>, w: &World| {
                 let store_kind = r
                     .and_then(|r| r.get("kind"))
                     .and_then(Value::as_str)
-                    .unwrap_or("SecretStore");
+                    .unwrap_or(name::SECRET_STORE);
                 let name = r
                     .and_then(|r| r.get("name"))
                     .and_then(Value::as_str)
@@ -119,7 +125,7 @@ fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<F
                 let ns = if store_kind == "ClusterSecretStore" {
                     ""
                 } else {
-                    &key.namespace
+                    key.namespace()
                 };
                 let who = w
                     .get(&key.overlay, store_kind, ns, name)
@@ -139,7 +145,7 @@ fn store(key: &Key, o: &Value, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<F
                 format!("the store authenticates as {a} -> {b}"),
             ));
         }
-    } else if kind == "ServiceAccount" {
+    } else if kind == name::SERVICE_ACCOUNT {
         for ann in IDENTITY_ANNOTATIONS {
             let (a, b) = (annotations::get(o, ann), annotations::get(n, ann));
             if a == b {
@@ -173,7 +179,7 @@ fn identity(store: &Value, w: &World, at_key: &Key) -> String {
         parts.push(show(Some(provider)));
         let ns = at(store, &["metadata", "namespace"])
             .and_then(Value::as_str)
-            .unwrap_or(&at_key.namespace);
+            .unwrap_or(at_key.namespace());
         collect(p, "", ns, w, &at_key.overlay, &mut parts);
     }
     if parts.is_empty() {
@@ -198,7 +204,7 @@ fn collect(v: &Value, path: &str, ns: &str, w: &World, overlay: &str, out: &mut 
             let name = child.get("name").and_then(Value::as_str).unwrap_or_default();
             let sa_ns = child.get("namespace").and_then(Value::as_str).unwrap_or(ns);
             let cloud: Vec<String> = w
-                .get(overlay, "ServiceAccount", sa_ns, name)
+                .get(overlay, name::SERVICE_ACCOUNT, sa_ns, name)
                 .into_iter()
                 .flat_map(|sa| {
                     IDENTITY_ANNOTATIONS
@@ -247,14 +253,14 @@ fn stores_using(w: &World, sa: &Key) -> Vec<String> {
         let ns = if kind == "ClusterSecretStore" {
             ""
         } else {
-            sa.namespace.as_str()
+            sa.namespace()
         };
         for (name, store) in w.all(&sa.overlay, kind, ns) {
             let mut found = Vec::new();
             refs(at(store, &["spec", "provider"]).unwrap_or(&Value::Null), &mut found);
             if found
                 .iter()
-                .any(|(n, n_ns)| *n == sa.name && n_ns.as_deref().unwrap_or(&sa.namespace) == sa.namespace)
+                .any(|(n, n_ns)| *n == sa.name() && n_ns.as_deref().unwrap_or(sa.namespace()) == sa.namespace())
             {
                 out.push(format!("{kind} {name}"));
             }
@@ -290,19 +296,22 @@ impl std::fmt::Display for Budget {
 /// replicas changed, an HPA whose floor or target changed, a budget; the others that change at
 /// the same time stay quiet, so one problem is said once per cause.
 fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], out: &mut Vec<Flag>) {
-    let (overlay, ns) = (key.overlay.as_str(), key.namespace.as_str());
+    let (overlay, ns) = (key.overlay.as_str(), key.namespace());
     let changed = |path: &[&str]| o.is_none_or(|o| at(o, path) != at(n, path));
-    let workloads: Vec<(String, String)> = match key.kind.as_str() {
-        k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name.clone())],
-        "HorizontalPodAutoscaler" if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) => nw
-            .get(overlay, "HorizontalPodAutoscaler", ns, &key.name)
-            .and_then(|h| {
-                let t = at(h, &["spec", "scaleTargetRef"])?;
-                Some((t.get("kind")?.as_str()?.to_owned(), t.get("name")?.as_str()?.to_owned()))
-            })
-            .into_iter()
-            .collect(),
-        "PodDisruptionBudget" => WORKLOADS
+    let workloads: Vec<(String, String)> = match key.kind() {
+        k if WORKLOADS.contains(&k) && changed(&["spec", "replicas"]) => vec![(k.to_owned(), key.name().to_owned())],
+        name::HORIZONTAL_POD_AUTOSCALER
+            if changed(&["spec", "minReplicas"]) || changed(&["spec", "scaleTargetRef"]) =>
+        {
+            nw.get(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns, key.name())
+                .and_then(|h| {
+                    let t = at(h, &["spec", "scaleTargetRef"])?;
+                    Some((t.get("kind")?.as_str()?.to_owned(), t.get("name")?.as_str()?.to_owned()))
+                })
+                .into_iter()
+                .collect()
+        }
+        name::POD_DISRUPTION_BUDGET => WORKLOADS
             .iter()
             .flat_map(|k| {
                 nw.all(overlay, k, ns)
@@ -333,12 +342,12 @@ fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], ou
 fn budget(w: &World, overlay: &str, ns: &str, kind: &str, name: &str) -> Option<Budget> {
     let workload = w.get(overlay, kind, ns, name)?;
     let labels = at(workload, &["spec", "template", "metadata", "labels"]).and_then(Value::as_mapping)?;
-    let (pdb_name, pdb) = w.all(overlay, "PodDisruptionBudget", ns).find(|(_, p)| {
+    let (pdb_name, pdb) = w.all(overlay, name::POD_DISRUPTION_BUDGET, ns).find(|(_, p)| {
         at(p, &["spec", "selector", "matchLabels"])
             .and_then(Value::as_mapping)
             .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| labels.get(k) == Some(v)))
     })?;
-    let hpa = w.all(overlay, "HorizontalPodAutoscaler", ns).find(|(_, h)| {
+    let hpa = w.all(overlay, name::HORIZONTAL_POD_AUTOSCALER, ns).find(|(_, h)| {
         at(h, &["spec", "scaleTargetRef", "kind"]).and_then(Value::as_str) == Some(kind)
             && at(h, &["spec", "scaleTargetRef", "name"]).and_then(Value::as_str) == Some(name)
     });
@@ -400,7 +409,7 @@ mod tests {
         let (ow, nw) = (World::of(old), World::of(new));
         let find = |s: &[Resource]| {
             s.iter()
-                .find(|r| r.key.kind == kind && r.key.name == name)
+                .find(|r| r.key.kind() == kind && r.key.name() == name)
                 .map(|r| r.value.clone())
         };
         let key = Resource::test(kind, name, Value::Null).key;

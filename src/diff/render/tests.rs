@@ -7,13 +7,15 @@ fn change(name: &str, lines: usize) -> Change {
     let body: String = (0..lines).map(|i| format!("+line {i} {}\n", "x".repeat(60))).collect();
     Change {
         change: ChangeKind::Added,
-        key: Key {
-            overlay: String::new(),
-            group: String::new(),
-            kind: "ConfigMap".into(),
-            namespace: "ns".into(),
-            name: name.into(),
-        },
+        key: Key::new(
+            "",
+            crate::k8s::object::ObjectKey {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: name.into(),
+                namespace: Some("ns".into()),
+            },
+        ),
         previous_name: None,
         renamed: None,
         flags: vec![flags::Flag {
@@ -77,7 +79,7 @@ fn text_is_plain_unless_colored() {
 /// A change whose object name and flag message come from a hostile input.
 fn hostile() -> Report {
     let mut c = change("x", 1);
-    c.key.name = "evil\n<!-- hide\n# Approved\n| x | `y`@team \x1b]0;title\x07\x1b[31m".into();
+    c.key.object.name = "evil\n<!-- hide\n# Approved\n| x | `y`@team \x1b]0;title\x07\x1b[31m".into();
     c.flags[0].message = "image <!-- x\n## Merged **now** [link](http://e) @org/team \x1b[2J".into();
     c.diff
         .push_str("+note: \x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\ \x1b[31mred\x07\u{9b}0m\n");
