@@ -10,6 +10,8 @@
 //! - [`cli`]: the command line: arguments, and which command runs.
 //! - [`commands`]: the body of each command (function mode, `render`, `build`, `diff`, ...).
 //! - [`exit`]: the exit codes, decided in one place.
+//! - [`rendered`]: the objects of a rendered overlay or revision, their keys, and how they
+//!   are loaded; under both `diff` and `graph`.
 //! - [`diff`]: `maverics-krm diff`, the semantic diff of rendered overlays and revisions.
 //! - [`graph`]: `maverics-krm graph`, a Mermaid picture of who reaches the orchestrator and whom it reaches.
 //! - [`helm`]: `maverics-krm import-helm-values`, migration from Strata's Helm chart.
@@ -39,6 +41,7 @@ pub mod io;
 pub mod k8s;
 pub mod krm;
 pub mod platform;
+pub mod rendered;
 pub mod resources;
 pub mod schema;
 pub mod secrets;

@@ -2,10 +2,11 @@
 //! in the working tree, each with the generator of its own revision, so a change to the
 //! generator shows up in the diff like a change to an overlay.
 
-use super::load::{Ctx, render_kustomization};
-use super::{Resource, Side, Sides};
+use super::report::{Side, Sides};
 use crate::diag::Diagnostic;
 use crate::io::walk::is_kustomization;
+use crate::rendered::Resource;
+use crate::rendered::load::{Ctx, render_kustomization};
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,274 +1,30 @@
 //! `maverics-krm diff`: a semantic diff of rendered manifests, for reviewing what a change to
 //! `bases/` or `overlays/` (or to the generator) does in the cluster.
 //!
-//! - [`load`]: the inputs (rendered YAML, directories, stdin, kustomizations).
+//! - [`load`]: the inputs (rendered YAML, directories, stdin, kustomizations), from
+//!   [`crate::rendered`] with [`Key`], [`Resource`] and [`normalize`].
 //! - [`base`]: `--base REV`: the same overlays rendered at a git revision.
 //! - [`normalize`]: key order, keyed lists, redaction of secret-like values.
 //! - [`matching`]: pairing old and new objects, across kustomize hash suffixes and renames.
 //! - [`ignore`]: fields a team chose not to review, counted.
 //! - [`flags`]: the changes a reviewer must not miss.
+//! - [`report`]: what a diff finds: changes, sides, the report.
 //! - [`render`]: text, Markdown and JSON output.
 
 pub mod base;
 pub mod flags;
 pub mod ignore;
-pub mod load;
 pub mod matching;
-pub mod normalize;
 pub mod render;
+pub mod report;
+
+pub use crate::rendered::{Key, Resource, load, normalize};
+pub use report::{Change, ChangeKind, Report, Side, Sides};
 
 use crate::diag::Diagnostic;
-use crate::k8s::object::ObjectKey;
-use serde::Serialize;
 use serde_yaml::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-
-/// The identity of an object in a diff: its [`ObjectKey`] as the object states it, plus the
-/// overlay under `--base`.
-///
-/// Two keys are the same object when their overlay, API group, kind, namespace and name are
-/// (what Kubernetes itself keys on): the version is left out, so an apiVersion bump is a
-/// change, not a remove and an add, and a missing namespace is the empty one. Keys sort in
-/// that order too, and serialise as those five fields (`group`, not `apiVersion`).
-#[derive(Debug, Clone)]
-pub struct Key {
-    /// The overlay the object was rendered from under `--base`, e.g. `overlays/dev`; empty otherwise.
-    pub overlay: String,
-    /// The object's apiVersion, kind, name (with kustomize's hash suffix if it has one) and
-    /// namespace.
-    pub object: ObjectKey,
-}
-
-impl Key {
-    /// The key of `object` rendered from `overlay` (empty when not under `--base`).
-    pub fn new(overlay: &str, object: ObjectKey) -> Self {
-        Key {
-            overlay: overlay.to_owned(),
-            object,
-        }
-    }
-
-    /// The API group, the `apiVersion` without its version; empty for the core group.
-    pub fn group(&self) -> &str {
-        self.object.group()
-    }
-
-    /// The object's `kind`.
-    pub fn kind(&self) -> &str {
-        &self.object.kind
-    }
-
-    /// The object's `metadata.namespace`; empty when it has none (cluster-scoped, or left to `kubectl`).
-    pub fn namespace(&self) -> &str {
-        self.object.namespace.as_deref().unwrap_or_default()
-    }
-
-    /// The object's `metadata.name`, with kustomize's hash suffix if it has one.
-    pub fn name(&self) -> &str {
-        &self.object.name
-    }
-
-    /// This key with another name (a hash suffix's stem, or none to match any name).
-    pub fn renamed(&self, name: &str) -> Self {
-        let mut k = self.clone();
-        k.object.name = name.to_owned();
-        k
-    }
-
-    /// What equality, order and hashing go by: overlay, group, kind, namespace, name.
-    fn identity(&self) -> (&str, &str, &str, &str, &str) {
-        (&self.overlay, self.group(), self.kind(), self.namespace(), self.name())
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        self.identity() == other.identity()
-    }
-}
-
-impl Eq for Key {}
-
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Key {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.identity().cmp(&other.identity())
-    }
-}
-
-impl std::hash::Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.identity().hash(state);
-    }
-}
-
-impl Serialize for Key {
-    /// `overlay` (when set), `group`, `kind`, `namespace` (empty when none), `name`.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let overlay = !self.overlay.is_empty();
-        let mut st = s.serialize_struct("Key", 4 + usize::from(overlay))?;
-        if overlay {
-            st.serialize_field("overlay", &self.overlay)?;
-        } else {
-            st.skip_field("overlay")?;
-        }
-        st.serialize_field("group", self.group())?;
-        st.serialize_field("kind", self.kind())?;
-        st.serialize_field("namespace", self.namespace())?;
-        st.serialize_field("name", self.name())?;
-        st.end()
-    }
-}
-
-impl std::fmt::Display for Key {
-    /// `[overlays/dev] StatefulSet maverics-dev/maverics`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if !self.overlay.is_empty() {
-            write!(f, "[{}] ", self.overlay)?;
-        }
-        write!(f, "{} ", self.kind())?;
-        if !self.namespace().is_empty() {
-            write!(f, "{}/", self.namespace())?;
-        }
-        f.write_str(self.name())
-    }
-}
-
-/// One object of one side, normalized (see [`normalize::normalize`]) but not yet redacted.
-#[derive(Debug, Clone)]
-pub struct Resource {
-    /// The object's identity, which pairs it with its counterpart on the other side.
-    pub key: Key,
-    /// The object, normalized.
-    pub value: Value,
-}
-
-#[cfg(test)]
-impl Resource {
-    /// A core-group object in namespace `ns` of no overlay, for unit tests.
-    pub(crate) fn test(kind: &str, name: &str, value: Value) -> Self {
-        Resource {
-            key: Key::new(
-                "",
-                ObjectKey {
-                    api_version: "v1".into(),
-                    kind: kind.into(),
-                    name: name.into(),
-                    namespace: Some("ns".into()),
-                },
-            ),
-            value,
-        }
-    }
-}
-
-/// What happened to an object between the two sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    /// Only on the new side.
-    Added,
-    /// Only on the old side.
-    Removed,
-    /// On both sides, with different contents (or a different name, when renamed).
-    Changed,
-}
-
-/// One added, removed or changed object, with its redacted unified diff.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Change {
-    /// Added, removed or changed.
-    pub change: ChangeKind,
-    /// The object's identity on the new side (the old side's, when removed).
-    #[serde(flatten)]
-    pub key: Key,
-    /// The old name, when the object was renamed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_name: Option<String>,
-    /// Why an object of another name was taken for this one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub renamed: Option<matching::Renamed>,
-    /// The changes a reviewer must not miss, in rule order.
-    pub flags: Vec<flags::Flag>,
-    /// The redacted unified diff of the object's YAML, old to new.
-    pub diff: String,
-}
-
-/// One side of the comparison, as the header names it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Side {
-    /// The path or git revision as given (`-` is stdin), or `working tree`.
-    pub source: String,
-    /// The short commit rendered (under `--base`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    /// How the commit was chosen, or what kind of input the path is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub how: Option<String>,
-}
-
-/// What was compared: both sides and, under `--base`, the overlays.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Sides {
-    /// The side compared from (`OLD`, or the base revision).
-    pub old: Side,
-    /// The side compared to (`NEW`, or the working tree).
-    pub new: Side,
-    /// The overlays rendered on both sides under `--base`, e.g. `overlays/dev`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub overlays: Vec<String>,
-}
-
-/// The whole comparison; ordered by key, so every format is deterministic.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    /// What was compared.
-    pub sides: Sides,
-    /// Every added, removed or changed object, ordered by key.
-    pub changes: Vec<Change>,
-    /// How many objects are the same on both sides (after ignore rules).
-    pub unchanged: usize,
-    /// What each ignore rule hid, in rule order.
-    pub ignored: Vec<ignore::Ignored>,
-    /// Reach of the old and the new side, for the Markdown picture.
-    pub reach: Option<(crate::graph::Reach, crate::graph::Reach)>,
-}
-
-impl Report {
-    /// How many objects had this change.
-    pub fn count(&self, kind: ChangeKind) -> usize {
-        self.changes.iter().filter(|c| c.change == kind).count()
-    }
-
-    /// Whether any object is shown as added, removed or changed (see [`Report::differs`] for the exit code).
-    pub fn has_changes(&self) -> bool {
-        !self.changes.is_empty()
-    }
-
-    /// The two sides differ: a change is shown, or an ignore rule hid one. Decides the exit
-    /// code, so an ignored difference is never reported as "no changes" to a script.
-    pub fn differs(&self) -> bool {
-        self.has_changes() || self.ignored_count() > 0
-    }
-
-    /// How many flags were raised, over all changes.
-    pub fn flag_count(&self) -> usize {
-        self.changes.iter().map(|c| c.flags.len()).sum()
-    }
-
-    /// Differences hidden by ignore rules, over all rules.
-    pub fn ignored_count(&self) -> usize {
-        self.ignored.iter().map(|i| i.differences).sum()
-    }
-}
 
 /// Compares two sides: pairs objects, flags risky changes, takes out ignored fields, redacts,
 /// and diffs the YAML. Flags are found on the whole objects, before any rule applies, so an
@@ -544,6 +300,7 @@ fn current_exe() -> Result<PathBuf, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::k8s::object::ObjectKey;
 
     fn res(kind: &str, name: &str, yaml: &str) -> Resource {
         Resource::test(kind, name, normalize::normalize(serde_yaml::from_str(yaml).unwrap()))

@@ -2,7 +2,7 @@
 //! comment, JSON for tools.
 
 use super::matching::Renamed;
-use super::{Change, ChangeKind, Report, Side};
+use super::report::{Change, ChangeKind, Report, Side};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -455,7 +455,7 @@ fn details(c: &Change, budget: Option<usize>) -> String {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     changed: bool,
-    sides: &'a super::Sides,
+    sides: &'a super::report::Sides,
     summary: JsonSummary,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     ignored: &'a [super::ignore::Ignored],

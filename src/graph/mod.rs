@@ -31,10 +31,10 @@ pub struct GraphArgs {
 pub fn run(args: &GraphArgs) -> Result<String, Diagnostic> {
     let kustomize = crate::io::kustomize::find(args.kustomize.as_deref());
     let me = std::env::current_exe().map_err(|e| Diagnostic::error(format!("cannot locate this binary: {e}")))?;
-    let ctx = crate::diff::load::Ctx {
+    let ctx = crate::rendered::load::Ctx {
         kustomize: &kustomize,
         plugin: &me,
     };
-    let objects = crate::diff::load::load(&args.input, &ctx)?;
+    let objects = crate::rendered::load::load(&args.input, &ctx)?;
     Ok(mermaid::chart(&Reach::of(&objects)))
 }

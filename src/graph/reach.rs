@@ -7,8 +7,8 @@
 //! internet-facing and `gce-internal` is not; a workload that no policy selects
 //! is drawn open to any source and any destination, because that is what the cluster allows.
 
-use crate::diff::{Key, Resource};
 use crate::k8s::kinds::{POLICY_TYPES, name};
+use crate::rendered::{Key, Resource};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -521,7 +521,7 @@ mod tests {
     use super::*;
 
     fn objects(yaml: &str) -> Vec<Resource> {
-        crate::diff::load::parse_stream("t.yaml", yaml, "").unwrap()
+        crate::rendered::load::parse_stream("t.yaml", yaml, "").unwrap()
     }
 
     const WORKLOAD: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: m, namespace: ns}\nspec: {template: {metadata: {labels: {app: m}}}}\n";

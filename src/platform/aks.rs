@@ -6,8 +6,9 @@
 
 use super::eks::{claims_use, lengthen_drain, spread_zones, strip_null_namespace};
 use super::found::{name, namespace};
+use super::json::ensure_map;
+use super::planner::Planner;
 use super::trust::{self, Identity, Scheme};
-use super::{Planner, ensure_map};
 use crate::config::platform::{
     AffinityType, Aks, AksIngress, Controller, KeyVaultStore, WorkloadIdentity, vault_environment,
 };
@@ -347,7 +348,7 @@ fn network_policy(p: &mut Planner, aks: &Aks) {
     };
     let local_dns = aks.network_policy.local_dns;
     let np = p.edit(i);
-    super::admit_sources(np, &peers);
+    super::planner::admit_sources(np, &peers);
     let mut notes = vec![(format!("{WHY_PREFIX}ingress-0"), why.to_owned())];
     if local_dns && let Some(rules) = np.pointer_mut("/spec/egress").and_then(Json::as_array_mut) {
         let rule = json!({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]});

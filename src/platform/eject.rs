@@ -3,7 +3,7 @@
 //! exec function for that layer. The files come from the same [`super::Plan`] the
 //! transformer applies, computed against the overlay's built resources.
 
-use super::{Change, file_stem};
+use super::planner::{Change, file_stem};
 use crate::check::config::OrchestratorCheck;
 use crate::config::OrchestratorPlatform;
 use crate::diag::{self, Diagnostic, FileRef};

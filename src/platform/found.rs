@@ -119,7 +119,7 @@ impl OrchestratorObjects {
         let Some(statefulset) = find(builtin::<StatefulSet>(), &any) else {
             return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
         };
-        let sts = super::item_json(&items[statefulset]).map_err(|d| vec![d])?;
+        let sts = super::json::item_json(&items[statefulset]).map_err(|d| vec![d])?;
         let containers: &[Json] = sts
             .pointer("/spec/template/spec/containers")
             .and_then(Json::as_array)
@@ -159,7 +159,7 @@ impl OrchestratorObjects {
             .pointer("/readinessProbe/httpGet/scheme")
             .and_then(Json::as_str)
             == Some("HTTPS");
-        let svc = super::item_json(&items[service]).map_err(|d| vec![d])?;
+        let svc = super::json::item_json(&items[service]).map_err(|d| vec![d])?;
         let port_https = svc.pointer("/spec/ports/0/appProtocol").and_then(Json::as_str) == Some("https");
         let ns = namespace(&sts).map(str::to_owned);
         // The orchestrator's own account is the one its pods run as; the platform adds others
@@ -185,7 +185,7 @@ impl OrchestratorObjects {
             .into_iter()
             .flatten()
         {
-            objects.insert(i, super::item_json(&items[i]).map_err(|d| vec![d])?);
+            objects.insert(i, super::json::item_json(&items[i]).map_err(|d| vec![d])?);
         }
         Ok(OrchestratorObjects {
             objects,
@@ -214,7 +214,7 @@ impl OrchestratorObjects {
     pub fn copy_of(&self, index: usize, items: &[Value]) -> Result<Json, Diagnostic> {
         match self.objects.get(&index) {
             Some(o) => Ok(o.clone()),
-            None => super::item_json(&items[index]),
+            None => super::json::item_json(&items[index]),
         }
     }
 

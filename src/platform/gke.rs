@@ -8,8 +8,9 @@
 
 use super::eks::{lengthen_drain, reader_name, spread_zones, strip_null_namespace};
 use super::found::name;
+use super::json::ensure_map;
+use super::planner::Planner;
 use super::trust::{self, Identity, Scheme};
-use super::{Planner, ensure_map};
 use crate::config::platform::{
     GcpSecretStore, Gke, GkeDisk, GkeIngressClass, GkeMode, GkeNetworkPolicy, HEALTH_CHECK_RANGES,
 };
@@ -368,7 +369,7 @@ fn network_policy(p: &mut Planner, gke: &Gke) {
         sources.extend(np_cfg.proxy_only_subnet_cidrs.iter().map(String::as_str));
     }
     let np = p.edit(i);
-    super::admit_sources(np, &ip_blocks(sources));
+    super::planner::admit_sources(np, &ip_blocks(sources));
     let mut dns_extra = Vec::new();
     if np_cfg.node_local_dns_cache {
         dns_extra.push(NODE_LOCAL_DNS);

@@ -3,8 +3,10 @@
 //! NetworkPolicy that admits the OpenShift router and DNS.
 
 use super::crd::{Meta, Route, RoutePort, RouteSpec, RouteTarget, RouteTls};
+use super::eks;
 use super::found::{name, namespace};
-use super::{Planner, eks, ensure_map};
+use super::json::ensure_map;
+use super::planner::Planner;
 use crate::config::platform::{Rosa, RouteTermination};
 use crate::diag::Diagnostic;
 use crate::resources::service::PORT_NAME;
@@ -281,7 +283,7 @@ fn with_repository(image: &str, repository: &str) -> String {
 fn network_policy(p: &mut Planner) {
     let Some(i) = p.found.network_policy else { return };
     let np = p.edit(i);
-    super::admit_sources(
+    super::planner::admit_sources(
         np,
         &[json!({"namespaceSelector": {"matchLabels": {ROUTER_NS_LABEL: ""}}})],
     );

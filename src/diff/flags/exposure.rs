@@ -2,7 +2,7 @@
 //! public load balancer, a new host, listener or parent, weaker TLS) and sticky sessions
 //! changed, on Ingresses, Services, OpenShift Routes and Gateway API objects.
 
-use super::{Flag, Rule, at, flag, seq, show};
+use super::rule::{Flag, Rule, at, flag, seq, show};
 use crate::graph::reach::internal_load_balancer;
 use crate::k8s::alb::ALB_ATTRIBUTES;
 use crate::k8s::alb::ALB_SCHEME;

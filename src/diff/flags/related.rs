@@ -2,11 +2,11 @@
 //! cloud role of the ServiceAccount it authenticates as), and replicas against the
 //! PodDisruptionBudget that covers them.
 
-use super::{Flag, Rule, at, flag, show};
-use crate::diff::{Key, Resource};
+use super::rule::{Flag, Rule, at, flag, show};
 use crate::k8s::identity::{AZURE_CLIENT_ID, GKE_SERVICE_ACCOUNT, IRSA_ROLE_ARN};
 use crate::k8s::kinds::name;
 use crate::krm::annotations;
+use crate::rendered::{Key, Resource};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 

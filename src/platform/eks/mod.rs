@@ -6,8 +6,9 @@ mod network;
 
 use super::crd::{self, Meta};
 use super::found::{name, namespace};
+use super::json::{ensure_map, to_json};
+use super::planner::Planner;
 use super::trust::{self, Identity};
-use super::{Planner, ensure_map, to_json};
 use crate::config::drain;
 use crate::config::platform::{AlbIngress, AwsIdentity, Eks, SecretStore, StickinessType};
 use crate::diag::Diagnostic;

@@ -6,7 +6,8 @@ use crate::diag::Diagnostic;
 use crate::k8s::kinds::POLICY_TYPES;
 use crate::platform::crd::{CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use crate::platform::found::{name, namespace};
-use crate::platform::{Planner, ensure_map, to_json};
+use crate::platform::json::{ensure_map, to_json};
+use crate::platform::planner::Planner;
 use crate::resources::{GUESSED_TARGET_PORT, WHY_PREFIX};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -77,7 +78,7 @@ pub(super) fn network_policy(p: &mut Planner, eks: &Eks, identity: AwsIdentity) 
     match eks.network_policy.flavour {
         Flavour::Standard => {
             let np = p.edit(i);
-            crate::platform::admit_sources(np, &ip_blocks(&cidrs));
+            crate::platform::planner::admit_sources(np, &ip_blocks(&cidrs));
             if let Some(ann) = ensure_map(np, &["metadata", "annotations"]) {
                 ann.insert(
                     format!("{WHY_PREFIX}ingress-0"),
@@ -113,7 +114,7 @@ fn calico(np: &Json, cidrs: &[String]) -> Result<Json, Diagnostic> {
         .into_iter()
         .flatten()
     {
-        if crate::platform::cluster_rule(rule) {
+        if crate::platform::planner::cluster_rule(rule) {
             // Cluster members reach each other; the ALB has no business on these ports.
             let peers: Vec<Entity> = rule
                 .get("from")

@@ -1,4 +1,4 @@
-//! The inputs of `diff`: a rendered YAML file, a directory of YAML files, stdin, or a
+//! The inputs of `diff` and `graph`: a rendered YAML file, a directory of YAML files, stdin, or a
 //! kustomization directory that is rendered with the real kustomize. Reading, walking and
 //! running kustomize are [`crate::io`]'s; this module turns documents into [`Resource`]s.
 
