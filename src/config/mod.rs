@@ -14,6 +14,7 @@ pub(crate) mod parse;
 pub mod platform;
 pub mod refs;
 pub mod secret_store;
+pub mod sizing;
 pub mod spec_secrets;
 pub mod workload;
 pub mod workload_checks;

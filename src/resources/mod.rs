@@ -14,6 +14,7 @@ mod meta;
 mod namespace;
 mod networkpolicy;
 mod pdb;
+mod pod_parts;
 pub mod render;
 pub mod service;
 mod serviceaccount;

@@ -2,6 +2,7 @@
 //! sessions and tokens per instance, and stable identities keep a pod's volume (when
 //! persistence arrives) and its DNS name across reschedules.
 
+use super::pod_parts::{config_map_volume, env, mount, secret_env, secret_volume};
 use super::service::{self, PORT_NAME};
 use super::{Inputs, configmap, externalsecret};
 use crate::config::drain;
@@ -13,12 +14,12 @@ use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, DownwardAPIProjection,
-    DownwardAPIVolumeFile, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference,
-    ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile,
-    SecretKeySelector, SecretVolumeSource, SecurityContext, TopologySpreadConstraint, Volume, VolumeMount,
-    VolumeProjection, VolumeResourceRequirements, WeightedPodAffinityTerm,
+    Affinity, Capabilities, Container, ContainerPort, DownwardAPIProjection, DownwardAPIVolumeFile,
+    EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile, SecurityContext,
+    TopologySpreadConstraint, Volume, VolumeMount, VolumeProjection, VolumeResourceRequirements,
+    WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -42,23 +43,6 @@ pub const DATA_VOLUME: &str = "data";
 const TLS_DIR: &str = "/etc/maverics/tls";
 const CLUSTERS_TLS_DIR: &str = "/etc/maverics/clusters/tls";
 const MACHINE_ID: &str = "/etc/machine-id";
-
-fn env(name: &str, value: impl Into<String>) -> EnvVar {
-    EnvVar {
-        name: name.into(),
-        value: Some(value.into()),
-        value_from: None,
-    }
-}
-
-fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
-    VolumeMount {
-        name: name.into(),
-        mount_path: path.into(),
-        read_only: Some(read_only),
-        ..Default::default()
-    }
-}
 
 fn probe(inputs: &Inputs, period: i32, failures: i32) -> Probe {
     let scheme = match inputs.config.spec.tls.termination {
@@ -329,45 +313,6 @@ fn extras(inputs: &Inputs, vars: &mut Vec<EnvVar>, volumes: &mut Vec<Volume>, mo
             sub_path: m.sub_path.clone(),
             ..mount(&m.name, &m.mount_path, m.read_only)
         });
-    }
-}
-
-fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
-    EnvVar {
-        name: name.into(),
-        value: None,
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.into(),
-                key: key.into(),
-                optional: Some(false),
-            }),
-            ..Default::default()
-        }),
-    }
-}
-
-fn config_map_volume(name: &str, config_map: &str) -> Volume {
-    Volume {
-        name: name.into(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: config_map.into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn secret_volume(name: &str, secret: &str) -> Volume {
-    Volume {
-        name: name.into(),
-        secret: Some(SecretVolumeSource {
-            secret_name: Some(secret.into()),
-            // Owner and group read only; the group is the pod's fsGroup.
-            default_mode: Some(0o440),
-            ..Default::default()
-        }),
-        ..Default::default()
     }
 }
 
