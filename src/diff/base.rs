@@ -254,9 +254,10 @@ impl Worktree {
         let (repo_owned, tmp) = (repo.to_owned(), dir.path().to_owned());
         let cleanup = crate::io::interrupt::on_interrupt(move || {
             // Best effort: a leftover entry is only metadata, and `git worktree prune` clears it.
+            // Twice `--force`: while `worktree add` runs, git holds the new worktree locked.
             let _ = git(
                 &repo_owned,
-                &["worktree", "remove", "--force", &tmp.join("tree").to_string_lossy()],
+                &["worktree", "remove", "--force", "--force", &tmp.join("tree").to_string_lossy()],
             );
             let _ = std::fs::remove_dir_all(&tmp);
         });

@@ -534,7 +534,12 @@ fn diff_base_cleans_up_on_sigint_and_sigterm() {
         // A kustomize that says it started, then takes its time: the signal comes meanwhile.
         let started = tmp.path().join("started");
         let slow = tmp.path().join("slow-kustomize");
-        common::script(&slow, &format!("touch '{}'\nexec sleep 20\n", started.display()));
+        // One line per kustomize started: the base's starts only once its worktree is checked
+        // out (while `git worktree add` runs, git holds the new worktree locked).
+        common::script(
+            &slow,
+            &format!("echo started >> '{}'\nexec sleep 20\n", started.display()),
+        );
         let child = Command::new(bin())
             .args(["diff", "--base", "HEAD"])
             .current_dir(&repo)
@@ -545,9 +550,10 @@ fn diff_base_cleans_up_on_sigint_and_sigterm() {
             .spawn()
             .unwrap();
         // The two sides render at the same time: the working tree's kustomize may start
-        // before the base's worktree is ready, so wait for both.
+        // before the base's worktree is ready, so wait for both sides' kustomize.
+        let both = || std::fs::read_to_string(&started).is_ok_and(|t| t.lines().count() >= 2);
         let start = Instant::now();
-        while !(started.exists() && git(&repo, &["worktree", "list"]).lines().count() == 2) {
+        while !(both() && git(&repo, &["worktree", "list"]).lines().count() == 2) {
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "kustomize never started with the base's worktree in place"
