@@ -257,7 +257,13 @@ impl Worktree {
             // Twice `--force`: while `worktree add` runs, git holds the new worktree locked.
             let _ = git(
                 &repo_owned,
-                &["worktree", "remove", "--force", "--force", &tmp.join("tree").to_string_lossy()],
+                &[
+                    "worktree",
+                    "remove",
+                    "--force",
+                    "--force",
+                    &tmp.join("tree").to_string_lossy(),
+                ],
             );
             let _ = std::fs::remove_dir_all(&tmp);
         });
