@@ -77,11 +77,7 @@ pub fn run(input: &[u8]) -> Response {
         if !pass || is_ours(item) {
             return true;
         }
-        found.extend(
-            check::inline::in_passthrough(std::slice::from_ref(item))
-                .into_iter()
-                .map(|d| (i, d)),
-        );
+        found.extend(inline_findings(i, item));
         false
     });
     match parsed {
@@ -130,6 +126,14 @@ fn generator_hinted(input: &[u8]) -> bool {
         .any(|kind| kind == "Orchestrator")
 }
 
+/// The inline secrets in item `i`, tagged with its index: the findings of passed items (made
+/// while reading) and of items kept as trees (made by the generator) merge in item order.
+fn inline_findings(i: usize, item: &Value) -> impl Iterator<Item = (usize, Diagnostic)> {
+    check::inline::in_passthrough(std::slice::from_ref(item))
+        .into_iter()
+        .map(move |d| (i, d))
+}
+
 /// A config of this function's API group, or an object a generator marked as its own: what
 /// the generator reads or replaces.
 fn is_ours(item: &Value) -> bool {
@@ -146,33 +150,30 @@ pub fn process(list: ResourceList) -> Response {
 /// [`process`] on a list whose passed items were checked as they went by: `found` holds
 /// what the inline-secret check found in them, by item index.
 fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> Response {
-    let generator = matches!(
-        list.function_config.as_ref().map(|fc| config::kind_of(fc, None)),
-        Some(Ok("Orchestrator"))
-    );
-    // Every other mode reads every item.
-    if !generator && let Err(d) = list.materialise() {
+    let parsed = list
+        .function_config
+        .as_ref()
+        .map(|fc| FunctionConfig::from_value(fc, config_file(&list.items, fc)));
+    // Every mode but the generator reads every item.
+    if !matches!(parsed, Some(Ok(FunctionConfig::Orchestrator(_))))
+        && let Err(d) = list.materialise()
+    {
         return Response {
             list: ResourceList::empty(),
             diagnostics: vec![d],
         };
     }
-    // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
-    // that is a request to check with default settings, the only thing a validator can do.
-    let Some(fc) = list.function_config.as_ref() else {
-        let diagnostics = check::check_stream(&list.items, &check::Settings::default());
-        return Response { list, diagnostics };
-    };
-    let file = config_file(&list.items, fc);
-    let parsed = FunctionConfig::from_value(fc, file);
     let diagnostics = match parsed {
-        Err(diags) => diags,
-        Ok(FunctionConfig::Orchestrator(o)) => generate_into(&mut list.items, &o, found),
-        Ok(FunctionConfig::Platform(p)) => crate::platform::transform(&mut list.items, &p),
+        // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
+        // that is a request to check with default settings, the only thing a validator can do.
+        None => check::check_stream(&list.items, &check::Settings::default()),
+        Some(Err(diags)) => diags,
+        Some(Ok(FunctionConfig::Orchestrator(o))) => generate_into(&mut list.items, &o, found),
+        Some(Ok(FunctionConfig::Platform(p))) => crate::platform::transform(&mut list.items, &p),
         // A check never changes the items: kustomize runs it as the last transformer (its
         // validators do not work with exec functions) and compares nothing, kpt discards
         // a validator's items anyway.
-        Ok(FunctionConfig::Check(c)) => check::check_stream(&list.items, &c.spec),
+        Some(Ok(FunctionConfig::Check(c))) => check::check_stream(&list.items, &c.spec),
     };
     Response { list, diagnostics }
 }
@@ -200,11 +201,7 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator, found: Vec<(usize, Di
     // In item order: the passed items' findings and those of the items read as trees.
     let mut inline: Vec<(usize, Diagnostic)> = found;
     for (i, item) in items.iter().enumerate().filter(|(_, i)| !resource_list::is_passed(i)) {
-        inline.extend(
-            check::inline::in_passthrough(std::slice::from_ref(item))
-                .into_iter()
-                .map(|d| (i, d)),
-        );
+        inline.extend(inline_findings(i, item));
     }
     inline.sort_by_key(|(i, _)| *i);
     package.extend(inline.into_iter().map(|(_, d)| d));
