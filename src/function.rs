@@ -1,11 +1,13 @@
 //! The KRM function: ResourceList in, ResourceList out. Dispatches on the function config
 //! and upserts what the generator produces, leaving every other item as it came.
 
+use crate::api;
 use crate::check::{self, config::OrchestratorCheck};
-use crate::config::{self, Orchestrator, OrchestratorPlatform};
+use crate::config::Orchestrator;
 use crate::diag::{Diagnostic, FileRef};
 use crate::exit::Exit;
 use crate::krm::{ObjectKey, ResourceList, annotations, object, resource_list};
+use crate::platform::config::OrchestratorPlatform;
 use crate::resources;
 use serde_yaml::Value;
 
@@ -27,16 +29,16 @@ impl FunctionConfig {
     /// Dispatches on apiVersion and kind, then reads the typed config. `file` is where the
     /// config came from, when known, so every error can name it.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
-        let kind = config::kind_of(value, file.as_ref())?;
+        let kind = api::kind_of(value, file.as_ref())?;
         match kind {
-            "Orchestrator" => Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o))),
-            config::platform::KIND => {
+            api::ORCHESTRATOR => {
+                Orchestrator::from_value(value, file).map(|o| FunctionConfig::Orchestrator(Box::new(o)))
+            }
+            api::PLATFORM => {
                 OrchestratorPlatform::from_value(value, file).map(|p| FunctionConfig::Platform(Box::new(p)))
             }
-            "OrchestratorCheck" => {
-                OrchestratorCheck::from_value(value, file).map(|c| FunctionConfig::Check(Box::new(c)))
-            }
-            _ => unreachable!("config::KINDS lists only kinds handled above"),
+            api::CHECK => OrchestratorCheck::from_value(value, file).map(|c| FunctionConfig::Check(Box::new(c))),
+            _ => unreachable!("api::KINDS lists only kinds handled above"),
         }
     }
 }
@@ -123,7 +125,7 @@ fn generator_hinted(input: &[u8]) -> bool {
                 .trim()
                 .trim_matches(['"', '\''])
         })
-        .any(|kind| kind == "Orchestrator")
+        .any(|kind| kind == api::ORCHESTRATOR)
 }
 
 /// The inline secrets in item `i`, tagged with its index: the findings of passed items (made
@@ -137,8 +139,7 @@ fn inline_findings(i: usize, item: &Value) -> impl Iterator<Item = (usize, Diagn
 /// A config of this function's API group, or an object a generator marked as its own: what
 /// the generator reads or replaces.
 fn is_ours(item: &Value) -> bool {
-    object::api_version(item).starts_with("krm.maverics.dev/")
-        || annotations::get(item, resources::OWNER_ANNOTATION).is_some()
+    api::in_group(item) || annotations::get(item, resources::OWNER_ANNOTATION).is_some()
 }
 
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,

@@ -2,11 +2,14 @@
 //! Orchestrator on Kubernetes.
 //!
 //! - [`krm`]: the ResourceList wire format and host annotations.
-//! - [`config`]: the function config kinds, their defaults and checks.
+//! - [`api`]: what the three function config kinds share: `apiVersion`, kind names, dispatch,
+//!   `metadata`, and typed reading with field-path errors.
+//! - [`config`]: the `Orchestrator` generator's config, its defaults and checks.
 //! - [`resources`]: the typed objects of the orchestrator base.
 //! - [`check`]: checks on any rendered stream (Pod Security, inline secrets, stickiness, sanity).
 //! - [`function`]: the function itself, dispatch and upsert.
-//! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA) and its eject.
+//! - [`platform`]: the `OrchestratorPlatform` transformer (EKS, ROSA, AKS, GKE): its config,
+//!   its layers and its eject.
 //! - [`cli`]: the command line: arguments, and which command runs.
 //! - [`commands`]: the body of each command (function mode, `render`, `build`, `diff`, ...).
 //! - [`exit`]: the exit codes, decided in one place.
@@ -26,6 +29,7 @@
 // where `<https://...>` would show its brackets: their URLs stay bare.
 #![allow(rustdoc::bare_urls)]
 
+pub mod api;
 pub mod check;
 pub mod cli;
 pub mod commands;

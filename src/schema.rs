@@ -3,10 +3,12 @@
 //! comments), so the schema cannot drift from what the binary accepts. `schemas/` ships the
 //! same text for editors; a test keeps the two equal. `explain` reads the schema too.
 
+use crate::api::parse::nearest;
+use crate::api::{self, API_VERSION};
 use crate::check::config::OrchestratorCheck;
+use crate::config::Orchestrator;
 use crate::config::maverics::{ReadField, read_fields, read_fields_at};
-use crate::config::parse::nearest;
-use crate::config::{API_VERSION, Orchestrator, OrchestratorPlatform};
+use crate::platform::config::OrchestratorPlatform;
 use serde_json::{Map, Value, json};
 
 pub mod markdown;
@@ -23,17 +25,17 @@ pub struct Kind {
 /// The function config kinds that have a schema, in the order `schema` and the docs list them.
 pub const KINDS: [Kind; 3] = [
     Kind {
-        name: "Orchestrator",
+        name: api::ORCHESTRATOR,
         file: "orchestrator",
         generate: || schemars::schema_for!(Orchestrator),
     },
     Kind {
-        name: "OrchestratorPlatform",
+        name: api::PLATFORM,
         file: "orchestratorplatform",
         generate: || schemars::schema_for!(OrchestratorPlatform),
     },
     Kind {
-        name: "OrchestratorCheck",
+        name: api::CHECK,
         file: "orchestratorcheck",
         generate: || schemars::schema_for!(OrchestratorCheck),
     },

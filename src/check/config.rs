@@ -2,8 +2,7 @@
 //! returns the items unchanged.
 
 use super::Settings;
-use crate::config::orchestrator::Metadata;
-use crate::config::parse;
+use crate::api::{Metadata, parse};
 use crate::diag::{Diagnostic, FileRef};
 use crate::krm::object;
 use schemars::JsonSchema;

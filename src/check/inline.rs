@@ -6,7 +6,7 @@
 use super::at::At;
 use super::secrets;
 use crate::diag::Diagnostic;
-use crate::krm::{annotations, object};
+use crate::krm::annotations;
 use serde_yaml::Value;
 
 pub use super::secrets::ALLOW_ANNOTATION;
@@ -82,10 +82,7 @@ fn allow(owner: &Value, prefix: &str, at: &At, found: Vec<Diagnostic>, out: &mut
 /// The function configs of this tool are left out: the generator checks its own as a config.
 pub fn in_passthrough(items: &[Value]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for item in items
-        .iter()
-        .filter(|i| i.is_mapping() && object::api_version(i) != crate::config::API_VERSION)
-    {
+    for item in items.iter().filter(|i| i.is_mapping() && !crate::api::is_ours(i)) {
         check_object(item, &At::new(item), &mut out);
     }
     out

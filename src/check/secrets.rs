@@ -98,7 +98,7 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
                 forget(&mut rest, &[field]);
             }
         }
-        (crate::config::API_VERSION, "Orchestrator") => {
+        (crate::api::API_VERSION, crate::api::ORCHESTRATOR) => {
             if let Some(spec) = obj.get("spec") {
                 for d in spec_findings(spec) {
                     out.push(at.error(

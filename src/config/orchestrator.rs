@@ -4,10 +4,10 @@
 use super::drain;
 use super::k8s_schemas;
 use super::network_policy::NetworkPolicy;
-use super::parse;
 use super::secret_store::Secrets;
 pub use super::sizing::{ResourceAmounts, Resources};
 use super::workload;
+use crate::api::{Metadata, parse};
 use crate::diag::{Diagnostic, FileRef};
 use crate::k8s::quantity::Quantity;
 use crate::krm::object;
@@ -37,28 +37,6 @@ pub struct Orchestrator {
     /// Set after parsing: the file the config was read from, for diagnostics and paths.
     #[serde(skip)]
     pub file: Option<FileRef>,
-}
-
-/// The config object's own `metadata`: only `name` is required, and the generated objects take
-/// none of its labels or annotations.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Metadata {
-    /// The config's name. For an `Orchestrator` it names every generated object (`<name>`,
-    /// `<name>-headless`, `<name>-config`, `<name>-secrets`) and the `app.kubernetes.io/instance`
-    /// label: a DNS-1123 label of at most 52 characters, because StatefulSet pods carry
-    /// `controller-revision-hash: <name>-<10 chars>` (63 at most).
-    pub name: String,
-    /// The config object's own namespace; the generated objects' namespace is `spec.namespace`.
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// Labels of the config object; not copied to the output.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Host annotations (`config.kubernetes.io/function`, `config.kubernetes.io/local-config`); not
-    /// copied to the output.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
 }
 
 /// What to generate. Every field has a default: `bases/orchestrator/orchestrator.yaml` writes them

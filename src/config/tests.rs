@@ -2,6 +2,7 @@
 
 use super::orchestrator::{PullPolicy, Termination};
 use super::*;
+use crate::api::{API_VERSION, KINDS};
 use crate::diag::{self, Diagnostic, FileRef, Severity};
 use crate::function::FunctionConfig;
 use crate::k8s::quantity;

@@ -189,7 +189,7 @@ fn parse_file(shown: &str, text: &str) -> Result<Vec<Rule>, Diagnostic> {
     };
     // The first problem is enough to fix before running again.
     let parsed: File =
-        crate::config::parse::typed(&value, Some(&file_ref), &resource).map_err(|mut ds| ds.swap_remove(0))?;
+        crate::api::parse::typed(&value, Some(&file_ref), &resource).map_err(|mut ds| ds.swap_remove(0))?;
     parsed
         .ignore
         .into_iter()

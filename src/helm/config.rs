@@ -276,8 +276,8 @@ pub(super) fn platform(c: &mut Ctx) -> Option<Value> {
         .cloned()
         .unwrap_or_default();
     let mut m = Mapping::new();
-    set(&mut m, "apiVersion", crate::config::API_VERSION.into());
-    set(&mut m, "kind", "OrchestratorPlatform".into());
+    set(&mut m, "apiVersion", crate::api::API_VERSION.into());
+    set(&mut m, "kind", crate::api::PLATFORM.into());
     set(&mut m, "metadata.name", p.as_str().into());
     set(&mut m, "metadata.annotations", function_annotation(false));
     set(&mut m, "spec.platform", p.as_str().into());

@@ -46,8 +46,8 @@ pub fn import(values: Value, opts: &Options) -> Import {
         mounts: Vec::new(),
         reload: false,
     };
-    c.set("apiVersion", crate::config::API_VERSION);
-    c.set("kind", "Orchestrator");
+    c.set("apiVersion", crate::api::API_VERSION);
+    c.set("kind", crate::api::ORCHESTRATOR);
     name(&mut c, &opts.release);
     c.set("metadata.annotations", function_annotation(true));
     if let Some(ns) = &opts.namespace {

@@ -9,13 +9,13 @@ use super::found::{name, namespace};
 use super::json::ensure_map;
 use super::planner::Planner;
 use super::trust::{self, Identity, Scheme};
-use crate::config::platform::{
-    AffinityType, Aks, AksIngress, Controller, KeyVaultStore, WorkloadIdentity, vault_environment,
-};
 use crate::diag::Diagnostic;
 use crate::k8s::identity::{AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_USE_LABEL};
 use crate::k8s::kinds::{AGC_HEALTH_CHECK_POLICY, INGRESS_EXTENSION, SECRET_STORE};
 use crate::k8s::labels::AGC_EXTENSION;
+use crate::platform::config::{
+    AffinityType, Aks, AksIngress, Controller, KeyVaultStore, WorkloadIdentity, vault_environment,
+};
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;
 use k8s_openapi::Resource;

@@ -5,11 +5,11 @@
 
 use super::planner::{Change, file_stem};
 use crate::check::config::OrchestratorCheck;
-use crate::config::OrchestratorPlatform;
 use crate::diag::{self, Diagnostic, FileRef};
 use crate::io::read;
 use crate::io::stage::{NonEmpty, Staged};
 use crate::krm::ObjectKey;
+use crate::platform::config::OrchestratorPlatform;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::path::{Component, Path, PathBuf};
@@ -38,8 +38,7 @@ const CHECK_FILE: &str = "check.yaml";
 fn check_config(path: &Path) -> Option<OrchestratorCheck> {
     let input = read::path(path).ok()?;
     let value = read::document(&input.name, &input.text).ok()?;
-    let is_check = crate::krm::object::api_version(&value) == crate::config::API_VERSION
-        && crate::krm::object::kind(&value) == "OrchestratorCheck";
+    let is_check = crate::api::is_ours(&value) && crate::krm::object::kind(&value) == crate::api::CHECK;
     is_check
         .then(|| OrchestratorCheck::from_value(&value, None).ok())
         .flatten()
@@ -73,8 +72,8 @@ fn guard(carried: Option<OrchestratorCheck>, plugin: &str) -> Value {
     metadata.insert("name".into(), name.into());
     metadata.insert("annotations".into(), Value::Mapping(annotations));
     let mut obj = serde_yaml::Mapping::new();
-    obj.insert("apiVersion".into(), crate::config::API_VERSION.into());
-    obj.insert("kind".into(), "OrchestratorCheck".into());
+    obj.insert("apiVersion".into(), crate::api::API_VERSION.into());
+    obj.insert("kind".into(), crate::api::CHECK.into());
     obj.insert("metadata".into(), Value::Mapping(metadata));
     obj.insert("spec".into(), serde_yaml::to_value(&settings).unwrap_or(Value::Null));
     Value::Mapping(obj)

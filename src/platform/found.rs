@@ -2,11 +2,11 @@
 //! `namespace` and other overlays rename objects, but they keep the labels the generator set.
 
 use crate::config::maverics::MavericsFacts;
-use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::{EXTERNAL_SECRET, Kind, builtin};
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
 use crate::krm::object;
+use crate::platform::config::OrchestratorPlatform;
 use crate::resources::{configmap, statefulset};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};

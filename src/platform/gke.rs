@@ -11,9 +11,6 @@ use super::found::name;
 use super::json::ensure_map;
 use super::planner::Planner;
 use super::trust::{self, Identity, Scheme};
-use crate::config::platform::{
-    GcpSecretStore, Gke, GkeDisk, GkeIngressClass, GkeMode, GkeNetworkPolicy, HEALTH_CHECK_RANGES,
-};
 use crate::diag::Diagnostic;
 use crate::k8s::identity::GKE_SERVICE_ACCOUNT;
 use crate::k8s::kinds::{
@@ -21,6 +18,9 @@ use crate::k8s::kinds::{
     SECRET_STORE,
 };
 use crate::k8s::labels::{GKE_BACKEND_CONFIG, INGRESS_CLASS};
+use crate::platform::config::{
+    GcpSecretStore, Gke, GkeDisk, GkeIngressClass, GkeMode, GkeNetworkPolicy, HEALTH_CHECK_RANGES,
+};
 use crate::resources::NODE_LOCAL_DNS;
 use crate::resources::WHY_PREFIX;
 use crate::resources::service::PORT_NAME;

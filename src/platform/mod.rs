@@ -7,6 +7,7 @@
 //! transformer and the ejected overlay, so the two cannot drift apart.
 
 mod aks;
+pub mod config;
 mod crd;
 pub mod eject;
 mod eks;
@@ -17,9 +18,9 @@ mod planner;
 mod rosa;
 pub mod trust;
 
-use crate::config::platform::{OrchestratorPlatform, Platform};
 use crate::diag::{self, Diagnostic};
 use crate::krm::{ObjectKey, annotations};
+use config::{OrchestratorPlatform, Platform};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 

@@ -4,10 +4,10 @@
 
 use super::found::OrchestratorObjects;
 use super::json::{ensure_map, to_json};
-use crate::config::platform::OrchestratorPlatform;
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::SECRET_STORE;
 use crate::krm::{ObjectKey, annotations, object};
+use crate::platform::config::OrchestratorPlatform;
 use json_patch::PatchOperation;
 use serde::Serialize;
 use serde_json::Value as Json;

@@ -3,16 +3,17 @@
 //! through [`orchestrator`]), so what one accepts the others accept.
 
 use super::Generated;
-use crate::config::{self, Orchestrator};
+use crate::api;
+use crate::config::Orchestrator;
 use crate::diag::{Diagnostic, FileRef};
 use serde_yaml::Value;
 
 /// A config document that must be an `Orchestrator`: the other function kinds generate
 /// nothing, and the error says where they belong.
 pub fn orchestrator(value: &Value, file: Option<FileRef>) -> Result<Orchestrator, Vec<Diagnostic>> {
-    match config::kind_of(value, file.as_ref())? {
-        "Orchestrator" => Orchestrator::from_value(value, file),
-        config::platform::KIND => Err(vec![
+    match api::kind_of(value, file.as_ref())? {
+        api::ORCHESTRATOR => Orchestrator::from_value(value, file),
+        api::PLATFORM => Err(vec![
             Diagnostic::error("`render` takes an Orchestrator config; an OrchestratorPlatform is a transformer")
                 .file(file)
                 .fix("build the overlay that lists it under `transformers:` (`maverics-krm build overlays/eks`), or eject it (`maverics-krm eject eks --config FILE --out DIR`)"),

@@ -4,7 +4,7 @@
 //! keeps the shipped page equal to it.
 
 use super::{KINDS, Kind, choices, description, object_of, resolve, type_of};
-use crate::config::API_VERSION;
+use crate::api::API_VERSION;
 use serde_json::Value;
 
 /// The command that regenerates the page, named in the page and in the test's failure.
@@ -19,7 +19,9 @@ pub fn markdown() -> String {
 Every field of the three function configs (`apiVersion: {API_VERSION}`): its path, type,
 default and what it does. This page is generated from the Rust types that read the configs,
 like [`schemas/`](../schemas/) and `maverics-krm explain`, so the three always agree. Do not
-edit it by hand: change the doc comments in `src/config/` and run `{REGENERATE}`
+edit it by hand: change the doc comments of the config types (`src/config/` for `Orchestrator`,
+`src/platform/config/` for `OrchestratorPlatform`, `src/check/config.rs` for `OrchestratorCheck`)
+and run `{REGENERATE}`
 (`tests/it/docs.rs` fails until you do).
 
 A default in a row is what an absent field means; `required` fields have none; a row without

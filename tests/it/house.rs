@@ -521,7 +521,7 @@ fn the_reader_sees_known_edges() {
     let planted = SourceFile {
         rel: "src/planted.rs".to_owned(),
         module: vec!["config".to_owned(), "planted".to_owned()],
-        code: "use super::{parse, Orchestrator};\nfn f() { crate::check::check_stream(&[], &x); }\n".to_owned(),
+        code: "use super::{workload, Orchestrator};\nfn f() { crate::check::check_stream(&[], &x); }\n".to_owned(),
     };
     let names: BTreeSet<String> = named_paths(&planted, &krate)
         .into_iter()
@@ -529,10 +529,14 @@ fn the_reader_sees_known_edges() {
         .filter_map(|a| krate.resolve(a, 0))
         .map(|f| krate.files[f].rel.clone())
         .collect();
-    let want: BTreeSet<String> = ["src/config/parse.rs", "src/config/orchestrator.rs", "src/check/mod.rs"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let want: BTreeSet<String> = [
+        "src/config/workload.rs",
+        "src/config/orchestrator.rs",
+        "src/check/mod.rs",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     assert_eq!(names, want);
 }
 
@@ -563,6 +567,35 @@ fn k8s_is_a_leaf() {
     let krate = load();
     let modules = krate.module_edges();
     assert!(modules["k8s"].is_empty(), "k8s imports {:?}", modules["k8s"]);
+}
+
+/// Each function config kind keeps its config types with its checks and its work, and what
+/// the three share (`src/api`) sits below all of them: the generator's config (`config`)
+/// imports no kind's work, and `api` imports no kind at all.
+#[test]
+fn each_function_kind_owns_its_folder() {
+    let krate = load();
+    let defined_in = |item: &str| -> Vec<String> {
+        krate
+            .files
+            .iter()
+            .filter(|f| f.code.contains(&format!("pub struct {item} ")))
+            .map(|f| f.rel.clone())
+            .collect()
+    };
+    assert_eq!(defined_in("Orchestrator"), ["src/config/orchestrator.rs"]);
+    assert_eq!(defined_in("OrchestratorPlatform"), ["src/platform/config/mod.rs"]);
+    assert_eq!(defined_in("OrchestratorCheck"), ["src/check/config.rs"]);
+    assert_eq!(defined_in("Metadata"), ["src/api/metadata.rs"]);
+    let modules = krate.module_edges();
+    let kinds = ["config", "resources", "platform", "check", "function"];
+    for kind in ["api", "config"] {
+        let above: Vec<&String> = modules[kind]
+            .iter()
+            .filter(|m| kinds.contains(&m.as_str()) && (kind == "api" || *m != "config"))
+            .collect();
+        assert!(above.is_empty(), "{kind} imports a function kind's module: {above:?}");
+    }
 }
 
 // ---- the end-to-end tests are behind the `e2e` feature -----------------------------------

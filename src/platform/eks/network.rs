@@ -1,9 +1,9 @@
 //! The EKS NetworkPolicy: the base's policy opened to EKS Pod Identity's agent and the
 //! configured CIDRs, in the flavour the cluster enforces (Kubernetes or Calico).
 
-use crate::config::platform::{AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT};
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::POLICY_TYPES;
+use crate::platform::config::{AwsIdentity, Eks, Flavour, POD_IDENTITY_AGENT, POD_IDENTITY_PORT};
 use crate::platform::crd::{CalicoPolicy, CalicoRule, CalicoSpec, Entity, Meta};
 use crate::platform::found::{name, namespace};
 use crate::platform::json::{ensure_map, to_json};

@@ -15,16 +15,12 @@ pub use gke::*;
 pub use rosa::*;
 pub use spread::TopologySpread;
 
-use super::orchestrator::Metadata;
-use super::parse;
+use crate::api::{Metadata, parse};
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
 use crate::krm::object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
-
-/// The `kind` of the transformer config.
-pub const KIND: &str = "OrchestratorPlatform";
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
 /// platform (EKS, ROSA, AKS, GKE). Field reference: `maverics-krm explain orchestratorplatform.spec`.
