@@ -569,6 +569,24 @@ fn k8s_is_a_leaf() {
     assert!(modules["k8s"].is_empty(), "k8s imports {:?}", modules["k8s"]);
 }
 
+/// A file a reader can hold in their head: no source file of `src/` over 600 lines, unit-test
+/// files (`tests.rs`, `tests/`) aside. Split by what the parts are, not by line count.
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let mut files = Vec::new();
+    collect_rs(&common::root().join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "tests.rs") && !p.components().any(|c| c.as_os_str() == "tests"))
+        .filter_map(|p| {
+            let lines = std::fs::read_to_string(p).ok()?.lines().count();
+            (lines > 600).then(|| format!("{} ({lines} lines)", p.display()))
+        })
+        .collect();
+    assert!(files.len() > 100, "src/ was read: {} files", files.len());
+    assert!(long.is_empty(), "split these files: {long:?}");
+}
+
 /// Each function config kind keeps its config types with its checks and its work, and what
 /// the three share (`src/api`) sits below all of them: the generator's config (`config`)
 /// imports no kind's work, and `api` imports no kind at all.
