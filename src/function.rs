@@ -6,7 +6,7 @@ use crate::check::{self, config::OrchestratorCheck};
 use crate::config::Orchestrator;
 use crate::diag::{Diagnostic, FileRef};
 use crate::exit::Exit;
-use crate::krm::{ObjectKey, ResourceList, annotations, object, resource_list};
+use crate::krm::{Item, ObjectKey, ResourceList, annotations, object};
 use crate::platform::config::OrchestratorPlatform;
 use crate::resources;
 use serde_yaml::Value;
@@ -68,8 +68,8 @@ impl Response {
 
 /// Runs the function on raw stdin bytes. Items the function may change (configs and its own
 /// objects) are read as trees; every other item is written through as soon as it is read,
-/// after the one check the generator runs on it (inline secrets), and only its skeleton
-/// stays (`ResourceList::parse_passing`).
+/// after the one check the generator runs on it (inline secrets), and only its facts stay
+/// (`ResourceList::parse_passing`).
 pub fn run(input: &[u8]) -> Response {
     // Only the generator leaves foreign items alone; the other modes read every item, which
     // written through and read back would cost a second parse.
@@ -94,7 +94,7 @@ pub fn run(input: &[u8]) -> Response {
 /// Whether the host's `functionConfig`, which kustomize and kpt send after the items, looks
 /// like the generator's (`kind: Orchestrator` in a block mapping at the top level), read from
 /// the text before it is parsed. Only a hint: a wrong one costs time, never correctness, since
-/// the mode is decided by the parsed config and [`ResourceList::materialise`] reads passed
+/// the mode is decided by the parsed config and [`ResourceList::take_trees`] reads passed
 /// items back for the modes that need them.
 fn generator_hinted(input: &[u8]) -> bool {
     let text = String::from_utf8_lossy(input);
@@ -155,37 +155,47 @@ fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> R
         .function_config
         .as_ref()
         .map(|fc| FunctionConfig::from_value(fc, config_file(&list.items, fc)));
-    // Every mode but the generator reads every item.
-    if !matches!(parsed, Some(Ok(FunctionConfig::Orchestrator(_))))
-        && let Err(d) = list.materialise()
-    {
-        return Response {
-            list: ResourceList::empty(),
-            diagnostics: vec![d],
-        };
-    }
-    let diagnostics = match parsed {
+    match parsed {
+        Some(Ok(FunctionConfig::Orchestrator(o))) => {
+            let diagnostics = generate_into(&mut list.items, &o, found);
+            Response { list, diagnostics }
+        }
+        Some(Err(diagnostics)) => Response { list, diagnostics },
+        // Every mode but the generator reads every item.
+        Some(Ok(FunctionConfig::Platform(p))) => with_trees(list, |items| crate::platform::transform(items, &p)),
         // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
         // that is a request to check with default settings, the only thing a validator can do.
-        None => check::check_stream(&list.items, &check::Settings::default()),
-        Some(Err(diags)) => diags,
-        Some(Ok(FunctionConfig::Orchestrator(o))) => generate_into(&mut list.items, &o, found),
-        Some(Ok(FunctionConfig::Platform(p))) => crate::platform::transform(&mut list.items, &p),
+        None => with_trees(list, |items| check::check_stream(items, &check::Settings::default())),
         // A check never changes the items: kustomize runs it as the last transformer (its
         // validators do not work with exec functions) and compares nothing, kpt discards
         // a validator's items anyway.
-        Some(Ok(FunctionConfig::Check(c))) => check::check_stream(&list.items, &c.spec),
-    };
-    Response { list, diagnostics }
+        Some(Ok(FunctionConfig::Check(c))) => with_trees(list, |items| check::check_stream(items, &c.spec)),
+    }
+}
+
+/// Runs `work` on every item as a tree, passed ones read back.
+fn with_trees(mut list: ResourceList, work: impl FnOnce(&mut Vec<Value>) -> Vec<Diagnostic>) -> Response {
+    match list.take_trees() {
+        Ok(mut items) => {
+            let diagnostics = work(&mut items);
+            list.items = items.into_iter().map(Item::Tree).collect();
+            Response { list, diagnostics }
+        }
+        Err(d) => Response {
+            list: ResourceList::empty(),
+            diagnostics: vec![d],
+        },
+    }
 }
 
 /// kpt sends the config both as `functionConfig` (without its path) and as an item (with
 /// it); the item says which file to name in errors and where generated files go. Two
 /// configs of one name (for two namespaces) are told apart by their `spec`.
-fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
+fn config_file(items: &[Item], fc: &Value) -> Option<crate::diag::FileRef> {
     object::file_ref(fc).or_else(|| {
         let key = ObjectKey::of(fc);
-        let same: Vec<&Value> = items.iter().filter(|i| key.is(i)).collect();
+        // A passed item is not of this function's API group, so never the config.
+        let same: Vec<&Value> = items.iter().filter_map(Item::tree).filter(|i| key.is(i)).collect();
         let item = match same.as_slice() {
             [one] => Some(*one),
             _ => same.iter().find(|i| i.get("spec") == fc.get("spec")).copied(),
@@ -197,12 +207,14 @@ fn config_file(items: &[Value], fc: &Value) -> Option<crate::diag::FileRef> {
 /// Checks the config, generates the base and upserts it into `items` (`upsert` says what
 /// is ours to replace or prune). Returns the diagnostics; on errors `items` is left
 /// untouched.
-fn generate_into(items: &mut Vec<Value>, o: &Orchestrator, found: Vec<(usize, Diagnostic)>) -> Vec<Diagnostic> {
+fn generate_into(items: &mut Vec<Item>, o: &Orchestrator, found: Vec<(usize, Diagnostic)>) -> Vec<Diagnostic> {
     let mut package = upsert::rival_configs(items, o);
     // In item order: the passed items' findings and those of the items read as trees.
     let mut inline: Vec<(usize, Diagnostic)> = found;
-    for (i, item) in items.iter().enumerate().filter(|(_, i)| !resource_list::is_passed(i)) {
-        inline.extend(inline_findings(i, item));
+    for (i, item) in items.iter().enumerate() {
+        if let Item::Tree(item) = item {
+            inline.extend(inline_findings(i, item));
+        }
     }
     inline.sort_by_key(|(i, _)| *i);
     package.extend(inline.into_iter().map(|(_, d)| d));
@@ -221,7 +233,7 @@ fn generate_into(items: &mut Vec<Value>, o: &Orchestrator, found: Vec<(usize, Di
     // 120 ms of a 150 ms build (measured with 5.8.1). Only that exact shape is recognised: a
     // config in a package file (kpt: it has a path) or piped in with other documents passes
     // through.
-    if let [item] = items.as_slice()
+    if let [Item::Tree(item)] = items.as_slice()
         && object::api_version(item) == o.api_version
         && object::kind(item) == o.kind
         && object::name(item) == o.name()

@@ -9,7 +9,7 @@
 
 use crate::config::Orchestrator;
 use crate::diag::{self, Diagnostic, FileRef};
-use crate::krm::{annotations, object};
+use crate::krm::{Item, annotations, object};
 use crate::resources::{self, Generated, OWNER_ANNOTATION};
 use k8s_openapi::Resource;
 use k8s_openapi::api::core::v1::Namespace;
@@ -35,6 +35,14 @@ impl Slot {
             name: object::name(obj).to_owned(),
         }
     }
+
+    fn of_item(item: &Item) -> Self {
+        Slot {
+            kind: item.kind().to_owned(),
+            namespace: item.namespace().unwrap_or_default().to_owned(),
+            name: item.name().to_owned(),
+        }
+    }
 }
 
 impl fmt::Display for Slot {
@@ -55,8 +63,10 @@ struct Owner<'a> {
 }
 
 impl Owner<'_> {
-    /// Marked with this config's id, of a generated kind, in this config's namespace.
-    fn owns(&self, item: &Value) -> bool {
+    /// Marked with this config's id, of a generated kind, in this config's namespace. A
+    /// passed item has no owner mark: the generator reads every item that has one.
+    fn owns(&self, item: &Item) -> bool {
+        let Item::Tree(item) = item else { return false };
         let kind = object::kind(item);
         let namespace = object::namespace(item).filter(|n| !n.is_empty());
         annotations::get(item, OWNER_ANNOTATION) == Some(self.id.as_str())
@@ -80,12 +90,14 @@ fn place(file: Option<&FileRef>) -> String {
 
 /// Other `Orchestrator` configs in the stream with the same owner id as `o`: both would
 /// claim the same objects, and each run would replace the other's output.
-pub fn rival_configs(items: &[Value], o: &Orchestrator) -> Vec<Diagnostic> {
+pub fn rival_configs(items: &[Item], o: &Orchestrator) -> Vec<Diagnostic> {
     let id = resources::owner(o);
     let same_object =
         |i: &Value| object::name(i) == o.name() && object::namespace(i) == o.metadata.namespace.as_deref();
+    // Configs are of this function's API group, which is never passed.
     items
         .iter()
+        .filter_map(Item::tree)
         .filter(|i| object::kind(i) == o.kind && object::api_version(i).starts_with("krm.maverics.dev/"))
         .filter(|i| {
             let ns = i.get("spec").and_then(|s| s.get("namespace")).and_then(Value::as_str);
@@ -108,7 +120,7 @@ pub fn rival_configs(items: &[Value], o: &Orchestrator) -> Vec<Diagnostic> {
 
 /// Upserts `generated` into `items`; `dir` is where new objects' files go (`<dir><name>/`).
 /// Returns the removals as info results, or the collisions as errors with `items` untouched.
-pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrator, dir: &str) -> Vec<Diagnostic> {
+pub fn upsert(items: &mut Vec<Item>, generated: Vec<Generated>, o: &Orchestrator, dir: &str) -> Vec<Diagnostic> {
     let owner = Owner {
         id: resources::owner(o),
         namespace: o.spec.namespace.as_deref(),
@@ -118,7 +130,7 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
 
     let mut diagnostics: Vec<Diagnostic> = items
         .iter()
-        .filter(|i| slots.contains(&Slot::of(i)) && !owner.owns(i))
+        .filter(|i| slots.contains(&Slot::of_item(i)) && !owner.owns(i))
         .map(|i| collision(i, &owner))
         .collect();
     if diag::has_errors(&diagnostics) {
@@ -132,7 +144,7 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
         if !owner.owns(item) {
             return true;
         }
-        let slot = Slot::of(item);
+        let slot = Slot::of_item(item);
         let why = if !slots.contains(&slot) {
             "no longer generates it"
         } else if !seen.insert(slot.clone()) {
@@ -140,6 +152,7 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
         } else {
             return true;
         };
+        let Item::Tree(item) = item else { return true };
         let file = object::file_ref(item);
         diagnostics.push(
             Diagnostic::info(format!(
@@ -157,7 +170,7 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
         .iter()
         .enumerate()
         .filter(|(_, v)| owner.owns(v))
-        .map(|(i, v)| (Slot::of(v), i))
+        .map(|(i, v)| (Slot::of_item(v), i))
         .collect();
     let dir = new_files_dir(items, &generated, &position, &owner, &format!("{dir}{}", o.name()));
     let mut last_index = taken_indexes(items);
@@ -174,15 +187,17 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
         match position.get(&slot) {
             Some(&i) => {
                 // Replace in place and keep the host's ids, path and build state.
-                annotations::copy_host_owned(&items[i], ann);
-                items[i] = obj;
+                if let Some(old) = items[i].tree() {
+                    annotations::copy_host_owned(old, ann);
+                }
+                items[i] = Item::Tree(obj);
             }
             None => {
                 let path = format!("{dir}{}", g.file);
                 let index = last_index.get(&path).map_or(0, |i| i + 1);
                 last_index.insert(path.clone(), index);
                 annotations::set_path(ann, &path, index);
-                items.push(obj);
+                items.push(Item::Tree(obj));
             }
         }
     }
@@ -190,9 +205,9 @@ pub fn upsert(items: &mut Vec<Value>, generated: Vec<Generated>, o: &Orchestrato
 }
 
 /// The highest index in use per file path.
-fn taken_indexes(items: &[Value]) -> HashMap<String, u32> {
+fn taken_indexes(items: &[Item]) -> HashMap<String, u32> {
     let mut taken = HashMap::new();
-    for f in items.iter().filter_map(object::file_ref) {
+    for f in items.iter().filter_map(Item::file_ref) {
         let i = taken.entry(f.path).or_insert(f.index);
         *i = (*i).max(f.index);
     }
@@ -204,13 +219,13 @@ fn taken_indexes(items: &[Value]) -> HashMap<String, u32> {
 /// another namespace) already writes there, `<base>-<namespace>/`; should that be taken
 /// too, new objects go after the others in the files of `<base>/`.
 fn new_files_dir(
-    items: &[Value],
+    items: &[Item],
     generated: &[Generated],
     placed: &HashMap<Slot, usize>,
     owner: &Owner,
     base: &str,
 ) -> String {
-    let taken: BTreeSet<&str> = items.iter().filter_map(annotations::path).collect();
+    let taken: BTreeSet<&str> = items.iter().filter_map(Item::path).collect();
     let free = |dir: &str| {
         generated
             .iter()
@@ -225,11 +240,11 @@ fn new_files_dir(
 }
 
 /// An item that is not this config's own in the place of a generated object.
-fn collision(item: &Value, owner: &Owner) -> Diagnostic {
-    let slot = Slot::of(item);
-    let file = object::file_ref(item);
+fn collision(item: &Item, owner: &Owner) -> Diagnostic {
+    let slot = Slot::of_item(item);
+    let file = item.file_ref();
     let (theirs, ours) = (place(file.as_ref()), place(owner.file));
-    let (whose, fix) = match annotations::get(item, OWNER_ANNOTATION) {
+    let (whose, fix) = match item.tree().and_then(|i| annotations::get(i, OWNER_ANNOTATION)) {
         Some(other) if other != owner.id => (
             format!("is generated by config `{other}`"),
             if slot.kind == Namespace::KIND {
@@ -268,7 +283,7 @@ fn collision(item: &Value, owner: &Owner) -> Diagnostic {
         owner.id
     ))
     .file(file)
-    .resource(Some(object::resource_ref(item)))
+    .resource(Some(item.key()))
     .fix(fix)
 }
 
@@ -307,8 +322,8 @@ mod tests {
             namespace: Some("a"),
             file: None,
         };
-        assert!(owner.owns(&item("Service", Some("a"), "m", Some("a/m"), "x")));
-        assert!(owner.owns(&item("Namespace", None, "a", Some("a/m"), "x")));
+        assert!(owner.owns(&Item::Tree(item("Service", Some("a"), "m", Some("a/m"), "x"))));
+        assert!(owner.owns(&Item::Tree(item("Namespace", None, "a", Some("a/m"), "x"))));
         for (what, i) in [
             ("no mark", item("Service", Some("a"), "m", None, "x")),
             ("another owner", item("Service", Some("a"), "m", Some("b/m"), "x")),
@@ -320,7 +335,7 @@ mod tests {
             ),
             ("another Namespace", item("Namespace", None, "b", Some("a/m"), "x")),
         ] {
-            assert!(!owner.owns(&i), "{what}");
+            assert!(!owner.owns(&Item::Tree(i)), "{what}");
         }
     }
 
@@ -329,7 +344,7 @@ mod tests {
         // Both `m/` and `m-a/` hold another config's files: kpt refuses two items at one
         // path and index, so the new object takes the next index of `m/`.
         let o = config("a");
-        let mut items: Vec<Value> = resources::generate(&o)
+        let mut items: Vec<Item> = resources::generate(&o)
             .iter()
             .flat_map(|g| {
                 [
@@ -337,11 +352,16 @@ mod tests {
                     item("ConfigMap", Some("y"), g.file, Some("y/m"), &format!("m-a/{}", g.file)),
                 ]
             })
+            .map(Item::Tree)
             .collect();
         let n = items.len();
         let diags = upsert(&mut items, resources::generate(&o), &o, "");
         assert!(diags.is_empty(), "{diags:?}");
-        let sts = items[n..].iter().find(|i| object::kind(i) == "StatefulSet").unwrap();
+        let sts = items[n..]
+            .iter()
+            .filter_map(Item::tree)
+            .find(|i| object::kind(i) == "StatefulSet")
+            .unwrap();
         assert_eq!(annotations::path(sts), Some("m/statefulset.yaml"));
         assert_eq!(annotations::index(sts), 1);
     }

@@ -1,7 +1,8 @@
 //! Reading and writing the `ResourceList` document exchanged with the host.
 
 use crate::diag::{Diagnostic, KrmResult};
-use crate::krm::{annotations, object};
+use crate::krm::item::{Item, Passed};
+use crate::krm::object;
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
@@ -21,8 +22,8 @@ pub struct ResourceList {
     /// Echoed on output, so a host that speaks v1beta1 gets v1beta1 back.
     pub api_version: String,
     /// Each item a tree, or, for an item read by [`ResourceList::parse_passing`] and passed
-    /// through, its skeleton (made by `pass`) standing in for [`ResourceList::passed`] text.
-    pub items: Vec<Value>,
+    /// through, its facts and the place of its text in [`ResourceList::passed`].
+    pub items: Vec<Item>,
     /// The function config the host passed; `None` when it sent none.
     pub function_config: Option<Value>,
     /// `results` of earlier functions in a pipeline: written back first, ours after them.
@@ -30,15 +31,11 @@ pub struct ResourceList {
     /// Top-level keys this function does not know, written back after `functionConfig` in
     /// their input order: a later function or a newer host may need them.
     pub extra: Mapping,
-    /// Pass-through items as the YAML crate wrote them, each already a sequence element
-    /// (`- ` and indented): written as they are where their skeleton stands in `items`.
-    pub passed: Vec<String>,
+    /// Pass-through items as the YAML crate wrote them, one after the other, each already a
+    /// sequence element (`- ` and indented): written as they are where their [`Item::Passed`]
+    /// stands in `items`. Passed items keep their input order, so a run of them is one slice.
+    pub passed: String,
 }
-
-/// The top-level key of a skeleton that says which [`ResourceList::passed`] text it stands
-/// for. Only the skeleton has it: `pass` copies no other top-level key than
-/// `apiVersion`, `kind` and `metadata`.
-const PASSED: &str = "\u{0}passed";
 
 impl ResourceList {
     /// Parses what a host sent, every item as a tree. Every failure names the place and the
@@ -49,7 +46,7 @@ impl ResourceList {
 
     /// Parses what a host sent, one item at a time: `keep` sees each item as it is read and
     /// says whether the function may read or change it. An item it does not keep is written
-    /// at once as text, and only its skeleton (made by `pass`) stays in `items`.
+    /// at once as text into [`ResourceList::passed`], and only its facts stay in `items`.
     pub fn parse_passing(input: &[u8], mut keep: impl FnMut(usize, &Value) -> bool) -> Result<Self, Diagnostic> {
         let text = crate::io::read::text("input", input)?;
         if text.trim().is_empty() {
@@ -68,11 +65,11 @@ impl ResourceList {
                     )),
                 );
             };
-            return Self::from_map(map, None, Vec::new());
+            return Self::from_map(map, None, String::new());
         };
         let mut map = Mapping::new();
         let mut streamed = None;
-        let mut passed = Vec::new();
+        let mut passed = String::new();
         while let Some(key) = reader.next_key().map_err(|e| yaml_error(&e))? {
             if key.as_str() == Some("items") && reader.enter_sequence().map_err(|e| yaml_error(&e))? {
                 let mut items = Vec::new();
@@ -88,14 +85,15 @@ impl ResourceList {
                         continue;
                     }
                     if keep(i, &item) {
-                        items.push(item);
+                        items.push(Item::Tree(item));
                     } else {
-                        items.push(pass(&item, passed.len()));
-                        passed.push(element(&item).map_err(|e| {
+                        let start = passed.len();
+                        passed.push_str(&element(&item).map_err(|e| {
                             Diagnostic::error(format!("internal error: item {i} could not be written back: {e}"))
                                 .field(format!("items[{i}]"))
                                 .fix("report it with the input that caused it")
                         })?);
+                        items.push(Item::Passed(Passed::of(&item, start..passed.len())));
                     }
                 }
                 streamed = Some((items, bad));
@@ -111,8 +109,8 @@ impl ResourceList {
     /// they were read one at a time (and the first bad one), otherwise they are in `map`.
     fn from_map(
         mut map: Mapping,
-        streamed: Option<(Vec<Value>, Option<Diagnostic>)>,
-        passed: Vec<String>,
+        streamed: Option<(Vec<Item>, Option<Diagnostic>)>,
+        passed: String,
     ) -> Result<Self, Diagnostic> {
         let api_version = match map.get("apiVersion").and_then(Value::as_str) {
             Some(v @ (API_VERSION_V1 | API_VERSION_V1BETA1)) => v.to_owned(),
@@ -143,7 +141,7 @@ impl ResourceList {
                     for (i, item) in items.iter().enumerate() {
                         check_item(i, item)?;
                     }
-                    items
+                    items.into_iter().map(Item::Tree).collect()
                 }
                 Some(Value::Null) | None => {
                     return Err(Diagnostic::error("the ResourceList has no `items`")
@@ -196,31 +194,31 @@ impl ResourceList {
         })
     }
 
-    /// Every item as a tree again: the pass-through texts are read back (for a mode that
-    /// reads every item).
-    pub fn materialise(&mut self) -> Result<(), Diagnostic> {
-        if self.passed.is_empty() {
-            return Ok(());
-        }
-        for (i, item) in self.items.iter_mut().enumerate() {
-            if let Some(n) = passed_index(item) {
-                // The text is the emitter's own output of an item it read: it reads back to one
-                // item, or this is a bug, said as one rather than a lost item.
-                let back = self
-                    .passed
-                    .get(n)
-                    .and_then(|text| serde_yaml::from_str::<Vec<Value>>(text).ok())
-                    .filter(|seq| seq.len() == 1)
-                    .and_then(|seq| seq.into_iter().next());
-                *item = back.ok_or_else(|| {
-                    Diagnostic::error(format!("internal error: passed item {i} could not be read back"))
-                        .field(format!("items[{i}]"))
-                        .fix("report it with the input that caused it")
-                })?;
+    /// Takes every item out as a tree, reading passed texts back (for a mode that reads every
+    /// item); put them back with `Item::Tree`.
+    pub fn take_trees(&mut self) -> Result<Vec<Value>, Diagnostic> {
+        let passed = std::mem::take(&mut self.passed);
+        let mut trees = Vec::with_capacity(self.items.len());
+        for (i, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
+            match item {
+                Item::Tree(v) => trees.push(v),
+                Item::Passed(p) => {
+                    // The text is the emitter's own output of an item it read: it reads back
+                    // to one item, or this is a bug, said as one rather than a lost item.
+                    let back = passed
+                        .get(p.text)
+                        .and_then(|text| serde_yaml::from_str::<Vec<Value>>(text).ok())
+                        .filter(|seq| seq.len() == 1)
+                        .and_then(|seq| seq.into_iter().next());
+                    trees.push(back.ok_or_else(|| {
+                        Diagnostic::error(format!("internal error: passed item {i} could not be read back"))
+                            .field(format!("items[{i}]"))
+                            .fix("report it with the input that caused it")
+                    })?);
+                }
             }
         }
-        self.passed = Vec::new();
-        Ok(())
+        Ok(trees)
     }
 
     /// Serialises the list in block-style YAML: the input's results, then those of `results`
@@ -252,7 +250,7 @@ impl ResourceList {
         serialised.unwrap_or_else(|e| {
             let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
             let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
-            write(&self.api_version, &[], &[], None, &Mapping::new(), &[result]).unwrap_or_default()
+            write(&self.api_version, &[], "", None, &Mapping::new(), &[result]).unwrap_or_default()
         })
     }
 
@@ -266,18 +264,18 @@ impl ResourceList {
             function_config: None,
             results: Vec::new(),
             extra: Mapping::new(),
-            passed: Vec::new(),
+            passed: String::new(),
         }
     }
 }
 
 /// The whole output: the head, each item as a sequence element (a passed item's text as it
-/// is), then the tail. The same bytes as the emitter writes for the list as one tree
+/// is, a run of them as one slice), then the tail. The same bytes as the emitter writes for the list as one tree
 /// (`tests/it/properties.rs` compares them).
 fn write(
     api_version: &str,
-    items: &[Value],
-    passed: &[String],
+    items: &[Item],
+    passed: &str,
     function_config: Option<&Value>,
     extra: &Mapping,
     results: &[Value],
@@ -302,17 +300,34 @@ fn write(
         api_version,
         kind: KIND,
     })?;
-    out.reserve(passed.iter().map(String::len).sum::<usize>());
+    out.reserve(passed.len() + "items:\n".len());
     if items.is_empty() {
         out.push_str("items: []\n");
     } else {
         out.push_str("items:\n");
     }
+    // A run of passed items is one slice of `passed`: copied at once.
+    let mut run: Option<std::ops::Range<usize>> = None;
     for item in items {
-        match passed_index(item).and_then(|n| passed.get(n)) {
-            Some(text) => out.push_str(text),
-            None => out.push_str(&element(item)?),
+        match item {
+            Item::Passed(p) => match &mut run {
+                Some(r) if r.end == p.text.start => r.end = p.text.end,
+                _ => {
+                    if let Some(r) = run.replace(p.text.clone()) {
+                        out.push_str(&passed[r]);
+                    }
+                }
+            },
+            Item::Tree(v) => {
+                if let Some(r) = run.take() {
+                    out.push_str(&passed[r]);
+                }
+                out.push_str(&element(v)?);
+            }
         }
+    }
+    if let Some(r) = run {
+        out.push_str(&passed[r]);
     }
     if function_config.is_some() || !extra.is_empty() || !results.is_empty() {
         out.push_str(&serde_yaml::to_string(&Tail {
@@ -329,55 +344,6 @@ fn write(
 /// by line would miss the line breaks YAML has besides `\n`: U+0085, U+2028 and U+2029.)
 pub fn element(item: &Value) -> Result<String, serde_yaml::Error> {
     serde_yaml::to_string(std::slice::from_ref(item))
-}
-
-/// What stays of a passed item: its identity, the host's annotations on it and its labels,
-/// with the mark of its text.
-fn pass(item: &Value, n: usize) -> Value {
-    let mut skeleton = Mapping::new();
-    for key in ["apiVersion", "kind"] {
-        if let Some(v) = item.get(key) {
-            skeleton.insert(key.into(), v.clone());
-        }
-    }
-    if let Some(meta) = item.get("metadata").and_then(Value::as_mapping) {
-        let mut kept = Mapping::new();
-        for (k, v) in meta {
-            match k.as_str() {
-                Some("name" | "namespace" | "labels") => {
-                    kept.insert(k.clone(), v.clone());
-                }
-                Some("annotations") => {
-                    let host: Mapping = v
-                        .as_mapping()
-                        .into_iter()
-                        .flatten()
-                        .filter(|(k, _)| {
-                            k.as_str()
-                                .is_some_and(|k| annotations::is_host_owned(k) || k == annotations::LOCAL_CONFIG)
-                        })
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    kept.insert(k.clone(), Value::Mapping(host));
-                }
-                _ => {}
-            }
-        }
-        skeleton.insert("metadata".into(), Value::Mapping(kept));
-    }
-    skeleton.insert(PASSED.into(), Value::from(n));
-    Value::Mapping(skeleton)
-}
-
-/// Which passed text `item` stands for, when it is a skeleton.
-fn passed_index(item: &Value) -> Option<usize> {
-    let n = item.as_mapping()?.get(PASSED)?.as_u64()?;
-    usize::try_from(n).ok()
-}
-
-/// Whether `item` is a pass-through item's skeleton, not the item itself.
-pub fn is_passed(item: &Value) -> bool {
-    passed_index(item).is_some()
 }
 
 fn yaml_error(e: &serde_yaml::Error) -> Diagnostic {
@@ -414,16 +380,6 @@ fn check_item(i: usize, item: &Value) -> Result<(), Diagnostic> {
                 .file(object::file_ref(item))
                 .fix(format!("add `{key}` to that object")));
         }
-    }
-    // The mark of a passed item's skeleton: an item that carried it would be written out as
-    // another item's text, and itself lost.
-    if item.get(PASSED).is_some() {
-        return Err(
-            Diagnostic::error(format!("item {i} has a top-level key reserved by maverics-krm"))
-                .field(format!("{field}.{}", PASSED.escape_default()))
-                .file(object::file_ref(item))
-                .fix("remove that key (it starts with a NUL character; no Kubernetes object has it)"),
-        );
     }
     Ok(())
 }
@@ -510,23 +466,19 @@ mod tests {
     }
 
     #[test]
-    fn refuses_an_item_that_carries_the_skeleton_mark() {
-        // Kept as a tree (a config) or passed: either way it must not stand for a passed text.
-        for item in [
-            "apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator",
-            "apiVersion: v1\n  kind: ConfigMap",
-        ] {
-            let input = format!(
-                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a}}\n- {item}\n  \"\\0passed\": 0\n"
-            );
-            for parsed in [
-                ResourceList::parse(input.as_bytes()),
-                ResourceList::parse_passing(input.as_bytes(), |_, _| false),
-            ] {
-                let err = parsed.expect_err("the mark is refused");
-                assert!(err.to_string().contains("reserved"), "{err}");
-            }
-        }
+    fn a_passed_item_is_its_own_text_whatever_keys_it_has() {
+        // No key is reserved: a key that once marked a skeleton is data like any other, and
+        // each passed item comes back as itself, in its place between kept ones.
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: ConfigMap\n  \"\\0passed\": 0\n- apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n- apiVersion: v1\n  kind: Secret\n";
+        let whole = parse(input).unwrap();
+        let passing = ResourceList::parse_passing(input.as_bytes(), |i, _| i == 2).unwrap();
+        assert!(matches!(passing.items[1], Item::Passed(_)));
+        assert!(matches!(passing.items[2], Item::Tree(_)));
+        assert_eq!(passing.to_yaml(&[]), whole.to_yaml(&[]));
+        assert_eq!(
+            passing.clone().take_trees().unwrap(),
+            whole.clone().take_trees().unwrap()
+        );
     }
 
     #[test]

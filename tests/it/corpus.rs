@@ -110,7 +110,10 @@ fn ten_thousand_resources_pass() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let list = ResourceList::parse(stdout(&out).as_bytes()).expect("a ResourceList");
     assert!(list.items.len() > 10_000, "{} items", list.items.len());
-    assert_eq!(list.items[9_999]["data"]["key"].as_str(), Some("on"));
+    assert_eq!(
+        list.items[9_999].tree().expect("a tree")["data"]["key"].as_str(),
+        Some("on")
+    );
 }
 
 fn indent(s: &str) -> String {

@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::{bin, command, copy_dir, kpt, kustomize_versions, root, run_fn, script, stderr, stdout, tool};
-use maverics_krm::krm::ResourceList;
+use maverics_krm::krm::{Item, ResourceList};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -492,7 +492,13 @@ fn the_generator_passes_an_opted_out_secret_with_a_warning_result() {
         stderr(&out)
     );
     assert_eq!(list.items[0], secret(Some(REASON)), "passed through unchanged");
-    assert!(list.items.iter().any(|i| i["kind"] == "StatefulSet"), "and generated");
+    assert!(
+        list.items
+            .iter()
+            .filter_map(Item::tree)
+            .any(|i| i["kind"] == "StatefulSet"),
+        "and generated"
+    );
 }
 
 #[test]
@@ -538,7 +544,7 @@ fn the_platform_transformer_passes_an_opted_out_secret_with_a_warning() {
     let (list, results) = results(&out);
     assert_eq!(the_warning(&results)["message"], ALLOWED_RESULT);
     assert!(
-        list.items.iter().any(|i| i["kind"] == "Ingress"),
+        list.items.iter().filter_map(Item::tree).any(|i| i["kind"] == "Ingress"),
         "the platform layer applied"
     );
 }

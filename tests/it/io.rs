@@ -187,6 +187,7 @@ fn function_mode_reads_a_bom_like_kustomize() {
     assert!(
         list.items
             .iter()
+            .filter_map(maverics_krm::krm::Item::tree)
             .any(|i| i["metadata"]["name"].as_str() == Some("mine"))
     );
 }

@@ -1,0 +1,106 @@
+//! One item of a `ResourceList`: a tree the function reads or changes, or an item it only
+//! passes through, kept as its written text and the few facts the generator asks of every
+//! item.
+
+use crate::diag::FileRef;
+use crate::krm::{ObjectKey, object};
+use serde_yaml::Value;
+use std::ops::Range;
+
+/// An item as the function holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// An item the function may read or change.
+    Tree(Value),
+    /// An item written through as it was read: [`crate::krm::ResourceList::passed`] holds
+    /// its text.
+    Passed(Passed),
+}
+
+/// What stays of a passed item besides its text: where it sits and which file it came from,
+/// all that `upsert` and the errors naming an item read of an item that is not the
+/// generator's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passed {
+    /// Its apiVersion, kind, name and namespace.
+    pub key: ObjectKey,
+    /// The file the host read it from (its path and index annotations).
+    pub file: Option<FileRef>,
+    /// Its text in the list's pass-through buffer, a sequence element as the emitter wrote it.
+    pub(crate) text: Range<usize>,
+}
+
+impl Passed {
+    /// The facts of `item`, whose text is `text` in the list's buffer.
+    pub(crate) fn of(item: &Value, text: Range<usize>) -> Self {
+        Passed {
+            key: ObjectKey::of(item),
+            file: object::file_ref(item),
+            text,
+        }
+    }
+}
+
+impl Item {
+    /// The tree, unless the item was passed through.
+    pub fn tree(&self) -> Option<&Value> {
+        match self {
+            Item::Tree(v) => Some(v),
+            Item::Passed(_) => None,
+        }
+    }
+
+    /// The item's apiVersion, kind, name and namespace.
+    pub fn key(&self) -> ObjectKey {
+        match self {
+            Item::Tree(v) => ObjectKey::of(v),
+            Item::Passed(p) => p.key.clone(),
+        }
+    }
+
+    /// The item's `kind`; empty when it has none.
+    pub fn kind(&self) -> &str {
+        match self {
+            Item::Tree(v) => object::kind(v),
+            Item::Passed(p) => &p.key.kind,
+        }
+    }
+
+    /// The item's `metadata.name`; empty when unset.
+    pub fn name(&self) -> &str {
+        match self {
+            Item::Tree(v) => object::name(v),
+            Item::Passed(p) => &p.key.name,
+        }
+    }
+
+    /// The item's `metadata.namespace`, when set.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Item::Tree(v) => object::namespace(v),
+            Item::Passed(p) => p.key.namespace.as_deref(),
+        }
+    }
+
+    /// The file the host read the item from; `None` without a path annotation.
+    pub fn file_ref(&self) -> Option<FileRef> {
+        match self {
+            Item::Tree(v) => object::file_ref(v),
+            Item::Passed(p) => p.file.clone(),
+        }
+    }
+
+    /// The item's path annotation, when it has one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Item::Tree(v) => crate::krm::annotations::path(v),
+            Item::Passed(p) => p.file.as_ref().map(|f| f.path.as_str()),
+        }
+    }
+}
+
+impl PartialEq<Value> for Item {
+    fn eq(&self, other: &Value) -> bool {
+        self.tree() == Some(other)
+    }
+}
