@@ -137,3 +137,34 @@ fn the_component_adds_the_sidecar_and_the_plugin_config_to_the_repo_server() {
         "the repo server itself stays"
     );
 }
+
+/// The sidecar image copies the binary from where scripts/build-static writes it, and the tool
+/// from where scripts/install-tools puts it: a path either script stops writing breaks here,
+/// not in a user's `docker build`.
+#[test]
+fn the_sidecar_image_copies_what_the_scripts_build() {
+    let dockerfile = std::fs::read_to_string(root().join("gitops/argocd/Dockerfile.argocd-cmp")).unwrap();
+    let build_static = std::fs::read_to_string(root().join("scripts/build-static")).unwrap();
+    let install_tools = std::fs::read_to_string(root().join("scripts/install-tools")).unwrap();
+    let copies: Vec<&str> = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(copies.len(), 2, "{dockerfile}");
+    let target = build_static
+        .lines()
+        .find_map(|l| l.strip_prefix("# Output: "))
+        .expect("scripts/build-static names its output");
+    assert!(
+        build_static.contains("/$target/dist/maverics-krm")
+            && target == "target/x86_64-unknown-linux-gnu/dist/maverics-krm",
+        "scripts/build-static writes {target}"
+    );
+    assert_eq!(copies[1], target, "the image copies the static binary");
+    assert!(
+        install_tools.contains(copies[0].trim_start_matches(".tools/")),
+        "scripts/install-tools puts kustomize at {}",
+        copies[0]
+    );
+}
