@@ -990,3 +990,31 @@ fn eks_against_aks_flags_the_store_and_the_new_load_balancer_sources() {
         assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
     }
 }
+
+/// AKS serves TLS through `spec.tls`, GKE through a ManagedCertificate annotation: moving
+/// either way keeps the host on TLS, so neither direction flags TLS or plain HTTP.
+#[test]
+fn aks_against_gke_in_both_directions_keeps_tls() {
+    let (aks, gke) = (Path::new("overlays/aks"), Path::new("overlays/gke"));
+    for (a, b, golden) in [(aks, gke, "diff/aks-gke.md"), (gke, aks, "diff/gke-aks.md")] {
+        let o = diff_in_root(&["--format".as_ref(), "markdown".as_ref(), a.as_os_str(), b.as_os_str()]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_golden(golden, &stdout(&o));
+        let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), a.as_os_str(), b.as_os_str()]);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+        let exposure: Vec<&str> = report["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .flat_map(|r| r["flags"].as_array().expect("flags"))
+            .filter(|f| f["rule"] == "exposure")
+            .filter_map(|f| f["message"].as_str())
+            .collect();
+        assert!(
+            exposure.iter().all(|m| !m.contains("TLS") && !m.contains("HTTP")),
+            "{} -> {}: {exposure:?}",
+            a.display(),
+            b.display()
+        );
+    }
+}
