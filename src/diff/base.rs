@@ -117,14 +117,9 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         old.extend(o.unwrap_or_default());
         new.extend(n.unwrap_or_default());
     }
-    let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
     let sides = Sides {
         old: old_side,
-        new: Side {
-            source: "working tree".to_owned(),
-            commit: Some(head),
-            how: Some("HEAD and uncommitted changes".to_owned()),
-        },
+        new: working_tree_side(&root, &labels)?,
         overlays: labels,
     };
     Ok(Loaded {
@@ -132,6 +127,23 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         new,
         sides,
         ignore_file,
+    })
+}
+
+/// The working tree's side: HEAD, and whether it has uncommitted changes that the render
+/// can read: a tracked file modified anywhere (an overlay may use any file of the
+/// repository), or an untracked file in a compared overlay. Untracked files elsewhere (a
+/// CI job's report files) are not read by the render and do not count.
+fn working_tree_side(root: &Path, overlays: &[String]) -> Result<Side, Diagnostic> {
+    let tracked = git(root, &["status", "--porcelain", "--untracked-files=no"])?;
+    let mut in_overlays = vec!["status", "--porcelain", "--"];
+    in_overlays.extend(overlays.iter().map(String::as_str));
+    let dirty = !tracked.is_empty() || !git(root, &in_overlays)?.is_empty();
+    Ok(Side {
+        source: "working tree".to_owned(),
+        commit: Some(git(root, &["rev-parse", "HEAD"])?),
+        short_commit: Some(git(root, &["rev-parse", "--short", "HEAD"])?),
+        how: Some(if dirty { "HEAD and uncommitted changes" } else { "HEAD" }.to_owned()),
     })
 }
 
@@ -204,10 +216,10 @@ fn old_revision(root: &Path, rev: &str, tip: bool) -> Result<(String, Side), Dia
         })?;
         (base, format!("merge base of {rev} and HEAD"))
     };
-    let short = git(root, &["rev-parse", "--short", &commit])?;
     let side = Side {
         source: rev.to_owned(),
-        commit: Some(short),
+        short_commit: Some(git(root, &["rev-parse", "--short", &commit])?),
+        commit: Some(commit.clone()),
         how: Some(how),
     };
     Ok((commit, side))

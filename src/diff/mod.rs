@@ -289,6 +289,7 @@ fn path_side(arg: &std::path::Path) -> Side {
     Side {
         source: arg.display().to_string(),
         commit: None,
+        short_commit: None,
         how: Some(how.to_owned()),
     }
 }

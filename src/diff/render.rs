@@ -95,7 +95,7 @@ fn title(c: &Change) -> String {
 /// `origin/main at 1a2b3c4 (merge base of origin/main and HEAD)`, each part through `esc`.
 fn side_line(s: &Side, esc: &dyn Fn(&str) -> String) -> String {
     let mut out = esc(&s.source);
-    if let Some(c) = &s.commit {
+    if let Some(c) = s.short_commit.as_ref().or(s.commit.as_ref()) {
         let _ = write!(out, " at {}", esc(c));
     }
     if let Some(h) = &s.how {

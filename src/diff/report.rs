@@ -43,9 +43,12 @@ pub struct Change {
 pub struct Side {
     /// The path or git revision as given (`-` is stdin), or `working tree`.
     pub source: String,
-    /// The short commit rendered (under `--base`).
+    /// The full 40-hex commit rendered (under `--base`), in the JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The same commit abbreviated as git abbreviates it, for the text and Markdown headers.
+    #[serde(skip)]
+    pub short_commit: Option<String>,
     /// How the commit was chosen, or what kind of input the path is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub how: Option<String>,

@@ -657,6 +657,9 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     assert!(text.contains("value: 3"));
     std::fs::write(&hpa, text.replace("value: 3", "value: 5")).unwrap();
     git(&repo, &["commit", "--quiet", "-am", "branch: more replicas"]);
+    let head = git(&repo, &["rev-parse", "--short", "HEAD"]);
+    // Untracked files outside the compared overlay (a CI job's report) leave HEAD clean.
+    std::fs::write(repo.join("report.md"), "not an input").unwrap();
 
     let o = diff_base(&repo, &[base, "--color", "never", "overlays/dev"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
@@ -665,7 +668,7 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     assert!(!out.contains("v2026.03.1"), "main's later change must not show: {out}");
     assert!(
         out.starts_with(&format!(
-            "old: {base} at {fork} (merge base of {base} and HEAD)\nnew: working tree at "
+            "old: {base} at {fork} (merge base of {base} and HEAD)\nnew: working tree at {head} (HEAD)\n"
         )),
         "{out}"
     );
@@ -699,8 +702,24 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     let o = diff_base(&repo, &[base, "--format", "json", "overlays/dev"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
     assert_eq!(json["sides"]["old"]["source"], base);
-    assert_eq!(json["sides"]["old"]["commit"], fork.as_str());
+    let full = |rev: &str| git(&repo, &["rev-parse", rev]);
+    assert_eq!(json["sides"]["old"]["commit"], full(&fork).as_str());
+    assert_eq!(json["sides"]["new"]["commit"], full("HEAD").as_str());
+    assert_eq!(full("HEAD").len(), 40);
+    assert_eq!(json["sides"]["new"]["how"], "HEAD");
     assert_eq!(json["sides"]["overlays"][0], "overlays/dev");
+
+    // An uncommitted edit the render reads is named in the header.
+    std::fs::write(&hpa, text.replace("value: 3", "value: 6")).unwrap();
+    let o = diff_base(&repo, &[base, "--color", "never", "overlays/dev"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "\nnew: working tree at {head} (HEAD and uncommitted changes)\n"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    git(&repo, &["checkout", "--quiet", "--", "overlays/dev/hpa-replicas.yaml"]);
 
     // No common history: a clear error that points at --tip.
     git(&repo, &["checkout", "--quiet", "--orphan", "lonely"]);

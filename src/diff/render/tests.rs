@@ -174,7 +174,8 @@ fn ignore_rules_are_counted_and_escaped_in_every_format() {
 fn hostile_side_names_cannot_break_the_header() {
     let hostile = super::super::Side {
         source: "main\n# injected <!-- `x` | *y*\x1b[31m".into(),
-        commit: Some("1a2b3c4".into()),
+        commit: Some("1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d".into()),
+        short_commit: Some("1a2b3c4".into()),
         how: Some("merge base of main\n# injected and HEAD".into()),
     };
     let r = Report {
