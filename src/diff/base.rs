@@ -2,7 +2,7 @@
 //! in the working tree, each with the generator of its own revision, so a change to the
 //! generator shows up in the diff like a change to an overlay.
 
-use super::report::{Side, Sides};
+use super::report::{Failed, Side, Sides};
 use crate::diag::Diagnostic;
 use crate::io::walk::is_kustomization;
 use crate::rendered::Resource;
@@ -101,13 +101,35 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
     // do not depend on which render finished first.
     let mut results = results.into_iter();
     let new_results: Vec<_> = results.by_ref().take(total).collect();
+    let mut failed = Vec::new();
     for ((o, n), label) in results.zip(new_results).zip(&labels) {
-        let o = o.unwrap_or_else(|| Err(internal())).map_err(|d| Diagnostic {
-            message: format!("at {rev}: {}", d.message),
-            ..d
-        })?;
+        // The working tree must build: it is what the change proposes. A base that does not
+        // build (the change may fix it) is reported, and its overlay shown whole as added.
         let n = n.unwrap_or_else(|| Err(internal()))?;
-        if o.is_none() && n.is_none() {
+        let o = match o.unwrap_or_else(|| Err(internal())) {
+            Ok(o) => o,
+            Err(d) => {
+                let d = Diagnostic {
+                    message: format!("at {rev}: {}", d.message),
+                    ..d
+                };
+                eprintln!(
+                    "{}",
+                    Diagnostic {
+                        severity: crate::diag::Severity::Warning,
+                        ..d.clone()
+                    }
+                );
+                failed.push(Failed {
+                    side: "old".to_owned(),
+                    overlay: label.clone(),
+                    error: d.to_string(),
+                });
+                None
+            }
+        };
+        let old_failed = failed.last().is_some_and(|f: &Failed| &f.overlay == label);
+        if o.is_none() && n.is_none() && !old_failed {
             return Err(Diagnostic::error(format!(
                 "{label} is a kustomization neither at {rev} nor in the working tree"
             ))
@@ -121,6 +143,7 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         old: old_side,
         new: working_tree_side(&root, &labels)?,
         overlays: labels,
+        failed,
     };
     Ok(Loaded {
         old,

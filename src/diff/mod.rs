@@ -263,7 +263,7 @@ pub fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
             let sides = Sides {
                 old: path_side(old),
                 new: path_side(new),
-                overlays: Vec::new(),
+                ..Sides::default()
             };
             (load::load(old, &ctx)?, load::load(new, &ctx)?, sides)
         }

@@ -127,6 +127,16 @@ fn text_header(r: &Report) -> String {
         let list: Vec<String> = r.sides.overlays.iter().map(|o| plain(o)).collect();
         let _ = writeln!(out, "overlays: {}", list.join(", "));
     }
+    for f in &r.sides.failed {
+        let _ = writeln!(
+            out,
+            "failed: {} side of {} did not build, shown as {}: {}",
+            f.side,
+            plain(&f.overlay),
+            failed_shown_as(f),
+            plain(&f.error)
+        );
+    }
     out.push('\n');
     out
 }
@@ -142,8 +152,23 @@ fn markdown_header(r: &Report) -> String {
         let list: Vec<String> = r.sides.overlays.iter().map(|o| md_code(o)).collect();
         let _ = writeln!(out, "- **overlays:** {}", list.join(", "));
     }
+    for f in &r.sides.failed {
+        let _ = writeln!(
+            out,
+            "- :x: **{} side of {} did not build**, shown as {}: {}",
+            f.side,
+            md_code(&f.overlay),
+            failed_shown_as(f),
+            md_code(&f.error.replace('\n', " "))
+        );
+    }
     out.push('\n');
     out
+}
+
+/// What the other side of a failed overlay shows as.
+fn failed_shown_as(f: &super::report::Failed) -> &'static str {
+    if f.side == "old" { "all added" } else { "all removed" }
 }
 
 /// User text (object names, branch names, paths) as inline code that Markdown and HTML cannot

@@ -1037,3 +1037,58 @@ fn aks_against_gke_in_both_directions_keeps_tls() {
         );
     }
 }
+
+/// A pull request that fixes a broken overlay still gets its report: the base side's build
+/// error is in every format, the working tree's objects show as added, and the exit code
+/// is 1 (changes). A working tree that does not build stays an error (exit 2).
+#[test]
+fn base_that_does_not_build_is_reported_and_the_working_tree_shown_whole() {
+    let (_tmp, repo) = clone();
+    let k = repo.join("overlays/dev/kustomization.yaml");
+    let good = std::fs::read_to_string(&k).unwrap();
+    std::fs::write(&k, edit(&good, "newTag: v2026.01.2", "newTag: [broken")).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "dev: broken"]);
+    std::fs::write(&k, &good).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "dev: fixed"]);
+
+    let o = diff_base(&repo, &["HEAD~1", "--color", "never", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("failed: old side of overlays/dev did not build, shown as all added: error: at HEAD~1:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+        image: registry.dev.example.com/strata/orchestrator:v2026.01.2"),
+        "the working tree's objects, added: {out}"
+    );
+    assert!(stderr(&o).contains("at HEAD~1:"), "{}", stderr(&o));
+    let o = diff_base(&repo, &["HEAD~1", "--format", "markdown", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "- :x: **old side of <code>overlays/dev</code> did not build**, shown as all added: <code>error: at HEAD"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = diff_base(&repo, &["HEAD~1", "--format", "json", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+    assert_eq!(json["changed"], true);
+    assert_eq!(json["sides"]["failed"][0]["side"], "old");
+    assert_eq!(json["sides"]["failed"][0]["overlay"], "overlays/dev");
+    assert!(
+        json["sides"]["failed"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("at HEAD~1")
+    );
+    assert!(json["summary"]["added"].as_u64().unwrap_or_default() > 5, "{json}");
+
+    // The working tree broken instead: exit 2, nothing on stdout.
+    std::fs::write(&k, edit(&good, "newTag: v2026.01.2", "newTag: [broken")).unwrap();
+    let o = diff_base(&repo, &["HEAD", "overlays/dev"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}

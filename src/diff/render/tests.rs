@@ -183,6 +183,11 @@ fn hostile_side_names_cannot_break_the_header() {
             old: hostile.clone(),
             new: hostile,
             overlays: vec!["overlays/<!--".into()],
+            failed: vec![super::super::report::Failed {
+                side: "old".into(),
+                overlay: "overlays/<!--".into(),
+                error: "error: bad\n# injected <!--".into(),
+            }],
         },
         ..Report::default()
     };
