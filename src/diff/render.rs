@@ -18,9 +18,10 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// The line of a report with nothing to show: `what`, or, when ignore rules hid differences,
-/// that the sides still differ (the exit code is 1 then too).
+/// that the sides still differ (the exit code is 1 then too); a side that failed to build
+/// is named in the header.
 fn no_changes(r: &Report, what: &str) -> String {
-    if r.differs() {
+    if r.ignored_count() > 0 {
         format!(
             "{what} shown ({} objects compared), but the manifests differ: ignore rules hid {}.",
             r.unchanged,

@@ -197,7 +197,7 @@ fn hostile_side_names_cannot_break_the_header() {
         "{md}"
     );
     // Only the header's own bold markers: `*y*` is escaped.
-    assert_eq!(md.matches('*').count(), 12, "{md}");
+    assert_eq!(md.matches('*').count(), 16, "{md}");
     assert_eq!(md.lines().filter(|l| l.starts_with("- **")).count(), 3, "{md}");
     let text = text(&r, false);
     assert!(!text.contains('\x1b') && text.contains("main\\n# injected"), "{text}");
