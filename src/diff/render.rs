@@ -23,12 +23,12 @@ const RESET: &str = "\x1b[0m";
 fn no_changes(r: &Report, what: &str) -> String {
     if r.ignored_count() > 0 {
         format!(
-            "{what} shown ({} objects compared), but the manifests differ: ignore rules hid {}.",
-            r.unchanged,
+            "{what} shown ({} compared), but the manifests differ: ignore rules hid {}.",
+            plural(r.unchanged, "object"),
             plural(r.ignored_count(), "difference")
         )
     } else {
-        format!("{what} ({} objects compared).", r.unchanged)
+        format!("{what} ({} compared).", plural(r.unchanged, "object"))
     }
 }
 
@@ -405,11 +405,11 @@ pub fn markdown(r: &Report) -> String {
 
     let note = |left_out: &[String]| {
         format!(
-            "\n_Truncated to fit a GitHub comment: the diff of {} left out ({}). Run `maverics-krm diff` locally for all of it._\n",
+            "\n_Truncated to fit a GitHub comment: the diff of {} is left out ({}). Run `maverics-krm diff` locally for all of it._\n",
             if left_out.len() == 1 {
-                "one object is".to_owned()
+                "one object".to_owned()
             } else {
-                format!("{} objects are", left_out.len())
+                format!("{} objects", left_out.len())
             },
             left_out.join(", ")
         )
@@ -417,23 +417,41 @@ pub fn markdown(r: &Report) -> String {
     // Room for the truncation note, should one be needed; every object named in it.
     let all_names: Vec<String> = r.changes.iter().map(|c| md_code(&c.key.to_string())).collect();
     let reserve = note(&all_names).chars().count();
+    // Room is given to flagged objects first, so an unflagged change cannot push a flagged
+    // one out; the sections are then written in key order, like the table.
+    let mut used = head.chars().count() + reserve;
+    let mut sections: Vec<Option<(String, bool)>> = vec![None; r.changes.len()];
+    let by_priority = (0..r.changes.len()).filter(|&i| !r.changes[i].flags.is_empty());
+    for i in by_priority.chain((0..r.changes.len()).filter(|&i| r.changes[i].flags.is_empty())) {
+        let c = &r.changes[i];
+        let section = details(c, None);
+        let fits = used + section.chars().count() <= MARKDOWN_LIMIT;
+        // Too big for what is left: show as many lines as fit, if that is a useful amount.
+        let shown = if fits {
+            Some((section, false))
+        } else {
+            match MARKDOWN_LIMIT
+                .saturating_sub(used)
+                .checked_sub(details(c, Some(0)).chars().count())
+            {
+                Some(lines_room) if lines_room > 500 => Some((details(c, Some(lines_room)), true)),
+                _ => None,
+            }
+        };
+        used += shown.as_ref().map_or(0, |(s, _)| s.chars().count());
+        sections[i] = shown;
+    }
     let mut out = head;
     let mut left_out = Vec::new();
-    for c in &r.changes {
-        let section = details(c, None);
-        let used = out.chars().count();
-        if used + section.chars().count() + reserve <= MARKDOWN_LIMIT {
-            out.push_str(&section);
-            continue;
-        }
-        // Too big for what is left: show as many lines as fit, if that is a useful amount.
-        let room = MARKDOWN_LIMIT.saturating_sub(used + reserve);
-        match room.checked_sub(details(c, Some(0)).chars().count()) {
-            Some(lines_room) if lines_room > 500 => {
-                out.push_str(&details(c, Some(lines_room)));
-                left_out.push(format!("{} (partly)", md_code(&c.key.to_string())));
+    for (c, shown) in r.changes.iter().zip(sections) {
+        match shown {
+            Some((section, partly)) => {
+                out.push_str(&section);
+                if partly {
+                    left_out.push(format!("{} (partly)", md_code(&c.key.to_string())));
+                }
             }
-            _ => left_out.push(md_code(&c.key.to_string())),
+            None => left_out.push(md_code(&c.key.to_string())),
         }
     }
     if !left_out.is_empty() {

@@ -47,6 +47,47 @@ fn markdown_fits_a_github_comment_and_says_what_was_cut() {
     assert_eq!(md.matches("```diff").count() * 2, md.matches("```").count());
 }
 
+/// A large unflagged change listed before a flagged one cannot push the flagged one's diff
+/// out; the sections stay in key order, and the note's grammar holds.
+#[test]
+fn flagged_diffs_are_kept_before_unflagged_ones() {
+    let mut big = change("a-big", 900);
+    big.flags.clear();
+    let mut others: Vec<Change> = (0..3)
+        .map(|i| {
+            let mut c = change(&format!("b-plain{i}"), 300);
+            c.flags.clear();
+            c
+        })
+        .collect();
+    let mut flagged = change("z-flagged", 100);
+    flagged.diff = flagged.diff.replace("+line ", "+flagged ");
+    let mut changes = vec![big];
+    changes.append(&mut others);
+    changes.push(flagged);
+    let r = Report {
+        changes,
+        ..Report::default()
+    };
+    let md = markdown(&r);
+    assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
+    assert!(
+        md.contains("+flagged 99 ") && !md.contains("ns/z-flagged</code> (partly)"),
+        "the flagged object's whole diff is kept"
+    );
+    let sections: Vec<usize> = ["ns/a-big", "ns/z-flagged"]
+        .iter()
+        .filter_map(|n| md.find(&format!("<summary>+ added <code>ConfigMap {n}")))
+        .collect();
+    assert!(sections.len() < 2 || sections[0] < sections[1], "key order");
+    assert!(
+        md.contains("objects is left out") || md.contains("one object is left out"),
+        "{}",
+        &md[md.len() - 400..]
+    );
+    assert!(!md.contains(" are left out"));
+}
+
 #[test]
 fn one_huge_object_is_cut_at_a_line_boundary() {
     let r = Report {
