@@ -622,7 +622,11 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
         "{}",
         read(&repos.calls())
     );
-    assert_eq!(stubs.store()["notes"].as_array().map(Vec::len), Some(122), "still one note");
+    assert_eq!(
+        stubs.store()["notes"].as_array().map(Vec::len),
+        Some(122),
+        "still one note"
+    );
 
     // Without the token (a fork's own pipeline, or a protected variable): no note, the job
     // passes, the report is kept.
