@@ -2,7 +2,7 @@
 //! in the working tree, each with the generator of its own revision, so a change to the
 //! generator shows up in the diff like a change to an overlay.
 
-use super::report::{Side, Sides};
+use super::report::{Failed, Side, Sides};
 use crate::diag::Diagnostic;
 use crate::io::walk::is_kustomization;
 use crate::rendered::Resource;
@@ -101,13 +101,35 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
     // do not depend on which render finished first.
     let mut results = results.into_iter();
     let new_results: Vec<_> = results.by_ref().take(total).collect();
+    let mut failed = Vec::new();
     for ((o, n), label) in results.zip(new_results).zip(&labels) {
-        let o = o.unwrap_or_else(|| Err(internal())).map_err(|d| Diagnostic {
-            message: format!("at {rev}: {}", d.message),
-            ..d
-        })?;
+        // The working tree must build: it is what the change proposes. A base that does not
+        // build (the change may fix it) is reported, and its overlay shown whole as added.
         let n = n.unwrap_or_else(|| Err(internal()))?;
-        if o.is_none() && n.is_none() {
+        let o = match o.unwrap_or_else(|| Err(internal())) {
+            Ok(o) => o,
+            Err(d) => {
+                let d = Diagnostic {
+                    message: format!("at {rev}: {}", d.message),
+                    ..d
+                };
+                eprintln!(
+                    "{}",
+                    Diagnostic {
+                        severity: crate::diag::Severity::Warning,
+                        ..d.clone()
+                    }
+                );
+                failed.push(Failed {
+                    side: "old".to_owned(),
+                    overlay: label.clone(),
+                    error: d.to_string(),
+                });
+                None
+            }
+        };
+        let old_failed = failed.last().is_some_and(|f: &Failed| &f.overlay == label);
+        if o.is_none() && n.is_none() && !old_failed {
             return Err(Diagnostic::error(format!(
                 "{label} is a kustomization neither at {rev} nor in the working tree"
             ))
@@ -117,21 +139,34 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         old.extend(o.unwrap_or_default());
         new.extend(n.unwrap_or_default());
     }
-    let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
     let sides = Sides {
         old: old_side,
-        new: Side {
-            source: "working tree".to_owned(),
-            commit: Some(head),
-            how: Some("HEAD and uncommitted changes".to_owned()),
-        },
+        new: working_tree_side(&root, &labels)?,
         overlays: labels,
+        failed,
     };
     Ok(Loaded {
         old,
         new,
         sides,
         ignore_file,
+    })
+}
+
+/// The working tree's side: HEAD, and whether it has uncommitted changes that the render
+/// can read: a tracked file modified anywhere (an overlay may use any file of the
+/// repository), or an untracked file in a compared overlay. Untracked files elsewhere (a
+/// CI job's report files) are not read by the render and do not count.
+fn working_tree_side(root: &Path, overlays: &[String]) -> Result<Side, Diagnostic> {
+    let tracked = git(root, &["status", "--porcelain", "--untracked-files=no"])?;
+    let mut in_overlays = vec!["status", "--porcelain", "--"];
+    in_overlays.extend(overlays.iter().map(String::as_str));
+    let dirty = !tracked.is_empty() || !git(root, &in_overlays)?.is_empty();
+    Ok(Side {
+        source: "working tree".to_owned(),
+        commit: Some(git(root, &["rev-parse", "HEAD"])?),
+        short_commit: Some(git(root, &["rev-parse", "--short", "HEAD"])?),
+        how: Some(if dirty { "HEAD and uncommitted changes" } else { "HEAD" }.to_owned()),
     })
 }
 
@@ -204,10 +239,10 @@ fn old_revision(root: &Path, rev: &str, tip: bool) -> Result<(String, Side), Dia
         })?;
         (base, format!("merge base of {rev} and HEAD"))
     };
-    let short = git(root, &["rev-parse", "--short", &commit])?;
     let side = Side {
         source: rev.to_owned(),
-        commit: Some(short),
+        short_commit: Some(git(root, &["rev-parse", "--short", &commit])?),
+        commit: Some(commit.clone()),
         how: Some(how),
     };
     Ok((commit, side))

@@ -4,6 +4,7 @@
 mod exposure;
 pub mod related;
 mod rule;
+mod tls;
 
 pub use rule::{Flag, Rule};
 use rule::{at, flag, seq, show};

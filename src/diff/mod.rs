@@ -263,7 +263,7 @@ pub fn run(args: &DiffArgs) -> Result<Report, Diagnostic> {
             let sides = Sides {
                 old: path_side(old),
                 new: path_side(new),
-                overlays: Vec::new(),
+                ..Sides::default()
             };
             (load::load(old, &ctx)?, load::load(new, &ctx)?, sides)
         }
@@ -289,6 +289,7 @@ fn path_side(arg: &std::path::Path) -> Side {
     Side {
         source: arg.display().to_string(),
         commit: None,
+        short_commit: None,
         how: Some(how.to_owned()),
     }
 }

@@ -18,16 +18,17 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// The line of a report with nothing to show: `what`, or, when ignore rules hid differences,
-/// that the sides still differ (the exit code is 1 then too).
+/// that the sides still differ (the exit code is 1 then too); a side that failed to build
+/// is named in the header.
 fn no_changes(r: &Report, what: &str) -> String {
-    if r.differs() {
+    if r.ignored_count() > 0 {
         format!(
-            "{what} shown ({} objects compared), but the manifests differ: ignore rules hid {}.",
-            r.unchanged,
+            "{what} shown ({} compared), but the manifests differ: ignore rules hid {}.",
+            plural(r.unchanged, "object"),
             plural(r.ignored_count(), "difference")
         )
     } else {
-        format!("{what} ({} objects compared).", r.unchanged)
+        format!("{what} ({} compared).", plural(r.unchanged, "object"))
     }
 }
 
@@ -95,7 +96,7 @@ fn title(c: &Change) -> String {
 /// `origin/main at 1a2b3c4 (merge base of origin/main and HEAD)`, each part through `esc`.
 fn side_line(s: &Side, esc: &dyn Fn(&str) -> String) -> String {
     let mut out = esc(&s.source);
-    if let Some(c) = &s.commit {
+    if let Some(c) = s.short_commit.as_ref().or(s.commit.as_ref()) {
         let _ = write!(out, " at {}", esc(c));
     }
     if let Some(h) = &s.how {
@@ -127,6 +128,16 @@ fn text_header(r: &Report) -> String {
         let list: Vec<String> = r.sides.overlays.iter().map(|o| plain(o)).collect();
         let _ = writeln!(out, "overlays: {}", list.join(", "));
     }
+    for f in &r.sides.failed {
+        let _ = writeln!(
+            out,
+            "failed: {} side of {} did not build, shown as {}: {}",
+            f.side,
+            plain(&f.overlay),
+            failed_shown_as(f),
+            plain(&f.error)
+        );
+    }
     out.push('\n');
     out
 }
@@ -142,8 +153,23 @@ fn markdown_header(r: &Report) -> String {
         let list: Vec<String> = r.sides.overlays.iter().map(|o| md_code(o)).collect();
         let _ = writeln!(out, "- **overlays:** {}", list.join(", "));
     }
+    for f in &r.sides.failed {
+        let _ = writeln!(
+            out,
+            "- :x: **{} side of {} did not build**, shown as {}: {}",
+            f.side,
+            md_code(&f.overlay),
+            failed_shown_as(f),
+            md_code(&f.error.replace('\n', " "))
+        );
+    }
     out.push('\n');
     out
+}
+
+/// What the other side of a failed overlay shows as.
+fn failed_shown_as(f: &super::report::Failed) -> &'static str {
+    if f.side == "old" { "all added" } else { "all removed" }
 }
 
 /// User text (object names, branch names, paths) as inline code that Markdown and HTML cannot
@@ -379,11 +405,11 @@ pub fn markdown(r: &Report) -> String {
 
     let note = |left_out: &[String]| {
         format!(
-            "\n_Truncated to fit a GitHub comment: the diff of {} left out ({}). Run `maverics-krm diff` locally for all of it._\n",
+            "\n_Truncated to fit a GitHub comment: the diff of {} is left out ({}). Run `maverics-krm diff` locally for all of it._\n",
             if left_out.len() == 1 {
-                "one object is".to_owned()
+                "one object".to_owned()
             } else {
-                format!("{} objects are", left_out.len())
+                format!("{} objects", left_out.len())
             },
             left_out.join(", ")
         )
@@ -391,23 +417,41 @@ pub fn markdown(r: &Report) -> String {
     // Room for the truncation note, should one be needed; every object named in it.
     let all_names: Vec<String> = r.changes.iter().map(|c| md_code(&c.key.to_string())).collect();
     let reserve = note(&all_names).chars().count();
+    // Room is given to flagged objects first, so an unflagged change cannot push a flagged
+    // one out; the sections are then written in key order, like the table.
+    let mut used = head.chars().count() + reserve;
+    let mut sections: Vec<Option<(String, bool)>> = vec![None; r.changes.len()];
+    let by_priority = (0..r.changes.len()).filter(|&i| !r.changes[i].flags.is_empty());
+    for i in by_priority.chain((0..r.changes.len()).filter(|&i| r.changes[i].flags.is_empty())) {
+        let c = &r.changes[i];
+        let section = details(c, None);
+        let fits = used + section.chars().count() <= MARKDOWN_LIMIT;
+        // Too big for what is left: show as many lines as fit, if that is a useful amount.
+        let shown = if fits {
+            Some((section, false))
+        } else {
+            match MARKDOWN_LIMIT
+                .saturating_sub(used)
+                .checked_sub(details(c, Some(0)).chars().count())
+            {
+                Some(lines_room) if lines_room > 500 => Some((details(c, Some(lines_room)), true)),
+                _ => None,
+            }
+        };
+        used += shown.as_ref().map_or(0, |(s, _)| s.chars().count());
+        sections[i] = shown;
+    }
     let mut out = head;
     let mut left_out = Vec::new();
-    for c in &r.changes {
-        let section = details(c, None);
-        let used = out.chars().count();
-        if used + section.chars().count() + reserve <= MARKDOWN_LIMIT {
-            out.push_str(&section);
-            continue;
-        }
-        // Too big for what is left: show as many lines as fit, if that is a useful amount.
-        let room = MARKDOWN_LIMIT.saturating_sub(used + reserve);
-        match room.checked_sub(details(c, Some(0)).chars().count()) {
-            Some(lines_room) if lines_room > 500 => {
-                out.push_str(&details(c, Some(lines_room)));
-                left_out.push(format!("{} (partly)", md_code(&c.key.to_string())));
+    for (c, shown) in r.changes.iter().zip(sections) {
+        match shown {
+            Some((section, partly)) => {
+                out.push_str(&section);
+                if partly {
+                    left_out.push(format!("{} (partly)", md_code(&c.key.to_string())));
+                }
             }
-            _ => left_out.push(md_code(&c.key.to_string())),
+            None => left_out.push(md_code(&c.key.to_string())),
         }
     }
     if !left_out.is_empty() {

@@ -43,9 +43,12 @@ pub struct Change {
 pub struct Side {
     /// The path or git revision as given (`-` is stdin), or `working tree`.
     pub source: String,
-    /// The short commit rendered (under `--base`).
+    /// The full 40-hex commit rendered (under `--base`), in the JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The same commit abbreviated as git abbreviates it, for the text and Markdown headers.
+    #[serde(skip)]
+    pub short_commit: Option<String>,
     /// How the commit was chosen, or what kind of input the path is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub how: Option<String>,
@@ -61,6 +64,21 @@ pub struct Sides {
     /// The overlays rendered on both sides under `--base`, e.g. `overlays/dev`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overlays: Vec<String>,
+    /// Overlays whose old side failed to build under `--base` (shown whole as added).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<Failed>,
+}
+
+/// An overlay that did not build on the base side: a pull request that fixes a broken
+/// overlay still gets its report, with the other side shown whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Failed {
+    /// Which side failed: `old`.
+    pub side: String,
+    /// The overlay, e.g. `overlays/dev`.
+    pub overlay: String,
+    /// The build's error, as it would be printed.
+    pub error: String,
 }
 
 /// The whole comparison; ordered by key, so every format is deterministic.
@@ -89,10 +107,11 @@ impl Report {
         !self.changes.is_empty()
     }
 
-    /// The two sides differ: a change is shown, or an ignore rule hid one. Decides the exit
-    /// code, so an ignored difference is never reported as "no changes" to a script.
+    /// The two sides differ: a change is shown, an ignore rule hid one, or one side of an
+    /// overlay failed to build. Decides the exit code, so an ignored difference or a base
+    /// that did not build is never reported as "no changes" to a script.
     pub fn differs(&self) -> bool {
-        self.has_changes() || self.ignored_count() > 0
+        self.has_changes() || self.ignored_count() > 0 || !self.sides.failed.is_empty()
     }
 
     /// How many flags were raised, over all changes.

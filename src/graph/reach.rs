@@ -4,7 +4,8 @@
 //! What is drawn is what the objects say, not a guess about the cluster: an Ingress of the
 //! ALB controller is internet-facing only with `alb.ingress.kubernetes.io/scheme:
 //! internet-facing` (the controller's default is internal), a GKE Ingress of class `gce` is
-//! internet-facing and `gce-internal` is not; a workload that no policy selects
+//! internet-facing and `gce-internal` is not (AKS's `azure-alb-external` and
+//! `azure-alb-internal` alike); a workload that no policy selects
 //! is drawn open to any source and any destination, because that is what the cluster allows.
 
 use crate::k8s::kinds::{POLICY_TYPES, name};
@@ -139,10 +140,14 @@ impl Reach {
                         let public = str_at(v, &["metadata", "annotations", "alb.ingress.kubernetes.io/scheme"])
                             == Some("internet-facing");
                         (if public { INTERNET } else { VPC }, "ALB".to_owned())
-                    } else if class == "gce" {
+                    } else if class == "gce" || class == "gce-regional-external" {
                         (INTERNET, "GKE external Application Load Balancer".to_owned())
                     } else if class == "gce-internal" {
                         (VPC, "GKE internal Application Load Balancer".to_owned())
+                    } else if class == "azure-alb-external" {
+                        (INTERNET, "Application Gateway for Containers".to_owned())
+                    } else if class == "azure-alb-internal" {
+                        (VPC, "internal Application Gateway for Containers".to_owned())
                     } else {
                         (CLIENTS, format!("ingress controller {class}"))
                     };

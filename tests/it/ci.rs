@@ -366,6 +366,11 @@ fn run_github(repos: &Repos, stubs: &Stubs, ctx: &BTreeMap<&str, String>) -> Run
 /// pipeline runs in the fork (project 99) for a merge request of project 42, and `origin`, the
 /// fork, cannot be fetched: the job must use GitLab's merge base and the target project.
 fn run_gitlab(repos: &Repos, stubs: &Stubs, base_sha: &str, token: &str) -> Run {
+    run_gitlab_with(repos, stubs, base_sha, token, &[])
+}
+
+/// [`run_gitlab`] with more predefined variables, e.g. a merged-results pipeline's.
+fn run_gitlab_with(repos: &Repos, stubs: &Stubs, base_sha: &str, token: &str, vars: &[(&str, &str)]) -> Run {
     let ci = yaml(&repos.checkout.join(".gitlab-ci.yml"));
     let job = &ci["diff"];
     assert_eq!(
@@ -406,7 +411,9 @@ fn run_gitlab(repos: &Repos, stubs: &Stubs, base_sha: &str, token: &str) -> Run 
         )
         .env("GIT_CONFIG_VALUE_0", &repos.upstream)
         .env_remove("KUSTOMIZE")
-        .env_remove("MAVERICS_KRM_BIN");
+        .env_remove("MAVERICS_KRM_BIN")
+        .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_SHA")
+        .envs(vars.iter().copied());
     for (k, v) in ci["variables"].as_object().into_iter().flatten() {
         cmd.env(k, v.as_str().expect("a string variable"));
     }
@@ -546,12 +553,14 @@ fn the_github_workflow_posts_one_comment_and_updates_it() {
 #[test]
 fn the_gitlab_job_posts_one_note_and_updates_it() {
     let repos = Repos::new();
-    // A note of another user with the marker: never rewritten.
+    // A long discussion (more than a page of 100 notes), then a note of another user with
+    // the marker: never rewritten. The job's own note lands on the second page.
     let foreign = format!("{MARKER}\nquoted by a reviewer");
-    let stubs = repos.stubs(json!({
-        "next_id": 2,
-        "notes": [{"id": 1, "mr": 7, "author": {"id": 5}, "body": foreign}],
-    }));
+    let mut seeded: Vec<Value> = (1..=120)
+        .map(|id| json!({"id": id, "mr": 7, "author": {"id": 5}, "body": "looks good"}))
+        .collect();
+    seeded.push(json!({"id": 121, "mr": 7, "author": {"id": 5}, "body": foreign}));
+    let stubs = repos.stubs(json!({"next_id": 122, "notes": seeded}));
 
     // GitLab's CI_MERGE_REQUEST_DIFF_BASE_SHA.
     let base = git(&repos.checkout, &["merge-base", "origin/main", "HEAD"]);
@@ -572,9 +581,9 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
     assert_report(&repos.checkout, 7);
     let store = stubs.store();
     let notes = store["notes"].as_array().expect("notes");
-    assert_eq!(notes.len(), 2, "one note per merge request: {store}");
-    assert_eq!(notes[0]["body"], foreign.as_str(), "a foreign note was rewritten");
-    let body = notes[1]["body"].as_str().expect("body");
+    assert_eq!(notes.len(), 122, "one note per merge request: {store}");
+    assert_eq!(notes[120]["body"], foreign.as_str(), "a foreign note was rewritten");
+    let body = notes[121]["body"].as_str().expect("body");
     assert!(
         body.starts_with(&format!("{MARKER}\n")) && body.contains("+  maxReplicas: 7"),
         "{body}"
@@ -584,8 +593,39 @@ fn the_gitlab_job_posts_one_note_and_updates_it() {
         writes,
         [
             "POST projects/42/merge_requests/7/notes",
-            "PUT projects/42/merge_requests/7/notes/2"
+            "PUT projects/42/merge_requests/7/notes/122"
         ]
+    );
+    assert!(
+        stubs
+            .calls()
+            .iter()
+            .any(|c| c["url"].as_str().unwrap_or_default().ends_with("per_page=100&page=2")),
+        "the second page of notes was read: {:?}",
+        stubs.calls()
+    );
+
+    // A merged-results pipeline: HEAD is the merge into the target branch's commit, which is
+    // the base (GitLab's diff base would be an older commit there); here the diff base is
+    // not even a commit, so using it would fail the job.
+    let target = git(&repos.checkout, &["rev-parse", "origin/main"]);
+    let run = run_gitlab_with(
+        &repos,
+        &stubs,
+        "not-a-commit",
+        "glpat-test",
+        &[("CI_MERGE_REQUEST_TARGET_BRANCH_SHA", target.as_str())],
+    );
+    assert_eq!(run.failed, None, "{}", run.output);
+    assert!(
+        read(&repos.calls()).contains(&format!("diff --base {target} ")),
+        "{}",
+        read(&repos.calls())
+    );
+    assert_eq!(
+        stubs.store()["notes"].as_array().map(Vec::len),
+        Some(122),
+        "still one note"
     );
 
     // Without the token (a fork's own pipeline, or a protected variable): no note, the job

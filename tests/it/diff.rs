@@ -657,6 +657,9 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     assert!(text.contains("value: 3"));
     std::fs::write(&hpa, text.replace("value: 3", "value: 5")).unwrap();
     git(&repo, &["commit", "--quiet", "-am", "branch: more replicas"]);
+    let head = git(&repo, &["rev-parse", "--short", "HEAD"]);
+    // Untracked files outside the compared overlay (a CI job's report) leave HEAD clean.
+    std::fs::write(repo.join("report.md"), "not an input").unwrap();
 
     let o = diff_base(&repo, &[base, "--color", "never", "overlays/dev"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
@@ -665,7 +668,7 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     assert!(!out.contains("v2026.03.1"), "main's later change must not show: {out}");
     assert!(
         out.starts_with(&format!(
-            "old: {base} at {fork} (merge base of {base} and HEAD)\nnew: working tree at "
+            "old: {base} at {fork} (merge base of {base} and HEAD)\nnew: working tree at {head} (HEAD)\n"
         )),
         "{out}"
     );
@@ -699,8 +702,24 @@ fn base_compares_with_the_merge_base_unless_tip_is_asked_for() {
     let o = diff_base(&repo, &[base, "--format", "json", "overlays/dev"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
     assert_eq!(json["sides"]["old"]["source"], base);
-    assert_eq!(json["sides"]["old"]["commit"], fork.as_str());
+    let full = |rev: &str| git(&repo, &["rev-parse", rev]);
+    assert_eq!(json["sides"]["old"]["commit"], full(&fork).as_str());
+    assert_eq!(json["sides"]["new"]["commit"], full("HEAD").as_str());
+    assert_eq!(full("HEAD").len(), 40);
+    assert_eq!(json["sides"]["new"]["how"], "HEAD");
     assert_eq!(json["sides"]["overlays"][0], "overlays/dev");
+
+    // An uncommitted edit the render reads is named in the header.
+    std::fs::write(&hpa, text.replace("value: 3", "value: 6")).unwrap();
+    let o = diff_base(&repo, &[base, "--color", "never", "overlays/dev"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "\nnew: working tree at {head} (HEAD and uncommitted changes)\n"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    git(&repo, &["checkout", "--quiet", "--", "overlays/dev/hpa-replicas.yaml"]);
 
     // No common history: a clear error that points at --tip.
     git(&repo, &["checkout", "--quiet", "--orphan", "lonely"]);
@@ -989,4 +1008,87 @@ fn eks_against_aks_flags_the_store_and_the_new_load_balancer_sources() {
     ] {
         assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
     }
+}
+
+/// AKS serves TLS through `spec.tls`, GKE through a ManagedCertificate annotation: moving
+/// either way keeps the host on TLS, so neither direction flags TLS or plain HTTP.
+#[test]
+fn aks_against_gke_in_both_directions_keeps_tls() {
+    let (aks, gke) = (Path::new("overlays/aks"), Path::new("overlays/gke"));
+    for (a, b, golden) in [(aks, gke, "diff/aks-gke.md"), (gke, aks, "diff/gke-aks.md")] {
+        let o = diff_in_root(&["--format".as_ref(), "markdown".as_ref(), a.as_os_str(), b.as_os_str()]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_golden(golden, &stdout(&o));
+        let o = diff_in_root(&["--format".as_ref(), "json".as_ref(), a.as_os_str(), b.as_os_str()]);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+        let exposure: Vec<&str> = report["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .flat_map(|r| r["flags"].as_array().expect("flags"))
+            .filter(|f| f["rule"] == "exposure")
+            .filter_map(|f| f["message"].as_str())
+            .collect();
+        assert!(
+            exposure.iter().all(|m| !m.contains("TLS") && !m.contains("HTTP")),
+            "{} -> {}: {exposure:?}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// A pull request that fixes a broken overlay still gets its report: the base side's build
+/// error is in every format, the working tree's objects show as added, and the exit code
+/// is 1 (changes). A working tree that does not build stays an error (exit 2).
+#[test]
+fn base_that_does_not_build_is_reported_and_the_working_tree_shown_whole() {
+    let (_tmp, repo) = clone();
+    let k = repo.join("overlays/dev/kustomization.yaml");
+    let good = std::fs::read_to_string(&k).unwrap();
+    std::fs::write(&k, edit(&good, "newTag: v2026.01.2", "newTag: [broken")).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "dev: broken"]);
+    std::fs::write(&k, &good).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "dev: fixed"]);
+
+    let o = diff_base(&repo, &["HEAD~1", "--color", "never", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("failed: old side of overlays/dev did not build, shown as all added: error: at HEAD~1:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+        image: registry.dev.example.com/strata/orchestrator:v2026.01.2"),
+        "the working tree's objects, added: {out}"
+    );
+    assert!(stderr(&o).contains("at HEAD~1:"), "{}", stderr(&o));
+    let o = diff_base(&repo, &["HEAD~1", "--format", "markdown", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "- :x: **old side of <code>overlays/dev</code> did not build**, shown as all added: <code>error: at HEAD"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = diff_base(&repo, &["HEAD~1", "--format", "json", "overlays/dev"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+    assert_eq!(json["changed"], true);
+    assert_eq!(json["sides"]["failed"][0]["side"], "old");
+    assert_eq!(json["sides"]["failed"][0]["overlay"], "overlays/dev");
+    assert!(
+        json["sides"]["failed"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("at HEAD~1")
+    );
+    assert!(json["summary"]["added"].as_u64().unwrap_or_default() > 5, "{json}");
+
+    // The working tree broken instead: exit 2, nothing on stdout.
+    std::fs::write(&k, edit(&good, "newTag: v2026.01.2", "newTag: [broken")).unwrap();
+    let o = diff_base(&repo, &["HEAD", "overlays/dev"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 }

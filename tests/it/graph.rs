@@ -107,6 +107,22 @@ fn gke_is_reached_from_the_internet_through_the_google_load_balancer_ranges() {
     assert_edge(&c, "from 35.191.0.0/16, 130.211.0.0/22", "-->", "8080/TCP", sts);
 }
 
+/// AKS's Application Gateway for Containers of class `azure-alb-external` is public: drawn
+/// from the Internet like the other external classes, not as clients of a controller.
+#[cfg(feature = "e2e")]
+#[test]
+fn aks_is_reached_from_the_internet_through_application_gateway_for_containers() {
+    let c = chart(&root().join("overlays/aks"));
+    assert_edge(
+        &c,
+        "Internet",
+        "-->",
+        "sso.example.com",
+        "Application Gateway for Containers (Ingress maverics/maverics)",
+    );
+    assert!(!c.contains("reach set by the controller"), "{c}");
+}
+
 #[cfg(feature = "e2e")]
 #[test]
 fn a_rendered_file_and_stdin_are_inputs_too() {

@@ -1,6 +1,7 @@
 //! Who can reach the orchestrator, and whether a user keeps their pod: exposure widened (a
-//! public load balancer, a new host, listener or parent, weaker TLS) and sticky sessions
-//! changed, on Ingresses, Services, OpenShift Routes and Gateway API objects.
+//! public load balancer, a new host, listener or parent, weaker TLS; an Ingress's TLS is
+//! read in [`super::tls`]) and sticky sessions changed, on Ingresses, Services, OpenShift
+//! Routes and Gateway API objects.
 
 use super::rule::{Flag, Rule, at, flag, seq, show};
 use crate::graph::reach::internal_load_balancer;
@@ -201,26 +202,8 @@ pub fn exposure(kind: &str, o: Option<&Value>, n: &Value, out: &mut Vec<Flag>) {
             ));
         }
     }
-    if kind == name::INGRESS
-        && let Some(o) = o
-    {
-        let tls_hosts = |v: &Value| -> Vec<String> {
-            seq(at(v, &["spec", "tls"]))
-                .iter()
-                .flat_map(|t| seq(t.get("hosts")))
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        };
-        let now = tls_hosts(n);
-        for h in tls_hosts(o)
-            .into_iter()
-            .filter(|h| !now.contains(h) && new_hosts.contains(h))
-        {
-            widened(format!(
-                "spec.tls no longer covers {h}: served without TLS by the controller"
-            ));
-        }
+    if let Some(o) = o {
+        super::tls::weakened(kind, o, n, out);
     }
 }
 

@@ -282,12 +282,21 @@ struct Budget {
     problem: Option<&'static str>,
 }
 
-impl std::fmt::Display for Budget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} replicas ({}), PodDisruptionBudget {} {} {}",
-            self.replicas, self.source, self.pdb, self.field, self.value
+impl Budget {
+    /// `2 -> 1 replicas (spec.replicas), PodDisruptionBudget m minAvailable 1`: each part once,
+    /// with its old value only where it changed.
+    fn since(&self, before: Option<&Budget>) -> String {
+        let part = |get: &dyn Fn(&Budget) -> String| match before.map(get) {
+            Some(old) if old != get(self) => format!("{old} -> {}", get(self)),
+            _ => get(self),
+        };
+        let prefix = if before.is_none() { "no budget -> " } else { "" };
+        format!(
+            "{prefix}{} replicas ({}), PodDisruptionBudget {} {}",
+            part(&|b| b.replicas.to_string()),
+            part(&|b| b.source.clone()),
+            part(&|b| b.pdb.clone()),
+            part(&|b| format!("{} {}", b.field, b.value)),
         )
     }
 }
@@ -331,10 +340,7 @@ fn disruption(key: &Key, o: Option<&Value>, n: &Value, [ow, nw]: [&World; 2], ou
         }
         out.push(flag(
             Rule::DisruptionBudget,
-            format!(
-                "{kind} {name}: {} -> {after}: {problem}",
-                before.map_or("no budget".to_owned(), |b| b.to_string())
-            ),
+            format!("{kind} {name}: {}: {problem}", after.since(before.as_ref())),
         ));
     }
 }
@@ -541,7 +547,7 @@ mod tests {
         assert_eq!(
             flags_of("StatefulSet", "m", &old, &new),
             [
-                "StatefulSet m: 2 replicas (spec.replicas), PodDisruptionBudget m minAvailable 1 -> 1 replicas (spec.replicas), PodDisruptionBudget m minAvailable 1: no pod may ever be evicted: node drains and upgrades hang"
+                "StatefulSet m: 2 -> 1 replicas (spec.replicas), PodDisruptionBudget m minAvailable 1: no pod may ever be evicted: node drains and upgrades hang"
             ]
         );
         assert!(

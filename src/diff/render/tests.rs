@@ -47,6 +47,47 @@ fn markdown_fits_a_github_comment_and_says_what_was_cut() {
     assert_eq!(md.matches("```diff").count() * 2, md.matches("```").count());
 }
 
+/// A large unflagged change listed before a flagged one cannot push the flagged one's diff
+/// out; the sections stay in key order, and the note's grammar holds.
+#[test]
+fn flagged_diffs_are_kept_before_unflagged_ones() {
+    let mut big = change("a-big", 900);
+    big.flags.clear();
+    let mut others: Vec<Change> = (0..3)
+        .map(|i| {
+            let mut c = change(&format!("b-plain{i}"), 300);
+            c.flags.clear();
+            c
+        })
+        .collect();
+    let mut flagged = change("z-flagged", 100);
+    flagged.diff = flagged.diff.replace("+line ", "+flagged ");
+    let mut changes = vec![big];
+    changes.append(&mut others);
+    changes.push(flagged);
+    let r = Report {
+        changes,
+        ..Report::default()
+    };
+    let md = markdown(&r);
+    assert!(md.chars().count() <= MARKDOWN_LIMIT, "{}", md.chars().count());
+    assert!(
+        md.contains("+flagged 99 ") && !md.contains("ns/z-flagged</code> (partly)"),
+        "the flagged object's whole diff is kept"
+    );
+    let sections: Vec<usize> = ["ns/a-big", "ns/z-flagged"]
+        .iter()
+        .filter_map(|n| md.find(&format!("<summary>+ added <code>ConfigMap {n}")))
+        .collect();
+    assert!(sections.len() < 2 || sections[0] < sections[1], "key order");
+    assert!(
+        md.contains("objects is left out") || md.contains("one object is left out"),
+        "{}",
+        &md[md.len() - 400..]
+    );
+    assert!(!md.contains(" are left out"));
+}
+
 #[test]
 fn one_huge_object_is_cut_at_a_line_boundary() {
     let r = Report {
@@ -174,7 +215,8 @@ fn ignore_rules_are_counted_and_escaped_in_every_format() {
 fn hostile_side_names_cannot_break_the_header() {
     let hostile = super::super::Side {
         source: "main\n# injected <!-- `x` | *y*\x1b[31m".into(),
-        commit: Some("1a2b3c4".into()),
+        commit: Some("1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d".into()),
+        short_commit: Some("1a2b3c4".into()),
         how: Some("merge base of main\n# injected and HEAD".into()),
     };
     let r = Report {
@@ -182,6 +224,11 @@ fn hostile_side_names_cannot_break_the_header() {
             old: hostile.clone(),
             new: hostile,
             overlays: vec!["overlays/<!--".into()],
+            failed: vec![super::super::report::Failed {
+                side: "old".into(),
+                overlay: "overlays/<!--".into(),
+                error: "error: bad\n# injected <!--".into(),
+            }],
         },
         ..Report::default()
     };
@@ -191,7 +238,7 @@ fn hostile_side_names_cannot_break_the_header() {
         "{md}"
     );
     // Only the header's own bold markers: `*y*` is escaped.
-    assert_eq!(md.matches('*').count(), 12, "{md}");
+    assert_eq!(md.matches('*').count(), 16, "{md}");
     assert_eq!(md.lines().filter(|l| l.starts_with("- **")).count(), 3, "{md}");
     let text = text(&r, false);
     assert!(!text.contains('\x1b') && text.contains("main\\n# injected"), "{text}");
