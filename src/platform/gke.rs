@@ -47,6 +47,7 @@ pub fn plan(p: &mut Planner) {
         GkeMode::Ingress => ingress_mode(p, &gke),
         GkeMode::Gateway => gateway_mode(p, &gke),
     }
+    super::misfits::replaced_ingress(p, &gke.hosts, "spec.gke.hosts");
     lengthen_drain(
         p,
         gke.backend.draining_timeout_seconds,
