@@ -82,8 +82,7 @@ fn trust(p: &mut Planner, aks: &Aks) {
             service_account: p.found.service_account_name(),
         });
     }
-    let ns = p.found.namespace();
-    p.inform(trust::report(&scheme(), ns.as_deref(), &ids));
+    p.trust(&scheme(), &ids);
 }
 
 fn reader_name(p: &Planner) -> String {

@@ -1123,12 +1123,26 @@ fn aks_references_and_trust_subject_follow_the_parent_overlay() {
         let ext = get(&objs, "IngressExtension/idp/acme-maverics");
         assert_eq!(ext["spec"]["backendSettings"][0]["service"], "acme-maverics");
         // The transformer runs inside overlays/aks, before the parent's prefix: the subject
-        // it reports is the one of that build.
+        // it reports is the one of that build, and it marks the reader with it...
         assert!(
             err.contains(
                 "--subject system:serviceaccount:maverics:maverics-secrets-reader --audience api://AzureADTokenExchange"
             ),
             "{version}: {err}"
+        );
+        let reader = get(&objs, "ServiceAccount/idp/acme-maverics-secrets-reader");
+        assert_eq!(
+            reader["metadata"]["annotations"]["krm.maverics.dev/trust-subject"],
+            "system:serviceaccount:maverics:maverics-secrets-reader"
+        );
+        // ...so the check of the final stream names the subject to configure instead.
+        let o = run_with_stdin(Command::new(bin()).args(["check", "-"]), out.as_bytes());
+        assert!(
+            stderr(&o).contains(
+                "fix: configure the trust for system:serviceaccount:idp:acme-maverics-secrets-reader (the ServiceAccount's final name)"
+            ),
+            "{version}: {}",
+            stderr(&o)
         );
     }
     // Only read back, never built: a temporary directory anywhere will do (target/ may not
@@ -1620,7 +1634,7 @@ fn gke_config_errors_name_the_field_and_the_nearest_value() {
         &base_items(),
         &[
             "spec.gke.projectId: `Acme_SSO` has characters other than lower-case letters, digits and hyphens",
-            "fix: write the project ID",
+            "fix: did you mean `acme-sso`? write the project ID",
         ],
     );
     assert_fails(
@@ -1771,6 +1785,8 @@ fn gke_cross_project_secrets_keep_the_cluster_pool() {
 fn gke_gateway_mode_sticks_through_gcp_backend_policy() {
     let mut fc = platform_config("gke");
     set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
+    // The overlay's `ingress:` block is for `mode: ingress` (refused with a gateway).
+    fc["spec"]["gke"].as_mapping_mut().unwrap().remove("ingress");
     set(
         &mut fc,
         &["spec", "gke", "gateway"],

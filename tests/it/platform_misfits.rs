@@ -241,3 +241,51 @@ fn bad_values_get_a_did_you_mean() {
         "{err}"
     );
 }
+
+/// A parent overlay over overlays/gke: the Ingress's FrontendConfig and ManagedCertificate
+/// annotations (bare names) follow its namePrefix; the Service's BackendConfig JSON cannot,
+/// and the reader's trust subject, reported before the rename, is named by the check.
+#[cfg(feature = "e2e")]
+#[test]
+fn gke_parent_overlay_renames_what_kustomize_can_and_the_check_names_the_new_subject() {
+    use crate::common::{bin, kustomize_versions, root, run_with_stdin, stderr};
+    use crate::platform::{get, objects, overlay};
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("parent");
+    overlay(
+        &parent,
+        &[&root().join("overlays/gke")],
+        "namePrefix: acme-\nnamespace: idp\n",
+    );
+    for (version, k) in kustomize_versions() {
+        let (out, _) = crate::common::kustomize_build_reporting(&k, &parent);
+        let objs = objects(&out);
+        let ing = get(&objs, "Ingress/idp/acme-maverics");
+        let ann = &ing["metadata"]["annotations"];
+        assert_eq!(
+            ann["networking.gke.io/v1beta1.FrontendConfig"], "acme-maverics",
+            "{version}"
+        );
+        assert_eq!(
+            ann["networking.gke.io/managed-certificates"], "acme-maverics",
+            "{version}"
+        );
+        get(&objs, "FrontendConfig/idp/acme-maverics");
+        get(&objs, "ManagedCertificate/idp/acme-maverics");
+        // JSON in an annotation: not renamed (docs/gke.md "Limits").
+        assert_eq!(
+            get(&objs, "Service/idp/acme-maverics")["metadata"]["annotations"]["cloud.google.com/backend-config"],
+            r#"{"default":"maverics"}"#,
+            "{version}"
+        );
+        let o = run_with_stdin(Command::new(bin()).args(["check", "-"]), out.as_bytes());
+        assert!(
+            stderr(&o).contains(
+                "fix: configure the trust for system:serviceaccount:idp:acme-maverics-secrets-reader (the ServiceAccount's final name)"
+            ),
+            "{version}: {}",
+            stderr(&o)
+        );
+    }
+}
