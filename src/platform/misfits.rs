@@ -7,7 +7,7 @@ use super::found::name;
 use super::planner::Planner;
 use crate::check::stickiness;
 use crate::diag::Diagnostic;
-use crate::k8s::kinds::{HTTP_ROUTE, HTTP_ROUTE_V1BETA1};
+use crate::k8s::kinds::{HTTP_ROUTE, HTTP_ROUTE_V1BETA1, SECRET_STORE};
 use crate::k8s::labels::INGRESS_CLASS;
 use crate::krm::{annotations, object};
 use k8s_openapi::Resource;
@@ -65,7 +65,7 @@ fn foreign_store(p: &mut Planner) {
     let kind = es
         .pointer("/spec/secretStoreRef/kind")
         .and_then(Json::as_str)
-        .unwrap_or("SecretStore");
+        .unwrap_or(SECRET_STORE.kind);
     let here = cloud_of(platform);
     let Some(there) = store_cloud(store).filter(|c| *c != here) else {
         return;
