@@ -93,10 +93,12 @@ pub struct GkeIngress {
     pub written: bool,
 }
 
+/// `ingress:` left empty (null) is the defaults, not written.
 fn written_ingress<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GkeIngress, D::Error> {
-    let mut i = GkeIngress::deserialize(d)?;
-    i.written = true;
-    Ok(i)
+    Ok(match Option::<GkeIngress>::deserialize(d)? {
+        Some(i) => GkeIngress { written: true, ..i },
+        None => GkeIngress::default(),
+    })
 }
 
 impl Default for GkeIngress {
