@@ -289,3 +289,20 @@ fn gke_parent_overlay_renames_what_kustomize_can_and_the_check_names_the_new_sub
         );
     }
 }
+
+#[test]
+fn the_istio_app_routing_controller_is_refused_with_the_reason() {
+    for name in ["approuting-istio", "appRoutingIstio"] {
+        let mut fc = platform_config("aks");
+        set(&mut fc, &["spec", "aks", "ingress", "controller"], name.into());
+        assert_fails(
+            &fc,
+            &base_items(),
+            &[
+                &format!("spec.aks.ingress.controller: controller `{name}` is not offered"),
+                "documents no cookie stickiness",
+                "use `controller: agc`",
+            ],
+        );
+    }
+}

@@ -186,6 +186,30 @@ pub struct AksNetworkPolicy {
     pub local_dns: bool,
 }
 
+/// The application routing add-on's Istio-based Gateway API, named as a controller: refused
+/// with the reason, which "unknown variant" would not give.
+pub(super) fn refused_controller(config: &serde_yaml::Value) -> Option<Diagnostic> {
+    let c = config
+        .get("spec")?
+        .get("aks")?
+        .get("ingress")?
+        .get("controller")?
+        .as_str()?;
+    let plain: String = c
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    plain.contains("istio").then(|| {
+        Diagnostic::error(format!(
+            "controller `{}` is not offered: the application routing add-on's Istio-based Gateway API documents no cookie stickiness (no DestinationRule, Gateway API standard channel only), and a scaled orchestrator in proxy mode would lose sessions",
+            api_rules::shown(c)
+        ))
+        .field("spec.aks.ingress.controller")
+        .fix("use `controller: agc` (Application Gateway for Containers, documented cookie affinity); see docs/aks.md \"Which controller, and why\"")
+    })
+}
+
 /// Rules types cannot express: GUIDs, the vault URL, hosts, names and ranges Azure accepts.
 pub(super) fn check(aks: &Aks, err: &mut impl FnMut(Diagnostic)) {
     let i = &aks.ingress;

@@ -95,6 +95,9 @@ impl OrchestratorPlatform {
     /// platform, ARNs and names have their shape); every error found comes back, located at the config.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
         let resource = object::resource_ref(value);
+        if let Some(d) = aks::refused_controller(value) {
+            return Err(vec![d.file(file).resource(Some(resource))]);
+        }
         let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
         p.file = file;
         let diags = p.check_platform();
