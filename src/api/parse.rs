@@ -101,12 +101,12 @@ fn explain(path: &str, message: &str) -> Diagnostic {
             .map(|(_, l)| l.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
         let one_of = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
-        return Diagnostic::error(message.to_owned())
-            .field(path.to_owned())
-            .fix(match nearest(unknown, &expected) {
+        return Diagnostic::error(message.to_owned()).field(path.to_owned()).fix(
+            match nearest(unknown, &expected).or_else(|| containing(unknown, &expected)) {
                 Some(best) => format!("did you mean `{best}`? Use one of {one_of}"),
                 None => format!("use one of {one_of}"),
-            });
+            },
+        );
     }
     // Type errors: "invalid type: string \"three\", expected u32", "invalid value: integer `-1`, ..."
     let fix = if message.contains("expected u32")
@@ -158,6 +158,21 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// The one candidate that contains `word` (`nginx` in `appRoutingNginx`), case ignored: a
+/// value written as its short name is not a typo that [`nearest`] would find.
+fn containing<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let hits: Vec<&str> = candidates
+        .iter()
+        .filter(|c| lower.len() >= 4 && c.to_ascii_lowercase().contains(&lower))
+        .copied()
+        .collect();
+    match hits[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +192,11 @@ mod tests {
         assert_eq!(nearest("autoscalling", &c), Some("autoscaling"));
         assert_eq!(nearest("Image", &c), Some("image"));
         assert_eq!(nearest("tolerations", &c), None);
+        assert_eq!(
+            containing("nginx", &["agc", "appRoutingNginx"]),
+            Some("appRoutingNginx")
+        );
+        assert_eq!(containing("agc", &["agc", "appRoutingNginx"]), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod pss;
 mod sanity;
 pub mod secrets;
 pub mod stickiness;
+mod trust;
 
 use crate::diag::Diagnostic;
 use crate::krm::object;
@@ -75,6 +76,7 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
         }
         if settings.sanity {
             sanity::check_object(item, &at, &mut out);
+            trust::check_object(item, &at, &mut out);
         }
         if settings.example_values {
             examples::check_object(item, &at, &mut out);

@@ -12,7 +12,9 @@ use super::pods::{pod_spec, selects, template_labels};
 use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::alb::{ALB_ATTRIBUTES, ALB_TARGET_TYPE};
-use crate::k8s::kinds::{BACKEND_CONFIG, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, INGRESS_EXTENSION, ROUTE};
+use crate::k8s::kinds::{
+    BACKEND_CONFIG, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, INGRESS_EXTENSION, ROUTE, ROUTE_POLICY,
+};
 use crate::k8s::labels::{
     AFFINITY_ANNOTATION, AGC_EXTENSION, APP_NAME, GKE_BACKEND_CONFIG, INGRESS_CLASS, LABEL_NAME, NGINX_AFFINITY,
 };
@@ -52,7 +54,7 @@ fn is_orchestrator(obj: &Value) -> bool {
 }
 
 /// The largest replica count: the HPA's maxReplicas when one targets the workload.
-fn max_replicas(items: &[Value], w: &Value) -> i64 {
+pub(crate) fn max_replicas(items: &[Value], w: &Value) -> i64 {
     let hpa = items.iter().find(|h| {
         object::kind(h) == HorizontalPodAutoscaler::KIND
             && ns(h) == ns(w)
@@ -182,7 +184,8 @@ pub fn check_stickiness(items: &[Value], out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn backend_names(e: &Value) -> Vec<&str> {
+/// The Services an Ingress sends to.
+pub(crate) fn backend_names(e: &Value) -> Vec<&str> {
     let spec = e.get("spec");
     let mut out: Vec<&str> = spec
         .and_then(|s| s.get("defaultBackend"))
@@ -325,7 +328,9 @@ fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i
         format!(
             "ALB: `{ALB_ATTRIBUTES}: stickiness.enabled=true,stickiness.type=app_cookie,stickiness.app_cookie.cookie_name={cookie}` \
              and `{ALB_TARGET_TYPE}: ip`; ingress-nginx: `{NGINX_AFFINITY}: cookie`; Application Gateway for Containers: \
-             an IngressExtension with `backendSettings[].sessionAffinity`, named by `{AGC_EXTENSION}`; another controller: configure its cookie \
+             an IngressExtension with `backendSettings[].sessionAffinity`, named by `{AGC_EXTENSION}`; GKE: the class annotation \
+             `{INGRESS_CLASS}: gce` (GKE ignores spec.ingressClassName) and a BackendConfig with \
+             `sessionAffinity.affinityType: GENERATED_COOKIE`, named by the Service's `{GKE_BACKEND_CONFIG}`; another controller: configure its cookie \
              affinity and say so with `{AFFINITY_ANNOTATION}: <how>` (the generator does this with spec.ingress.stickySessions)"
         ),
     ));
@@ -412,7 +417,7 @@ fn gke_ingress(e: &Value, items: &[Value], services: &[&Value], max: i64, out: &
 }
 
 /// A GKE GCPBackendPolicy on Service `service` with a session affinity that sticks.
-fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
+pub(crate) fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
     items.iter().any(|b| {
         object::kind(b) == GCP_BACKEND_POLICY.kind
             && object::api_version(b).starts_with(GCP_BACKEND_POLICY.group())
@@ -427,6 +432,25 @@ fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) ->
                 .and_then(|a| a.get("type"))
                 .and_then(Value::as_str)
                 .is_some_and(|t| GKE_STICKY.contains(&t))
+    })
+}
+
+/// An Application Gateway for Containers RoutePolicy on HTTPRoute `route` with cookie
+/// affinity: AGC's way, since it implements no `sessionPersistence`.
+pub(crate) fn agc_route_policy_sticks(items: &[Value], namespace: &str, route: &str) -> bool {
+    items.iter().any(|b| {
+        ROUTE_POLICY.is(b)
+            && ns(b) == namespace
+            && b.get("spec").and_then(|s| s.get("targetRef")).is_some_and(|t| {
+                t.get("kind").and_then(Value::as_str) == Some(HTTP_ROUTE.kind)
+                    && t.get("name").and_then(Value::as_str) == Some(route)
+            })
+            && b.get("spec")
+                .and_then(|s| s.get("default"))
+                .and_then(|d| d.get("sessionAffinity"))
+                .and_then(|a| a.get("affinityType"))
+                .and_then(Value::as_str)
+                .is_some_and(|t| t == "managed-cookie" || t == "application-cookie")
     })
 }
 
@@ -490,16 +514,21 @@ fn http_route(r: &Value, items: &[Value], services: &[&str], max: i64, out: &mut
             continue;
         }
         targeted = true;
-        // GKE runs the standard channel only: its affinity is a GCPBackendPolicy on the Service.
-        if targets.iter().all(|t| gcp_backend_policy_sticks(items, ns(r), t)) {
+        // GKE and AKS run the standard channel only: the affinity is a GCPBackendPolicy on
+        // the Service, or an AGC RoutePolicy on the route.
+        if targets.iter().all(|t| gcp_backend_policy_sticks(items, ns(r), t))
+            || agc_route_policy_sticks(items, ns(r), object::name(r))
+        {
             continue;
         }
         match rule.get("sessionPersistence") {
             None | Some(Value::Null) => out.push(at.error(
                 format!("spec.rules[{i}].sessionPersistence"),
                 format!("{}, but this HTTPRoute rule has no session persistence", scaled(max)),
-                "add `sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}` (Gateway API experimental channel; \
-                 check that your Gateway implementation supports it)",
+                "GKE: a GCPBackendPolicy on the Service with `default.sessionAffinity: {type: GENERATED_COOKIE}`; AKS \
+                 (Application Gateway for Containers): a RoutePolicy on the route with `default.sessionAffinity: \
+                 {affinityType: managed-cookie}` (neither implements sessionPersistence); another Gateway that implements \
+                 Gateway API's experimental channel: `sessionPersistence: {sessionName: MAVERICS_GW, type: Cookie}`",
             )),
             Some(sp) if sp.get("type").and_then(Value::as_str).is_some_and(|t| t != "Cookie") => out.push(at.error(
                 format!("spec.rules[{i}].sessionPersistence.type"),

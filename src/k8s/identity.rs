@@ -11,3 +11,9 @@ pub const AZURE_TENANT_ID: &str = "azure.workload.identity/tenant-id";
 pub const AZURE_USE_LABEL: &str = "azure.workload.identity/use";
 /// Workload Identity Federation for GKE: the Google service account a ServiceAccount acts as.
 pub const GKE_SERVICE_ACCOUNT: &str = "iam.gke.io/gcp-service-account";
+
+/// The form Kubernetes issues a ServiceAccount's tokens for; IRSA, ROSA STS and AKS federated
+/// credentials match it as the token's `sub` claim.
+pub fn kubernetes_subject(namespace: &str, service_account: &str) -> String {
+    format!("system:serviceaccount:{namespace}:{service_account}")
+}

@@ -68,6 +68,8 @@ pub const AGC_HEALTH_CHECK_POLICY: Kind = custom(super::labels::AGC_API, "Health
 
 /// Application Gateway for Containers' IngressExtension (an Ingress's cookie affinity).
 pub const INGRESS_EXTENSION: Kind = custom(super::labels::AGC_API, "IngressExtension");
+/// Application Gateway for Containers' RoutePolicy (an HTTPRoute's cookie affinity).
+pub const ROUTE_POLICY: Kind = custom(super::labels::AGC_API, "RoutePolicy");
 /// GKE Ingress's FrontendConfig (the HTTPS redirect and SSL policy).
 pub const FRONTEND_CONFIG: Kind = custom("networking.gke.io/v1beta1", "FrontendConfig");
 /// GKE's ManagedCertificate.

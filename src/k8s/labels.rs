@@ -17,6 +17,11 @@ pub const MANAGED_BY: &str = "maverics-krm";
 /// An exposure whose controller this tool does not know declares its affinity with this
 /// annotation (any value says how; it is read by people, not by the tool).
 pub const AFFINITY_ANNOTATION: &str = "krm.maverics.dev/session-affinity";
+/// On a ServiceAccount a platform layer reported cloud-side trust for: the Kubernetes subject
+/// (`system:serviceaccount:NS:NAME`) it reported. A later rename (a parent overlay's
+/// `namespace:` or `namePrefix`) makes the ServiceAccount's real subject differ, which the
+/// stream checks report.
+pub const TRUST_SUBJECT: &str = "krm.maverics.dev/trust-subject";
 /// ingress-nginx cookie affinity (`cookie` turns it on).
 pub const NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
 /// Application Gateway for Containers keeps an Ingress's cookie affinity in the

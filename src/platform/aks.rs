@@ -36,6 +36,7 @@ const NGINX: &str = "nginx.ingress.kubernetes.io/";
 pub fn plan(p: &mut Planner) {
     let Some(aks) = p.cfg.spec.aks.clone() else { return };
     ingress(p, &aks.ingress);
+    super::misfits::replaced_ingress(p, &aks.ingress.hosts, "spec.aks.ingress.hosts");
     if let Some(id) = &aks.orchestrator_identity {
         orchestrator_identity(p, id);
     }
@@ -81,8 +82,7 @@ fn trust(p: &mut Planner, aks: &Aks) {
             service_account: p.found.service_account_name(),
         });
     }
-    let ns = p.found.namespace();
-    p.inform(trust::report(&scheme(), ns.as_deref(), &ids));
+    p.trust(&scheme(), &ids);
 }
 
 fn reader_name(p: &Planner) -> String {
@@ -346,6 +346,17 @@ fn network_policy(p: &mut Planner, aks: &Aks) {
             "the application routing add-on's NGINX pods in app-routing-system reach the orchestrator's HTTP port",
         ),
     };
+    for (n, c) in aks.network_policy.agc_subnet_cidrs.iter().enumerate() {
+        if c.ends_with("/0") {
+            p.report(
+                Diagnostic::warning(format!(
+                    "`{c}` admits every address to the orchestrator's HTTP port, not only Application Gateway for Containers"
+                ))
+                .field(format!("spec.aks.networkPolicy.agcSubnetCidrs[{n}]"))
+                .fix("list the subnet delegated to Microsoft.ServiceNetworking/trafficControllers (`az network vnet subnet show ... --query addressPrefix`), e.g. `10.225.0.0/24`"),
+            );
+        }
+    }
     let local_dns = aks.network_policy.local_dns;
     let np = p.edit(i);
     super::planner::admit_sources(np, &peers);

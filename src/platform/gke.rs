@@ -10,7 +10,7 @@ use super::eks::{lengthen_drain, reader_name, spread_zones, strip_null_namespace
 use super::found::name;
 use super::json::ensure_map;
 use super::planner::Planner;
-use super::trust::{self, Identity, Scheme};
+use super::trust::{Identity, Scheme};
 use crate::diag::Diagnostic;
 use crate::k8s::identity::GKE_SERVICE_ACCOUNT;
 use crate::k8s::kinds::{
@@ -47,6 +47,7 @@ pub fn plan(p: &mut Planner) {
         GkeMode::Ingress => ingress_mode(p, &gke),
         GkeMode::Gateway => gateway_mode(p, &gke),
     }
+    super::misfits::replaced_ingress(p, &gke.hosts, "spec.gke.hosts");
     lengthen_drain(
         p,
         gke.backend.draining_timeout_seconds,
@@ -460,7 +461,6 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
         }}},
     }));
     p.use_store(store, "spec.gke.secretStore");
-    let ns = p.found.namespace();
     let secrets_project = cfg.project_id.clone().unwrap_or_else(|| gke.project_id.clone());
     let (scheme, id) = match &cfg.gcp_service_account {
         Some(gsa) => (
@@ -505,5 +505,5 @@ fn secret_store(p: &mut Planner, gke: &Gke, cfg: &GcpSecretStore) {
             )
         }
     };
-    p.inform(trust::report(&scheme, ns.as_deref(), &[id]));
+    p.trust(&scheme, &[id]);
 }

@@ -14,6 +14,7 @@ mod eks;
 mod found;
 mod gke;
 mod json;
+mod misfits;
 mod planner;
 mod rosa;
 pub mod trust;
@@ -56,6 +57,7 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
         Platform::Aks => aks::plan(&mut p),
         Platform::Gke => gke::plan(&mut p),
     }
+    misfits::check(&mut p);
     // The config's own example values, by field: the stream check sees only their copies
     // in the objects, and cannot say which setting to change.
     if let Ok(spec) = serde_yaml::to_value(&cfg.spec) {

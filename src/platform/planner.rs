@@ -4,11 +4,15 @@
 
 use super::found::OrchestratorObjects;
 use super::json::{ensure_map, to_json};
+use super::trust;
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::SECRET_STORE;
+use crate::k8s::labels::TRUST_SUBJECT;
 use crate::krm::{ObjectKey, annotations, object};
 use crate::platform::config::OrchestratorPlatform;
 use json_patch::PatchOperation;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::ServiceAccount;
 use serde::Serialize;
 use serde_json::Value as Json;
 use serde_yaml::Value;
@@ -148,6 +152,35 @@ impl<'a> Planner<'a> {
     pub fn inform(&mut self, diagnostics: Vec<Diagnostic>) {
         for d in diagnostics {
             self.diagnostics.push(self.cfg.locate(d));
+        }
+    }
+
+    /// Reports the cloud-side trust of `ids` and marks each ServiceAccount with the subject
+    /// reported, so a later rename of it is caught on the final stream. Without a namespace
+    /// the subject is not known yet, and nothing is marked.
+    pub fn trust(&mut self, scheme: &trust::Scheme, ids: &[trust::Identity]) {
+        let ns = self.found.namespace();
+        self.inform(trust::report(scheme, ns.as_deref(), ids));
+        let Some(ns) = ns else { return };
+        for id in ids {
+            let subject = Json::String(trust::kubernetes_subject(&ns, &id.service_account));
+            let is_it = |o: &Json| {
+                o.get("kind").and_then(Json::as_str) == Some(ServiceAccount::KIND)
+                    && o.pointer("/metadata/name").and_then(Json::as_str) == Some(id.service_account.as_str())
+            };
+            let target = match self.adds.iter_mut().find(|o| is_it(o)) {
+                Some(o) => Some(o),
+                None => match self.edits.iter_mut().find(|(_, _, w)| is_it(w)) {
+                    Some((_, _, w)) => Some(w),
+                    None => match self.found.service_account {
+                        Some(i) if is_it(self.found.object(i)) => Some(self.edit(i)),
+                        _ => None,
+                    },
+                },
+            };
+            if let Some(ann) = target.and_then(|o| ensure_map(o, &["metadata", "annotations"])) {
+                ann.insert(TRUST_SUBJECT.into(), subject);
+            }
         }
     }
 

@@ -54,8 +54,7 @@ pub fn plan(p: &mut Planner) {
         // ROSA with STS: the pod identity webhook honours the same role annotation as IRSA.
         eks::secret_store(p, store);
         let id = eks::reader_identity(p, "spec.rosa.secretStore.roleArn", store);
-        let ns = p.found.namespace();
-        p.inform(super::trust::report(&super::trust::irsa(), ns.as_deref(), &[id]));
+        p.trust(&super::trust::irsa(), &[id]);
     }
 }
 

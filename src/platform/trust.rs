@@ -25,11 +25,7 @@ pub struct Scheme {
     pub how: fn(&str) -> String,
 }
 
-/// The form Kubernetes issues tokens for; IRSA, ROSA STS and AKS federated credentials
-/// match it as the token's `sub` claim.
-pub fn kubernetes_subject(namespace: &str, service_account: &str) -> String {
-    format!("system:serviceaccount:{namespace}:{service_account}")
-}
+pub use crate::k8s::identity::kubernetes_subject;
 
 /// IAM roles for service accounts (EKS) and the pod identity webhook of ROSA with STS: the
 /// role trusts the cluster's OIDC provider for the ServiceAccount's token.

@@ -39,6 +39,7 @@ mod helm_import;
 mod house;
 mod io;
 mod platform;
+mod platform_misfits;
 mod properties;
 mod real_cluster;
 mod rollout;

@@ -18,7 +18,7 @@ use std::process::Command;
 
 /// Objects of a multi-document stream, keyed kind/namespace/name, as JSON (key order
 /// ignored when compared).
-fn objects(stream: &str) -> BTreeMap<String, Json> {
+pub(crate) fn objects(stream: &str) -> BTreeMap<String, Json> {
     common::documents(stream)
         .into_iter()
         .map(|v| {
@@ -37,13 +37,13 @@ fn key(j: &Json) -> String {
     )
 }
 
-fn get<'a>(objs: &'a BTreeMap<String, Json>, k: &str) -> &'a Json {
+pub(crate) fn get<'a>(objs: &'a BTreeMap<String, Json>, k: &str) -> &'a Json {
     objs.get(k)
         .unwrap_or_else(|| panic!("{k} is missing; objects: {:#?}", objs.keys().collect::<Vec<_>>()))
 }
 
 /// `maverics-krm render -` of an Orchestrator config: the base's items.
-fn render(config: &str) -> Vec<Value> {
+pub(crate) fn render(config: &str) -> Vec<Value> {
     let out = run_with_stdin(Command::new(bin()).args(["render", "-"]), config.as_bytes());
     assert!(out.status.success(), "render failed: {}", stderr(&out));
     serde_yaml::Deserializer::from_str(&stdout(&out))
@@ -51,11 +51,11 @@ fn render(config: &str) -> Vec<Value> {
         .collect()
 }
 
-fn base_items() -> Vec<Value> {
+pub(crate) fn base_items() -> Vec<Value> {
     render(&std::fs::read_to_string(root().join("bases/orchestrator/orchestrator.yaml")).expect("base config"))
 }
 
-fn platform_config(overlay: &str) -> Value {
+pub(crate) fn platform_config(overlay: &str) -> Value {
     serde_yaml::from_str(
         &std::fs::read_to_string(root().join("overlays").join(overlay).join("platform.yaml")).expect("platform.yaml"),
     )
@@ -63,7 +63,7 @@ fn platform_config(overlay: &str) -> Value {
 }
 
 /// Runs the binary in function mode; returns the output items, stderr and exit code.
-fn transform(items: &[Value], fc: &Value) -> (Vec<Value>, String, i32) {
+pub(crate) fn transform(items: &[Value], fc: &Value) -> (Vec<Value>, String, i32) {
     let mut list = serde_yaml::Mapping::new();
     list.insert("apiVersion".into(), "config.kubernetes.io/v1".into());
     list.insert("kind".into(), "ResourceList".into());
@@ -76,7 +76,7 @@ fn transform(items: &[Value], fc: &Value) -> (Vec<Value>, String, i32) {
     (items, stderr(&out), out.status.code().unwrap_or(-1))
 }
 
-fn set(v: &mut Value, path: &[&str], value: Value) {
+pub(crate) fn set(v: &mut Value, path: &[&str], value: Value) {
     let mut cur = v;
     for p in &path[..path.len() - 1] {
         cur = cur
@@ -90,11 +90,11 @@ fn set(v: &mut Value, path: &[&str], value: Value) {
         .insert(path[path.len() - 1].into(), value);
 }
 
-fn yaml(s: &str) -> Value {
+pub(crate) fn yaml(s: &str) -> Value {
     serde_yaml::from_str(s).expect("YAML")
 }
 
-fn items_as_objects(items: &[Value]) -> BTreeMap<String, Json> {
+pub(crate) fn items_as_objects(items: &[Value]) -> BTreeMap<String, Json> {
     items
         .iter()
         .map(|v| {
@@ -109,7 +109,7 @@ fn write(dir: &Path, file: &str, text: &str) {
 }
 
 /// An overlay in a temp dir over `resources` with the given extra kustomization lines.
-fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
+pub(crate) fn overlay(dir: &Path, resources: &[&Path], extra: &str) {
     std::fs::create_dir_all(dir).expect("mkdir");
     // kustomize refuses absolute paths in `resources:`.
     let list: String = resources
@@ -457,7 +457,7 @@ fn name_prefix_and_namespace_applied_before_the_transformer_carry_into_what_it_a
 // ---------------------------------------------------------------------------------------
 // Errors
 
-fn assert_fails(fc: &Value, items: &[Value], expect: &[&str]) {
+pub(crate) fn assert_fails(fc: &Value, items: &[Value], expect: &[&str]) {
     let (out_items, err, code) = transform(items, fc);
     assert_eq!(code, 1, "stderr: {err}");
     for e in expect {
@@ -1123,12 +1123,26 @@ fn aks_references_and_trust_subject_follow_the_parent_overlay() {
         let ext = get(&objs, "IngressExtension/idp/acme-maverics");
         assert_eq!(ext["spec"]["backendSettings"][0]["service"], "acme-maverics");
         // The transformer runs inside overlays/aks, before the parent's prefix: the subject
-        // it reports is the one of that build.
+        // it reports is the one of that build, and it marks the reader with it...
         assert!(
             err.contains(
                 "--subject system:serviceaccount:maverics:maverics-secrets-reader --audience api://AzureADTokenExchange"
             ),
             "{version}: {err}"
+        );
+        let reader = get(&objs, "ServiceAccount/idp/acme-maverics-secrets-reader");
+        assert_eq!(
+            reader["metadata"]["annotations"]["krm.maverics.dev/trust-subject"],
+            "system:serviceaccount:maverics:maverics-secrets-reader"
+        );
+        // ...so the check of the final stream names the subject to configure instead.
+        let o = run_with_stdin(Command::new(bin()).args(["check", "-"]), out.as_bytes());
+        assert!(
+            stderr(&o).contains(
+                "fix: configure the trust for system:serviceaccount:idp:acme-maverics-secrets-reader (the ServiceAccount's final name)"
+            ),
+            "{version}: {}",
+            stderr(&o)
         );
     }
     // Only read back, never built: a temporary directory anywhere will do (target/ may not
@@ -1620,7 +1634,7 @@ fn gke_config_errors_name_the_field_and_the_nearest_value() {
         &base_items(),
         &[
             "spec.gke.projectId: `Acme_SSO` has characters other than lower-case letters, digits and hyphens",
-            "fix: write the project ID",
+            "fix: did you mean `acme-sso`? write the project ID",
         ],
     );
     assert_fails(
@@ -1771,6 +1785,8 @@ fn gke_cross_project_secrets_keep_the_cluster_pool() {
 fn gke_gateway_mode_sticks_through_gcp_backend_policy() {
     let mut fc = platform_config("gke");
     set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
+    // The overlay's `ingress:` block is for `mode: ingress` (refused with a gateway).
+    fc["spec"]["gke"].as_mapping_mut().unwrap().remove("ingress");
     set(
         &mut fc,
         &["spec", "gke", "gateway"],

@@ -372,7 +372,7 @@ fn every_builtin_object_validates_strictly_on_its_target_kubernetes_and_1_37() {
 const GKE_VARIANTS: [(&str, &str); 2] = [
     (
         "gateway, regional, direct workload identity",
-        "{spec: {gke: {mode: gateway, gateway: {name: shared, namespace: gateways, regional: true}, \
+        "{spec: {gke: {mode: gateway, ingress: null, gateway: {name: shared, namespace: gateways, regional: true}, \
          networkPolicy: {proxyOnlySubnetCidrs: [10.129.0.0/23]}, secretStore: {gcpServiceAccount: null}, \
          storage: {type: regional}}}}",
     ),

@@ -15,7 +15,7 @@ pub struct Aks {
     pub ingress: AksIngress,
     /// A SecretStore for Azure Key Vault through Microsoft Entra Workload ID, with a
     /// ServiceAccount of its own; unset: none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_is_empty")]
     pub secret_store: Option<KeyVaultStore>,
     /// The orchestrator's own Workload ID, only when it reads Azure Key Vault itself (its native
     /// Azure Key Vault secret provider): its ServiceAccount gets `azure.workload.identity/client-id`
@@ -186,6 +186,30 @@ pub struct AksNetworkPolicy {
     pub local_dns: bool,
 }
 
+/// The application routing add-on's Istio-based Gateway API, named as a controller: refused
+/// with the reason, which "unknown variant" would not give.
+pub(super) fn refused_controller(config: &serde_yaml::Value) -> Option<Diagnostic> {
+    let c = config
+        .get("spec")?
+        .get("aks")?
+        .get("ingress")?
+        .get("controller")?
+        .as_str()?;
+    let plain: String = c
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    plain.contains("istio").then(|| {
+        Diagnostic::error(format!(
+            "controller `{}` is not offered: the application routing add-on's Istio-based Gateway API documents no cookie stickiness (no DestinationRule, Gateway API standard channel only), and a scaled orchestrator in proxy mode would lose sessions",
+            api_rules::shown(c)
+        ))
+        .field("spec.aks.ingress.controller")
+        .fix("use `controller: agc` (Application Gateway for Containers, documented cookie affinity); see docs/aks.md \"Which controller, and why\"")
+    })
+}
+
 /// Rules types cannot express: GUIDs, the vault URL, hosts, names and ranges Azure accepts.
 pub(super) fn check(aks: &Aks, err: &mut impl FnMut(Diagnostic)) {
     let i = &aks.ingress;
@@ -235,7 +259,7 @@ pub(super) fn check(aks: &Aks, err: &mut impl FnMut(Diagnostic)) {
                 api_rules::shown(&store.vault_url)
             ))
             .field("spec.aks.secretStore.vaultUrl")
-            .fix("write `https://<vault name>.vault.azure.net/` (the vault's `properties.vaultUri`: `az keyvault show -n <vault> --query properties.vaultUri`)"));
+            .fix(vault_fix(&store.vault_url)));
         }
         check_identity(&store.identity, "spec.aks.secretStore.identity", err);
         if store.identity.tenant_id.is_none() {
@@ -347,6 +371,27 @@ pub const VAULT_SUFFIXES: [(&str, &str); 3] = [
     (".vault.usgovcloudapi.net", "USGovernmentCloud"),
 ];
 
+const VAULT_FIX: &str = "write `https://<vault name>.vault.azure.net/` (the vault's `properties.vaultUri`: `az keyvault show -n <vault> --query properties.vaultUri`)";
+
+/// A vault URL's fix: the URL with the nearest Key Vault host suffix (`.vaults.azure.net` is
+/// a typo of `.vault.azure.net`), when that makes it one.
+fn vault_fix(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let guess = VAULT_SUFFIXES.iter().find_map(|(suffix, _)| {
+        (suffix.len().saturating_sub(2)..=suffix.len() + 2).find_map(|n| {
+            let cut = trimmed.len().checked_sub(n)?;
+            let tail = trimmed.get(cut..)?;
+            let fixed = format!("{}{suffix}/", trimmed.get(..cut)?);
+            (strsim::damerau_levenshtein(&tail.to_ascii_lowercase(), suffix) <= 2 && vault_environment(&fixed).is_ok())
+                .then_some(fixed)
+        })
+    });
+    match guess {
+        Some(g) if g != url => format!("did you mean `{g}`? {VAULT_FIX}"),
+        _ => VAULT_FIX.to_owned(),
+    }
+}
+
 /// The ESO `environmentType` of a Key Vault URL, or why it is not one. A vault name is 3 to 24
 /// letters, digits and '-', starting with a letter, not ending with '-', no `--`.
 pub fn vault_environment(url: &str) -> Result<&'static str, String> {
@@ -407,6 +452,17 @@ mod tests {
         assert!(vault_environment("https://kv.vault.azure.net/").is_err());
         assert!(vault_environment("https://1kv-x.vault.azure.net/").is_err());
         assert!(vault_environment("https://maverics-kv.vault.azure.net/secrets/x").is_err());
+        assert!(
+            vault_fix("https://maverics-kv.vaults.azure.net/")
+                .starts_with("did you mean `https://maverics-kv.vault.azure.net/`?")
+        );
+        assert!(
+            vault_fix("https://maverics-kv.vault.azure.com")
+                .starts_with("did you mean `https://maverics-kv.vault.azure.cn/`?")
+                || vault_fix("https://maverics-kv.vault.azure.com")
+                    .starts_with("did you mean `https://maverics-kv.vault.azure.net/`?")
+        );
+        assert_eq!(vault_fix("https://maverics-kv.azure.net/"), VAULT_FIX);
         assert!(is_agc_id(
             "/subscriptions/0a1b2c3d-4e5f-6789-abcd-ef0123456789/resourceGroups/rg/providers/Microsoft.ServiceNetworking/trafficControllers/agc"
         ));

@@ -31,7 +31,7 @@ pub struct Eks {
     #[serde(default)]
     pub orchestrator_role_arn: Option<String>,
     /// A SecretStore for AWS Secrets Manager with a ServiceAccount of its own; unset: none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_is_empty")]
     pub secret_store: Option<SecretStore>,
     /// The encrypted gp3 StorageClass for `spec.persistence`.
     #[serde(default)]

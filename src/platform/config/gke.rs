@@ -28,7 +28,7 @@ pub struct Gke {
     /// The host names clients use; at least one.
     pub hosts: Vec<String>,
     /// GKE Ingress settings, for `mode: ingress`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written_ingress")]
     pub ingress: GkeIngress,
     /// The Gateway the HTTPRoute attaches to, for `mode: gateway`.
     #[serde(default)]
@@ -39,7 +39,7 @@ pub struct Gke {
     /// A SecretStore for Google Secret Manager through Workload Identity Federation for GKE,
     /// on a ServiceAccount of its own; unset: none. The orchestrator itself gets no Google
     /// identity: it has no native Google Secret Manager provider.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_is_empty")]
     pub secret_store: Option<GcpSecretStore>,
     /// The StorageClass of the StatefulSet's volumes (`spec.persistence` in the base).
     #[serde(default)]
@@ -87,6 +87,18 @@ pub struct GkeIngress {
     /// Redirect HTTP to HTTPS with a FrontendConfig (`301`); off: HTTP is not served at all
     /// (`kubernetes.io/ingress.allow-http: "false"`).
     pub https_redirect: bool,
+    /// Whether the config wrote the block (its defaults are otherwise implied): with
+    /// `mode: gateway` a written block would be silently ignored.
+    #[serde(skip)]
+    pub written: bool,
+}
+
+/// `ingress:` left empty (null) is the defaults, not written.
+fn written_ingress<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GkeIngress, D::Error> {
+    Ok(match Option::<GkeIngress>::deserialize(d)? {
+        Some(i) => GkeIngress { written: true, ..i },
+        None => GkeIngress::default(),
+    })
 }
 
 impl Default for GkeIngress {
@@ -98,6 +110,7 @@ impl Default for GkeIngress {
             static_ip_name: None,
             ssl_policy: None,
             https_redirect: true,
+            written: false,
         }
     }
 }
@@ -335,9 +348,36 @@ fn check_with(
 
 const PROJECT_FIX: &str = "write the project ID (not its name or number): 6 to 30 lower-case letters, digits and hyphens, starting with a letter, e.g. `acme-sso-prod`";
 
+/// A project ID's fix: the value lower-cased with `_` and spaces as `-`, when that is one.
+fn project_fix(value: &str) -> String {
+    let normal: String = value
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '_' || c == ' ' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    match project_id(&normal) {
+        Ok(()) if normal != value => format!("did you mean `{normal}`? {PROJECT_FIX}"),
+        _ => PROJECT_FIX.to_owned(),
+    }
+}
+
+fn check_project(value: &str, at: impl Into<String>, err: &mut impl FnMut(Diagnostic)) {
+    if let Err(why) = project_id(value) {
+        err(Diagnostic::error(format!("`{}` {why}", api_rules::shown(value)))
+            .field(at)
+            .fix(project_fix(value)));
+    }
+}
+
 /// Rules types cannot express: names, ranges and combinations GKE accepts.
 pub(super) fn check(gke: &Gke, err: &mut impl FnMut(Diagnostic)) {
-    check_with(&gke.project_id, "spec.gke.projectId", project_id, PROJECT_FIX, err);
+    check_project(&gke.project_id, "spec.gke.projectId", err);
     if let Some(n) = &gke.project_number
         && (n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -383,6 +423,11 @@ pub(super) fn check(gke: &Gke, err: &mut impl FnMut(Diagnostic)) {
         )
         .field("spec.gke.gateway")
         .fix("add `gateway: {name: <gateway>, namespace: <its namespace>}`")),
+        (GkeMode::Gateway, _) if i.written => err(Diagnostic::error(
+            "`spec.gke.ingress` is set but `mode` is `gateway`: the layer writes no Ingress",
+        )
+        .field("spec.gke.ingress")
+        .fix("remove `ingress`, or set `mode: ingress`")),
         (GkeMode::Ingress, Some(_)) => err(Diagnostic::error("`spec.gke.gateway` is set but `mode` is `ingress`")
             .field("spec.gke.gateway")
             .fix("remove `gateway`, or set `mode: gateway`")),
@@ -419,10 +464,10 @@ pub(super) fn check(gke: &Gke, err: &mut impl FnMut(Diagnostic)) {
     if let Some(s) = &gke.secret_store {
         let at = "spec.gke.secretStore";
         if let Some(p) = &s.project_id {
-            check_with(p, format!("{at}.projectId"), project_id, PROJECT_FIX, err);
+            check_project(p, format!("{at}.projectId"), err);
         }
         if let Some(p) = &s.cluster_project_id {
-            check_with(p, format!("{at}.clusterProjectId"), project_id, PROJECT_FIX, err);
+            check_project(p, format!("{at}.clusterProjectId"), err);
         }
         match &s.gcp_service_account {
             Some(gsa) => check_with(
@@ -479,6 +524,9 @@ mod tests {
         assert!(project_id("1acme-sso").is_err());
         assert!(project_id("acme-sso-").is_err());
         assert!(project_id(&"a".repeat(31)).is_err());
+        assert!(project_fix("acme_sso_prod").starts_with("did you mean `acme-sso-prod`?"));
+        assert!(project_fix("Acme-sso-prod").starts_with("did you mean `acme-sso-prod`?"));
+        assert_eq!(project_fix("1acme"), PROJECT_FIX);
         assert!(service_account_email("eso-reader@acme-sso-prod.iam.gserviceaccount.com").is_ok());
         assert!(service_account_email("eso-reader@acme-sso-prod.example.com").is_err());
         assert!(service_account_email("eso@acme-sso-prod.iam.gserviceaccount.com").is_err());

@@ -19,7 +19,7 @@ use crate::api::{Metadata, parse};
 use crate::diag::{Diagnostic, FileRef, ResourceRef};
 use crate::krm::object;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_yaml::Value;
 
 /// `kind: OrchestratorPlatform`: the transformer that adapts the orchestrator base to a
@@ -95,6 +95,9 @@ impl OrchestratorPlatform {
     /// platform, ARNs and names have their shape); every error found comes back, located at the config.
     pub fn from_value(value: &Value, file: Option<FileRef>) -> Result<Self, Vec<Diagnostic>> {
         let resource = object::resource_ref(value);
+        if let Some(d) = aks::refused_controller(value) {
+            return Err(vec![d.file(file).resource(Some(resource))]);
+        }
         let mut p: OrchestratorPlatform = parse::typed(value, file.as_ref(), &resource)?;
         p.file = file;
         let diags = p.check_platform();
@@ -172,4 +175,32 @@ impl OrchestratorPlatform {
         }
         out
     }
+}
+
+/// Reads a settings block whose key may be written with nothing after it (`secretStore:`,
+/// YAML null) as `{}`: deleting the block's last line must not silently turn the setting
+/// off. Where `{}` is incomplete the usual "required field" errors name what to add.
+pub(crate) fn null_is_empty<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct NullIsEmpty<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for NullIsEmpty<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            let empty = serde::de::value::MapDeserializer::<_, E>::new(std::iter::empty::<(&str, &str)>());
+            T::deserialize(empty).map(Some)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            self.visit_none()
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            T::deserialize(d).map(Some)
+        }
+    }
+    d.deserialize_option(NullIsEmpty(std::marker::PhantomData))
 }

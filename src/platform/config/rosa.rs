@@ -18,7 +18,7 @@ pub struct Rosa {
     #[serde(default)]
     pub image: RosaImage,
     /// A SecretStore for AWS Secrets Manager through AWS STS; unset: none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_is_empty")]
     pub secret_store: Option<SecretStore>,
 }
 

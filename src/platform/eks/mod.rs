@@ -56,8 +56,7 @@ fn trust(p: &mut Planner, eks: &Eks) {
             service_account: p.found.service_account_name(),
         });
     }
-    let ns = p.found.namespace();
-    p.inform(trust::report(&trust::irsa(), ns.as_deref(), &ids));
+    p.trust(&trust::irsa(), &ids);
 }
 
 /// The secrets reader's ServiceAccount as the cloud identity of `field`.
