@@ -11,9 +11,13 @@ use std::path::PathBuf;
 use std::process::Command;
 
 const STAMP: &str = "MAVERICS_KRM_STAMP";
+/// `MAVERICS_KRM_RELR=0` builds without packed relocations: for a binary that must also run
+/// where glibc is older than 2.36 (the static `dist` binary runs anywhere either way).
+const RELR: &str = "MAVERICS_KRM_RELR";
 
 fn main() {
     println!("cargo:rerun-if-env-changed={STAMP}");
+    println!("cargo:rerun-if-env-changed={RELR}");
     println!("cargo:rerun-if-changed=build.rs");
     let rev = if std::env::var_os(STAMP).is_some_and(|v| v == "1") {
         // `git rev-parse --git-path` also finds them in a worktree, where `.git` is a file.
@@ -43,6 +47,9 @@ fn main() {
 /// the binaries' link step sees the flag: no dependency is rebuilt for it.
 fn pack_relative_relocations() {
     let var = |name: &str| std::env::var(name).unwrap_or_default();
+    if var(RELR) == "0" {
+        return;
+    }
     if var("CARGO_CFG_TARGET_OS") != "linux" || var("CARGO_CFG_TARGET_ENV") != "gnu" || var("TARGET") != var("HOST") {
         return;
     }
