@@ -72,6 +72,8 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
     let progress = std::io::stderr().is_terminal();
     let total = overlays.len();
     // Jobs 0..total are the working tree's side of each overlay, total..2*total the old side.
+    // Each job's outer error stops the command (no worktree, no old generator); its inner
+    // one is that overlay's build error, which only on the old side becomes a `Failed`.
     let results = std::thread::scope(|s| {
         let early = s.spawn(prepare);
         let results = in_parallel(2 * total, |i| {
@@ -85,10 +87,14 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
                     kustomize,
                     plugin: &current,
                 };
-                return render_side(&root.join(rel), &ctx, label);
+                return Ok(render_side(&root.join(rel), &ctx, label));
             }
             let (tree, bin) = prepare().as_ref().map_err(Clone::clone)?;
-            render_side(&tree.path.join(rel), &Ctx { kustomize, plugin: bin }, label)
+            Ok(render_side(
+                &tree.path.join(rel),
+                &Ctx { kustomize, plugin: bin },
+                label,
+            ))
         });
         // Its result is in `old_side_ready`; a panic there left it empty, and the old side
         // made it again.
@@ -105,8 +111,8 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
     for ((o, n), label) in results.zip(new_results).zip(&labels) {
         // The working tree must build: it is what the change proposes. A base that does not
         // build (the change may fix it) is reported, and its overlay shown whole as added.
-        let n = n.unwrap_or_else(|| Err(internal()))?;
-        let o = match o.unwrap_or_else(|| Err(internal())) {
+        let n = n.ok_or_else(internal)???;
+        let o = match o.ok_or_else(internal)?? {
             Ok(o) => o,
             Err(d) => {
                 let d = Diagnostic {
@@ -159,7 +165,8 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
 /// CI job's report files) are not read by the render and do not count.
 fn working_tree_side(root: &Path, overlays: &[String]) -> Result<Side, Diagnostic> {
     let tracked = git(root, &["status", "--porcelain", "--untracked-files=no"])?;
-    let mut in_overlays = vec!["status", "--porcelain", "--"];
+    // Explicit: the user's `status.showUntrackedFiles=no` would hide a new overlay file.
+    let mut in_overlays = vec!["status", "--porcelain", "--untracked-files=all", "--"];
     in_overlays.extend(overlays.iter().map(String::as_str));
     let dirty = !tracked.is_empty() || !git(root, &in_overlays)?.is_empty();
     Ok(Side {

@@ -135,7 +135,7 @@ fn text_header(r: &Report) -> String {
             f.side,
             plain(&f.overlay),
             failed_shown_as(f),
-            plain(&f.error)
+            plain(&failed_headline(&f.error))
         );
     }
     out.push('\n');
@@ -160,11 +160,28 @@ fn markdown_header(r: &Report) -> String {
             f.side,
             md_code(&f.overlay),
             failed_shown_as(f),
-            md_code(&f.error.replace('\n', " "))
+            md_code(&failed_headline(&f.error))
         );
     }
     out.push('\n');
     out
+}
+
+/// How many characters of a failed overlay's error the text and Markdown headers show.
+const FAILED_HEADLINE_CHARS: usize = 300;
+
+/// A failed overlay's error as the headers show it: its first line, cut to
+/// [`FAILED_HEADLINE_CHARS`] with an ellipsis. Kustomize's stderr can be pages long, and the
+/// header is not counted against [`MARKDOWN_LIMIT`]; the whole error is in the JSON and on
+/// stderr.
+fn failed_headline(error: &str) -> String {
+    let line = error.lines().next().unwrap_or_default();
+    if line.chars().count() <= FAILED_HEADLINE_CHARS {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(FAILED_HEADLINE_CHARS).collect();
+    cut.push('…');
+    cut
 }
 
 /// What the other side of a failed overlay shows as.

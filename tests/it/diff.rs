@@ -1092,3 +1092,59 @@ fn base_that_does_not_build_is_reported_and_the_working_tree_shown_whole() {
     assert_eq!(code(&o), 2, "{}", stdout(&o));
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 }
+
+/// The old side's generator cannot be built (here a `cargo` on PATH that fails, as a
+/// revision that does not compile would): that is no overlay's build error but the
+/// command's, exit 2 with cargo's failure named and nothing on stdout, never every overlay
+/// reported as all added.
+#[test]
+fn base_whose_generator_cannot_be_built_is_an_error_not_an_all_added_report() {
+    let (tmp, repo) = clone();
+    let lib = repo.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap() + "// a generator change\n";
+    std::fs::write(&lib, text).unwrap();
+    git(&repo, &["commit", "--quiet", "-am", "generator: change"]);
+    let fake = tmp.path().join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let cargo = fake.join("cargo");
+    std::fs::write(&cargo, "#!/bin/sh\necho 'error: could not compile' >&2\nexit 101\n").unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(fake).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    for format in ["text", "markdown", "json"] {
+        let o = diff_cmd()
+            .args(["--base", "HEAD~1", "--format", format])
+            .current_dir(&repo)
+            .env("CARGO_TARGET_DIR", repo.join("target"))
+            .env("PATH", &path)
+            .output()
+            .expect("run diff --base");
+        assert_eq!(code(&o), 2, "{format}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).is_empty(), "{format}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("building the generator of") && !stderr(&o).contains("warning:"),
+            "{format}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(git(&repo, &["worktree", "list"]).lines().count(), 1);
+}
+
+/// A new file in a compared overlay makes the working tree "HEAD and uncommitted changes"
+/// even when the user's git hides untracked files from `git status`.
+#[test]
+fn base_header_sees_an_untracked_overlay_file_whatever_status_show_untracked_files_says() {
+    let (_tmp, repo) = clone();
+    git(&repo, &["config", "status.showUntrackedFiles", "no"]);
+    let how = |repo: &Path| {
+        let o = diff_base(repo, &["HEAD", "--format", "json", "overlays/dev"]);
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+        json["sides"]["new"]["how"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(how(&repo), "HEAD");
+    std::fs::write(repo.join("overlays/dev/notes.txt"), "not yet committed\n").unwrap();
+    assert_eq!(how(&repo), "HEAD and uncommitted changes");
+}

@@ -87,8 +87,8 @@ fn served_with_tls(v: &Value) -> BTreeMap<String, String> {
         .map(|k| format!("metadata.annotations.{k}"));
     let mut out = BTreeMap::new();
     if alb {
-        // The ALB terminates TLS only on an HTTPS listener, with the ARN's certificate or
-        // the ones it discovers in ACM for the `spec.tls` hosts.
+        // The ALB terminates TLS only on an HTTPS listener, with the ARN's certificate or,
+        // without one, the ones it discovers in ACM for the `spec.tls` and rule hosts.
         let https = match ann(ALB_LISTEN_PORTS) {
             Some(ports) => ports.contains("HTTPS"),
             None => ann(ALB_CERTIFICATE).is_some() || !spec_tls.is_empty(),
@@ -96,9 +96,11 @@ fn served_with_tls(v: &Value) -> BTreeMap<String, String> {
         if !https {
             return out;
         }
-        if ann(ALB_CERTIFICATE).is_some() {
-            whole = Some(format!("metadata.annotations.{ALB_CERTIFICATE}"));
-        }
+        whole = Some(if ann(ALB_CERTIFICATE).is_some() {
+            format!("metadata.annotations.{ALB_CERTIFICATE}")
+        } else {
+            "the ALB's certificate discovery for its HTTPS listener".to_owned()
+        });
     }
     for host in rule_hosts(v) {
         if let Some(source) = &whole {
@@ -212,6 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn an_alb_https_listener_without_an_arn_serves_its_rule_hosts_by_discovery() {
+        let discovery = EKS.replace("alb.ingress.kubernetes.io/certificate-arn: 'arn:aws:acm:x', ", "");
+        assert!(!discovery.contains("certificate-arn") && !discovery.contains("tls:"));
+        for (a, b) in [
+            (EKS, discovery.as_str()),
+            (discovery.as_str(), EKS),
+            (AKS, discovery.as_str()),
+        ] {
+            let flags = exposure("Ingress", a, b);
+            assert!(flags.iter().all(|f| !f.contains("TLS")), "{a} -> {b}: {flags:?}");
+        }
+    }
+
+    #[test]
     fn each_way_of_losing_tls_is_flagged() {
         let lost = |o: &str, n: &str, source: &str| {
             let flags = exposure("Ingress", o, n);
@@ -238,12 +254,23 @@ mod tests {
             "metadata.annotations.ingress.gcp.kubernetes.io/pre-shared-cert",
         );
         let arn = "metadata.annotations.alb.ingress.kubernetes.io/certificate-arn";
+        // Without listen-ports, the certificate is what makes the listener HTTPS.
+        let default_listener = EKS.replace(
+            " alb.ingress.kubernetes.io/listen-ports: '[{\"HTTP\":80},{\"HTTPS\":443}]',",
+            "",
+        );
         lost(
-            EKS,
-            &EKS.replace("alb.ingress.kubernetes.io/certificate-arn: 'arn:aws:acm:x', ", ""),
+            &default_listener,
+            &default_listener.replace("alb.ingress.kubernetes.io/certificate-arn: 'arn:aws:acm:x', ", ""),
             arn,
         );
         lost(EKS, &EKS.replace(",{\"HTTPS\":443}", ""), arn);
+        let discovered = EKS.replace("alb.ingress.kubernetes.io/certificate-arn: 'arn:aws:acm:x', ", "");
+        lost(
+            &discovered,
+            &discovered.replace(",{\"HTTPS\":443}", ""),
+            "the ALB's certificate discovery for its HTTPS listener",
+        );
         lost(
             AKS,
             &AKS.replace(", tls: [{hosts: [sso.example.com], secretName: s}]", ""),

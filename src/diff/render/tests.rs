@@ -249,3 +249,41 @@ fn hostile_side_names_cannot_break_the_header() {
         "main\n# injected <!-- `x` | *y*\x1b[31m"
     );
 }
+
+#[test]
+fn a_failed_overlays_error_is_one_capped_line_in_the_headers_and_whole_in_the_json() {
+    let error = format!(
+        "error: at main: kustomize build failed: {}\n{}",
+        "x".repeat(5_000),
+        "more\n".repeat(2_000)
+    );
+    let r = Report {
+        sides: super::super::Sides {
+            failed: vec![super::super::report::Failed {
+                side: "old".into(),
+                overlay: "overlays/dev".into(),
+                error: error.clone(),
+            }],
+            ..super::super::Sides::default()
+        },
+        ..Report::default()
+    };
+    for (format, out) in [("markdown", markdown(&r)), ("text", text(&r, false))] {
+        let line = out
+            .lines()
+            .find(|l| l.contains("did not build"))
+            .unwrap_or_else(|| panic!("{format}: no failed line in {out}"));
+        assert!(
+            line.contains("kustomize build failed: xxx") && (line.contains('…') || line.contains("&#8230;")),
+            "{format}: {line}"
+        );
+        assert!(
+            line.chars().count() < 500,
+            "{format}: {} characters",
+            line.chars().count()
+        );
+        assert!(!out.contains("more"), "{format}: the error's later lines are shown");
+    }
+    let back: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(back["sides"]["failed"][0]["error"], error.as_str());
+}
