@@ -6,7 +6,7 @@
 
 use super::at::At;
 use crate::diag::Diagnostic;
-use crate::k8s::identity::kubernetes_subject;
+use crate::k8s::identity::Subject;
 use crate::k8s::labels::TRUST_SUBJECT;
 use crate::krm::{annotations, object};
 use k8s_openapi::Resource;
@@ -23,16 +23,20 @@ pub fn check_object(item: &Value, at: &At, out: &mut Vec<Diagnostic>) {
         return;
     };
     let Some(ns) = object::namespace(item) else { return };
-    let actual = kubernetes_subject(ns, object::name(item));
-    if reported != actual {
+    let name = object::name(item);
+    // A form the check cannot read names no ServiceAccount it could compare.
+    let Some(subject) = Subject::parse(reported) else {
+        return;
+    };
+    if (subject.namespace, subject.service_account) != (ns, name) {
         out.push(at.warning(
             format!("metadata.annotations.{TRUST_SUBJECT}"),
             format!(
-                "the platform layer reported cloud-side trust for `{reported}`, but this ServiceAccount is `{ns}/{}` after later renames (a parent overlay's namespace or namePrefix): trust configured from that report names an account that does not exist",
-                object::name(item)
+                "the platform layer reported cloud-side trust for `{reported}`, but this ServiceAccount is `{ns}/{name}` after later renames (a parent overlay's namespace or namePrefix): trust configured from that report names an account that does not exist"
             ),
             format!(
-                "configure the trust for {actual} (the ServiceAccount's final name), or move the namespace/namePrefix into the kustomization that lists the platform transformer"
+                "configure the trust for {} (the ServiceAccount's final name), or move the namespace/namePrefix into the kustomization that lists the platform transformer",
+                subject.renamed(ns, name)
             ),
         ));
     }
@@ -74,5 +78,39 @@ mod tests {
         let mut out = Vec::new();
         check_object(&same, &At::new(&same), &mut out);
         assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn gke_subjects_are_compared_and_corrected_in_their_own_form() {
+        let member = "serviceAccount:my-project.svc.id.goog[maverics/maverics-secrets-reader]";
+        let principal = "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/my-project.svc.id.goog/subject/ns/maverics/sa/maverics-secrets-reader";
+        for (reported, corrected) in [
+            (
+                member,
+                "serviceAccount:my-project.svc.id.goog[idp/acme-maverics-secrets-reader]",
+            ),
+            (
+                principal,
+                "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/my-project.svc.id.goog/subject/ns/idp/sa/acme-maverics-secrets-reader",
+            ),
+        ] {
+            let item = sa("idp", "acme-maverics-secrets-reader", reported);
+            let mut out = Vec::new();
+            check_object(&item, &At::new(&item), &mut out);
+            assert_eq!(out.len(), 1, "{reported}");
+            assert!(
+                out[0]
+                    .fix
+                    .as_deref()
+                    .unwrap()
+                    .starts_with(&format!("configure the trust for {corrected} (")),
+                "{:?}",
+                out[0]
+            );
+            let same = sa("maverics", "maverics-secrets-reader", reported);
+            let mut out = Vec::new();
+            check_object(&same, &At::new(&same), &mut out);
+            assert!(out.is_empty(), "{reported}: {out:?}");
+        }
     }
 }

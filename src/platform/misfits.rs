@@ -7,11 +7,11 @@ use super::found::name;
 use super::planner::Planner;
 use crate::check::stickiness;
 use crate::diag::Diagnostic;
-use crate::k8s::kinds::{HTTP_ROUTE, HTTP_ROUTE_V1BETA1, SECRET_STORE};
+use crate::k8s::kinds::{GATEWAY, GCP_BACKEND_POLICY, HTTP_ROUTE, HTTP_ROUTE_V1BETA1, ROUTE_POLICY, SECRET_STORE};
 use crate::k8s::labels::INGRESS_CLASS;
 use crate::krm::{annotations, object};
 use k8s_openapi::Resource;
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -42,13 +42,28 @@ fn cloud_of(platform: Platform) -> &'static str {
     }
 }
 
-/// The cloud a store's name says it reads, if it names one.
-fn store_cloud(store: &str) -> Option<&'static str> {
+/// The other cloud a store's name says it reads: None when no word names a cloud, when one
+/// names `here` (the platform's own, as in `aws-sso-gcp-secret-manager`), or when words name
+/// more than one cloud, since the name alone cannot tell which the store is on.
+fn store_cloud(store: &str, here: &str) -> Option<&'static str> {
     let words: Vec<String> = store.split(['-', '.', '_']).map(str::to_ascii_lowercase).collect();
-    CLOUDS
+    let named: BTreeSet<&'static str> = CLOUDS
         .iter()
-        .find(|(_, marks)| words.iter().any(|w| marks.contains(&w.as_str())))
+        .filter(|(_, marks)| words.iter().any(|w| marks.contains(&w.as_str())))
         .map(|(cloud, _)| *cloud)
+        .collect();
+    match named.into_iter().collect::<Vec<_>>()[..] {
+        [there] if there != here => Some(there),
+        _ => None,
+    }
+}
+
+/// Whether the layer writes a SecretStore named `store` (added, or its earlier run's patched).
+fn layers_store(p: &Planner, store: &str) -> bool {
+    p.adds.iter().chain(p.edits.iter().map(|(_, _, w)| w)).any(|o| {
+        o.get("kind").and_then(Json::as_str) == Some(SECRET_STORE.kind)
+            && o.pointer("/metadata/name").and_then(Json::as_str) == Some(store)
+    })
 }
 
 /// The orchestrator's ExternalSecret, as the layer leaves it, must not read another cloud's
@@ -67,7 +82,10 @@ fn foreign_store(p: &mut Planner) {
         .and_then(Json::as_str)
         .unwrap_or(SECRET_STORE.kind);
     let here = cloud_of(platform);
-    let Some(there) = store_cloud(store).filter(|c| *c != here) else {
+    if layers_store(p, store) {
+        return;
+    }
+    let Some(there) = store_cloud(store, here) else {
         return;
     };
     let key = platform.as_str();
@@ -102,25 +120,100 @@ fn same_namespace(p: &Planner, o: &Value) -> bool {
     object::namespace(o).map(str::to_owned) == p.found.namespace()
 }
 
-/// AKS and GKE run Gateway API's standard channel only, where an HTTPRoute has no
-/// `sessionPersistence`: a route that relies on it spreads a session's requests.
+/// The objects of `kinds` as the plan leaves them: the stream's, less those the layer
+/// deletes or rewrites, then the layer's rewritten and added copies.
+fn planned(p: &Planner, kinds: &[&str]) -> Vec<Value> {
+    let of = |o: &Value| kinds.contains(&object::kind(o));
+    let touched = |n: usize| p.deletes.contains(&n) || p.edits.iter().any(|(i, _, _)| *i == n);
+    let mut out: Vec<Value> = (p.items.iter().enumerate())
+        .filter(|(n, o)| !touched(*n) && of(o))
+        .map(|(_, o)| o.clone())
+        .collect();
+    let layer = (p.edits.iter())
+        .filter(|(i, _, _)| !p.deletes.contains(i))
+        .map(|(_, _, w)| w)
+        .chain(&p.adds);
+    out.extend(layer.filter_map(|o| serde_yaml::to_value(o).ok()).filter(|o| of(o)));
+    out
+}
+
+/// How a route's parent Gateways serve `sessionPersistence`.
+enum Parents {
+    /// A parent is the cloud's own Gateway, which does not implement it.
+    Cloud(String),
+    /// A parent is not in the stream: its class is unknown.
+    Unknown(String),
+    /// Every parent is in the stream with another implementation's class.
+    Other,
+}
+
+fn parents(objects: &[Value], route: &Value, cloud_class: &str) -> Parents {
+    let route_ns = object::namespace(route).unwrap_or_default();
+    let mut unknown = None;
+    for r in (route
+        .get("spec")
+        .and_then(|s| s.get("parentRefs"))
+        .and_then(Value::as_sequence))
+    .into_iter()
+    .flatten()
+    {
+        let field = |k: &str| r.get(k).and_then(Value::as_str);
+        let name = field("name").unwrap_or_default();
+        let ns = field("namespace").unwrap_or(route_ns);
+        let gateway = objects.iter().find(|g| {
+            object::kind(g) == GATEWAY.kind
+                && field("kind").unwrap_or(GATEWAY.kind) == GATEWAY.kind
+                && object::name(g) == name
+                && object::namespace(g).unwrap_or_default() == ns
+        });
+        match gateway {
+            Some(g) => {
+                let class = (g
+                    .get("spec")
+                    .and_then(|s| s.get("gatewayClassName"))
+                    .and_then(Value::as_str))
+                .unwrap_or_default();
+                if class.starts_with(cloud_class) {
+                    return Parents::Cloud(format!("Gateway `{name}` of class `{class}`"));
+                }
+            }
+            None => unknown = unknown.or(Some(format!("Gateway `{ns}/{name}`"))),
+        }
+    }
+    unknown.map_or(Parents::Other, Parents::Unknown)
+}
+
+/// The cloud's own Gateways (GKE's `gke-l7-*`, AGC's `azure-alb-*` classes) run Gateway
+/// API's standard channel only, where an HTTPRoute has no `sessionPersistence`: a route on
+/// them that relies on it spreads a session's requests. Envoy Gateway, Istio and others
+/// implement it, so a route on their Gateways passes.
 fn session_persistence(p: &mut Planner) {
     if !scaled_proxy(p) {
         return;
     }
     let svc = p.found.base_name();
     let gke = p.cfg.spec.platform == Platform::Gke;
+    let cloud_class = if gke { "gke-l7-" } else { "azure-alb-" };
+    let objects = planned(
+        p,
+        &[
+            HTTP_ROUTE.kind,
+            GATEWAY.kind,
+            GCP_BACKEND_POLICY.kind,
+            ROUTE_POLICY.kind,
+        ],
+    );
     let mut found = Vec::new();
-    for r in p.items.iter().filter(|r| {
+    for r in objects.iter().filter(|r| {
         object::kind(r) == HTTP_ROUTE.kind
             && matches!(object::api_version(r), a if a == HTTP_ROUTE.api_version || a == HTTP_ROUTE_V1BETA1)
             && same_namespace(p, r)
     }) {
         let ns = object::namespace(r).unwrap_or_default();
         let sticks = if gke {
-            stickiness::gcp_backend_policy_sticks(p.items, ns, &svc)
+            stickiness::gcp_backend_policy_sticks(&objects, ns, &svc)
         } else {
-            stickiness::agc_route_policy_sticks(p.items, ns, object::name(r))
+            stickiness::agc_route_policy_sticks(&objects, ns, object::name(r))
         };
         let rules = r.get("spec").and_then(|s| s.get("rules")).and_then(Value::as_sequence);
         let persisted = rules.into_iter().flatten().any(|rule| {
@@ -133,7 +226,7 @@ fn session_persistence(p: &mut Planner) {
                     .any(|b| b.get("name").and_then(Value::as_str) == Some(svc.as_str()))
         });
         if persisted && !sticks {
-            found.push(object::name(r).to_owned());
+            found.push((object::name(r).to_owned(), parents(&objects, r, cloud_class)));
         }
     }
     let (key, way) = if gke {
@@ -149,20 +242,43 @@ fn session_persistence(p: &mut Planner) {
             "add an Application Gateway for Containers RoutePolicy (`alb.networking.azure.io/v1`) with `targetRef: {group: gateway.networking.k8s.io, kind: HTTPRoute, name: <the route>}` and `default.sessionAffinity: {affinityType: managed-cookie}`, or expose through the layer's Ingress".to_owned(),
         )
     };
-    for route in found {
-        p.report(
-            Diagnostic::error(format!(
-                "HTTPRoute `{route}` keeps sessions on one pod only through `sessionPersistence`, which {} does not implement (it runs Gateway API's standard channel only): the scaled orchestrator in proxy mode would lose sessions",
-                key.to_ascii_uppercase()
-            ))
-            .field(format!("spec.{key}"))
-            .fix(way.clone()),
-        );
+    let platform = key.to_ascii_uppercase();
+    for (route, parent) in found {
+        let d = match parent {
+            Parents::Other => continue,
+            Parents::Cloud(gateway) => Diagnostic::error(format!(
+                "HTTPRoute `{route}` keeps sessions on one pod only through `sessionPersistence`, which {platform}'s own {gateway} does not implement (it runs Gateway API's standard channel only): the scaled orchestrator in proxy mode would lose sessions"
+            )),
+            Parents::Unknown(gateway) => Diagnostic::warning(format!(
+                "HTTPRoute `{route}` keeps sessions on one pod only through `sessionPersistence`, and its parent {gateway} is not in the stream: if its class is {platform}'s own (`{cloud_class}*`, standard channel only) the scaled orchestrator in proxy mode loses sessions; Gateways of Envoy Gateway, Istio and other implementations of `sessionPersistence` keep them"
+            )),
+        };
+        p.report(d.field(format!("spec.{key}")).fix(way.clone()));
     }
 }
 
-/// GKE serves an Ingress only through the class annotation and ignores one that sets
-/// `spec.ingressClassName`: an Ingress of the orchestrator written that way exposes nothing.
+/// The controller of GKE's own Ingress classes.
+const GKE_CONTROLLER: &str = "k8s.io/ingress-gce";
+
+/// GKE's own Ingress controller serves an Ingress only through the class annotation and
+/// ignores `spec.ingressClassName` naming these.
+const GKE_CLASSES: [&str; 3] = ["gce", "gce-internal", "gce-regional-external"];
+
+/// Whether Ingress class `class` is GKE's own: a built-in name, or an IngressClass in the
+/// stream whose controller is GKE's.
+fn gke_class(p: &Planner, class: &str) -> bool {
+    GKE_CLASSES.contains(&class)
+        || p.items.iter().any(|c| {
+            object::kind(c) == IngressClass::KIND
+                && object::api_version(c) == IngressClass::API_VERSION
+                && object::name(c) == class
+                && c.get("spec").and_then(|s| s.get("controller")).and_then(Value::as_str) == Some(GKE_CONTROLLER)
+        })
+}
+
+/// An Ingress of the orchestrator that names one of GKE's own classes in
+/// `spec.ingressClassName` exposes nothing; another controller's class (ingress-nginx, ...)
+/// is served by that controller, and the stickiness guard judges it.
 fn ingress_class_name(p: &mut Planner) {
     let svc = p.found.base_name();
     let mut found = Vec::new();
@@ -179,6 +295,9 @@ fn ingress_class_name(p: &mut Planner) {
         let Some(class) = spec.and_then(|s| s.get("ingressClassName")).and_then(Value::as_str) else {
             continue;
         };
+        if !gke_class(p, class) {
+            continue;
+        }
         if stickiness::backend_names(e).contains(&svc.as_str()) {
             found.push((object::name(e).to_owned(), class.to_owned()));
         }
@@ -241,7 +360,12 @@ pub fn replaced_ingress(p: &mut Planner, hosts: &[String], field: &str) {
         .into_iter()
         .flatten()
         .map(|(k, _)| k.as_str())
-        .filter(|k| !annotations::is_host_owned(k) && !k.starts_with("config.kubernetes.io/") && !kept(k))
+        .filter(|k| {
+            !annotations::is_host_owned(k)
+                && !k.starts_with("config.kubernetes.io/")
+                && !k.strip_prefix(crate::api::GROUP).is_some_and(|r| r.starts_with('/'))
+                && !kept(k)
+        })
         .collect();
     if dropped_hosts.is_empty() && dropped_annotations.is_empty() {
         return;

@@ -163,7 +163,7 @@ impl<'a> Planner<'a> {
         self.inform(trust::report(scheme, ns.as_deref(), ids));
         let Some(ns) = ns else { return };
         for id in ids {
-            let subject = Json::String(trust::kubernetes_subject(&ns, &id.service_account));
+            let subject = Json::String((scheme.subject)(&ns, &id.service_account));
             let is_it = |o: &Json| {
                 o.get("kind").and_then(Json::as_str) == Some(ServiceAccount::KIND)
                     && o.pointer("/metadata/name").and_then(Json::as_str) == Some(id.service_account.as_str())

@@ -95,26 +95,60 @@ spec:
     r
 }
 
+fn gateway(class: &str) -> Value {
+    yaml(&format!(
+        "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: gw, namespace: maverics}}
+spec: {{gatewayClassName: {class}, listeners: [{{name: http, port: 80, protocol: HTTP}}]}}
+"
+    ))
+}
+
 #[test]
-fn http_route_session_persistence_is_refused_on_aks_and_gke() {
-    let mut items = base_items();
-    items.push(route(true));
-    assert_fails(
-        &platform_config("aks"),
-        &items,
-        &[
-            "HTTPRoute `sso` keeps sessions on one pod only through `sessionPersistence`, which AKS does not implement",
-            "RoutePolicy",
-        ],
-    );
-    assert_fails(
-        &platform_config("gke"),
-        &items,
-        &[
-            "HTTPRoute `sso` keeps sessions on one pod only through `sessionPersistence`, which GKE does not implement",
+fn http_route_session_persistence_is_refused_on_the_clouds_own_gateways() {
+    for (platform, class, prefix, name, way) in [
+        ("aks", "azure-alb-external", "azure-alb-", "AKS", "RoutePolicy"),
+        (
+            "gke",
+            "gke-l7-global-external-managed",
+            "gke-l7-",
+            "GKE",
             "GCPBackendPolicy",
-        ],
-    );
+        ),
+    ] {
+        let mut items = base_items();
+        items.push(route(true));
+        items.push(gateway(class));
+        assert_fails(
+            &platform_config(platform),
+            &items,
+            &[
+                &format!(
+                    "HTTPRoute `sso` keeps sessions on one pod only through `sessionPersistence`, which {name}'s own Gateway `gw` of class `{class}` does not implement"
+                ),
+                way,
+            ],
+        );
+        // Envoy Gateway implements sessionPersistence: its route passes.
+        let mut items = base_items();
+        items.push(route(true));
+        items.push(gateway("eg"));
+        let (_, err, code) = transform(&items, &platform_config(platform));
+        assert_eq!(code, 0, "{platform}: {err}");
+        assert!(!err.contains("sessionPersistence"), "{platform}: {err}");
+        // A parent Gateway outside the stream: its class is unknown, a warning says which serve it.
+        let mut items = base_items();
+        items.push(route(true));
+        let (_, err, code) = transform(&items, &platform_config(platform));
+        assert_eq!(code, 0, "{platform}: {err}");
+        assert!(
+            err.contains(&format!(
+                "its parent Gateway `maverics/gw` is not in the stream: if its class is {name}'s own (`{prefix}*`"
+            )),
+            "{platform}: {err}"
+        );
+    }
     // AKS: a RoutePolicy with cookie affinity on the route is AGC's way.
     let mut items = base_items();
     items.push(route(false));
@@ -131,23 +165,85 @@ spec:
     assert_eq!(code, 0, "{err}");
 }
 
+/// GKE's gateway mode replaces the base's HTTPRoute and adds the GCPBackendPolicy that keeps
+/// sessions: the rule judges the route the layer leaves, not the base's.
 #[test]
-fn a_gke_ingress_with_ingress_class_name_is_refused() {
-    let mut items = base_items();
-    items.push(yaml(
+fn gke_gateway_mode_over_a_base_route_with_session_persistence_passes() {
+    let config = std::fs::read_to_string(crate::common::root().join("bases/orchestrator/orchestrator.yaml")).unwrap();
+    let mut base: Value = serde_yaml::from_str(&config).unwrap();
+    set(
+        &mut base,
+        &["spec", "gateway"],
+        yaml("{enabled: true, parentRefs: [{name: gw, namespace: infra}]}"),
+    );
+    let items = render(&serde_yaml::to_string(&base).unwrap());
+    assert!(
+        serde_yaml::to_string(&items).unwrap().contains("sessionPersistence"),
+        "the base's route keeps sessions through sessionPersistence"
+    );
+    let mut fc = platform_config("gke");
+    set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
+    set(
+        &mut fc,
+        &["spec", "gke", "gateway"],
+        yaml("{name: gw, namespace: infra}"),
+    );
+    fc["spec"]["gke"].as_mapping_mut().unwrap().remove("ingress");
+    let (out, err, code) = transform(&items, &fc);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("sessionPersistence"), "{err}");
+    assert!(
+        out.iter().any(|o| o["kind"].as_str() == Some("GCPBackendPolicy")),
+        "the layer's GCPBackendPolicy keeps the sessions"
+    );
+}
+
+/// The layer names its own store after the orchestrator: a name with another cloud's word
+/// (`aws-sso`) is still the layer's store on this cloud.
+#[test]
+fn an_orchestrator_named_after_another_cloud_keeps_the_layers_own_store() {
+    let config = std::fs::read_to_string(crate::common::root().join("bases/orchestrator/orchestrator.yaml")).unwrap();
+    let mut base: Value = serde_yaml::from_str(&config).unwrap();
+    set(&mut base, &["metadata", "name"], "aws-sso".into());
+    let items = render(&serde_yaml::to_string(&base).unwrap());
+    for (platform, store) in [
+        ("gke", "aws-sso-gcp-secret-manager"),
+        ("aks", "aws-sso-azure-key-vault"),
+    ] {
+        let (out, err, code) = transform(&items, &platform_config(platform));
+        assert_eq!(code, 0, "{platform}: {err}");
+        assert_eq!(
+            external_secret_store(&out),
+            ("SecretStore".to_owned(), store.to_owned()),
+            "{platform}"
+        );
+        // A second run over the layer's output reads the same store.
+        let (_, err, code) = transform(&out, &platform_config(platform));
+        assert_eq!(code, 0, "{platform}: {err}");
+    }
+}
+
+fn class_ingress(class: &str) -> Value {
+    yaml(&format!(
         "apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: extra
   namespace: maverics
-  annotations: {krm.maverics.dev/session-affinity: BackendConfig}
+  annotations: {{krm.maverics.dev/session-affinity: BackendConfig}}
 spec:
-  ingressClassName: gce
+  ingressClassName: {class}
   rules:
     - host: sso.example.com
-      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: maverics, port: {name: http}}}}]}
-",
-    ));
+      http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: maverics, port: {{name: http}}}}}}}}]}}
+"
+    ))
+}
+
+#[test]
+fn a_gke_ingress_with_ingress_class_name_is_refused() {
+    let mut items = base_items();
+    items.push(class_ingress("gce"));
     assert_fails(
         &platform_config("gke"),
         &items,
@@ -156,6 +252,30 @@ spec:
             "annotate it `kubernetes.io/ingress.class: gce`",
         ],
     );
+    // An IngressClass of GKE's controller under another name is GKE's too.
+    let mut items = base_items();
+    items.push(class_ingress("lb"));
+    items.push(yaml(
+        "apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: lb}
+spec: {controller: k8s.io/ingress-gce}
+",
+    ));
+    assert_fails(
+        &platform_config("gke"),
+        &items,
+        &["Ingress `extra` sets `spec.ingressClassName: lb`, which GKE ignores"],
+    );
+}
+
+/// A custom controller on GKE (ingress-nginx) serves `spec.ingressClassName`.
+#[test]
+fn a_gke_ingress_of_another_controller_is_not_refused_for_its_class_name() {
+    let mut items = base_items();
+    items.push(class_ingress("nginx"));
+    let (_, err, _) = transform(&items, &platform_config("gke"));
+    assert!(!err.contains("which GKE ignores"), "{err}");
 }
 
 #[test]
@@ -178,6 +298,7 @@ fn the_base_ingress_replaced_on_aks_and_gke_names_what_it_drops() {
             "{platform}: {err}"
         );
         assert!(err.contains(field), "{platform}: {err}");
+        assert!(!err.contains("`krm.maverics.dev/"), "{platform}: {err}");
         // A second run over the layer's own Ingress drops nothing.
         let (_, err2, code) = transform(&out, &platform_config(platform));
         assert_eq!(code, 0, "{platform}: {err2}");
@@ -282,7 +403,7 @@ fn gke_parent_overlay_renames_what_kustomize_can_and_the_check_names_the_new_sub
         let o = run_with_stdin(Command::new(bin()).args(["check", "-"]), out.as_bytes());
         assert!(
             stderr(&o).contains(
-                "fix: configure the trust for system:serviceaccount:idp:acme-maverics-secrets-reader (the ServiceAccount's final name)"
+                "fix: configure the trust for serviceAccount:acme-sso-prod.svc.id.goog[idp/acme-maverics-secrets-reader] (the ServiceAccount's final name)"
             ),
             "{version}: {}",
             stderr(&o)
