@@ -52,7 +52,18 @@ pub(crate) fn render(config: &str) -> Vec<Value> {
 }
 
 pub(crate) fn base_items() -> Vec<Value> {
-    render(&std::fs::read_to_string(root().join("bases/orchestrator/orchestrator.yaml")).expect("base config"))
+    render(&base_config())
+}
+
+fn base_config() -> String {
+    std::fs::read_to_string(root().join("bases/orchestrator/orchestrator.yaml")).expect("base config")
+}
+
+/// The base render with one field of the base's config set to `value`.
+pub(crate) fn base_items_with(path: &[&str], value: Value) -> Vec<Value> {
+    let mut base: Value = serde_yaml::from_str(&base_config()).expect("base config is YAML");
+    set(&mut base, path, value);
+    render(&serde_yaml::to_string(&base).expect("config as YAML"))
 }
 
 pub(crate) fn platform_config(overlay: &str) -> Value {

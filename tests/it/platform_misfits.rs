@@ -3,7 +3,7 @@
 //! Ingress with `ingressClassName`, the base's Ingress replaced, and the trust subjects a
 //! parent overlay's renames invalidate.
 
-use crate::platform::{assert_fails, base_items, platform_config, render, set, transform, yaml};
+use crate::platform::{assert_fails, base_items, base_items_with, platform_config, set, transform, yaml};
 use serde_yaml::Value;
 
 fn external_secret_store(items: &[Value]) -> (String, String) {
@@ -169,14 +169,10 @@ spec:
 /// sessions: the rule judges the route the layer leaves, not the base's.
 #[test]
 fn gke_gateway_mode_over_a_base_route_with_session_persistence_passes() {
-    let config = std::fs::read_to_string(crate::common::root().join("bases/orchestrator/orchestrator.yaml")).unwrap();
-    let mut base: Value = serde_yaml::from_str(&config).unwrap();
-    set(
-        &mut base,
+    let items = base_items_with(
         &["spec", "gateway"],
         yaml("{enabled: true, parentRefs: [{name: gw, namespace: infra}]}"),
     );
-    let items = render(&serde_yaml::to_string(&base).unwrap());
     assert!(
         serde_yaml::to_string(&items).unwrap().contains("sessionPersistence"),
         "the base's route keeps sessions through sessionPersistence"
@@ -202,10 +198,7 @@ fn gke_gateway_mode_over_a_base_route_with_session_persistence_passes() {
 /// (`aws-sso`) is still the layer's store on this cloud.
 #[test]
 fn an_orchestrator_named_after_another_cloud_keeps_the_layers_own_store() {
-    let config = std::fs::read_to_string(crate::common::root().join("bases/orchestrator/orchestrator.yaml")).unwrap();
-    let mut base: Value = serde_yaml::from_str(&config).unwrap();
-    set(&mut base, &["metadata", "name"], "aws-sso".into());
-    let items = render(&serde_yaml::to_string(&base).unwrap());
+    let items = base_items_with(&["metadata", "name"], "aws-sso".into());
     for (platform, store) in [
         ("gke", "aws-sso-gcp-secret-manager"),
         ("aks", "aws-sso-azure-key-vault"),
@@ -280,14 +273,10 @@ fn a_gke_ingress_of_another_controller_is_not_refused_for_its_class_name() {
 
 #[test]
 fn the_base_ingress_replaced_on_aks_and_gke_names_what_it_drops() {
-    let config = std::fs::read_to_string(crate::common::root().join("bases/orchestrator/orchestrator.yaml")).unwrap();
-    let mut base: Value = serde_yaml::from_str(&config).unwrap();
-    set(
-        &mut base,
+    let items = base_items_with(
         &["spec", "ingress"],
         yaml("{enabled: true, hosts: [legacy.acme.com], className: nginx}"),
     );
-    let items = render(&serde_yaml::to_string(&base).unwrap());
     for (platform, field) in [("aks", "spec.aks.ingress.hosts"), ("gke", "spec.gke.hosts")] {
         let (out, err, code) = transform(&items, &platform_config(platform));
         assert_eq!(code, 0, "{platform}: {err}");
