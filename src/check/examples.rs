@@ -9,6 +9,7 @@ use super::at::At;
 use super::pods::{containers, pod_spec};
 use crate::diag::Diagnostic;
 use crate::krm::annotations;
+use crate::secrets::holds_ignoring_case;
 use serde_yaml::Value;
 
 /// The documentation domain (RFC 2606) the shipped examples use.
@@ -53,6 +54,14 @@ impl Example {
 /// The example hosts, account and GUIDs in one string, in order of appearance, without repeats.
 fn findings(text: &str) -> Vec<(Example, String)> {
     let mut out: Vec<(Example, String)> = Vec::new();
+    // Each kind below needs its text somewhere in the string: most strings are answered here,
+    // without the lower-case copy of every token.
+    if ![EXAMPLE_DOMAIN, EXAMPLE_ACCOUNT, EXAMPLE_GUID_PREFIX]
+        .iter()
+        .any(|w| holds_ignoring_case(text, w))
+    {
+        return out;
+    }
     let tokens = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'));
     for token in tokens {
         let token = token.trim_matches('.').to_ascii_lowercase();
@@ -77,31 +86,57 @@ fn findings(text: &str) -> Vec<(Example, String)> {
     out
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
+/// One step of the path of a string below the value `in_value` was given.
+enum Seg<'v> {
+    Key(&'v str),
+    Index(usize),
 }
 
-/// Every string under `v`, with its field path below `path`. Host annotations (paths, ids)
-/// are the host's, not the user's, and are left out.
-fn strings<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, &'v str)>) {
+/// `base` and `segs` as a field path: `spec.hosts[0]`.
+fn path_text(base: &str, segs: &[Seg]) -> String {
+    let mut p = base.to_owned();
+    for s in segs {
+        match s {
+            Seg::Key(k) => {
+                if !p.is_empty() {
+                    p.push('.');
+                }
+                p.push_str(k);
+            }
+            Seg::Index(i) => p.push_str(&format!("[{i}]")),
+        }
+    }
+    p
+}
+
+/// Every string under `v` that holds an example value, with its field path below `base`.
+/// Host annotations (paths, ids) are the host's, not the user's, and are left out. The path
+/// is spelled only for a string with findings: this visits every string of every item.
+fn strings<'v>(v: &'v Value, base: &str, segs: &mut Vec<Seg<'v>>, out: &mut Vec<(String, Vec<(Example, String)>)>) {
     match v {
-        Value::String(s) => out.push((path.to_owned(), s)),
+        Value::String(s) => {
+            let found = findings(s);
+            if !found.is_empty() {
+                out.push((path_text(base, segs), found));
+            }
+        }
         Value::Mapping(m) => {
+            let annotations = segs.len() <= 2 && path_text(base, segs) == "metadata.annotations";
             for (k, child) in m {
                 let Some(k) = k.as_str() else { continue };
-                if path == "metadata.annotations" && annotations::is_host_owned(k) {
+                if annotations && annotations::is_host_owned(k) {
                     continue;
                 }
-                strings(child, &join(path, k), out);
+                segs.push(Seg::Key(k));
+                strings(child, base, segs, out);
+                segs.pop();
             }
         }
         Value::Sequence(seq) => {
             for (i, child) in seq.iter().enumerate() {
-                strings(child, &format!("{path}[{i}]"), out);
+                segs.push(Seg::Index(i));
+                strings(child, base, segs, out);
+                segs.pop();
             }
         }
         _ => {}
@@ -113,10 +148,9 @@ fn strings<'v>(v: &'v Value, path: &str, out: &mut Vec<(String, &'v str)>) {
 /// caller knows the file or object.
 pub fn in_value(v: &Value, path: &str) -> Vec<Diagnostic> {
     let mut fields = Vec::new();
-    strings(v, path, &mut fields);
+    strings(v, path, &mut Vec::new(), &mut fields);
     let mut out = Vec::new();
-    for (field, text) in fields {
-        let found = findings(text);
+    for (field, found) in fields {
         for kind in [Example::Host, Example::Account, Example::Guid] {
             let values: Vec<String> = found
                 .iter()

@@ -40,18 +40,16 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
         return;
     }
     let kind = object::kind(obj);
-    let mut rest = obj.clone();
+    // The fields checked by their own rules below, left out of the generic scan at the end so
+    // it does not report them twice.
+    let mut skip: Vec<&[&str]> = vec![&["metadata", "annotations", ALLOW_ANNOTATION]];
     match (object::api_version(obj), kind) {
         (_, k) if k.ends_with("List") && obj.get("items").is_some_and(Value::is_sequence) => {
-            let items = obj
-                .get("items")
-                .and_then(Value::as_sequence)
-                .cloned()
-                .unwrap_or_default();
-            for (i, item) in items.iter().enumerate() {
+            let items = obj.get("items").and_then(Value::as_sequence).map(Vec::as_slice);
+            for (i, item) in items.unwrap_or_default().iter().enumerate() {
                 check_at(item, at, &format!("{prefix}items[{i}]."), out, depth + 1);
             }
-            forget(&mut rest, &["items"]);
+            skip.push(&["items"]);
         }
         (a, k) if (a, k) == (Secret::API_VERSION, Secret::KIND) => {
             for field in ["data", "stringData"] {
@@ -67,14 +65,16 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
                          (spec.secrets.values of the Orchestrator config)",
                     ));
                 }
-                forget(&mut rest, &[field]);
             }
+            skip.extend([&["data"][..], &["stringData"]]);
         }
         (a, k) if (a, k) == (ConfigMap::API_VERSION, ConfigMap::KIND) => {
-            for field in ["data", "binaryData"] {
-                let Some(data) = obj.get(field).and_then(Value::as_mapping) else {
+            for field in [&["data"][..], &["binaryData"]] {
+                let Some(data) = obj.get(field[0]).and_then(Value::as_mapping) else {
                     continue;
                 };
+                skip.push(field);
+                let field = field[0];
                 for (k, v) in data {
                     let key = k.as_str().unwrap_or_default();
                     let config = v
@@ -95,7 +95,6 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
                         }
                     }
                 }
-                forget(&mut rest, &[field]);
             }
         }
         (crate::api::API_VERSION, crate::api::ORCHESTRATOR) => {
@@ -108,7 +107,7 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
                     ));
                 }
             }
-            forget(&mut rest, &["spec"]);
+            skip.push(&["spec"]);
         }
         _ => {}
     }
@@ -127,26 +126,14 @@ fn check_at(obj: &Value, at: &At, prefix: &str, out: &mut Vec<Diagnostic>, depth
             out,
             depth + 1,
         );
-        forget(&mut rest, &["metadata", "annotations", LAST_APPLIED]);
+        skip.push(&["metadata", "annotations", LAST_APPLIED]);
     }
-    forget(&mut rest, &["metadata", "annotations", ALLOW_ANNOTATION]);
     let prefix_path = prefix.strip_suffix('.').unwrap_or(prefix);
-    report(out, at, secrets::scan(&rest, prefix_path), STREAM_FIX);
+    report(out, at, secrets::scan_except(obj, prefix_path, &skip), STREAM_FIX);
 }
 
 fn report(out: &mut Vec<Diagnostic>, at: &At, found: Vec<Finding>, fix: &str) {
     for f in found {
         out.push(at.error(f.path, f.message, fix));
-    }
-}
-
-/// Removes the field at `path` from `v`, so the generic scan does not report it twice.
-fn forget(v: &mut Value, path: &[&str]) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let parent = parents.iter().try_fold(v, |cur, k| cur.get_mut(*k));
-    if let Some(Value::Mapping(m)) = parent {
-        m.remove(*last);
     }
 }

@@ -44,17 +44,34 @@ const KEY_FILE_ENDINGS: &[&str] = &[".key", ".p12", ".pfx", ".jks"];
 
 /// True when the value under `key` is a secret itself (see the module doc for the rule).
 pub fn is_secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
+    let bytes = key.as_bytes();
     if KEY_FILE_ENDINGS
         .iter()
-        .any(|e| lower.ends_with(e) && lower.len() > e.len())
+        .any(|e| bytes.len() > e.len() && bytes[bytes.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
     {
         return true;
     }
     // Every match below ends in a term run together inside the key's letters and digits;
-    // most keys hold none, and are answered without splitting them into words.
-    let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    if !TERMS.iter().any(|term| contains_parts(&squashed, term)) {
+    // most keys hold none, and are answered without splitting them into words. This runs
+    // for every key of every item a stream check reads, so the common answer allocates
+    // nothing: keys fit the buffer, and a longer one is squashed into a String.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    let mut long = Vec::new();
+    for c in bytes.iter().filter(|c| c.is_ascii_alphanumeric()) {
+        let c = c.to_ascii_lowercase();
+        if len < buf.len() {
+            buf[len] = c;
+            len += 1;
+        } else {
+            if long.is_empty() {
+                long.extend_from_slice(&buf);
+            }
+            long.push(c);
+        }
+    }
+    let squashed = if long.is_empty() { &buf[..len] } else { &long[..] };
+    if !holds_a_term(squashed) {
         return false;
     }
     let words = words(key);
@@ -68,6 +85,41 @@ pub fn is_secret_key(key: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// For each byte, the terms (bits, by their index in [`TERMS`]) that start with it.
+const STARTING_WITH: [u16; 256] = {
+    assert!(TERMS.len() <= 16, "one bit per term");
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < TERMS.len() {
+        table[TERMS[i][0].as_bytes()[0] as usize] |= 1 << i;
+        i += 1;
+    }
+    table
+};
+
+/// Whether the squashed key holds any term run together. One pass over the key: only a
+/// position whose byte starts some term is compared with those terms.
+fn holds_a_term(squashed: &[u8]) -> bool {
+    (0..squashed.len()).any(|at| {
+        let mut terms = STARTING_WITH[usize::from(squashed[at])];
+        while terms != 0 {
+            let term = TERMS[terms.trailing_zeros() as usize];
+            terms &= terms - 1;
+            // The second letter rules out most candidates before a whole comparison.
+            if squashed.get(at + 1) != term[0].as_bytes().get(1) {
+                continue;
+            }
+            let joined = term
+                .iter()
+                .try_fold(&squashed[at..], |after, part| after.strip_prefix(part.as_bytes()));
+            if joined.is_some() {
+                return true;
+            }
+        }
+        false
+    })
 }
 
 fn ends_with_term(words: &[String]) -> bool {
@@ -95,21 +147,6 @@ fn ends_with_parts(s: &str, parts: &[&str]) -> bool {
         .rev()
         .try_fold(s, |rest, part| rest.strip_suffix(part))
         .is_some()
-}
-
-/// Whether `s` holds `parts` run together somewhere, without building the joined string or
-/// a substring searcher (whose set-up cost more than the search on keys this short).
-fn contains_parts(s: &str, parts: &[&str]) -> bool {
-    let Some(first) = parts.first().and_then(|p| p.bytes().next()) else {
-        return true;
-    };
-    s.bytes().enumerate().any(|(at, b)| {
-        b == first
-            && parts
-                .iter()
-                .try_fold(s.get(at..).unwrap_or_default(), |after, part| after.strip_prefix(part))
-                .is_some()
-    })
 }
 
 /// Lower-case words of a key: `oauthClientSecret` → oauth, client, secret; `APIKey` → api,

@@ -24,7 +24,7 @@ mod shapes;
 pub use keys::is_secret_key;
 pub use lines::{LineSecret, secret_lines};
 pub use reference::is_reference;
-pub use shapes::{Shape, shape};
+pub use shapes::{Shape, holds_ignoring_case, shape};
 
 use serde_yaml::Value;
 use std::borrow::Cow;
@@ -108,10 +108,30 @@ const MAX_DEPTH: usize = 128;
 
 /// Every secret value in `v`. With `all`, every scalar below is secret (a Secret's `data`).
 pub fn leaves(v: &Value, all: bool) -> Vec<Leaf> {
+    leaves_except(v, all, &[])
+}
+
+/// [`leaves`], leaving out the fields at `skip` (paths of string keys from the root, such as
+/// `["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]`) and
+/// everything under them: a caller that checks those fields by their own rules reads the
+/// object once, without a copy that has them removed.
+pub fn leaves_except(v: &Value, all: bool, skip: &[&[&str]]) -> Vec<Leaf> {
     let mut out = Vec::new();
     let ctx = if all { Scope::All } else { Scope::Plain };
-    walk(v, &ctx, &mut Vec::new(), &mut out, 0);
+    walk(v, &ctx, &mut Vec::new(), &mut out, 0, skip);
     out
+}
+
+/// Whether the key `k` below `steps` is one of the `skip` paths.
+fn skipped(skip: &[&[&str]], steps: &[At<'_>], k: &Value) -> bool {
+    skip.iter().any(|path| {
+        path.len() == steps.len() + 1
+            && k.as_str() == path.last().copied()
+            && steps.iter().zip(path.iter()).all(|(step, want)| match step {
+                At::Key(key) => key.as_str() == Some(*want),
+                At::Index(_) => false,
+            })
+    })
 }
 
 /// The value behind any number of YAML tags.
@@ -129,7 +149,14 @@ fn key_text(k: &Value) -> Cow<'_, str> {
     }
 }
 
-fn walk<'a>(v: &'a Value, ctx: &Scope<'_>, steps: &mut Vec<At<'a>>, out: &mut Vec<Leaf>, depth: usize) {
+fn walk<'a>(
+    v: &'a Value,
+    ctx: &Scope<'_>,
+    steps: &mut Vec<At<'a>>,
+    out: &mut Vec<Leaf>,
+    depth: usize,
+    skip: &[&[&str]],
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -144,6 +171,9 @@ fn walk<'a>(v: &'a Value, ctx: &Scope<'_>, steps: &mut Vec<At<'a>>, out: &mut Ve
             // An env var `{name: DB_PASSWORD, value: ...}`: its value is secret by the name.
             let secret_name = m.get("name").and_then(Value::as_str).filter(|n| is_secret_key(n));
             for (k, child) in m {
+                if !skip.is_empty() && skipped(skip, steps, k) {
+                    continue;
+                }
                 let key = key_text(k);
                 let child_ctx = match (ctx, untag(child)) {
                     (Scope::All, _) => Scope::All,
@@ -155,14 +185,14 @@ fn walk<'a>(v: &'a Value, ctx: &Scope<'_>, steps: &mut Vec<At<'a>>, out: &mut Ve
                     },
                 };
                 steps.push(At::Key(k));
-                walk(child, &child_ctx, steps, out, depth + 1);
+                walk(child, &child_ctx, steps, out, depth + 1, skip);
                 steps.pop();
             }
         }
         Value::Sequence(items) => {
             for (i, item) in items.iter().enumerate() {
                 steps.push(At::Index(i));
-                walk(item, ctx, steps, out, depth + 1);
+                walk(item, ctx, steps, out, depth + 1, skip);
                 steps.pop();
             }
         }
@@ -245,8 +275,13 @@ pub struct Finding {
 /// Every literal secret in `v`, with field paths under `prefix` (`spec.config`; a prefix
 /// ending in `:` marks a file inside a field, `data.maverics.yaml:`).
 pub fn scan(v: &Value, prefix: &str) -> Vec<Finding> {
+    scan_except(v, prefix, &[])
+}
+
+/// [`scan`], leaving out the fields at `skip` (see [`leaves_except`]).
+pub fn scan_except(v: &Value, prefix: &str, skip: &[&[&str]]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for leaf in leaves(v, false) {
+    for leaf in leaves_except(v, false, skip) {
         let path = path_of(prefix, &leaf.steps);
         match leaf.how {
             How::Whole(why) => out.push(Finding {

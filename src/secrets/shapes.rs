@@ -51,11 +51,32 @@ pub fn shape(s: &str) -> Option<Shape> {
 /// `-----BEGIN RSA PRIVATE KEY-----`, `-----BEGIN ENCRYPTED PRIVATE KEY-----`, OpenSSH and
 /// PGP private blocks. Certificates and public keys are not secrets.
 fn private_key(s: &str) -> bool {
-    s.match_indices("-----BEGIN ").any(|(i, m)| {
-        let rest = &s[i + m.len()..];
+    const BEGIN: &str = "-----BEGIN ";
+    at(s, BEGIN).any(|i| {
+        let rest = &s[i + BEGIN.len()..];
         rest.find("-----")
             .is_some_and(|end| rest[..end].contains("PRIVATE KEY"))
     })
+}
+
+/// The byte offsets where `needle` starts in `s`, left to right, overlapping. `str::match_indices`
+/// sets up a substring searcher for each call, which costs more than the search on the short
+/// values that make up most of a manifest; every string value of every item is looked at here.
+fn at<'a>(s: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (hay, first) = (s.as_bytes(), needle.as_bytes()[0]);
+    hay.iter()
+        .enumerate()
+        .filter(move |(i, c)| **c == first && hay[*i..].starts_with(needle.as_bytes()))
+        .map(|(i, _)| i)
+}
+
+/// Whether `s` holds `word` in any mix of ASCII case, without a lower-case copy of `s`: a
+/// quick answer for the many values that hold no word a check looks for.
+pub fn holds_ignoring_case(s: &str, word: &str) -> bool {
+    let (hay, word) = (s.as_bytes(), word.as_bytes());
+    let Some(first) = word.first() else { return true };
+    hay.windows(word.len())
+        .any(|w| w[0].eq_ignore_ascii_case(first) && w.eq_ignore_ascii_case(word))
 }
 
 fn b64url(c: u8) -> bool {
@@ -65,7 +86,7 @@ fn b64url(c: u8) -> bool {
 /// Three base64url segments, the first two JSON objects (`eyJ` is base64 of `{"`).
 fn jwt(s: &str) -> bool {
     let b = s.as_bytes();
-    s.match_indices("eyJ").any(|(i, _)| {
+    at(s, "eyJ").any(|i| {
         if i > 0 && b64url(b[i - 1]) {
             return false;
         }
@@ -96,9 +117,9 @@ fn access_key_id(s: &str) -> bool {
 
 /// `scheme://user:password@host`: a password that is there and is not a reference.
 fn url_password(s: &str) -> bool {
-    s.match_indices("://").any(|(i, m)| {
+    at(s, "://").any(|i| {
         let scheme_ok = s[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
-        let rest = &s[i + m.len()..];
+        let rest = &s[i + 3..];
         let authority = rest
             .split(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
             .next()
@@ -117,6 +138,13 @@ fn url_password(s: &str) -> bool {
 /// between, as curl, nginx and HTTP write it), or a whole value `Bearer …`; the credentials
 /// are token68 text, long enough to be real, and not a reference.
 fn authorization(s: &str) -> bool {
+    // Both forms need one of these words; most values hold none and cost no lower-case copy.
+    if !["authorization", "basic", "bearer"]
+        .iter()
+        .any(|w| holds_ignoring_case(s, w))
+    {
+        return false;
+    }
     let lower = s.to_ascii_lowercase();
     let credentials = |rest: &str| {
         let rest = rest.trim_start();

@@ -170,3 +170,32 @@ fn the_sidecar_image_copies_what_the_scripts_build() {
         copies[0]
     );
 }
+
+/// `docker build .` sends only what `.dockerignore` lets through: every file the two images
+/// copy must be let through, or the build fails with "not found" on a user's machine (the
+/// function image once copied the `dist` binary while only the `release` one was admitted).
+#[test]
+fn the_docker_context_holds_what_each_image_copies() {
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
+    let admitted: Vec<&str> = ignore.lines().filter_map(|l| l.strip_prefix('!')).collect();
+    assert_eq!(
+        ignore.lines().next(),
+        Some("*"),
+        "everything else stays out of the context"
+    );
+    for file in ["Dockerfile", "gitops/argocd/Dockerfile.argocd-cmp"] {
+        let dockerfile = std::fs::read_to_string(root().join(file)).unwrap();
+        let copies: Vec<&str> = dockerfile
+            .lines()
+            .filter_map(|l| l.strip_prefix("COPY "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert!(!copies.is_empty(), "{file} copies something");
+        for src in copies {
+            assert!(
+                admitted.contains(&src),
+                "{file} copies {src}, which .dockerignore keeps out: {ignore}"
+            );
+        }
+    }
+}

@@ -47,6 +47,7 @@ mod scaffold;
 #[cfg(feature = "e2e")]
 mod schemas;
 mod scripts;
+mod yaml_reader;
 
 /// Shown in the list of a plain `cargo test`: the end-to-end tests were left out.
 #[cfg(not(feature = "e2e"))]

@@ -308,14 +308,34 @@ impl Index for Value {
     }
 }
 
+// maverics-krm patch: a mapping of a few keys is searched in order instead of through the
+// hash table. Hashing the key (SipHash) costs more than comparing it with a dozen keys, and
+// most mappings of a Kubernetes object are that small; the entry found is the same, since
+// keys are unique and `HashLikeValue` equals only a `Value::String` of the same text.
+const SCAN_UP_TO: usize = 12;
+
+fn scan_index(v: &Mapping, key: &str) -> Option<usize> {
+    v.map.keys().position(|k| matches!(k, Value::String(s) if s == key))
+}
+
 impl Index for str {
     fn is_key_into(&self, v: &Mapping) -> bool {
+        if v.map.len() <= SCAN_UP_TO {
+            return scan_index(v, self).is_some();
+        }
         v.map.contains_key(&HashLikeValue(self))
     }
     fn index_into<'a>(&self, v: &'a Mapping) -> Option<&'a Value> {
+        if v.map.len() <= SCAN_UP_TO {
+            return scan_index(v, self).and_then(|i| v.map.get_index(i)).map(|(_, value)| value);
+        }
         v.map.get(&HashLikeValue(self))
     }
     fn index_into_mut<'a>(&self, v: &'a mut Mapping) -> Option<&'a mut Value> {
+        if v.map.len() <= SCAN_UP_TO {
+            let i = scan_index(v, self)?;
+            return v.map.get_index_mut(i).map(|(_, value)| value);
+        }
         v.map.get_mut(&HashLikeValue(self))
     }
     fn swap_remove_from(&self, v: &mut Mapping) -> Option<Value> {

@@ -69,3 +69,31 @@ fn nesting_deeper_than_128_is_refused() {
     let err = serde_yaml_ng::from_str::<Value>(&block).unwrap_err();
     assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
 }
+
+/// Patch 6 (`src/mapping.rs`): a mapping of up to twelve keys is searched in order, a larger
+/// one through its hash table; both find the same entry, and only a string key matches a
+/// `&str` index (not a tagged string, not the number a string spells).
+#[test]
+fn small_and_large_mappings_find_the_same_keys() {
+    for n in [0_usize, 1, 5, 12, 13, 40] {
+        let mut text = String::from("!t tagged: 1\n7: seven\n");
+        for i in 0..n {
+            text.push_str(&format!("k{i}: {i}\n"));
+        }
+        let mut v: Value = serde_yaml_ng::from_str(&text).unwrap();
+        let m = v.as_mapping_mut().unwrap();
+        for i in 0..n {
+            let key = format!("k{i}");
+            assert_eq!(m.get(key.as_str()), Some(&Value::from(i as u64)), "{n} keys: {key}");
+            assert!(m.contains_key(key.as_str()));
+            *m.get_mut(key.as_str()).unwrap() = Value::from("changed");
+            assert_eq!(m.get(&key), Some(&Value::from("changed")));
+        }
+        assert_eq!(m.get("absent"), None, "{n} keys");
+        assert!(!m.contains_key("absent"));
+        assert!(m.get_mut("absent").is_none());
+        assert_eq!(m.get("tagged"), None, "a tagged key is not the string");
+        assert_eq!(m.get("7"), None, "the number 7 is not the string");
+        assert_eq!(m.get(Value::from(7)), Some(&Value::from("seven")));
+    }
+}
