@@ -38,6 +38,7 @@ mod guards;
 mod helm_import;
 mod house;
 mod io;
+mod libyaml;
 mod platform;
 mod platform_misfits;
 mod properties;
@@ -47,7 +48,6 @@ mod scaffold;
 #[cfg(feature = "e2e")]
 mod schemas;
 mod scripts;
-mod yaml_reader;
 
 /// Shown in the list of a plain `cargo test`: the end-to-end tests were left out.
 #[cfg(not(feature = "e2e"))]

@@ -1417,6 +1417,14 @@ unsafe fn yaml_emitter_analyze_tag(emitter: *mut yaml_emitter_t, tag: *mut yaml_
     OK
 }
 
+/// maverics-krm patch: a byte that, past a scalar's first character, changes nothing
+/// `yaml_emitter_analyze_scalar` records: printable ASCII other than space and the flow and
+/// comment indicators.
+fn is_inert(octet: u8) -> bool {
+    (0x21..=0x7E).contains(&octet)
+        && !matches!(octet, b',' | b'?' | b'[' | b']' | b'{' | b'}' | b':' | b'#')
+}
+
 unsafe fn yaml_emitter_analyze_scalar(
     emitter: *mut yaml_emitter_t,
     value: *mut yaml_char_t,
@@ -1457,6 +1465,21 @@ unsafe fn yaml_emitter_analyze_scalar(
     preceded_by_whitespace = true;
     followed_by_whitespace = IS_BLANKZ_AT!(string, WIDTH!(string));
     while string.pointer != string.end {
+        // maverics-krm patch: after the first character, a run of printable ASCII that is
+        // no indicator, space or break sets no flag; it only leaves the state "not after a
+        // space, break or blank". It is skipped as a whole instead of character by character.
+        if string.start != string.pointer && is_inert(*string.pointer) {
+            while string.pointer != string.end && is_inert(*string.pointer) {
+                string.pointer = string.pointer.wrapping_offset(1);
+            }
+            previous_space = false;
+            previous_break = false;
+            preceded_by_whitespace = false;
+            if string.pointer != string.end {
+                followed_by_whitespace = IS_BLANKZ_AT!(string, WIDTH!(string));
+            }
+            continue;
+        }
         if string.start == string.pointer {
             if CHECK!(string, b'#')
                 || CHECK!(string, b',')
@@ -1887,7 +1910,28 @@ unsafe fn yaml_emitter_write_plain_scalar(
                     return FAIL;
                 }
             }
-            if WRITE!(emitter, string).fail {
+            // maverics-krm patch: a run of printable ASCII other than space is copied as
+            // it is, one byte and one column each, as many at a time as the buffer holds
+            // beyond the five bytes FLUSH keeps free, instead of one WRITE per character.
+            if (0x21..=0x7E).contains(&*string.pointer) {
+                while string.pointer != string.end && (0x21..=0x7E).contains(&*string.pointer) {
+                    if FLUSH(emitter).fail {
+                        return FAIL;
+                    }
+                    let room = (*emitter).buffer.end.c_offset_from((*emitter).buffer.pointer) - 5;
+                    let mut copied = 0;
+                    while copied < room
+                        && string.pointer != string.end
+                        && (0x21..=0x7E).contains(&*string.pointer)
+                    {
+                        *(*emitter).buffer.pointer = *string.pointer;
+                        (*emitter).buffer.pointer = (*emitter).buffer.pointer.wrapping_offset(1);
+                        string.pointer = string.pointer.wrapping_offset(1);
+                        copied += 1;
+                    }
+                    (*emitter).column += copied as libc::c_int;
+                }
+            } else if WRITE!(emitter, string).fail {
                 return FAIL;
             }
             (*emitter).indention = false;
