@@ -143,3 +143,17 @@ fn long_plain_scalars_are_written_whole_across_the_emitters_buffer() {
         assert_eq!(back["k"].as_str(), Some(s.as_str()));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// Any text, indicators, blanks, breaks and non-ASCII mixed, reads back as written, as a
+    /// value and as a key.
+    #[test]
+    fn any_string_round_trips(s in "[ -~\t\n]{0,64}|\\PC{0,32}|[a-z:#,?\\[\\]{} -]{0,24}") {
+        let m = serde_yaml::Mapping::from_iter([(Value::from(s.as_str()), Value::from(s.as_str()))]);
+        let text = serde_yaml::to_string(&m).unwrap();
+        let back: serde_yaml::Mapping = serde_yaml::from_str(&text).unwrap();
+        proptest::prop_assert_eq!(back, m, "{}", text);
+    }
+}
