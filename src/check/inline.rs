@@ -7,6 +7,8 @@ use super::at::At;
 use super::secrets;
 use crate::diag::Diagnostic;
 use crate::krm::annotations;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use serde_yaml::Value;
 
 pub use super::secrets::ALLOW_ANNOTATION;
@@ -86,4 +88,34 @@ pub fn in_passthrough(items: &[Value]) -> Vec<Diagnostic> {
         check_object(item, &At::new(item), &mut out);
     }
     out
+}
+
+/// Whether [`in_passthrough`] reads an object of this head field by field, whatever its
+/// values: a `List`'s items, a Secret's data, a ConfigMap's files, a config of this tool.
+pub fn reads_whole(head: &Value) -> bool {
+    let kind = crate::krm::object::kind(head);
+    kind.ends_with("List") || kind == Secret::KIND || kind == ConfigMap::KIND || crate::api::in_group(head)
+}
+
+/// Whether a value of an object [`in_passthrough`] does not read whole ([`reads_whole`])
+/// could give it a finding: a string that names a secret (a key, or an env var's `name`), has
+/// a secret shape, or holds lines or JSON to look into; any collection (an alias or a tagged
+/// node met whole, or a key whose text joins words, as `[pass, word]` does). A scalar key
+/// that is not a string is read by its text, which for a number, a boolean or null names no
+/// secret. Every finding of the generic scan starts at such a value, so an object where this
+/// says no for every key and scalar has none.
+pub fn may_find(value: &Value) -> bool {
+    match value {
+        Value::String(s) => {
+            let t = s.trim();
+            s.contains('\n')
+                || (t.starts_with('{') && t.ends_with('}'))
+                || (t.starts_with('[') && t.ends_with(']'))
+                || crate::secrets::is_secret_key(s)
+                || crate::secrets::shape(s).is_some()
+        }
+        Value::Sequence(_) | Value::Mapping(_) => true,
+        Value::Tagged(t) => may_find(&t.value),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
