@@ -8,7 +8,7 @@ use super::secrets;
 use crate::diag::Diagnostic;
 use crate::krm::annotations;
 use k8s_openapi::Resource;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::core::v1::Secret;
 use serde_yaml::Value;
 
 pub use super::secrets::ALLOW_ANNOTATION;
@@ -91,28 +91,31 @@ pub fn in_passthrough(items: &[Value]) -> Vec<Diagnostic> {
 }
 
 /// Whether [`in_passthrough`] reads an object of this head field by field, whatever its
-/// values: a `List`'s items, a Secret's data, a ConfigMap's files, a config of this tool.
+/// values: a `List`'s items, a Secret's data, a config of this tool.
 pub fn reads_whole(head: &Value) -> bool {
     let kind = crate::krm::object::kind(head);
-    kind.ends_with("List") || kind == Secret::KIND || kind == ConfigMap::KIND || crate::api::in_group(head)
+    kind.ends_with("List") || kind == Secret::KIND || crate::api::in_group(head)
 }
 
 /// Whether a value of an object [`in_passthrough`] does not read whole ([`reads_whole`])
-/// could give it a finding: a string that names a secret (a key, or an env var's `name`), has
-/// a secret shape, or holds lines or JSON to look into; any collection (an alias or a tagged
-/// node met whole, or a key whose text joins words, as `[pass, word]` does). A scalar key
-/// that is not a string is read by its text, which for a number, a boolean or null names no
-/// secret. Every finding of the generic scan starts at such a value, so an object where this
-/// says no for every key and scalar has none.
+/// could give it a finding. Every finding starts at a string: one that names a secret (a
+/// key, or an env var's `name`), has a secret shape, holds secret lines, holds JSON with a
+/// finding or a `kind` (a `last-applied-configuration`, checked as the object it is), or is
+/// the key of a ConfigMap's orchestrator config; or at a collection met whole (an alias, a
+/// tagged node, or a key whose text joins words, as `[pass, word]` does). A scalar key that
+/// is not a string is read by its text, which for a number, a boolean or null names no
+/// secret. So an object where this says no for every key and scalar has no finding.
 pub fn may_find(value: &Value) -> bool {
     match value {
         Value::String(s) => {
-            let t = s.trim();
-            s.contains('\n')
-                || (t.starts_with('{') && t.ends_with('}'))
-                || (t.starts_with('[') && t.ends_with(']'))
-                || crate::secrets::is_secret_key(s)
+            crate::secrets::is_secret_key(s)
+                || secrets::MAVERICS_KEYS.contains(&s.as_str())
                 || crate::secrets::shape(s).is_some()
+                || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
+                || crate::secrets::json_inside(s).is_some_and(|inner| {
+                    let kind = crate::krm::object::kind(&inner);
+                    inner.get("kind").is_some() || !crate::secrets::object_leaves(&inner, kind).is_empty()
+                })
         }
         Value::Sequence(_) | Value::Mapping(_) => true,
         Value::Tagged(t) => may_find(&t.value),
