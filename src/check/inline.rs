@@ -97,19 +97,23 @@ pub fn reads_whole(head: &Value) -> bool {
     kind.ends_with("List") || kind == Secret::KIND || crate::api::in_group(head)
 }
 
-/// Whether a value of an object [`in_passthrough`] does not read whole ([`reads_whole`])
-/// could give it a finding. Every finding starts at a string: one that names a secret (a
-/// key, or an env var's `name`), has a secret shape, holds secret lines, holds JSON with a
-/// finding or a `kind` (a `last-applied-configuration`, checked as the object it is), or is
-/// the key of a ConfigMap's orchestrator config; or at a collection met whole (an alias, a
-/// tagged node, or a key whose text joins words, as `[pass, word]` does). A scalar key that
-/// is not a string is read by its text, which for a number, a boolean or null names no
-/// secret. So an object where this says no for every key and scalar has no finding.
-pub fn may_find(value: &Value) -> bool {
-    match value {
-        Value::String(s) => {
-            crate::secrets::is_secret_key(s)
-                || secrets::MAVERICS_KEYS.contains(&s.as_str())
+/// Whether a value of an object [`in_passthrough`] does not read whole ([`reads_whole`]),
+/// standing at `place`, could give it a finding. Every finding of the generic scan starts at
+/// a string: a key that names a secret (or the key of a ConfigMap's orchestrator config); the
+/// value of a `name` key that does (an env var, whose `value` is then secret); a value with a
+/// secret shape, secret lines, or JSON with a finding or a `kind` (a
+/// `last-applied-configuration`, checked as the object it is); or at a collection met whole
+/// (an alias, a tagged node, or a key whose text joins words, as `[pass, word]` does). A
+/// scalar key that is not a string is read by its text, which for a number, a boolean or null
+/// names no secret. So an object where this says no for every key and scalar has no finding.
+pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
+    use serde_yaml::Place;
+    match (value, place) {
+        (Value::String(s), Place::Key) => {
+            crate::secrets::is_secret_key(s) || secrets::MAVERICS_KEYS.contains(&s.as_str())
+        }
+        (Value::String(s), place) => {
+            (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && crate::secrets::is_secret_key(s))
                 || crate::secrets::shape(s).is_some()
                 || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
                 || crate::secrets::json_inside(s).is_some_and(|inner| {
@@ -117,8 +121,8 @@ pub fn may_find(value: &Value) -> bool {
                     inner.get("kind").is_some() || !crate::secrets::object_leaves(&inner, kind).is_empty()
                 })
         }
-        Value::Sequence(_) | Value::Mapping(_) => true,
-        Value::Tagged(t) => may_find(&t.value),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+        (Value::Sequence(_) | Value::Mapping(_), _) => true,
+        (Value::Tagged(t), place) => may_find(&t.value, place),
+        (Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
     }
 }

@@ -39,8 +39,8 @@ impl Sieve for Generator {
         check::inline::reads_whole(head)
     }
 
-    fn may_need(&self, value: &Value) -> bool {
-        check::inline::may_find(value)
+    fn may_need(&self, value: &Value, place: serde_yaml::Place) -> bool {
+        check::inline::may_find(value, place)
     }
 
     fn read(&mut self, i: usize, item: Value) {

@@ -118,8 +118,9 @@ pub trait Sieve {
     }
 
     /// Whether a value met while copying a passed item (each key and scalar, a tagged node
-    /// or an alias whole) means it must be handed to [`Sieve::read`] whole.
-    fn may_need(&self, _value: &Value) -> bool {
+    /// or an alias whole), standing at `place`, means it must be handed to [`Sieve::read`]
+    /// whole.
+    fn may_need(&self, _value: &Value, _place: serde_yaml::Place) -> bool {
         false
     }
 

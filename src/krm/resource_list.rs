@@ -370,7 +370,7 @@ fn read_item(
     let mut whole = sieve.reads_whole(&head);
     let start = passed.len();
     let text = element
-        .to_element_string(&mut |v| whole = whole || sieve.may_need(v))
+        .to_element_string(&mut |v, place| whole = whole || sieve.may_need(v, place))
         .map_err(yaml)?;
     passed.push_str(&text);
     if whole {

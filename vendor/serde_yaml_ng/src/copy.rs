@@ -24,6 +24,18 @@ use std::cell::{Cell, RefCell};
 /// through a hash map.
 const LINEAR_KEYS: usize = 16;
 
+/// Where a value met by [`Element::to_element_string`] stands: what a reader of the values
+/// may need to judge one without its tree.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// A mapping key.
+    Key,
+    /// The value of this mapping key.
+    Under(&'a Value),
+    /// An element of a sequence, or the node itself.
+    Element,
+}
+
 /// One node (an element of a sequence read by [`crate::MappingReader`]) as its parse events.
 ///
 /// ```
@@ -35,7 +47,7 @@ const LINEAR_KEYS: usize = 16;
 /// let element = reader.next_element_events()?.unwrap();
 /// assert_eq!(element.get(&["kind"])?, Some(Value::from("A")));
 /// let value = element.value()?;
-/// let copied = element.to_element_string(&mut |_| {})?;
+/// let copied = element.to_element_string(&mut |_, _| {})?;
 /// assert_eq!(copied, serde_yaml_ng::to_string(&[value])?);
 /// # Ok::<(), serde_yaml_ng::Error>(())
 /// ```
@@ -129,9 +141,9 @@ impl<'input> Element<'input> {
 
     /// The node as the one element of a block sequence at column 0: the same text as
     /// `to_string(&[value])` of its [`Self::value`], written from the events. `on_value` sees
-    /// every value the copy builds on the way: each key and each scalar (a tagged node and an
-    /// alias whole), in document order.
-    pub fn to_element_string(&self, on_value: &mut dyn FnMut(&Value)) -> Result<String> {
+    /// every value the copy builds on the way, with its [`Place`]: each key and each scalar (a
+    /// tagged node and an alias whole), in document order.
+    pub fn to_element_string(&self, on_value: &mut dyn FnMut(&Value, Place)) -> Result<String> {
         let copier = Copier {
             document: &self.document,
             ends: ends(&self.document.events),
@@ -143,6 +155,7 @@ impl<'input> Element<'input> {
             copier: &copier,
             pos: 0,
             depth: self.remaining,
+            place: Place::Element,
         };
         match crate::to_string(std::slice::from_ref(&node)) {
             Ok(text) => Ok(text),
@@ -204,7 +217,7 @@ struct Copier<'e, 'input> {
     jumpcount: Cell<usize>,
     /// The copy's own error, kept while the serializer unwinds with a generic one.
     failed: RefCell<Option<Error>>,
-    on_value: RefCell<&'e mut dyn FnMut(&Value)>,
+    on_value: RefCell<&'e mut dyn FnMut(&Value, Place)>,
 }
 
 impl<'e, 'input> Copier<'e, 'input> {
@@ -227,24 +240,30 @@ impl<'e, 'input> Copier<'e, 'input> {
     }
 
     /// The value of the node at `pos`, built by the deserializer, seen by `on_value`.
-    fn value<E: serde::ser::Error>(&self, pos: usize, depth: u8) -> std::result::Result<Value, E> {
+    fn value<E: serde::ser::Error>(
+        &self,
+        pos: usize,
+        depth: u8,
+        place: Place,
+    ) -> std::result::Result<Value, E> {
         let mut jumpcount = self.jumpcount.get();
         let built = de::value_at(self.document, pos, &mut jumpcount, depth);
         self.jumpcount.set(jumpcount);
         let (value, _) = built.map_err(|e| self.fail(e))?;
-        (self.on_value.borrow_mut())(&value);
+        (self.on_value.borrow_mut())(&value, place);
         Ok(value)
     }
 }
 
 /// The node at `pos`, serialised as its `Value` would be.
-struct Node<'c, 'e, 'input> {
+struct Node<'c, 'e, 'input, 'k> {
     copier: &'c Copier<'e, 'input>,
     pos: usize,
     depth: u8,
+    place: Place<'k>,
 }
 
-impl Serialize for Node<'_, '_, '_> {
+impl Serialize for Node<'_, '_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let c = self.copier;
         let Some((event, mark)) = c.document.events.get(self.pos) else {
@@ -256,20 +275,22 @@ impl Serialize for Node<'_, '_, '_> {
             _ => false,
         };
         if !plain {
-            return c.value::<S::Error>(self.pos, self.depth)?.serialize(serializer);
+            return c
+                .value::<S::Error>(self.pos, self.depth, self.place)?
+                .serialize(serializer);
         }
         let Some(depth) = self.depth.checked_sub(1) else {
             return Err(c.fail(error::new(ErrorImpl::RecursionLimitExceeded(*mark))));
         };
-        let child = |pos| Node {
-            copier: c,
-            pos,
-            depth,
-        };
         if let Event::SequenceStart(_) = event {
             let mut seq = serializer.serialize_seq(Some(c.children(self.pos).count()))?;
             for pos in c.children(self.pos) {
-                seq.serialize_element(&child(pos))?;
+                seq.serialize_element(&Node {
+                    copier: c,
+                    pos,
+                    depth,
+                    place: Place::Element,
+                })?;
             }
             return seq.end();
         }
@@ -279,7 +300,7 @@ impl Serialize for Node<'_, '_, '_> {
         let mut many = Mapping::new();
         let mut children = c.children(self.pos);
         while let (Some(key_pos), Some(value_pos)) = (children.next(), children.next()) {
-            let key = c.value::<S::Error>(key_pos, depth)?;
+            let key = c.value::<S::Error>(key_pos, depth, Place::Key)?;
             let seen = if len <= LINEAR_KEYS {
                 few.contains(&key)
             } else {
@@ -290,7 +311,13 @@ impl Serialize for Node<'_, '_, '_> {
             }
             // `serialize_entry`, as `Value` does: this serializer's tag detection differs
             // from that of `serialize_key` and `serialize_value`.
-            map.serialize_entry(&key, &child(value_pos))?;
+            let value = Node {
+                copier: c,
+                pos: value_pos,
+                depth,
+                place: Place::Under(&key),
+            };
+            map.serialize_entry(&key, &value)?;
             if len <= LINEAR_KEYS {
                 few.push(key);
             } else {

@@ -21,7 +21,7 @@ fn both(input: &str) -> Vec<(Result<String, String>, Result<String, String>)> {
         }
         while let Ok(Some(element)) = reader.next_element_events() {
             let copied = element
-                .to_element_string(&mut |_| {})
+                .to_element_string(&mut |_, _| {})
                 .map_err(|e| e.to_string());
             let built = element
                 .value()
@@ -183,7 +183,9 @@ fn every_value_the_copy_builds_is_shown_in_document_order() {
     assert!(reader.enter_sequence().unwrap());
     let element = reader.next_element_events().unwrap().unwrap();
     let mut seen = Vec::new();
-    element.to_element_string(&mut |v| seen.push(v.clone())).unwrap();
+    element
+        .to_element_string(&mut |v, _| seen.push(v.clone()))
+        .unwrap();
     let tagged: Value = serde_yaml_ng::from_str("!t {c: 1}").unwrap();
     let want: Vec<Value> = vec!["a".into(), "x".into(), "on".into(), "b".into(), tagged, "d".into(), "q".into()];
     assert_eq!(seen, want);
