@@ -15,6 +15,7 @@
 
 use super::pods::{containers, pod_spec, template_labels};
 use crate::config::workload::CLUSTER_ENV_PREFIX;
+use crate::helm::values::set;
 use crate::k8s::labels::{APP_NAME, LABEL_NAME};
 use crate::krm::object;
 use k8s_openapi::Resource;
@@ -52,48 +53,30 @@ pub fn reads(item: Value) -> Option<Value> {
 /// A workload with only what the PodDisruptionBudget rule reads; `pod_path` is where its pod
 /// spec is (`spec.template.spec`).
 fn workload_outline(item: &Value, pod_path: &str) -> Value {
-    let mut out = Value::Mapping(Mapping::new());
+    let mut out = Mapping::new();
     for key in ["apiVersion", "kind"] {
         if let Some(v) = item.get(key) {
-            set(&mut out, &[key], v.clone());
+            set(&mut out, key, v.clone());
         }
     }
     for key in ["name", "namespace", "labels"] {
         if let Some(v) = item.get("metadata").and_then(|m| m.get(key)) {
-            set(&mut out, &["metadata", key], v.clone());
+            set(&mut out, &format!("metadata.{key}"), v.clone());
         }
     }
     if let Some(v) = item.get("spec").and_then(|s| s.get("replicas")) {
-        set(&mut out, &["spec", "replicas"], v.clone());
+        set(&mut out, "spec.replicas", v.clone());
     }
-    let labels: &[&str] = match object::kind(item) {
-        k if k == Pod::KIND => &["metadata", "labels"],
-        k if k == CronJob::KIND => &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
-        _ => &["spec", "template", "metadata", "labels"],
+    let labels = match object::kind(item) {
+        k if k == Pod::KIND => "metadata.labels",
+        k if k == CronJob::KIND => "spec.jobTemplate.spec.template.metadata.labels",
+        _ => "spec.template.metadata.labels",
     };
     if let Some(l) = template_labels(item) {
         set(&mut out, labels, Value::Mapping(l.clone()));
     }
-    let pod: Vec<&str> = pod_path.split('.').collect();
-    set(&mut out, &pod, Value::Mapping(Mapping::new()));
-    out
-}
-
-/// Sets the value at a path of keys, making the mappings on the way.
-fn set(v: &mut Value, path: &[&str], value: Value) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut cur = v;
-    for key in parents {
-        let Some(map) = cur.as_mapping_mut() else { return };
-        cur = map
-            .entry(Value::from(*key))
-            .or_insert_with(|| Value::Mapping(Mapping::new()));
-    }
-    if let Some(map) = cur.as_mapping_mut() {
-        map.insert(Value::from(*last), value);
-    }
+    set(&mut out, pod_path, Value::Mapping(Mapping::new()));
+    Value::Mapping(out)
 }
 
 #[cfg(test)]
