@@ -11,6 +11,7 @@ use crate::platform::config::OrchestratorPlatform;
 use crate::resources;
 use serde_yaml::Value;
 
+mod sieve;
 mod upsert;
 
 /// A function config of any kind. The kinds live with their work (`config` and `platform`,
@@ -67,54 +68,77 @@ impl Response {
 }
 
 /// Runs the function on raw stdin bytes. Items the function may change (configs and its own
-/// objects) are read as trees; every other item is written through as soon as it is read,
-/// after the one check the generator runs on it (inline secrets), and only its facts stay
+/// objects) are read as trees; every other item is copied through from its parse events as
+/// soon as it is read, after what the mode reads of it (`sieve`), and only its facts stay
 /// (`ResourceList::parse_passing`).
 pub fn run(input: &[u8]) -> Response {
-    // Only the generator leaves foreign items alone; the other modes read every item, which
-    // written through and read back would cost a second parse.
-    let pass = generator_hinted(input);
-    let mut found = Vec::new();
-    let parsed = ResourceList::parse_passing(input, |i, item| {
-        if !pass || is_ours(item) {
-            return true;
+    match hint(input) {
+        Hint::Check => {
+            let mut sieve = sieve::Check::default();
+            match ResourceList::parse_passing(input, &mut sieve) {
+                Ok(list) => process_checked(list, sieve),
+                Err(d) => failed(d),
+            }
         }
-        found.extend(inline_findings(i, item));
-        false
-    });
-    match parsed {
-        Ok(list) => process_passing(list, found),
-        Err(d) => Response {
-            list: ResourceList::empty(),
-            diagnostics: vec![d],
-        },
+        hint => {
+            let mut sieve = sieve::Generator::new(hint == Hint::Generator);
+            match ResourceList::parse_passing(input, &mut sieve) {
+                Ok(list) => process_passing(list, sieve.found),
+                Err(d) => failed(d),
+            }
+        }
     }
 }
 
-/// Whether the host's `functionConfig`, which kustomize and kpt send after the items, looks
-/// like the generator's (`kind: Orchestrator` in a block mapping at the top level), read from
-/// the text before it is parsed. Only a hint: a wrong one costs time, never correctness, since
-/// the mode is decided by the parsed config and [`ResourceList::take_trees`] reads passed
-/// items back for the modes that need them.
-fn generator_hinted(input: &[u8]) -> bool {
+fn failed(d: Diagnostic) -> Response {
+    Response {
+        list: ResourceList::empty(),
+        diagnostics: vec![d],
+    }
+}
+
+/// The mode the host's `functionConfig` asks for, read from the text before it is parsed
+/// (hosts send it after the items). Only a hint: a wrong one costs time, never correctness,
+/// since the mode is decided by the parsed config and [`ResourceList::take_trees`] reads
+/// passed items back for a mode that needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    /// `kind: Orchestrator`: the generator, which passes foreign items through.
+    Generator,
+    /// `kind: OrchestratorCheck`, or no `functionConfig` at all (kpt's validator): the check,
+    /// which passes every item through.
+    Check,
+    /// Anything else: every item is read as a tree.
+    Other,
+}
+
+fn hint(input: &[u8]) -> Hint {
+    match config_kind(input) {
+        None => Hint::Check,
+        Some(kind) if kind == api::ORCHESTRATOR => Hint::Generator,
+        Some(kind) if kind == api::CHECK => Hint::Check,
+        Some(_) => Hint::Other,
+    }
+}
+
+/// The `kind` of the host's `functionConfig` when it is a block mapping at the top level;
+/// `Some("")` when it has another shape, `None` when there is none.
+fn config_kind(input: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(input);
-    let Some(start) = text
+    let start = text
         .match_indices("functionConfig:")
         .find(|(at, _)| *at == 0 || text.as_bytes()[at - 1] == b'\n')
-        .map(|(at, key)| at + key.len())
-    else {
-        return false;
-    };
+        .map(|(at, key)| at + key.len())?;
     let mut block = text[start..]
         .lines()
         .skip(1)
         .take_while(|l| l.is_empty() || l.starts_with([' ', '#']))
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let Some(first) = block.next() else {
-        return false;
+        return Some(String::new());
     };
     let indent = first.len() - first.trim_start().len();
-    std::iter::once(first)
+    let kind = std::iter::once(first)
         .chain(block)
         .filter(|l| l.len() - l.trim_start().len() == indent)
         .filter_map(|l| l.trim().strip_prefix("kind:"))
@@ -125,21 +149,8 @@ fn generator_hinted(input: &[u8]) -> bool {
                 .trim()
                 .trim_matches(['"', '\''])
         })
-        .any(|kind| kind == api::ORCHESTRATOR)
-}
-
-/// The inline secrets in item `i`, tagged with its index: the findings of passed items (made
-/// while reading) and of items kept as trees (made by the generator) merge in item order.
-fn inline_findings(i: usize, item: &Value) -> impl Iterator<Item = (usize, Diagnostic)> {
-    check::inline::in_passthrough(std::slice::from_ref(item))
-        .into_iter()
-        .map(move |d| (i, d))
-}
-
-/// A config of this function's API group, or an object a generator marked as its own: what
-/// the generator reads or replaces.
-fn is_ours(item: &Value) -> bool {
-    api::in_group(item) || annotations::get(item, resources::OWNER_ANNOTATION).is_some()
+        .next();
+    Some(kind.unwrap_or_default().to_owned())
 }
 
 /// Runs the function on a parsed list. On error the items come back exactly as they came in,
@@ -171,6 +182,32 @@ fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> R
         // a validator's items anyway.
         Some(Ok(FunctionConfig::Check(c))) => with_trees(list, |items| check::check_stream(items, &c.spec)),
     }
+}
+
+/// The check mode on a list whose items were all passed through and checked as they went by
+/// (`sieve`); when the config turns out to be another mode's, every item is read back as a
+/// tree and that mode runs as it would have.
+fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
+    let parsed = list
+        .function_config
+        .as_ref()
+        .map(|fc| FunctionConfig::from_value(fc, config_file(&list.items, fc)));
+    let settings = match parsed {
+        None => check::Settings::default(),
+        Some(Ok(FunctionConfig::Check(c))) => c.spec,
+        Some(Err(diagnostics)) => return Response { list, diagnostics },
+        Some(Ok(_)) => {
+            return match list.take_trees() {
+                Ok(items) => {
+                    list.items = items.into_iter().map(Item::Tree).collect();
+                    process_passing(list, Vec::new())
+                }
+                Err(d) => failed(d),
+            };
+        }
+    };
+    let diagnostics = sieve.finish(&list.items, &settings);
+    Response { list, diagnostics }
 }
 
 /// Runs `work` on every item as a tree, passed ones read back.
@@ -213,7 +250,7 @@ fn generate_into(items: &mut Vec<Item>, o: &Orchestrator, found: Vec<(usize, Dia
     let mut inline: Vec<(usize, Diagnostic)> = found;
     for (i, item) in items.iter().enumerate() {
         if let Item::Tree(item) = item {
-            inline.extend(inline_findings(i, item));
+            inline.extend(sieve::inline_findings(i, item));
         }
     }
     inline.sort_by_key(|(i, _)| *i);
@@ -250,26 +287,29 @@ fn generate_into(items: &mut Vec<Item>, o: &Orchestrator, found: Vec<(usize, Dia
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_generator_hint_reads_the_top_level_function_config_only() {
+    fn the_mode_hint_reads_the_top_level_function_config_only() {
         let list = |fc: &str| {
             format!(
                 "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Orchestrator\nfunctionConfig:\n{fc}"
             )
         };
-        assert!(super::generator_hinted(
-            list("  apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n").as_bytes()
-        ));
-        assert!(super::generator_hinted(
-            list("  # config\n  kind: 'Orchestrator' # the generator\n  spec: {}\n").as_bytes()
-        ));
+        use super::{Hint, hint};
+        assert_eq!(
+            hint(list("  apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n").as_bytes()),
+            Hint::Generator
+        );
+        assert_eq!(
+            hint(list("  # config\n  kind: 'Orchestrator' # the generator\n  spec: {}\n").as_bytes()),
+            Hint::Generator
+        );
+        assert_eq!(hint(list("  kind: OrchestratorCheck\n").as_bytes()), Hint::Check);
         for other in [
-            "  kind: OrchestratorCheck\n",
             "  kind: OrchestratorPlatform\n  spec:\n    kind: Orchestrator\n",
             "  {kind: Orchestrator}\n",
         ] {
-            assert!(!super::generator_hinted(list(other).as_bytes()), "{other}");
+            assert_eq!(hint(list(other).as_bytes()), Hint::Other, "{other}");
         }
-        // No functionConfig: an item's `kind: Orchestrator` is not one.
-        assert!(!super::generator_hinted(b"items:\n- kind: Orchestrator\n"));
+        // No functionConfig (kpt's validator): an item's `kind: Orchestrator` is not one.
+        assert_eq!(hint(b"items:\n- kind: Orchestrator\n"), Hint::Check);
     }
 }

@@ -7,6 +7,8 @@ use super::at::At;
 use super::secrets;
 use crate::diag::Diagnostic;
 use crate::krm::annotations;
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::Secret;
 use serde_yaml::Value;
 
 pub use super::secrets::ALLOW_ANNOTATION;
@@ -86,4 +88,41 @@ pub fn in_passthrough(items: &[Value]) -> Vec<Diagnostic> {
         check_object(item, &At::new(item), &mut out);
     }
     out
+}
+
+/// Whether [`in_passthrough`] reads an object of this head field by field, whatever its
+/// values: a `List`'s items, a Secret's data, a config of this tool.
+pub fn reads_whole(head: &Value) -> bool {
+    let kind = crate::krm::object::kind(head);
+    kind.ends_with("List") || kind == Secret::KIND || crate::api::in_group(head)
+}
+
+/// Whether a value of an object [`in_passthrough`] does not read whole ([`reads_whole`]),
+/// standing at `place`, could give it a finding. Every finding of the generic scan starts at
+/// a string: a key that names a secret (or the key of a ConfigMap's orchestrator config); the
+/// value of a `name` key that does (an env var, whose `value` is then secret); a value with a
+/// secret shape, secret lines, or JSON with a finding or a `kind` (a
+/// `last-applied-configuration`, checked as the object it is); or at a collection met whole
+/// (an alias, a tagged node, or a key whose text joins words, as `[pass, word]` does). A
+/// scalar key that is not a string is read by its text, which for a number, a boolean or null
+/// names no secret. So an object where this says no for every key and scalar has no finding.
+pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
+    use serde_yaml::Place;
+    match (value, place) {
+        (Value::String(s), Place::Key) => {
+            crate::secrets::is_secret_key(s) || secrets::MAVERICS_KEYS.contains(&s.as_str())
+        }
+        (Value::String(s), place) => {
+            (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && crate::secrets::is_secret_key(s))
+                || crate::secrets::shape(s).is_some()
+                || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
+                || crate::secrets::json_inside(s).is_some_and(|inner| {
+                    let kind = crate::krm::object::kind(&inner);
+                    inner.get("kind").is_some() || !crate::secrets::object_leaves(&inner, kind).is_empty()
+                })
+        }
+        (Value::Sequence(_) | Value::Mapping(_), _) => true,
+        (Value::Tagged(t), place) => may_find(&t.value, place),
+        (Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
+    }
 }

@@ -2,6 +2,7 @@
 //! Helm, hand-written YAML). Used by `maverics-krm check` and by the `OrchestratorCheck`
 //! function. Each rule family lives in its own module and only reads the objects.
 
+pub mod across;
 pub mod at;
 mod clustering;
 pub mod config;
@@ -64,32 +65,44 @@ impl Default for Settings {
 pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for item in items {
-        if !item.is_mapping() {
-            continue;
-        }
-        let at = At::new(item);
-        if settings.pod_security {
-            pss::check_pod_security(item, &at, &mut out);
-        }
-        if settings.inline_secrets {
-            inline::check_object(item, &at, &mut out);
-        }
-        if settings.sanity {
-            sanity::check_object(item, &at, &mut out);
-            trust::check_object(item, &at, &mut out);
-        }
-        if settings.example_values {
-            examples::check_object(item, &at, &mut out);
-        }
+        check_item(item, settings, &mut out);
     }
-    if settings.sticky_sessions {
-        stickiness::check_stickiness(items, &mut out);
+    check_across(items, settings, &mut out);
+    out
+}
+
+/// The rules that read one object alone, the first part of [`check_stream`]: they can run
+/// on each object as it streams by.
+pub fn check_item(item: &Value, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    if !item.is_mapping() {
+        return;
+    }
+    let at = At::new(item);
+    if settings.pod_security {
+        pss::check_pod_security(item, &at, out);
+    }
+    if settings.inline_secrets {
+        inline::check_object(item, &at, out);
     }
     if settings.sanity {
-        sanity::check_stream(items, &mut out);
-        clustering::check_clustering(items, &mut out);
+        sanity::check_object(item, &at, out);
+        trust::check_object(item, &at, out);
     }
-    out
+    if settings.example_values {
+        examples::check_object(item, &at, out);
+    }
+}
+
+/// The rules that read several objects together, the second part of [`check_stream`]. They
+/// read only what [`across::reads`] keeps of each object, so they can run on that alone.
+pub fn check_across(items: &[Value], settings: &Settings, out: &mut Vec<Diagnostic>) {
+    if settings.sticky_sessions {
+        stickiness::check_stickiness(items, out);
+    }
+    if settings.sanity {
+        sanity::check_stream(items, out);
+        clustering::check_clustering(items, out);
+    }
 }
 
 /// The guard rails a platform transformer runs on the stream it sees: every rule family but

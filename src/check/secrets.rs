@@ -16,7 +16,7 @@ use serde_yaml::Value;
 
 /// ConfigMap keys that hold an orchestrator config: the generator writes `maverics.yaml`,
 /// Strata's Helm chart `maverics.yml`, a Console bundle `maverics.json`.
-const MAVERICS_KEYS: &[&str] = &["maverics.yaml", "maverics.yml", "maverics.json"];
+pub const MAVERICS_KEYS: &[&str] = &["maverics.yaml", "maverics.yml", "maverics.json"];
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// The one opt-out of the inline-secret rules (`check::inline`). Its value is the written

@@ -104,3 +104,33 @@ impl PartialEq<Value> for Item {
         self.tree() == Some(other)
     }
 }
+
+/// How [`crate::krm::ResourceList::parse_passing`] treats each item as it is read. Every
+/// method but `keep` sees only items that are passed through.
+pub trait Sieve {
+    /// Whether item `i` is kept as a tree (the function reads or changes it); otherwise it is
+    /// written through as text. `head` holds its `apiVersion`, `kind` and `metadata`.
+    fn keep(&mut self, i: usize, head: &Value) -> bool;
+
+    /// Whether a passed item must be handed to [`Sieve::read`] whole, from its head.
+    fn reads_whole(&self, _head: &Value) -> bool {
+        false
+    }
+
+    /// Whether a value met while copying a passed item (each key and scalar, a tagged node
+    /// or an alias whole), standing at `place`, means it must be handed to [`Sieve::read`]
+    /// whole.
+    fn may_need(&self, _value: &Value, _place: serde_yaml::Place) -> bool {
+        false
+    }
+
+    /// Reads passed item `i` whole, when [`Sieve::reads_whole`] or [`Sieve::may_need`] asked.
+    fn read(&mut self, _i: usize, _item: Value) {}
+}
+
+/// A closure that only says which items to keep.
+impl<F: FnMut(usize, &Value) -> bool> Sieve for F {
+    fn keep(&mut self, i: usize, head: &Value) -> bool {
+        self(i, head)
+    }
+}

@@ -1,7 +1,7 @@
 //! Reading and writing the `ResourceList` document exchanged with the host.
 
 use crate::diag::{Diagnostic, KrmResult};
-use crate::krm::item::{Item, Passed};
+use crate::krm::item::{Item, Passed, Sieve};
 use crate::krm::object;
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
@@ -41,13 +41,14 @@ impl ResourceList {
     /// Parses what a host sent, every item as a tree. Every failure names the place and the
     /// fix.
     pub fn parse(input: &[u8]) -> Result<Self, Diagnostic> {
-        Self::parse_passing(input, |_, _| true)
+        Self::parse_passing(input, &mut |_: usize, _: &Value| true)
     }
 
-    /// Parses what a host sent, one item at a time: `keep` sees each item as it is read and
-    /// says whether the function may read or change it. An item it does not keep is written
-    /// at once as text into [`ResourceList::passed`], and only its facts stay in `items`.
-    pub fn parse_passing(input: &[u8], mut keep: impl FnMut(usize, &Value) -> bool) -> Result<Self, Diagnostic> {
+    /// Parses what a host sent, one item at a time: `sieve` sees each item's head as it is
+    /// read and says whether the function may read or change it. An item it does not keep is
+    /// copied at once from its parse events as text into [`ResourceList::passed`], with no
+    /// tree built (unless the sieve asks to read it), and only its facts stay in `items`.
+    pub fn parse_passing(input: &[u8], sieve: &mut impl Sieve) -> Result<Self, Diagnostic> {
         let text = crate::io::read::text("input", input)?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error("input is empty: expected a ResourceList on stdin").fix(
@@ -75,25 +76,17 @@ impl ResourceList {
                 let mut items = Vec::new();
                 // The first bad item is reported after the list's own fields, as before.
                 let mut bad = None;
-                while let Some(item) = reader.next_element().map_err(|e| yaml_error(&e))? {
+                while let Some(element) = reader.next_element_events().map_err(|e| yaml_error(&e))? {
                     let i = items.len();
                     if bad.is_some() {
+                        // Still built: an error of the YAML in a later item comes first.
+                        element.value().map_err(|e| yaml_error(&e))?;
                         continue;
                     }
-                    if let Err(d) = check_item(i, &item) {
-                        bad = Some(d);
-                        continue;
-                    }
-                    if keep(i, &item) {
-                        items.push(Item::Tree(item));
-                    } else {
-                        let start = passed.len();
-                        passed.push_str(&element(&item).map_err(|e| {
-                            Diagnostic::error(format!("internal error: item {i} could not be written back: {e}"))
-                                .field(format!("items[{i}]"))
-                                .fix("report it with the input that caused it")
-                        })?);
-                        items.push(Item::Passed(Passed::of(&item, start..passed.len())));
+                    let item = read_item(i, &element, sieve, &mut passed)?;
+                    match item {
+                        Ok(item) => items.push(item),
+                        Err(d) => bad = Some(d),
                     }
                 }
                 streamed = Some((items, bad));
@@ -346,6 +339,49 @@ pub fn element(item: &Value) -> Result<String, serde_yaml::Error> {
     serde_yaml::to_string(std::slice::from_ref(item))
 }
 
+/// One item of the list: a tree when the sieve keeps it (or it is not a plain mapping),
+/// otherwise copied from its events into `passed`; `Err(Ok(bad))` when it is no Kubernetes
+/// object, an error of its YAML otherwise.
+fn read_item(
+    i: usize,
+    element: &serde_yaml::Element,
+    sieve: &mut impl Sieve,
+    passed: &mut String,
+) -> Result<Result<Item, Diagnostic>, Diagnostic> {
+    let yaml = |e: serde_yaml::Error| yaml_error(&e);
+    // What every mode asks of an item before deciding: its identity, file and owner.
+    let head = if element.is_plain_mapping() {
+        element.pick(&HEAD).map_err(yaml)?
+    } else {
+        None
+    };
+    let Some(head) = head else {
+        // An alias or a tagged node at the top: built, and judged as a whole.
+        let item = element.value().map_err(yaml)?;
+        return Ok(check_item(i, &item).map(|()| Item::Tree(item)));
+    };
+    if let Err(d) = check_item(i, &head) {
+        element.value().map_err(yaml)?;
+        return Ok(Err(d));
+    }
+    if sieve.keep(i, &head) {
+        return Ok(Ok(Item::Tree(element.value().map_err(yaml)?)));
+    }
+    let mut whole = sieve.reads_whole(&head);
+    let start = passed.len();
+    let text = element
+        .to_element_string(&mut |v, place| whole = whole || sieve.may_need(v, place))
+        .map_err(yaml)?;
+    passed.push_str(&text);
+    if whole {
+        sieve.read(i, element.value().map_err(yaml)?);
+    }
+    Ok(Ok(Item::Passed(Passed::of(&head, start..passed.len()))))
+}
+
+/// The top-level fields every mode reads of an item before it decides what to do with it.
+const HEAD: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
 fn yaml_error(e: &serde_yaml::Error) -> Diagnostic {
     let msg = e.to_string();
     let fix = if msg.contains("recursion limit") {
@@ -471,7 +507,7 @@ mod tests {
         // each passed item comes back as itself, in its place between kept ones.
         let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: ConfigMap\n  \"\\0passed\": 0\n- apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n- apiVersion: v1\n  kind: Secret\n";
         let whole = parse(input).unwrap();
-        let passing = ResourceList::parse_passing(input.as_bytes(), |i, _| i == 2).unwrap();
+        let passing = ResourceList::parse_passing(input.as_bytes(), &mut |i: usize, _: &Value| i == 2).unwrap();
         assert!(matches!(passing.items[1], Item::Passed(_)));
         assert!(matches!(passing.items[2], Item::Tree(_)));
         assert_eq!(passing.to_yaml(&[]), whole.to_yaml(&[]));

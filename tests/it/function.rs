@@ -7,6 +7,7 @@ use crate::common;
 
 use common::{root, run_fn, stderr, stdout};
 use pretty_assertions::assert_eq;
+use serde::Deserialize;
 use serde_yaml::Value;
 
 const V1: &str = "config.kubernetes.io/v1";
@@ -739,6 +740,117 @@ fn a_syntax_error_after_many_passed_items_writes_no_item() {
         out.stderr
     );
     assert!(out.stderr.contains("at line 1200"), "{}", out.stderr);
+}
+
+/// The generator copies a passed item from its parse events and reads it whole for the
+/// inline-secret check only when its kind or one of its values could give a finding
+/// (`check::inline::may_find`): every route to a finding still finds the same, in item order,
+/// as the check over every item read whole; a clean item is not read, and a duplicate key in a
+/// passed item is refused with the YAML error, as when every item was built.
+#[test]
+fn passed_items_are_checked_for_inline_secrets_by_every_route() {
+    use maverics_krm::krm::ResourceList;
+    let items = "items:\n\
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: env}, spec: {template: {spec: {containers: [{name: a, image: 'a:1', env: [{name: DB_PASSWORD, value: hunter2}]}]}}}}\n\
+- {apiVersion: v1, kind: Service, metadata: {name: jwt, annotations: {x: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ}}}\n\
+- {apiVersion: example.com/v1, kind: Thing, metadata: {name: key}, spec: {clientSecret: s3cr3t-value}}\n\
+- {apiVersion: example.com/v1, kind: Thing, metadata: {name: lines}, spec: {file: \"a: 1\\npassword: hunter2\\n\"}}\n\
+- {apiVersion: example.com/v1, kind: Thing, metadata: {name: json}, spec: {doc: '{\"token\": \"abc123def\"}'}}\n\
+- {apiVersion: example.com/v1, kind: Thing, metadata: {name: alias}, spec: {a: &k {apiKey: k3y-value}, b: *k}}\n\
+- {apiVersion: v1, kind: Secret, metadata: {name: secret}, data: {k: aGk=}}\n\
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: cm}, data: {DB_PASSWORD: hunter2}}\n\
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: config}, data: {maverics.yaml: \"{connectors: [{name: x, oauthClientSecret: abc}]}\"}}\n\
+- {apiVersion: v1, kind: Pod, metadata: {name: applied, annotations: {kubectl.kubernetes.io/last-applied-configuration: '{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"data\": {\"k\": \"\"}}'}}}\n\
+- {apiVersion: example.com/v1, kind: Thing, metadata: {name: clean}, spec: {replicas: 3, mode: 'on', name: x}}\n";
+    let input = generator_input(GOOD_SPEC).replacen("items:\n", items, 1);
+    let out = maverics_krm::function::run(input.as_bytes());
+    let names = [
+        "env", "jwt", "key", "lines", "json", "alias", "secret", "cm", "config", "applied", "clean",
+    ];
+    let of_items = |ds: &[maverics_krm::diag::Diagnostic]| -> Vec<(String, Option<String>, String)> {
+        ds.iter()
+            .filter_map(|d| {
+                let name = d.resource.as_ref()?.name.clone();
+                names
+                    .contains(&name.as_str())
+                    .then(|| (name, d.field.clone(), d.message.clone()))
+            })
+            .collect()
+    };
+    let mut whole = ResourceList::parse(input.as_bytes()).unwrap();
+    let trees = whole.take_trees().unwrap();
+    let want = of_items(&maverics_krm::check::inline::in_passthrough(&trees));
+    let found = of_items(&out.diagnostics);
+    assert_eq!(found, want);
+    let with_findings: Vec<&str> = want.iter().map(|(n, _, _)| n.as_str()).collect();
+    for name in &names[..10] {
+        assert!(with_findings.contains(name), "{name} has no finding: {found:?}");
+    }
+    assert!(!with_findings.contains(&"clean"));
+
+    let dup = generator_input(GOOD_SPEC).replacen(
+        "items:\n",
+        "items:\n- {apiVersion: v1, kind: Thing, metadata: {name: d}, spec: {a: 1, a: 2}}\n",
+        1,
+    );
+    let out = maverics_krm::function::run(dup.as_bytes());
+    assert_eq!(out.list.items.len(), 0);
+    let message = &out.diagnostics[0].message;
+    assert!(
+        message.contains("items[0].spec: duplicate entry with key \"a\""),
+        "{message}"
+    );
+}
+
+/// The check passes every item through and keeps only what its rules across objects read
+/// (`check::across`): its findings are those of the check over every item read whole, in the
+/// same order, with each rule family on or off, and the items come back byte for byte.
+#[test]
+fn the_check_streams_its_items_with_the_findings_of_the_whole_stream() {
+    use maverics_krm::check::{Settings, check_stream};
+    use maverics_krm::krm::ResourceList;
+    let base = std::fs::read_to_string(root().join("tests/golden/kustomize/base.yaml")).unwrap();
+    let mut items: Vec<Value> = serde_yaml::Deserializer::from_str(&base)
+        .map(|d| Value::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect();
+    let extra = "\
+- {apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {name: p, namespace: team}, spec: {minAvailable: 2, selector: {matchLabels: {app: w}}}}
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: w, namespace: team, annotations: {a: b}}, spec: {replicas: 2, selector: {matchLabels: {app: w}}, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c, image: 'r/w', env: [{name: TOKEN, value: abc}]}]}}}}
+- {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: h, namespace: team}, spec: {minReplicas: 2, maxReplicas: 3, scaleTargetRef: {kind: Deployment, name: w}}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: plain, namespace: default}, data: {password: hunter2}}
+- {apiVersion: v1, kind: Service, metadata: {name: s, namespace: team}, spec: {selector: {app: w}}}
+";
+    items.extend(serde_yaml::from_str::<Vec<Value>>(extra).unwrap());
+    let mut list = ResourceList::empty();
+    list.items = items.iter().cloned().map(maverics_krm::krm::Item::Tree).collect();
+    let all = Settings::default();
+    let some = Settings {
+        inline_secrets: false,
+        example_values: false,
+        ..Settings::default()
+    };
+    for settings in [None, Some(&all), Some(&some)] {
+        list.function_config = settings.map(|s| {
+            serde_yaml::from_str(&format!(
+                "apiVersion: krm.maverics.dev/v1alpha1\nkind: OrchestratorCheck\nmetadata: {{name: c}}\nspec: {}",
+                serde_json::to_string(s).unwrap()
+            ))
+            .unwrap()
+        });
+        let text = list.to_yaml(&[]);
+        let out = maverics_krm::function::run(text.as_bytes());
+        let want = check_stream(&items, settings.unwrap_or(&all));
+        assert!(want.len() > 5, "{want:?}");
+        // The budget's finding reads the Deployment's outline and the HPA across objects.
+        assert!(
+            want.iter().any(|d| d.message.contains("can never allow a disruption")),
+            "{want:?}"
+        );
+        assert_eq!(out.diagnostics, want);
+        assert!(out.list.items.iter().all(|i| i.tree().is_none()));
+        assert_eq!(out.list.to_yaml(&[]), text);
+    }
 }
 
 /// The raw text after `key: ` on the first output line that starts (after indentation)

@@ -433,21 +433,40 @@ pub(crate) enum Event<'de> {
 /// (`src/stream.rs`). The node sits `128 - remaining_depth` levels deep in its document, so an
 /// alias in it to a deep anchor of an earlier node nests no deeper than the whole document's
 /// deserialiser would allow.
-pub(crate) fn node_value(document: Document, remaining_depth: u8) -> Result<crate::Value> {
-    let mut pos = 0;
+pub(crate) fn node_value(document: &Document, remaining_depth: u8) -> Result<crate::Value> {
     let mut jumpcount = 0;
+    let (value, _) = value_at(document, 0, &mut jumpcount, remaining_depth)?;
+    if let Some(parse_error) = &document.error {
+        return Err(error::shared(Arc::clone(parse_error)));
+    }
+    Ok(value)
+}
+
+/// maverics-krm patch: the value of the node whose first event is at `pos`, and the position
+/// after its last event, for the event copier (`src/copy.rs`): the whole-document reader's own
+/// deserialiser, so every scalar, tag and alias reads as it does there. `jumpcount` is shared
+/// by every call on one document, so its repetition limit counts them all together.
+pub(crate) fn value_at(
+    document: &Document,
+    mut pos: usize,
+    jumpcount: &mut usize,
+    remaining_depth: u8,
+) -> Result<(crate::Value, usize)> {
     let value = crate::Value::deserialize(&mut DeserializerFromEvents {
-        document: &document,
+        document,
         pos: &mut pos,
-        jumpcount: &mut jumpcount,
+        jumpcount,
         path: Path::Root,
         remaining_depth,
         current_enum: None,
     })?;
-    if let Some(parse_error) = document.error {
-        return Err(error::shared(parse_error));
-    }
-    Ok(value)
+    Ok((value, pos))
+}
+
+/// maverics-krm patch: whether the deserialiser reads this collection's tag as a tagged value
+/// (`!Tag {a: 1}`) rather than a plain collection.
+pub(crate) fn is_tagged(tag: &Option<Tag>) -> bool {
+    parse_tag(tag).is_some()
 }
 
 struct DeserializerFromEvents<'de, 'document> {

@@ -170,7 +170,8 @@
 pub use crate::de::{from_reader, from_slice, from_str, Deserializer};
 pub use crate::error::{Error, Location, Result};
 pub use crate::ser::{to_string, to_writer, Serializer};
-// maverics-krm patch: the streaming reader of a mapping document.
+// maverics-krm patch: the streaming reader of a mapping document and its event copier.
+pub use crate::copy::{Element, Place};
 pub use crate::stream::MappingReader;
 #[doc(inline)]
 pub use crate::value::{from_value, to_value, Index, Number, Sequence, Value};
@@ -178,6 +179,7 @@ pub use crate::value::{from_value, to_value, Index, Number, Sequence, Value};
 #[doc(inline)]
 pub use crate::mapping::Mapping;
 
+mod copy;
 mod de;
 mod error;
 mod libyaml;

@@ -10,6 +10,7 @@
 //! against the same repetition limit as the aliases themselves. Errors keep their line and
 //! column.
 
+use crate::copy::Element;
 use crate::de::{self, Event};
 use crate::error::{self, ErrorImpl, Result};
 use crate::libyaml::error::Mark;
@@ -155,6 +156,18 @@ impl<'input> MappingReader<'input> {
 
     /// The next element of the sequence entered, or `None` after its last.
     pub fn next_element(&mut self) -> Result<Option<Value>> {
+        match self.next_element_events()? {
+            Some(element) => element.value().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next element of the sequence entered as its parse events, or `None` after its
+    /// last: build its value, read a few of its fields, or copy it to the serializer without
+    /// building it ([`Element`]). The depth and repetition limits of parsing are checked here;
+    /// those of building (duplicate keys, the repetition of aliases within the element) when
+    /// it is built or copied.
+    pub fn next_element_events(&mut self) -> Result<Option<Element<'input>>> {
         if let YamlEvent::SequenceEnd = self.peek()? {
             self.next_raw()?;
             self.depth -= 1;
@@ -162,9 +175,11 @@ impl<'input> MappingReader<'input> {
         }
         let at = format!("{}[{}]", self.at, self.index);
         self.index += 1;
-        self.node()
-            .map(Some)
-            .map_err(|e| error::prefix_path(e, &at))
+        let remaining = self.remaining();
+        let document = self
+            .events()
+            .map_err(|e| error::prefix_path(e, &at))?;
+        Ok(Some(Element::new(document, remaining, at)))
     }
 
     fn peek(&mut self) -> Result<&YamlEvent<'input>> {
@@ -209,11 +224,22 @@ impl<'input> MappingReader<'input> {
         id
     }
 
-    /// Reads one node's events and builds its value; the events of anchored nodes are kept.
+    /// The levels left above the next node: the deserialiser's own limit counts from the
+    /// document's root, and an alias to a deep anchor must not reset it.
+    fn remaining(&self) -> u8 {
+        u8::try_from(MAX_DEPTH.saturating_sub(self.depth)).unwrap_or(0)
+    }
+
+    /// Reads one node's events and builds its value.
     fn node(&mut self) -> Result<Value> {
-        // The levels above this node: the deserialiser's own limit counts from the document's
-        // root, and an alias to a deep anchor must not reset it.
-        let remaining = u8::try_from(MAX_DEPTH.saturating_sub(self.depth)).unwrap_or(0);
+        let remaining = self.remaining();
+        let document = self.events()?;
+        de::node_value(&document, remaining)
+    }
+
+    /// Reads one node's events, with those of the earlier anchors its aliases name after
+    /// them; the events of anchored nodes are kept for later nodes.
+    fn events(&mut self) -> Result<Document<'input>> {
         let mut events: Vec<(Event<'input>, Mark)> = Vec::new();
         let mut aliases: BTreeMap<usize, usize> = BTreeMap::new();
         // Open collections: the anchor id each defines, if any, and where it starts.
@@ -298,11 +324,10 @@ impl<'input> MappingReader<'input> {
             }));
             events.extend(copy.iter().cloned());
         }
-        let document = Document {
+        Ok(Document {
             events,
             error: None,
             aliases,
-        };
-        de::node_value(document, remaining)
+        })
     }
 }

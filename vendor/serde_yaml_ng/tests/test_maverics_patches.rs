@@ -70,7 +70,7 @@ fn nesting_deeper_than_128_is_refused() {
     assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
 }
 
-/// Patch 6 (`src/mapping.rs`): a mapping of up to twelve keys is searched in order, a larger
+/// Patch 7 (`src/mapping.rs`): a mapping of up to twelve keys is searched in order, a larger
 /// one through its hash table; both find the same entry, and only a string key matches a
 /// `&str` index (not a tagged string, not the number a string spells).
 #[test]

@@ -1,0 +1,329 @@
+//! maverics-krm patch: one node of a document as its parse events ([`Element`]), read by
+//! [`crate::MappingReader::next_element_events`]. It can be built as the [`Value`] that
+//! [`crate::from_str`] would give, asked for a few of its fields, or written by the serializer
+//! straight from its events, with no `Value` tree of the whole node.
+//!
+//! The copy makes exactly the serializer calls that serialising the node's `Value` makes, so
+//! its text is the same bytes: every scalar (and every key, tagged node and alias) is read by
+//! the deserializer itself as a small `Value` and serialised as such, so scalar styles (the
+//! YAML 1.1 lookalikes quoted), tags and expanded aliases come out as they do today; only the
+//! plain mappings and sequences around them are walked instead of built. Duplicate keys, the
+//! depth limit and the repetition limit of aliases are enforced as the deserializer enforces
+//! them; on any failure the node is built as a `Value`, so the error is the deserializer's own,
+//! word for word.
+
+use crate::de::{self, Event};
+use crate::error::{self, Error, ErrorImpl, Result};
+use crate::loader::Document;
+use crate::{Mapping, Value};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use std::cell::{Cell, RefCell};
+
+/// Mappings with up to this many keys look for a duplicate key by comparison; larger ones
+/// through a hash map.
+const LINEAR_KEYS: usize = 16;
+
+/// Where a value met by [`Element::to_element_string`] stands: what a reader of the values
+/// may need to judge one without its tree.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// A mapping key.
+    Key,
+    /// The value of this mapping key.
+    Under(&'a Value),
+    /// An element of a sequence, or the node itself.
+    Element,
+}
+
+/// One node (an element of a sequence read by [`crate::MappingReader`]) as its parse events.
+///
+/// ```
+/// use serde_yaml_ng::{MappingReader, Value};
+///
+/// let mut reader = MappingReader::from_str("items:\n- {kind: A, data: {on: 'on'}}\n")?.unwrap();
+/// reader.next_key()?;
+/// assert!(reader.enter_sequence()?);
+/// let element = reader.next_element_events()?.unwrap();
+/// assert_eq!(element.get(&["kind"])?, Some(Value::from("A")));
+/// let value = element.value()?;
+/// let copied = element.to_element_string(&mut |_, _| {})?;
+/// assert_eq!(copied, serde_yaml_ng::to_string(&[value])?);
+/// # Ok::<(), serde_yaml_ng::Error>(())
+/// ```
+pub struct Element<'input> {
+    document: Document<'input>,
+    /// Levels the deserializer may still nest below the document's root.
+    remaining: u8,
+    /// Its place from the document's root, put before the path of its errors.
+    at: String,
+}
+
+impl<'input> Element<'input> {
+    pub(crate) fn new(document: Document<'input>, remaining: u8, at: String) -> Self {
+        Element {
+            document,
+            remaining,
+            at,
+        }
+    }
+
+    /// Its value, as [`crate::from_str`] builds it.
+    pub fn value(&self) -> Result<Value> {
+        de::node_value(&self.document, self.remaining).map_err(|e| self.locate(e))
+    }
+
+    /// Whether the node is a mapping with no tag (an alias to one is not: read it with
+    /// [`Self::value`]).
+    pub fn is_plain_mapping(&self) -> bool {
+        matches!(self.document.events.first(), Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag))
+    }
+
+    /// The value at `path`, a path of string keys, built from that value's events alone;
+    /// `None` when a key is missing or a step is not a mapping. The value is the one
+    /// [`Self::value`] holds there, unless the node has a duplicate key (which
+    /// [`Self::value`] and [`Self::to_element_string`] refuse).
+    pub fn get(&self, path: &[&str]) -> Result<Option<Value>> {
+        let mut jumpcount = 0;
+        let mut pos = 0;
+        let mut depth = self.remaining;
+        for (step, key) in path.iter().enumerate() {
+            match self.document.events.get(pos) {
+                Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag) => {
+                    depth = depth.saturating_sub(1);
+                    let mut at = pos + 1;
+                    let mut found = None;
+                    while !matches!(self.document.events.get(at), Some((Event::MappingEnd, _)) | None) {
+                        let (k, value_pos) = self.built(at, &mut jumpcount, depth)?;
+                        if found.is_none() && matches!(&k, Value::String(s) if s == key) {
+                            found = Some(value_pos);
+                        }
+                        at = skip(&self.document.events, value_pos);
+                    }
+                    match found {
+                        Some(value_pos) => pos = value_pos,
+                        None => return Ok(None),
+                    }
+                }
+                // An alias, a tagged node or a scalar: its value, then the rest of the path in it.
+                Some(_) => {
+                    let (value, _) = self.built(pos, &mut jumpcount, depth)?;
+                    let rest = path[step..].iter().try_fold(&value, |v, k| v.get(*k));
+                    return Ok(rest.cloned());
+                }
+                None => return Ok(None),
+            }
+        }
+        self.built(pos, &mut jumpcount, depth).map(|(v, _)| Some(v))
+    }
+
+    /// The entries of the node's top-level `keys` that it has, in its order, each value built
+    /// from its own events; `None` when the node is not a plain mapping. Reads the top level
+    /// once, however many keys are asked for.
+    pub fn pick(&self, keys: &[&str]) -> Result<Option<Value>> {
+        if !self.is_plain_mapping() {
+            return Ok(None);
+        }
+        let depth = self.remaining.saturating_sub(1);
+        let mut jumpcount = 0;
+        let mut picked = Mapping::new();
+        let mut at = 1;
+        while !matches!(self.document.events.get(at), Some((Event::MappingEnd, _)) | None) {
+            let (key, value_pos) = self.built(at, &mut jumpcount, depth)?;
+            at = skip(&self.document.events, value_pos);
+            if matches!(&key, Value::String(k) if keys.contains(&k.as_str())) && !picked.contains_key(&key) {
+                let (value, _) = self.built(value_pos, &mut jumpcount, depth)?;
+                picked.insert(key, value);
+            }
+        }
+        Ok(Some(Value::Mapping(picked)))
+    }
+
+    /// The node as the one element of a block sequence at column 0: the same text as
+    /// `to_string(&[value])` of its [`Self::value`], written from the events. `on_value` sees
+    /// every value the copy builds on the way, with its [`Place`]: each key and each scalar (a
+    /// tagged node and an alias whole), in document order.
+    pub fn to_element_string(&self, on_value: &mut dyn FnMut(&Value, Place)) -> Result<String> {
+        let copier = Copier {
+            document: &self.document,
+            ends: ends(&self.document.events),
+            jumpcount: Cell::new(0),
+            failed: RefCell::new(None),
+            on_value: RefCell::new(on_value),
+        };
+        let node = Node {
+            copier: &copier,
+            pos: 0,
+            depth: self.remaining,
+            place: Place::Element,
+        };
+        match crate::to_string(std::slice::from_ref(&node)) {
+            Ok(text) => Ok(text),
+            // The deserializer's own error for what the copy refused; should it accept the
+            // node, the copy's.
+            Err(e) => Err(match self.value() {
+                Err(built) => built,
+                Ok(_) => self.locate(copier.failed.take().unwrap_or(e)),
+            }),
+        }
+    }
+
+    fn built(&self, pos: usize, jumpcount: &mut usize, depth: u8) -> Result<(Value, usize)> {
+        de::value_at(&self.document, pos, jumpcount, depth).map_err(|e| self.locate(e))
+    }
+
+    fn locate(&self, e: Error) -> Error {
+        error::prefix_path(e, &self.at)
+    }
+}
+
+/// The position after the node that starts at `pos`.
+fn skip(events: &[(Event, crate::libyaml::error::Mark)], pos: usize) -> usize {
+    let mut open = 0usize;
+    for (i, (event, _)) in events.iter().enumerate().skip(pos) {
+        match event {
+            Event::MappingStart(_) | Event::SequenceStart(_) => open += 1,
+            Event::MappingEnd | Event::SequenceEnd => open = open.saturating_sub(1),
+            _ => {}
+        }
+        if open == 0 {
+            return i + 1;
+        }
+    }
+    events.len()
+}
+
+/// For each event that opens a collection, the position of the event that closes it.
+fn ends(events: &[(Event, crate::libyaml::error::Mark)]) -> Vec<usize> {
+    let mut ends = vec![0; events.len()];
+    let mut open = Vec::new();
+    for (i, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::MappingStart(_) | Event::SequenceStart(_) => open.push(i),
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some(start) = open.pop() {
+                    ends[start] = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    ends
+}
+
+struct Copier<'e, 'input> {
+    document: &'e Document<'input>,
+    ends: Vec<usize>,
+    jumpcount: Cell<usize>,
+    /// The copy's own error, kept while the serializer unwinds with a generic one.
+    failed: RefCell<Option<Error>>,
+    on_value: RefCell<&'e mut dyn FnMut(&Value, Place)>,
+}
+
+impl<'e, 'input> Copier<'e, 'input> {
+    fn next(&self, pos: usize) -> usize {
+        match self.document.events.get(pos) {
+            Some((Event::MappingStart(_) | Event::SequenceStart(_), _)) => self.ends[pos] + 1,
+            _ => pos + 1,
+        }
+    }
+
+    /// The nodes of the collection that starts at `pos`, in order.
+    fn children(&self, pos: usize) -> impl Iterator<Item = usize> + use<'_, 'e, 'input> {
+        let end = self.ends[pos];
+        std::iter::successors(Some(pos + 1), move |&p| Some(self.next(p))).take_while(move |&p| p < end)
+    }
+
+    fn fail<E: serde::ser::Error>(&self, e: Error) -> E {
+        *self.failed.borrow_mut() = Some(e);
+        E::custom("the event copy stopped")
+    }
+
+    /// The value of the node at `pos`, built by the deserializer, seen by `on_value`.
+    fn value<E: serde::ser::Error>(
+        &self,
+        pos: usize,
+        depth: u8,
+        place: Place,
+    ) -> std::result::Result<Value, E> {
+        let mut jumpcount = self.jumpcount.get();
+        let built = de::value_at(self.document, pos, &mut jumpcount, depth);
+        self.jumpcount.set(jumpcount);
+        let (value, _) = built.map_err(|e| self.fail(e))?;
+        (self.on_value.borrow_mut())(&value, place);
+        Ok(value)
+    }
+}
+
+/// The node at `pos`, serialised as its `Value` would be.
+struct Node<'c, 'e, 'input, 'k> {
+    copier: &'c Copier<'e, 'input>,
+    pos: usize,
+    depth: u8,
+    place: Place<'k>,
+}
+
+impl Serialize for Node<'_, '_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let c = self.copier;
+        let Some((event, mark)) = c.document.events.get(self.pos) else {
+            return Err(c.fail(error::new(ErrorImpl::EndOfStream)));
+        };
+        let plain = match event {
+            Event::MappingStart(start) => !de::is_tagged(&start.tag),
+            Event::SequenceStart(start) => !de::is_tagged(&start.tag),
+            _ => false,
+        };
+        if !plain {
+            return c
+                .value::<S::Error>(self.pos, self.depth, self.place)?
+                .serialize(serializer);
+        }
+        let Some(depth) = self.depth.checked_sub(1) else {
+            return Err(c.fail(error::new(ErrorImpl::RecursionLimitExceeded(*mark))));
+        };
+        if let Event::SequenceStart(_) = event {
+            let mut seq = serializer.serialize_seq(Some(c.children(self.pos).count()))?;
+            for pos in c.children(self.pos) {
+                seq.serialize_element(&Node {
+                    copier: c,
+                    pos,
+                    depth,
+                    place: Place::Element,
+                })?;
+            }
+            return seq.end();
+        }
+        let len = c.children(self.pos).count() / 2;
+        let mut map = serializer.serialize_map(Some(len))?;
+        let mut few: Vec<Value> = Vec::new();
+        let mut many = Mapping::new();
+        let mut children = c.children(self.pos);
+        while let (Some(key_pos), Some(value_pos)) = (children.next(), children.next()) {
+            let key = c.value::<S::Error>(key_pos, depth, Place::Key)?;
+            let seen = if len <= LINEAR_KEYS {
+                few.contains(&key)
+            } else {
+                many.contains_key(&key)
+            };
+            if seen {
+                return Err(S::Error::custom("duplicate key"));
+            }
+            // `serialize_entry`, as `Value` does: this serializer's tag detection differs
+            // from that of `serialize_key` and `serialize_value`.
+            let value = Node {
+                copier: c,
+                pos: value_pos,
+                depth,
+                place: Place::Under(&key),
+            };
+            map.serialize_entry(&key, &value)?;
+            if len <= LINEAR_KEYS {
+                few.push(key);
+            } else {
+                many.insert(key, Value::Null);
+            }
+        }
+        map.end()
+    }
+}
