@@ -121,7 +121,9 @@ fn strings<'v>(v: &'v Value, base: &str, segs: &mut Vec<Seg<'v>>, out: &mut Vec<
             }
         }
         Value::Mapping(m) => {
-            let annotations = segs.len() <= 2 && path_text(base, segs) == "metadata.annotations";
+            // Empty keys add nothing to a path, so only the others count towards its length.
+            let named = segs.iter().filter(|s| !matches!(s, Seg::Key(""))).count();
+            let annotations = named <= 2 && path_text(base, segs) == "metadata.annotations";
             for (k, child) in m {
                 let Some(k) = k.as_str() else { continue };
                 if annotations && annotations::is_host_owned(k) {

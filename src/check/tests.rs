@@ -450,3 +450,44 @@ fn stickiness_on_gke_ingresses() {
     let per_port = annotated(r#"{"ports":{"http":"bc"}}"#);
     assert!(errors(format!("{per_port}---\n{gce}---\n{}", backend("GENERATED_COOKIE"))).is_empty());
 }
+
+/// The fields the inline-secret rules check by name are left out of the generic scan only
+/// where they are those fields: a tagged key or a tagged mapping is scanned like any other,
+/// so a secret behind `!x stringData` is still found (a reader that ignores the tag would
+/// apply it). Findings come in document order.
+#[test]
+fn tagged_fields_are_scanned_and_findings_keep_document_order() {
+    let tagged_key =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n!x stringData:\n  password: hunter2hunter2xx\n";
+    assert_eq!(
+        fields(&run(tagged_key)),
+        ["stringData.password"],
+        "{:?}",
+        run(tagged_key)
+    );
+
+    let tagged_annotations = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: !x\n    krm.maverics.dev/allow-inline-secret: a reason here\n    db-password: hunter2hunter2xx\n";
+    let found = run(tagged_annotations);
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains("allow-inline-secret") && d.message.contains("db-password")),
+        "the reason under a tagged mapping is scanned as any value: {found:?}"
+    );
+
+    let order = "apiVersion: v1\nkind: Secret\ndata: {a: YWJj}\nmetadata: {name: s, annotations: {db-password: hunter2hunter2xx}}\napi-token: abcd1234efgh5678zz\n";
+    assert_eq!(
+        fields(&run(order)),
+        ["data", "metadata.annotations.db-password", "api-token"],
+        "{:?}",
+        run(order)
+    );
+}
+
+/// Host-owned annotations are the host's, also under a leading empty key, which adds
+/// nothing to a field path.
+#[test]
+fn host_annotations_hold_no_example_values_under_an_empty_key() {
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n\"\": {metadata: {annotations: {config.k8s.io/id: host.example.com}}}\n";
+    assert!(run(yaml).is_empty(), "{:?}", run(yaml));
+}

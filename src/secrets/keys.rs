@@ -90,6 +90,12 @@ pub fn is_secret_key(key: &str) -> bool {
 /// For each byte, the terms (bits, by their index in [`TERMS`]) that start with it.
 const STARTING_WITH: [u16; 256] = {
     assert!(TERMS.len() <= 16, "one bit per term");
+    // `holds_a_term` compares a term's second letter first: each term's first word has one.
+    let mut t = 0;
+    while t < TERMS.len() {
+        assert!(TERMS[t][0].len() >= 2, "a term's first word has two letters or more");
+        t += 1;
+    }
     let mut table = [0u16; 256];
     let mut i = 0;
     while i < TERMS.len() {

@@ -122,13 +122,17 @@ pub fn leaves_except(v: &Value, all: bool, skip: &[&[&str]]) -> Vec<Leaf> {
     out
 }
 
-/// Whether the key `k` below `steps` is one of the `skip` paths.
+/// Whether the key `k` below `steps` is one of the `skip` paths: each key on the way an
+/// untagged string of that text, in a mapping that is not itself tagged (the mappings on the
+/// way may be). A tagged key (`!x stringData`) or a tagged mapping is not the field a rule
+/// reads by name, so it is scanned like any other.
 fn skipped(skip: &[&[&str]], steps: &[At<'_>], k: &Value) -> bool {
+    let is = |key: &Value, want: &str| matches!(key, Value::String(s) if s == want);
     skip.iter().any(|path| {
         path.len() == steps.len() + 1
-            && k.as_str() == path.last().copied()
+            && path.last().is_some_and(|last| is(k, last))
             && steps.iter().zip(path.iter()).all(|(step, want)| match step {
-                At::Key(key) => key.as_str() == Some(*want),
+                At::Key(key) => is(key, want),
                 At::Index(_) => false,
             })
     })
@@ -170,8 +174,9 @@ fn walk<'a>(
         Value::Mapping(m) => {
             // An env var `{name: DB_PASSWORD, value: ...}`: its value is secret by the name.
             let secret_name = m.get("name").and_then(Value::as_str).filter(|n| is_secret_key(n));
+            let tagged = matches!(v, Value::Tagged(_));
             for (k, child) in m {
-                if !skip.is_empty() && skipped(skip, steps, k) {
+                if !skip.is_empty() && !tagged && skipped(skip, steps, k) {
                     continue;
                 }
                 let key = key_text(k);
