@@ -35,6 +35,10 @@ impl Sieve for Generator {
         !self.pass || is_ours(head)
     }
 
+    fn keeps_all(&self) -> bool {
+        !self.pass
+    }
+
     fn reads_whole(&self, head: &Value) -> bool {
         check::inline::reads_whole(head)
     }
@@ -126,6 +130,10 @@ impl Sieve for Check {
     }
 
     fn reads_whole(&self, _: &Value) -> bool {
+        true
+    }
+
+    fn reads_all(&self) -> bool {
         true
     }
 

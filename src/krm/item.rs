@@ -112,6 +112,17 @@ pub trait Sieve {
     /// written through as text. `head` holds its `apiVersion`, `kind` and `metadata`.
     fn keep(&mut self, i: usize, head: &Value) -> bool;
 
+    /// Whether every item is kept as a tree, whatever its head: then no head is read first.
+    fn keeps_all(&self) -> bool {
+        false
+    }
+
+    /// Whether every passed item is handed to [`Sieve::read`] whole, whatever its head: then
+    /// each is built once and written from its tree, instead of being read in parts.
+    fn reads_all(&self) -> bool {
+        false
+    }
+
     /// Whether a passed item must be handed to [`Sieve::read`] whole, from its head.
     fn reads_whole(&self, _head: &Value) -> bool {
         false

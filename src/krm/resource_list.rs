@@ -349,6 +349,22 @@ fn read_item(
     passed: &mut String,
 ) -> Result<Result<Item, Diagnostic>, Diagnostic> {
     let yaml = |e: serde_yaml::Error| yaml_error(&e);
+    if element.is_plain_mapping() && (sieve.keeps_all() || sieve.reads_all()) {
+        // The mode reads every item whole whatever its head: built once, and its head read
+        // from the tree.
+        let item = element.value().map_err(yaml)?;
+        if let Err(d) = check_item(i, &item) {
+            return Ok(Err(d));
+        }
+        if sieve.keeps_all() {
+            return Ok(Ok(Item::Tree(item)));
+        }
+        let start = passed.len();
+        passed.push_str(&self::element(&item).map_err(yaml)?);
+        let item_passed = Passed::of(&item, start..passed.len());
+        sieve.read(i, item);
+        return Ok(Ok(Item::Passed(item_passed)));
+    }
     // What every mode asks of an item before deciding: its identity, file and owner.
     let head = if element.is_plain_mapping() {
         element.pick(&HEAD).map_err(yaml)?
@@ -367,8 +383,16 @@ fn read_item(
     if sieve.keep(i, &head) {
         return Ok(Ok(Item::Tree(element.value().map_err(yaml)?)));
     }
-    let mut whole = sieve.reads_whole(&head);
     let start = passed.len();
+    if sieve.reads_whole(&head) {
+        // The sieve reads the whole tree anyway: written from it, the same bytes as copied
+        // from the events (`tests/it/properties.rs`), for one walk of the item instead of two.
+        let item = element.value().map_err(yaml)?;
+        passed.push_str(&self::element(&item).map_err(yaml)?);
+        sieve.read(i, item);
+        return Ok(Ok(Item::Passed(Passed::of(&head, start..passed.len()))));
+    }
+    let mut whole = false;
     let text = element
         .to_element_string(&mut |v, place| whole = whole || sieve.may_need(v, place))
         .map_err(yaml)?;
