@@ -125,8 +125,10 @@ impl Check {
 }
 
 impl Sieve for Check {
-    fn keep(&mut self, _: usize, _: &Value) -> bool {
-        false
+    /// The function's own configs stay trees: kpt sends the config as an item too, with the
+    /// file it came from, which its errors name (`config_file`).
+    fn keep(&mut self, _: usize, head: &Value) -> bool {
+        api::in_group(head)
     }
 
     fn reads_whole(&self, _: &Value) -> bool {

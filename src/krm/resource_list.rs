@@ -356,7 +356,7 @@ fn read_item(
         if let Err(d) = check_item(i, &item) {
             return Ok(Err(d));
         }
-        if sieve.keeps_all() {
+        if sieve.keeps_all() || sieve.keep(i, &item) {
             return Ok(Ok(Item::Tree(item)));
         }
         let start = passed.len();

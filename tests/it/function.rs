@@ -1776,3 +1776,31 @@ fn unknown_top_level_keys_of_the_input_are_kept_in_their_order() {
     assert_eq!(out.code, 1, "{}", out.dump());
     assert_eq!(out.list["x-pipeline"]["step"].as_u64(), Some(2), "{}", out.dump());
 }
+
+/// kpt sends a check's config as an item too, with the file it came from, and as
+/// `functionConfig` without it: an error in the config names that file, as it does for the
+/// other kinds, although the check passes every other item through as text.
+#[test]
+fn a_check_config_error_names_the_file_kpt_read_it_from() {
+    let config = |annotations: &str| {
+        format!(
+            "apiVersion: krm.maverics.dev/v1alpha1\n  kind: OrchestratorCheck\n  metadata:\n    name: guard\n{annotations}  spec:\n    podSecurity: true\n    stickySesions: false\n"
+        )
+    };
+    let path = "      annotations:\n        config.kubernetes.io/local-config: 'true'\n        internal.config.kubernetes.io/path: 'guards/check.yaml'\n        config.kubernetes.io/path: 'guards/check.yaml'\n";
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n  data: {{a: b}}\n- {}functionConfig:\n  {}",
+        config(&path.replace("      ", "    ")),
+        config("")
+    );
+    let r = run(&input);
+    assert_ne!(r.code, 0, "an unknown field of the config is an error\n{}", r.stderr);
+    assert!(r.stderr.contains("stickySesions"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("guards/check.yaml"),
+        "the error names the config's file:\n{}",
+        r.stderr
+    );
+    // Every item comes back as it was sent.
+    assert_eq!(items(&r.list).len(), 2, "{}", r.stdout);
+}
