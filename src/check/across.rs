@@ -64,6 +64,9 @@ fn workload_outline(item: &Value, pod_path: &str) -> Value {
             set(&mut out, &format!("metadata.{key}"), v.clone());
         }
     }
+    // The empty pod spec first: a Pod's is `spec` itself, which must not lose the replicas
+    // a rule reads (as the whole object would give them).
+    set(&mut out, pod_path, Value::Mapping(Mapping::new()));
     if let Some(v) = item.get("spec").and_then(|s| s.get("replicas")) {
         set(&mut out, "spec.replicas", v.clone());
     }
@@ -75,7 +78,6 @@ fn workload_outline(item: &Value, pod_path: &str) -> Value {
     if let Some(l) = template_labels(item) {
         set(&mut out, labels, Value::Mapping(l.clone()));
     }
-    set(&mut out, pod_path, Value::Mapping(Mapping::new()));
     Value::Mapping(out)
 }
 

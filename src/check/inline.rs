@@ -101,8 +101,8 @@ pub fn reads_whole(head: &Value) -> bool {
 /// standing at `place`, could give it a finding. Every finding of the generic scan starts at
 /// a string: a key that names a secret (or the key of a ConfigMap's orchestrator config); the
 /// value of a `name` key that does (an env var, whose `value` is then secret); a value with a
-/// secret shape, secret lines, or JSON with a finding or a `kind` (a
-/// `last-applied-configuration`, checked as the object it is); or at a collection met whole
+/// secret shape, secret lines, or JSON (a `last-applied-configuration` is checked as the
+/// object it is); or at a collection met whole
 /// (an alias, a tagged node, or a key whose text joins words, as `[pass, word]` does). A
 /// scalar key that is not a string is read by its text, which for a number, a boolean or null
 /// names no secret. So an object where this says no for every key and scalar has no finding.
@@ -116,10 +116,9 @@ pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
             (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && crate::secrets::is_secret_key(s))
                 || crate::secrets::shape(s).is_some()
                 || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
-                || crate::secrets::json_inside(s).is_some_and(|inner| {
-                    let kind = crate::krm::object::kind(&inner);
-                    inner.get("kind").is_some() || !crate::secrets::object_leaves(&inner, kind).is_empty()
-                })
+                // JSON is read whole whatever it holds: a `last-applied-configuration` is
+                // checked as the object it is, with one nested in it, kind or no kind.
+                || crate::secrets::json_inside(s).is_some()
         }
         (Value::Sequence(_) | Value::Mapping(_), _) => true,
         (Value::Tagged(t), place) => may_find(&t.value, place),

@@ -349,6 +349,13 @@ fn read_item(
     passed: &mut String,
 ) -> Result<Result<Item, Diagnostic>, Diagnostic> {
     let yaml = |e: serde_yaml::Error| yaml_error(&e);
+    // An item that reads but that the emitter cannot write (a tagged or a mapping key): not a
+    // fault of its YAML, said as what it is, naming the item.
+    let unwritable = |e: serde_yaml::Error| {
+        Diagnostic::error(format!("internal error: item {i} could not be written back: {e}"))
+            .field(format!("items[{i}]"))
+            .fix("report it with the input that caused it")
+    };
     if element.is_plain_mapping() && (sieve.keeps_all() || sieve.reads_all()) {
         // The mode reads every item whole whatever its head: built once, and its head read
         // from the tree.
@@ -360,14 +367,18 @@ fn read_item(
             return Ok(Ok(Item::Tree(item)));
         }
         let start = passed.len();
-        passed.push_str(&self::element(&item).map_err(yaml)?);
+        passed.push_str(&self::element(&item).map_err(unwritable)?);
         let item_passed = Passed::of(&item, start..passed.len());
         sieve.read(i, item);
         return Ok(Ok(Item::Passed(item_passed)));
     }
     // What every mode asks of an item before deciding: its identity, file and owner.
     let head = if element.is_plain_mapping() {
-        element.pick(&HEAD).map_err(yaml)?
+        // On an error, the whole item's: the same error, path and precedence as when every
+        // item was built whole (the head alone would place `metadata` at the root).
+        element
+            .pick(&HEAD)
+            .map_err(|e| yaml(element.value().err().unwrap_or(e)))?
     } else {
         None
     };
@@ -388,14 +399,17 @@ fn read_item(
         // The sieve reads the whole tree anyway: written from it, the same bytes as copied
         // from the events (`tests/it/properties.rs`), for one walk of the item instead of two.
         let item = element.value().map_err(yaml)?;
-        passed.push_str(&self::element(&item).map_err(yaml)?);
+        passed.push_str(&self::element(&item).map_err(unwritable)?);
         sieve.read(i, item);
         return Ok(Ok(Item::Passed(Passed::of(&head, start..passed.len()))));
     }
     let mut whole = false;
     let text = element
         .to_element_string(&mut |v, place| whole = whole || sieve.may_need(v, place))
-        .map_err(yaml)?;
+        .map_err(|e| match element.value() {
+            Err(e) => yaml(e),
+            Ok(_) => unwritable(e),
+        })?;
     passed.push_str(&text);
     if whole {
         sieve.read(i, element.value().map_err(yaml)?);

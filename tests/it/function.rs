@@ -1804,3 +1804,45 @@ fn a_check_config_error_names_the_file_kpt_read_it_from() {
     // Every item comes back as it was sent.
     assert_eq!(items(&r.list).len(), 2, "{}", r.stdout);
 }
+
+/// What an outside review of the streaming found, each against the behaviour of the whole-item
+/// reading it replaced: a secret in a `last-applied-configuration` nested in another one, a
+/// Pod's replicas read by the PDB rule, an error inside a passed item's `metadata` with its
+/// full path, and an item the emitter cannot write said as such.
+#[test]
+fn streamed_items_are_judged_as_whole_items_were() {
+    let generator = "functionConfig:\n  apiVersion: krm.maverics.dev/v1alpha1\n  kind: Orchestrator\n  metadata: {name: m}\n  spec: {}\n";
+    let head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
+
+    let nested = r#"- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: a
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: '{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"maverics.yaml\":\"{password: hunter2}\"}}"}}}'
+"#;
+    let r = run(format!("{head}{nested}{generator}"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("data.maverics.yaml:password"), "{}", r.stderr);
+
+    let pod = "- {apiVersion: v1, kind: Pod, metadata: {name: p, labels: {app: p}}, spec: {replicas: 3, containers: []}}\n- {apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {name: b}, spec: {minAvailable: 2, selector: {matchLabels: {app: p}}}}\n";
+    let r = run(format!("{head}{pod}"));
+    assert!(!r.stderr.contains("never allow a disruption"), "{}", r.stderr);
+
+    let labels = "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, labels: {app: x, app: y}}}\n";
+    let r = run(format!("{head}{labels}{generator}"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("items[0].metadata.labels: duplicate entry"),
+        "{}",
+        r.stderr
+    );
+
+    let tagged_key = "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {!x k: v}}\n";
+    for tail in ["", generator] {
+        let r = run(format!("{head}{tagged_key}{tail}"));
+        assert_ne!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("item 0 could not be written back"), "{}", r.stderr);
+        assert!(!r.stderr.contains("not a valid YAML document"), "{}", r.stderr);
+    }
+}
