@@ -418,39 +418,51 @@ fn gke_ingress(e: &Value, items: &[Value], services: &[&Value], max: i64, out: &
 
 /// A GKE GCPBackendPolicy on Service `service` with a session affinity that sticks.
 pub(crate) fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
-    items.iter().any(|b| {
-        object::kind(b) == GCP_BACKEND_POLICY.kind
-            && object::api_version(b).starts_with(GCP_BACKEND_POLICY.group())
-            && ns(b) == namespace
-            && b.get("spec").and_then(|s| s.get("targetRef")).is_some_and(|t| {
-                t.get("kind").and_then(Value::as_str) == Some(Service::KIND)
-                    && t.get("name").and_then(Value::as_str) == Some(service)
-            })
-            && b.get("spec")
-                .and_then(|s| s.get("default"))
-                .and_then(|d| d.get("sessionAffinity"))
-                .and_then(|a| a.get("type"))
-                .and_then(Value::as_str)
-                .is_some_and(|t| GKE_STICKY.contains(&t))
+    let is_policy = |b: &Value| {
+        object::kind(b) == GCP_BACKEND_POLICY.kind && object::api_version(b).starts_with(GCP_BACKEND_POLICY.group())
+    };
+    policy_sticks(items, is_policy, namespace, (Service::KIND, service), "type", |t| {
+        GKE_STICKY.contains(&t)
     })
 }
 
 /// An Application Gateway for Containers RoutePolicy on HTTPRoute `route` with cookie
 /// affinity: AGC's way, since it implements no `sessionPersistence`.
 pub(crate) fn agc_route_policy_sticks(items: &[Value], namespace: &str, route: &str) -> bool {
+    policy_sticks(
+        items,
+        |b| ROUTE_POLICY.is(b),
+        namespace,
+        (HTTP_ROUTE.kind, route),
+        "affinityType",
+        |t| t == "managed-cookie" || t == "application-cookie",
+    )
+}
+
+/// Whether a policy object of `namespace` (as `is_policy` tells) targets `target` (its kind
+/// and name) with a `spec.default.sessionAffinity.<field>` that `sticky` accepts: the shape
+/// GKE's and AGC's affinity policies share.
+fn policy_sticks(
+    items: &[Value],
+    is_policy: impl Fn(&Value) -> bool,
+    namespace: &str,
+    target: (&str, &str),
+    field: &str,
+    sticky: impl Fn(&str) -> bool,
+) -> bool {
     items.iter().any(|b| {
-        ROUTE_POLICY.is(b)
+        is_policy(b)
             && ns(b) == namespace
             && b.get("spec").and_then(|s| s.get("targetRef")).is_some_and(|t| {
-                t.get("kind").and_then(Value::as_str) == Some(HTTP_ROUTE.kind)
-                    && t.get("name").and_then(Value::as_str) == Some(route)
+                t.get("kind").and_then(Value::as_str) == Some(target.0)
+                    && t.get("name").and_then(Value::as_str) == Some(target.1)
             })
             && b.get("spec")
                 .and_then(|s| s.get("default"))
                 .and_then(|d| d.get("sessionAffinity"))
-                .and_then(|a| a.get("affinityType"))
+                .and_then(|a| a.get(field))
                 .and_then(Value::as_str)
-                .is_some_and(|t| t == "managed-cookie" || t == "application-cookie")
+                .is_some_and(&sticky)
     })
 }
 

@@ -177,13 +177,7 @@ fn gke_gateway_mode_over_a_base_route_with_session_persistence_passes() {
         serde_yaml::to_string(&items).unwrap().contains("sessionPersistence"),
         "the base's route keeps sessions through sessionPersistence"
     );
-    let mut fc = platform_config("gke");
-    set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
-    set(
-        &mut fc,
-        &["spec", "gke", "gateway"],
-        yaml("{name: gw, namespace: infra}"),
-    );
+    let mut fc = gke_gateway_config();
     fc["spec"]["gke"].as_mapping_mut().unwrap().remove("ingress");
     let (out, err, code) = transform(&items, &fc);
     assert_eq!(code, 0, "{err}");
@@ -326,13 +320,7 @@ fn bad_values_get_a_did_you_mean() {
             &["spec.gke.projectId", "did you mean `acme-sso-prod`?"],
         );
     }
-    let mut fc = platform_config("gke");
-    set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
-    set(
-        &mut fc,
-        &["spec", "gke", "gateway"],
-        yaml("{name: gw, namespace: infra}"),
-    );
+    let fc = gke_gateway_config();
     assert_fails(
         &fc,
         &base_items(),
@@ -415,4 +403,16 @@ fn the_istio_app_routing_controller_is_refused_with_the_reason() {
             ],
         );
     }
+}
+
+/// The GKE layer's config in gateway mode, on the Gateway `infra/gw`.
+fn gke_gateway_config() -> Value {
+    let mut fc = platform_config("gke");
+    set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
+    set(
+        &mut fc,
+        &["spec", "gke", "gateway"],
+        yaml("{name: gw, namespace: infra}"),
+    );
+    fc
 }
