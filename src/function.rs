@@ -73,8 +73,11 @@ impl Response {
 /// (`ResourceList::parse_passing`).
 pub fn run(input: &[u8]) -> Response {
     match hint(input) {
-        Hint::Check => {
-            let mut sieve = sieve::Check::default();
+        hint @ (Hint::Check | Hint::Platform) => {
+            let mut sieve = match hint {
+                Hint::Platform => sieve::Check::platform(),
+                _ => sieve::Check::default(),
+            };
             match ResourceList::parse_passing(input, &mut sieve) {
                 Ok(list) => process_checked(list, sieve),
                 Err(d) => failed(d),
@@ -108,6 +111,9 @@ enum Hint {
     /// `kind: OrchestratorCheck`, or no `functionConfig` at all (kpt's validator): the check,
     /// which passes every item through.
     Check,
+    /// `kind: OrchestratorPlatform`: the platform transformer, which passes through every
+    /// item its plan does not read.
+    Platform,
     /// Anything else: every item is read as a tree.
     Other,
 }
@@ -117,6 +123,7 @@ fn hint(input: &[u8]) -> Hint {
         None => Hint::Check,
         Some(kind) if kind == api::ORCHESTRATOR => Hint::Generator,
         Some(kind) if kind == api::CHECK => Hint::Check,
+        Some(kind) if kind == api::PLATFORM => Hint::Platform,
         Some(_) => Hint::Other,
     }
 }
@@ -172,8 +179,13 @@ fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> R
             Response { list, diagnostics }
         }
         Some(Err(diagnostics)) => Response { list, diagnostics },
-        // Every mode but the generator reads every item.
-        Some(Ok(FunctionConfig::Platform(p))) => with_trees(list, |items| crate::platform::transform(items, &p)),
+        Some(Ok(FunctionConfig::Platform(p))) => match list.take_trees() {
+            Ok(items) => {
+                list.items = items.into_iter().map(Item::Tree).collect();
+                transform(list, &p, sieve::Check::default())
+            }
+            Err(d) => failed(d),
+        },
         // kpt runs a `validators:` entry without `configPath` with no functionConfig at all:
         // that is a request to check with default settings, the only thing a validator can do.
         None => with_trees(list, |items| check::check_stream(items, &check::Settings::default())),
@@ -184,9 +196,10 @@ fn process_passing(mut list: ResourceList, found: Vec<(usize, Diagnostic)>) -> R
     }
 }
 
-/// The check mode on a list whose items were all passed through and checked as they went by
-/// (`sieve`); when the config turns out to be another mode's, every item is read back as a
-/// tree and that mode runs as it would have.
+/// The check or the platform transformer on a list whose items were passed through and
+/// checked as they went by (`sieve`), but for those the mode reads; when the config turns
+/// out to be another mode's, every item is read back as a tree and that mode runs as it
+/// would have.
 fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
     let parsed = list
         .function_config
@@ -195,6 +208,7 @@ fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
     let settings = match parsed {
         None => check::Settings::default(),
         Some(Ok(FunctionConfig::Check(c))) => c.spec,
+        Some(Ok(FunctionConfig::Platform(p))) if sieve.keeps_platform() => return transform(list, &p, sieve),
         Some(Err(diagnostics)) => return Response { list, diagnostics },
         Some(Ok(_)) => {
             return match list.take_trees() {
@@ -207,6 +221,15 @@ fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
         }
     };
     let diagnostics = sieve.finish(&list.items, &settings);
+    Response { list, diagnostics }
+}
+
+/// The platform transformer on `list`, whose passed items `sieve` read: its guard rails run
+/// on the stream as the plan leaves it.
+fn transform(mut list: ResourceList, p: &OrchestratorPlatform, sieve: sieve::Check) -> Response {
+    let diagnostics = crate::platform::transform(&mut list.items, p, |items| {
+        sieve.finish(items, &check::TRANSFORMER_GUARD)
+    });
     Response { list, diagnostics }
 }
 
@@ -303,12 +326,11 @@ mod tests {
             Hint::Generator
         );
         assert_eq!(hint(list("  kind: OrchestratorCheck\n").as_bytes()), Hint::Check);
-        for other in [
-            "  kind: OrchestratorPlatform\n  spec:\n    kind: Orchestrator\n",
-            "  {kind: Orchestrator}\n",
-        ] {
-            assert_eq!(hint(list(other).as_bytes()), Hint::Other, "{other}");
-        }
+        assert_eq!(
+            hint(list("  kind: OrchestratorPlatform\n  spec:\n    kind: Orchestrator\n").as_bytes()),
+            Hint::Platform
+        );
+        assert_eq!(hint(list("  {kind: Orchestrator}\n").as_bytes()), Hint::Other);
         // No functionConfig (kpt's validator): an item's `kind: Orchestrator` is not one.
         assert_eq!(hint(b"items:\n- kind: Orchestrator\n"), Hint::Check);
     }

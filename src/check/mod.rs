@@ -107,13 +107,13 @@ pub fn check_across(items: &[Value], settings: &Settings, out: &mut Vec<Diagnost
 
 /// The guard rails a platform transformer runs on the stream it sees: every rule family but
 /// the example values, which the transformer reports by the config field that set them.
-pub fn transformer_guard(items: &[Value]) -> Vec<Diagnostic> {
-    let settings = Settings {
-        example_values: false,
-        ..Settings::default()
-    };
-    check_stream(items, &settings)
-}
+pub const TRANSFORMER_GUARD: Settings = Settings {
+    pod_security: true,
+    inline_secrets: true,
+    sticky_sessions: true,
+    sanity: true,
+    example_values: false,
+};
 
 /// The orchestrator's StatefulSet in a stream, recognised by the labels the generator puts on
 /// it: any other StatefulSet is not a sign that the generator ran.

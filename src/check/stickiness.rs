@@ -54,8 +54,8 @@ fn is_orchestrator(obj: &Value) -> bool {
 }
 
 /// The largest replica count: the HPA's maxReplicas when one targets the workload.
-pub(crate) fn max_replicas(items: &[Value], w: &Value) -> i64 {
-    let hpa = items.iter().find(|h| {
+pub(crate) fn max_replicas<'a>(items: impl IntoIterator<Item = &'a Value>, w: &Value) -> i64 {
+    let hpa = items.into_iter().find(|h| {
         object::kind(h) == HorizontalPodAutoscaler::KIND
             && ns(h) == ns(w)
             && h.get("spec").and_then(|s| s.get("scaleTargetRef")).is_some_and(|r| {

@@ -1,14 +1,15 @@
 //! What each mode reads of the items it passes through, as they are read
-//! ([`crate::krm::item::Sieve`]): the generator checks foreign items for inline secrets, the
-//! check runs its per-object rules on every item and keeps only what its rules across objects
-//! read ([`check::across::reads`]).
+//! ([`crate::krm::item::Sieve`]): the generator checks foreign items for inline secrets; the
+//! check, and the platform transformer for its guard rails, run the per-object rules on every
+//! item and keep only what the rules across objects read ([`check::across::reads`]), the
+//! platform transformer also every item its plan reads ([`platform::kept`]) as a tree.
 
 use crate::api;
 use crate::check::{self, Settings};
 use crate::diag::Diagnostic;
 use crate::krm::item::Sieve;
 use crate::krm::{Item, annotations};
-use crate::resources;
+use crate::{platform, resources};
 use serde_yaml::Value;
 
 /// The generator's sieve: it keeps its own items as trees and passes the others through,
@@ -76,49 +77,74 @@ fn enabled(settings: &Settings, f: usize) -> bool {
     ][f]
 }
 
-/// The check's sieve: every item is passed through and checked as it goes by; only what the
-/// rules across objects read of it stays.
+/// The sieve of the check and of the platform transformer's guard rails: every item it does
+/// not keep is passed through and checked as it goes by (the rules of each object, each
+/// family apart until the config says which are on); only what the rules across objects
+/// read of it stays.
 #[derive(Default)]
 pub(super) struct Check {
-    /// Each passed item's findings by family, by item index.
+    /// Whether the items a platform plan reads stay trees too ([`platform::kept`]).
+    platform: bool,
+    /// How many passed items were read: the next one's ordinal among them.
+    read: usize,
+    /// The findings of the passed items that have some, by family, by ordinal.
     found: Vec<(usize, [Vec<Diagnostic>; FAMILIES])>,
-    /// What the rules across objects read of each passed item, by item index.
+    /// What the rules across objects read of each passed item, by ordinal.
     across: Vec<(usize, Value)>,
 }
 
 impl Check {
-    fn add(&mut self, i: usize, item: Value) {
-        let findings = std::array::from_fn(|f| {
-            let mut out = Vec::new();
-            check::check_item(&item, &family(f), &mut out);
-            out
-        });
-        self.found.push((i, findings));
-        if let Some(kept) = check::across::reads(item) {
-            self.across.push((i, kept));
+    /// The platform transformer's: it keeps what its plan reads as trees.
+    pub(super) fn platform() -> Self {
+        Check {
+            platform: true,
+            ..Check::default()
         }
     }
 
-    /// The findings of [`check::check_stream`] over `items` with `settings`, in its order:
-    /// each object's, then those across objects. Items kept as trees (an alias or a tagged
-    /// node at the top) are checked here.
-    pub(super) fn finish(mut self, items: &[Item], settings: &Settings) -> Vec<Diagnostic> {
-        for (i, item) in items.iter().enumerate() {
-            if let Item::Tree(tree) = item {
-                self.add(i, tree.clone());
-            }
-        }
-        self.found.sort_by_key(|(i, _)| *i);
-        self.across.sort_by_key(|(i, _)| *i);
+    /// Whether the items a platform plan reads were kept as trees.
+    pub(super) fn keeps_platform(&self) -> bool {
+        self.platform
+    }
+
+    /// The findings of [`check::check_stream`] with `settings` over `items` (the stream as it
+    /// leaves, which may differ from the one read by trees only), in its order: each object's,
+    /// then those across objects. The passed items in `items` are those this sieve read, in
+    /// their order (nothing adds, removes or reorders them); the trees are checked here.
+    pub(super) fn finish(self, items: &[Item], settings: &Settings) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for (_, families) in self.found {
-            for (f, found) in families.into_iter().enumerate() {
-                if enabled(settings, f) {
-                    out.extend(found);
+        let mut across = Vec::new();
+        let mut found = self.found.into_iter().peekable();
+        let mut kept = self.across.into_iter().peekable();
+        let mut ordinal = 0;
+        for item in items {
+            match item {
+                Item::Tree(tree) => {
+                    check::check_item(tree, settings, &mut out);
+                    across.extend(check::across::reads(tree.clone()));
+                }
+                Item::Passed(_) => {
+                    if let Some((_, families)) = found.next_if(|(n, _)| *n == ordinal) {
+                        for (f, found) in families.into_iter().enumerate() {
+                            if enabled(settings, f) {
+                                out.extend(found);
+                            }
+                        }
+                    }
+                    across.extend(kept.next_if(|(n, _)| *n == ordinal).map(|(_, v)| v));
+                    ordinal += 1;
                 }
             }
         }
-        let across: Vec<Value> = self.across.into_iter().map(|(_, v)| v).collect();
+        if ordinal != self.read {
+            out.push(
+                Diagnostic::error(format!(
+                    "internal error: {ordinal} passed items to check, where {} were read",
+                    self.read
+                ))
+                .fix("report it with the input that caused it"),
+            );
+        }
         check::check_across(&across, settings, &mut out);
         out
     }
@@ -126,9 +152,10 @@ impl Check {
 
 impl Sieve for Check {
     /// The function's own configs stay trees: kpt sends the config as an item too, with the
-    /// file it came from, which its errors name (`config_file`).
+    /// file it came from, which its errors name (`config_file`). So do the items a platform
+    /// plan reads or changes.
     fn keep(&mut self, _: usize, head: &Value) -> bool {
-        api::in_group(head)
+        api::in_group(head) || (self.platform && platform::kept::keeps(head))
     }
 
     fn reads_whole(&self, _: &Value) -> bool {
@@ -139,8 +166,20 @@ impl Sieve for Check {
         true
     }
 
-    fn read(&mut self, i: usize, item: Value) {
-        self.add(i, item);
+    fn read(&mut self, _: usize, item: Value) {
+        let ordinal = self.read;
+        self.read += 1;
+        let findings: [Vec<Diagnostic>; FAMILIES] = std::array::from_fn(|f| {
+            let mut out = Vec::new();
+            check::check_item(&item, &family(f), &mut out);
+            out
+        });
+        if findings.iter().any(|f| !f.is_empty()) {
+            self.found.push((ordinal, findings));
+        }
+        if let Some(kept) = check::across::reads(item) {
+            self.across.push((ordinal, kept));
+        }
     }
 }
 

@@ -90,6 +90,20 @@ impl Item {
         }
     }
 
+    /// Whether the item is the object `key` names, as [`ObjectKey::is`] tells of a tree.
+    pub fn is(&self, key: &ObjectKey) -> bool {
+        match self {
+            Item::Tree(v) => key.is(v),
+            Item::Passed(p) => {
+                let k = &p.key;
+                k.api_version == key.api_version
+                    && k.kind == key.kind
+                    && k.name == key.name
+                    && k.namespace.as_deref().unwrap_or_default() == key.namespace.as_deref().unwrap_or_default()
+            }
+        }
+    }
+
     /// The item's path annotation, when it has one.
     pub fn path(&self) -> Option<&str> {
         match self {

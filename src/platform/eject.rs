@@ -237,7 +237,7 @@ pub fn eject(
             read::documents(&name, &stream)
                 .map_err(|d| vec![d])?
                 .into_iter()
-                .map(|(_, v)| v),
+                .map(|(_, v)| crate::krm::Item::Tree(v)),
         );
     }
 

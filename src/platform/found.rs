@@ -5,7 +5,7 @@ use crate::config::maverics::MavericsFacts;
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::{EXTERNAL_SECRET, Kind, builtin};
 use crate::k8s::labels::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY};
-use crate::krm::object;
+use crate::krm::{Item, object};
 use crate::platform::config::OrchestratorPlatform;
 use crate::resources::{configmap, statefulset};
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -58,16 +58,40 @@ pub fn namespace(o: &Json) -> Option<&str> {
 
 static NULL: Json = Json::Null;
 
+/// An object the generator labelled as the orchestrator's (of any instance): what the scan
+/// selects from, by the labels alone.
+pub(super) fn ours(o: &Value) -> bool {
+    object::label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && object::label(o, LABEL_NAME) == Some(APP_NAME)
+}
+
+/// The items read as trees, with their places in the stream: the plan reads no other.
+pub(super) fn trees(items: &[Item]) -> impl Iterator<Item = (usize, &Value)> {
+    items.iter().enumerate().filter_map(|(i, o)| o.tree().map(|t| (i, t)))
+}
+
+/// A JSON copy of item `index`. A passed item was never read, so no plan may read or rewrite
+/// it: the function keeps every item the plan could select as a tree (`super::kept`), and one
+/// it did not is a bug, said as one.
+pub(super) fn json_of(items: &[Item], index: usize) -> Result<Json, Diagnostic> {
+    match items.get(index) {
+        Some(Item::Tree(v)) => super::json::item_json(v),
+        other => Err(Diagnostic::error(format!(
+            "internal error: the platform layer reads or rewrites {}, an item it passed through unread",
+            other.map_or_else(|| format!("item {index}"), |o| o.key().to_string())
+        ))
+        .fix("report it with the input that caused it")),
+    }
+}
+
 impl OrchestratorObjects {
     /// Finds the orchestrator that `cfg` is for (by `spec.instance` when the stream holds several)
     /// and its objects, by their labels. An error when there is none, several and no
     /// `spec.instance`, or its StatefulSet (with the orchestrator container) or client Service is missing.
-    pub fn scan(cfg: &OrchestratorPlatform, items: &[Value]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
+    pub fn scan(cfg: &OrchestratorPlatform, items: &[Item]) -> Result<OrchestratorObjects, Vec<Diagnostic>> {
         // The stream is read in place: only the orchestrator's own objects are copied to JSON.
         let label = object::label;
-        let ours = |o: &Value| label(o, LABEL_MANAGED_BY) == Some(MANAGED_BY) && label(o, LABEL_NAME) == Some(APP_NAME);
-        let instances: BTreeSet<&str> = items
-            .iter()
+        let instances: BTreeSet<&str> = trees(items)
+            .map(|(_, o)| o)
             .filter(|o| ours(o) && builtin::<StatefulSet>().is(o))
             .filter_map(|o| label(o, LABEL_INSTANCE))
             .collect();
@@ -114,12 +138,16 @@ impl OrchestratorObjects {
             }
         };
         let mine = |o: &Value| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
-        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| items.iter().position(|o| mine(o) && k.is(o) && extra(o));
+        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| {
+            trees(items)
+                .find(|(_, o)| mine(o) && k.is(o) && extra(o))
+                .map(|(i, _)| i)
+        };
         let any = |_: &Value| true;
         let Some(statefulset) = find(builtin::<StatefulSet>(), &any) else {
             return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
         };
-        let sts = super::json::item_json(&items[statefulset]).map_err(|d| vec![d])?;
+        let sts = json_of(items, statefulset).map_err(|d| vec![d])?;
         let containers: &[Json] = sts
             .pointer("/spec/template/spec/containers")
             .and_then(Json::as_array)
@@ -150,7 +178,8 @@ impl OrchestratorObjects {
         }
         let config_map = find(builtin::<ConfigMap>(), &|o| config_text(o).is_some());
         let facts = config_map
-            .and_then(|i| config_text(&items[i]))
+            .and_then(|i| items[i].tree())
+            .and_then(config_text)
             .and_then(Value::as_str)
             .and_then(|text| serde_yaml::from_str::<Value>(text).ok())
             .map(|v| MavericsFacts::read(&v))
@@ -159,7 +188,7 @@ impl OrchestratorObjects {
             .pointer("/readinessProbe/httpGet/scheme")
             .and_then(Json::as_str)
             == Some("HTTPS");
-        let svc = super::json::item_json(&items[service]).map_err(|d| vec![d])?;
+        let svc = json_of(items, service).map_err(|d| vec![d])?;
         let port_https = svc.pointer("/spec/ports/0/appProtocol").and_then(Json::as_str) == Some("https");
         let ns = namespace(&sts).map(str::to_owned);
         // The orchestrator's own account is the one its pods run as; the platform adds others
@@ -168,9 +197,9 @@ impl OrchestratorObjects {
             .pointer("/spec/template/spec/serviceAccountName")
             .and_then(Json::as_str)
             .map(str::to_owned);
-        let namespace_object = items
-            .iter()
-            .position(|o| builtin::<Namespace>().is(o) && ns.as_deref() == Some(object::name(o)));
+        let namespace_object = trees(items)
+            .find(|(_, o)| builtin::<Namespace>().is(o) && ns.as_deref() == Some(object::name(o)))
+            .map(|(i, _)| i);
         let service_account = find(builtin::<ServiceAccount>(), &|o| {
             Some(object::name(o)) == pod_sa.as_deref()
         });
@@ -185,7 +214,7 @@ impl OrchestratorObjects {
             .into_iter()
             .flatten()
         {
-            objects.insert(i, super::json::item_json(&items[i]).map_err(|d| vec![d])?);
+            objects.insert(i, json_of(items, i).map_err(|d| vec![d])?);
         }
         Ok(OrchestratorObjects {
             objects,
@@ -211,10 +240,10 @@ impl OrchestratorObjects {
     }
 
     /// A JSON copy of the item at `index`: the scan's, when it made one.
-    pub fn copy_of(&self, index: usize, items: &[Value]) -> Result<Json, Diagnostic> {
+    pub fn copy_of(&self, index: usize, items: &[Item]) -> Result<Json, Diagnostic> {
         match self.objects.get(&index) {
             Some(o) => Ok(o.clone()),
-            None => super::json::item_json(&items[index]),
+            None => json_of(items, index),
         }
     }
 

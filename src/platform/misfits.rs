@@ -112,8 +112,10 @@ fn foreign_store(p: &mut Planner) {
 
 /// Whether the orchestrator runs more than one replica in proxy mode.
 fn scaled_proxy(p: &Planner) -> bool {
-    let sts = &p.items[p.found.statefulset];
-    p.found.facts.proxy_mode && stickiness::max_replicas(p.items, sts) > 1
+    let Some(sts) = p.items[p.found.statefulset].tree() else {
+        return false;
+    };
+    p.found.facts.proxy_mode && stickiness::max_replicas(p.trees().map(|(_, o)| o), sts) > 1
 }
 
 fn same_namespace(p: &Planner, o: &Value) -> bool {
@@ -125,7 +127,7 @@ fn same_namespace(p: &Planner, o: &Value) -> bool {
 fn planned(p: &Planner, kinds: &[&str]) -> Vec<Value> {
     let of = |o: &Value| kinds.contains(&object::kind(o));
     let touched = |n: usize| p.deletes.contains(&n) || p.edits.iter().any(|(i, _, _)| *i == n);
-    let mut out: Vec<Value> = (p.items.iter().enumerate())
+    let mut out: Vec<Value> = (p.trees())
         .filter(|(n, o)| !touched(*n) && of(o))
         .map(|(_, o)| o.clone())
         .collect();
@@ -268,7 +270,7 @@ const GKE_CLASSES: [&str; 3] = ["gce", "gce-internal", "gce-regional-external"];
 /// stream whose controller is GKE's.
 fn gke_class(p: &Planner, class: &str) -> bool {
     GKE_CLASSES.contains(&class)
-        || p.items.iter().any(|c| {
+        || p.trees().any(|(_, c)| {
             object::kind(c) == IngressClass::KIND
                 && object::api_version(c) == IngressClass::API_VERSION
                 && object::name(c) == class
@@ -282,7 +284,7 @@ fn gke_class(p: &Planner, class: &str) -> bool {
 fn ingress_class_name(p: &mut Planner) {
     let svc = p.found.base_name();
     let mut found = Vec::new();
-    for (n, e) in p.items.iter().enumerate() {
+    for (n, e) in p.trees() {
         if Some(n) == p.found.ingress
             || object::api_version(e) != Ingress::API_VERSION
             || object::kind(e) != Ingress::KIND

@@ -14,13 +14,14 @@ mod eks;
 mod found;
 mod gke;
 mod json;
+pub mod kept;
 mod misfits;
 mod planner;
 mod rosa;
 pub mod trust;
 
 use crate::diag::{self, Diagnostic};
-use crate::krm::{ObjectKey, annotations};
+use crate::krm::{Item, ObjectKey, annotations};
 use config::{OrchestratorPlatform, Platform};
 use serde_json::Value as Json;
 use serde_yaml::Value;
@@ -31,8 +32,9 @@ pub use json::{ensure_map, from_json, to_json};
 use planner::file_stem;
 pub use planner::{Change, Plan, Planner, admit_sources, cluster_rule};
 
-/// Plans the platform layer for `items`. Diagnostics with errors mean: apply nothing.
-pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
+/// Plans the platform layer for `items`, of which it reads only the trees: every item it may
+/// read or change must be one ([`kept::keeps`]). Diagnostics with errors mean: apply nothing.
+pub fn plan(cfg: &OrchestratorPlatform, items: &[Item]) -> Plan {
     let found = match OrchestratorObjects::scan(cfg, items) {
         Ok(f) => f,
         Err(d) => {
@@ -68,9 +70,14 @@ pub fn plan(cfg: &OrchestratorPlatform, items: &[Value]) -> Plan {
     p.finish()
 }
 
-/// The transformer: plans, then applies the plan to `items` in place. On any error `items`
-/// stay as they came.
-pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diagnostic> {
+/// The transformer: plans, then applies the plan to `items` in place, then runs `guard` (the
+/// guard rails, [`crate::check::TRANSFORMER_GUARD`]) on the stream as it will leave. On any
+/// error `items` stay as they came.
+pub fn transform(
+    items: &mut Vec<Item>,
+    cfg: &OrchestratorPlatform,
+    guard: impl FnOnce(&[Item]) -> Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     let plan = plan(cfg, items);
     if diag::has_errors(&plan.diagnostics) {
         return plan.diagnostics;
@@ -86,7 +93,7 @@ pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diag
     // exposure is known only now (a scaled orchestrator in proxy mode must get cookie
     // affinity from whatever the platform put in front of it), and whatever an overlay
     // added beside the base (a `secretGenerator`, a patch) passes here or nowhere.
-    diagnostics.extend(crate::check::transformer_guard(items));
+    diagnostics.extend(guard(items));
     if diag::has_errors(&diagnostics) {
         undo.restore(items);
     }
@@ -99,12 +106,12 @@ pub fn transform(items: &mut Vec<Value>, cfg: &OrchestratorPlatform) -> Vec<Diag
 struct Undo {
     patched: Vec<(usize, Value)>,
     /// In ascending index order.
-    deleted: Vec<(usize, Value)>,
+    deleted: Vec<(usize, Item)>,
     len_before_adds: Option<usize>,
 }
 
 impl Undo {
-    fn restore(self, items: &mut Vec<Value>) {
+    fn restore(self, items: &mut Vec<Item>) {
         if let Some(len) = self.len_before_adds {
             items.truncate(len);
         }
@@ -113,16 +120,18 @@ impl Undo {
         }
         for (index, item) in self.patched {
             if let Some(slot) = items.get_mut(index) {
-                *slot = item;
+                *slot = Item::Tree(item);
             }
         }
     }
 }
 
 /// Applies `changes` to `items` in place: patches, then deletions, then additions at the
-/// end. Only the touched items are converted; `undo` keeps what puts them back.
+/// end. Only the touched items are converted; `undo` keeps what puts them back. A change
+/// aimed at a passed item (which the plan never read) is an internal error: the stream's
+/// passed items stay exactly those it read, in their order.
 fn apply(
-    items: &mut Vec<Value>,
+    items: &mut Vec<Item>,
     changes: &[Change],
     cfg: &OrchestratorPlatform,
     undo: &mut Undo,
@@ -131,7 +140,11 @@ fn apply(
         let Change::Patch { index, target, ops } = change else {
             continue;
         };
-        let Some(item) = items.get_mut(*index) else { continue };
+        let item = match items.get_mut(*index) {
+            None => continue,
+            Some(Item::Tree(item)) => item,
+            Some(Item::Passed(_)) => return Err(passed(target)),
+        };
         let patched = item_json(item).and_then(|mut doc| {
             json_patch::patch(&mut doc, ops).map_err(|e| {
                 Diagnostic::error(format!(
@@ -144,13 +157,17 @@ fn apply(
         });
         undo.patched.push((*index, std::mem::replace(item, patched?)));
     }
-    let mut deletes: Vec<usize> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Delete { index, .. } if *index < items.len() => Some(*index),
-            _ => None,
-        })
-        .collect();
+    let mut deletes: Vec<usize> = Vec::new();
+    for change in changes {
+        match change {
+            Change::Delete { index, target } => match items.get(*index) {
+                Some(Item::Tree(_)) => deletes.push(*index),
+                Some(Item::Passed(_)) => return Err(passed(target)),
+                None => {}
+            },
+            _ => continue,
+        }
+    }
     deletes.sort_unstable();
     deletes.dedup();
     for index in deletes.iter().rev() {
@@ -184,7 +201,15 @@ fn apply(
                 }
             }
         }
-        items.push(from_json(&obj)?);
+        items.push(Item::Tree(from_json(&obj)?));
     }
     Ok(())
+}
+
+/// A change aimed at an item passed through unread: a bug of the sieve or the plan.
+fn passed(target: &ObjectKey) -> Diagnostic {
+    Diagnostic::error(format!(
+        "internal error: the platform layer changes {target}, an item it passed through unread"
+    ))
+    .fix("report it with the input that caused it")
 }

@@ -8,7 +8,7 @@ use super::trust;
 use crate::diag::Diagnostic;
 use crate::k8s::kinds::SECRET_STORE;
 use crate::k8s::labels::TRUST_SUBJECT;
-use crate::krm::{ObjectKey, annotations, object};
+use crate::krm::{Item, ObjectKey, annotations};
 use crate::platform::config::OrchestratorPlatform;
 use json_patch::PatchOperation;
 use k8s_openapi::Resource;
@@ -65,7 +65,9 @@ pub struct Planner<'a> {
     pub cfg: &'a OrchestratorPlatform,
     /// The orchestrator's objects in the stream, and what was read from them.
     pub found: OrchestratorObjects,
-    pub(super) items: &'a [Value],
+    /// The stream: trees for every item the plan may read or change, the rest passed
+    /// through (`super::kept`), each at its place in the stream.
+    pub(super) items: &'a [Item],
     /// (index, original, working copy) of every object an edit touched, in first-touch order.
     pub(super) edits: Vec<(usize, Json, Json)>,
     pub(super) adds: Vec<Json>,
@@ -103,7 +105,8 @@ impl<'a> Planner<'a> {
             Err(d) => return self.report(d),
         };
         let key = ObjectKey::of_json(&desired);
-        let Some(i) = self.items.iter().position(|o| key.is(o)) else {
+        // A passed item of that name is an internal error of `copy_of`, never a second object.
+        let Some(i) = self.items.iter().position(|o| o.is(&key)) else {
             return self.adds.push(desired);
         };
         let existing = match self.found.copy_of(i, self.items) {
@@ -141,6 +144,11 @@ impl<'a> Planner<'a> {
                 ),
             ),
         }
+    }
+
+    /// The items read as trees, with their places in the stream.
+    pub(super) fn trees(&self) -> impl Iterator<Item = (usize, &'a Value)> + use<'a> {
+        super::found::trees(self.items)
     }
 
     /// A finding of the plan, located on the config; its severity is its own.
@@ -202,7 +210,7 @@ impl<'a> Planner<'a> {
         for index in self.deletes {
             changes.push(Change::Delete {
                 index,
-                target: object::resource_ref(&self.items[index]),
+                target: self.items[index].key(),
             });
         }
         changes.extend(self.adds.into_iter().map(|object| Change::Add { object }));

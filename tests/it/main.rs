@@ -41,6 +41,7 @@ mod io;
 mod libyaml;
 mod platform;
 mod platform_misfits;
+mod platform_streams;
 mod properties;
 mod real_cluster;
 mod rollout;

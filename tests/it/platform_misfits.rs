@@ -406,7 +406,7 @@ fn the_istio_app_routing_controller_is_refused_with_the_reason() {
 }
 
 /// The GKE layer's config in gateway mode, on the Gateway `infra/gw`.
-fn gke_gateway_config() -> Value {
+pub(crate) fn gke_gateway_config() -> Value {
     let mut fc = platform_config("gke");
     set(&mut fc, &["spec", "gke", "mode"], "gateway".into());
     set(
