@@ -220,7 +220,7 @@ fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
             };
         }
     };
-    let diagnostics = sieve.finish(&list.items, &settings);
+    let diagnostics = sieve.finish(&list.items, &list.passed, &settings);
     Response { list, diagnostics }
 }
 
@@ -228,7 +228,7 @@ fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
 /// on the stream as the plan leaves it.
 fn transform(mut list: ResourceList, p: &OrchestratorPlatform, sieve: sieve::Check) -> Response {
     let diagnostics = crate::platform::transform(&mut list.items, p, |items| {
-        sieve.finish(items, &check::TRANSFORMER_GUARD)
+        sieve.finish(items, &list.passed, &check::TRANSFORMER_GUARD)
     });
     Response { list, diagnostics }
 }

@@ -94,7 +94,8 @@ pub fn check_item(item: &Value, settings: &Settings, out: &mut Vec<Diagnostic>) 
 }
 
 /// The rules that read several objects together, the second part of [`check_stream`]. They
-/// read only what [`across::reads`] keeps of each object, so they can run on that alone.
+/// read only what [`across`] keeps of each object (the object whole, its outline where
+/// [`across::Wanted`] says a rule reads it, or nothing), so they can run on that alone.
 pub fn check_across(items: &[Value], settings: &Settings, out: &mut Vec<Diagnostic>) {
     if settings.sticky_sessions {
         stickiness::check_stickiness(items, out);

@@ -5,6 +5,7 @@
 //! platform transformer also every item its plan reads ([`platform::kept`]) as a tree.
 
 use crate::api;
+use crate::check::across::{Reads, Wanted};
 use crate::check::{self, Settings};
 use crate::diag::Diagnostic;
 use crate::krm::item::Sieve;
@@ -89,8 +90,16 @@ pub(super) struct Check {
     read: usize,
     /// The findings of the passed items that have some, by family, by ordinal.
     found: Vec<(usize, [Vec<Diagnostic>; FAMILIES])>,
-    /// What the rules across objects read of each passed item, by ordinal.
-    across: Vec<(usize, Value)>,
+    /// What the rules across objects read of each passed item: the whole item, or its
+    /// outline later (none is kept now), by ordinal.
+    across: Vec<(usize, Option<Value>)>,
+}
+
+/// What the rules across objects read of an item of the stream, in stream order.
+enum Across<'a> {
+    Whole(Value),
+    /// The item's outline, where a rule reads it.
+    Outline(&'a Item),
 }
 
 impl Check {
@@ -111,7 +120,7 @@ impl Check {
     /// leaves, which may differ from the one read by trees only), in its order: each object's,
     /// then those across objects. The passed items in `items` are those this sieve read, in
     /// their order (nothing adds, removes or reorders them); the trees are checked here.
-    pub(super) fn finish(self, items: &[Item], settings: &Settings) -> Vec<Diagnostic> {
+    pub(super) fn finish(self, items: &[Item], passed: &str, settings: &Settings) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let mut across = Vec::new();
         let mut found = self.found.into_iter().peekable();
@@ -121,7 +130,11 @@ impl Check {
             match item {
                 Item::Tree(tree) => {
                     check::check_item(tree, settings, &mut out);
-                    across.extend(check::across::reads(tree.clone()));
+                    match check::across::reads(tree.clone()) {
+                        Reads::Nothing => {}
+                        Reads::Whole(v) => across.push(Across::Whole(v)),
+                        Reads::Outline => across.push(Across::Outline(item)),
+                    }
                 }
                 Item::Passed(_) => {
                     if let Some((_, families)) = found.next_if(|(n, _)| *n == ordinal) {
@@ -131,23 +144,45 @@ impl Check {
                             }
                         }
                     }
-                    across.extend(kept.next_if(|(n, _)| *n == ordinal).map(|(_, v)| v));
+                    if let Some((_, whole)) = kept.next_if(|(n, _)| *n == ordinal) {
+                        across.push(whole.map_or(Across::Outline(item), Across::Whole));
+                    }
                     ordinal += 1;
                 }
             }
         }
         if ordinal != self.read {
-            out.push(
-                Diagnostic::error(format!(
-                    "internal error: {ordinal} passed items to check, where {} were read",
-                    self.read
-                ))
-                .fix("report it with the input that caused it"),
-            );
+            out.push(internal(format!(
+                "{ordinal} passed items to check, where {} were read",
+                self.read
+            )));
         }
-        check::check_across(&across, settings, &mut out);
+        let wanted = Wanted::of(across.iter().filter_map(|a| match a {
+            Across::Whole(v) => Some(v),
+            Across::Outline(_) => None,
+        }));
+        let mut read = Vec::new();
+        for a in across {
+            match a {
+                Across::Whole(v) => read.push(v),
+                Across::Outline(item) if wanted.wants(item.kind(), item.namespace()) => match item {
+                    Item::Tree(tree) => read.push(check::across::outline(tree)),
+                    Item::Passed(p) => match p.read_back(passed) {
+                        Some(v) => read.push(check::across::outline(&v)),
+                        None => out.push(internal(format!("{} could not be read back", p.key))),
+                    },
+                },
+                Across::Outline(_) => {}
+            }
+        }
+        check::check_across(&read, settings, &mut out);
         out
     }
+}
+
+/// An error of this code, not of the input.
+fn internal(what: String) -> Diagnostic {
+    Diagnostic::error(format!("internal error: {what}")).fix("report it with the input that caused it")
 }
 
 impl Sieve for Check {
@@ -177,8 +212,10 @@ impl Sieve for Check {
         if findings.iter().any(|f| !f.is_empty()) {
             self.found.push((ordinal, findings));
         }
-        if let Some(kept) = check::across::reads(item) {
-            self.across.push((ordinal, kept));
+        match check::across::reads(item) {
+            Reads::Nothing => {}
+            Reads::Whole(v) => self.across.push((ordinal, Some(v))),
+            Reads::Outline => self.across.push((ordinal, None)),
         }
     }
 }

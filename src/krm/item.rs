@@ -31,6 +31,16 @@ pub struct Passed {
 }
 
 impl Passed {
+    /// The item read back from its text in the list's pass-through buffer `passed`. The text
+    /// is the emitter's own output of an item it read: `None` only on a bug.
+    pub fn read_back(&self, passed: &str) -> Option<Value> {
+        passed
+            .get(self.text.clone())
+            .and_then(|text| serde_yaml::from_str::<Vec<Value>>(text).ok())
+            .filter(|seq| seq.len() == 1)
+            .and_then(|seq| seq.into_iter().next())
+    }
+
     /// The facts of `item`, whose text is `text` in the list's buffer.
     pub(crate) fn of(item: &Value, text: Range<usize>) -> Self {
         Passed {

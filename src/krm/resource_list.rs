@@ -198,12 +198,7 @@ impl ResourceList {
                 Item::Passed(p) => {
                     // The text is the emitter's own output of an item it read: it reads back
                     // to one item, or this is a bug, said as one rather than a lost item.
-                    let back = passed
-                        .get(p.text)
-                        .and_then(|text| serde_yaml::from_str::<Vec<Value>>(text).ok())
-                        .filter(|seq| seq.len() == 1)
-                        .and_then(|seq| seq.into_iter().next());
-                    trees.push(back.ok_or_else(|| {
+                    trees.push(p.read_back(&passed).ok_or_else(|| {
                         Diagnostic::error(format!("internal error: passed item {i} could not be read back"))
                             .field(format!("items[{i}]"))
                             .fix("report it with the input that caused it")

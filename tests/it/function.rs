@@ -820,6 +820,15 @@ fn the_check_streams_its_items_with_the_findings_of_the_whole_stream() {
 - {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: h, namespace: team}, spec: {minReplicas: 2, maxReplicas: 3, scaleTargetRef: {kind: Deployment, name: w}}}
 - {apiVersion: v1, kind: ConfigMap, metadata: {name: plain, namespace: default}, data: {password: hunter2}}
 - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: team}, spec: {selector: {app: w}}}
+- {apiVersion: v1, kind: Service, metadata: {name: front, namespace: maverics, annotations: {nginx.ingress.kubernetes.io/affinity: cookie, config.kubernetes.io/path: front.yaml}}, spec: {type: ClusterIP, selector: {app.kubernetes.io/name: maverics-orchestrator}, ports: [{name: http, port: 80}]}}
+- {apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: side, namespace: maverics}, spec: {rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: front, port: {number: 80}}}}]}}]}}
+- {apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: bare, namespace: maverics}, spec: {defaultBackend: {service: {name: maverics, port: {number: 443}}}}}
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: peer, namespace: team}, spec: {selector: {matchLabels: {app: peer}}, template: {metadata: {labels: {app: peer}}, spec: {containers: [{name: c, image: 'r/p:1', env: [{name: MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_SRV_RECORD, value: _membership-udp._udp.peers.team.svc.cluster.local}]}]}}}}
+- {apiVersion: v1, kind: Service, metadata: {name: peers, namespace: team}, spec: {selector: {app: peer}, ports: [{name: membership-udp, protocol: TCP, port: 7946}]}}
+- {apiVersion: apps/v1, kind: DaemonSet, metadata: {name: d, namespace: elsewhere}, spec: {selector: {matchLabels: {app: w}}, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c, image: 'r/d:1'}]}}}}
+- {apiVersion: v1, kind: Service, metadata: {name: s, namespace: elsewhere}, spec: {selector: {app: w}}}
+- {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: n, namespace: team}, spec: {podSelector: {}}}
+- {apiVersion: v1, kind: Secret, metadata: {name: k, namespace: team}, stringData: {token: abc}}
 ";
     items.extend(serde_yaml::from_str::<Vec<Value>>(extra).unwrap());
     let mut list = ResourceList::empty();
@@ -842,10 +851,22 @@ fn the_check_streams_its_items_with_the_findings_of_the_whole_stream() {
         let out = maverics_krm::function::run(text.as_bytes());
         let want = check_stream(&items, settings.unwrap_or(&all));
         assert!(want.len() > 5, "{want:?}");
-        // The budget's finding reads the Deployment's outline and the HPA across objects.
+        // The budget's finding reads the Deployment's outline and the HPA across objects;
+        // the clustering rule the outline of the Service its record names.
+        for finding in [
+            "can never allow a disruption",
+            "does not select these pods on a `membership-udp` UDP port",
+        ] {
+            let n = want.iter().filter(|d| d.message.contains(finding)).count();
+            assert_eq!(n, 1, "{finding}: {want:#?}");
+        }
+        // The sticky-session rules read the outline of Service `front`: both Ingresses send
+        // to the orchestrator's pods, and stick through its ingress-nginx annotation.
         assert!(
-            want.iter().any(|d| d.message.contains("can never allow a disruption")),
-            "{want:?}"
+            !want
+                .iter()
+                .any(|d| d.message.contains("no cookie affinity") || d.message.contains("sends traffic to it")),
+            "{want:#?}"
         );
         assert_eq!(out.diagnostics, want);
         assert!(out.list.items.iter().all(|i| i.tree().is_none()));
