@@ -316,14 +316,15 @@ mod tests {
             ),
         ];
         let wanted = Wanted::of(&whole);
-        assert!(wanted.wants("Deployment", Some("team")) && !wanted.wants("Deployment", Some("sso")));
-        assert!(wanted.wants("Service", Some("sso")) && !wanted.wants("Service", Some("team")));
+        let (workload, service) = (Deployment::KIND, name::SERVICE);
+        assert!(wanted.wants(workload, Some("team")) && !wanted.wants(workload, Some("sso")));
+        assert!(wanted.wants(service, Some("sso")) && !wanted.wants(service, Some("team")));
         // A clustered workload without a namespace: its record may name any.
         let clustered = yaml(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: m}\nspec: {template: {spec: {containers: \
              [{name: c, env: [{name: MAVERICS_CLUSTERS_PRIMARY_MEMBERSHIP_SRV_RECORD, value: x}]}]}}}\n",
         );
         let wanted = Wanted::of([&clustered]);
-        assert!(wanted.wants("Service", Some("anywhere")) && !wanted.wants("Deployment", None));
+        assert!(wanted.wants(name::SERVICE, Some("anywhere")) && !wanted.wants(Deployment::KIND, None));
     }
 }
