@@ -205,12 +205,15 @@ fn process_checked(mut list: ResourceList, sieve: sieve::Check) -> Response {
         .function_config
         .as_ref()
         .map(|fc| FunctionConfig::from_value(fc, config_file(&list.items, fc)));
+    let platform = sieve.keeps_platform();
     let settings = match parsed {
-        None => check::Settings::default(),
-        Some(Ok(FunctionConfig::Check(c))) => c.spec,
-        Some(Ok(FunctionConfig::Platform(p))) if sieve.keeps_platform() => return transform(list, &p, sieve),
+        None if !platform => check::Settings::default(),
+        Some(Ok(FunctionConfig::Check(c))) if !platform => c.spec,
+        Some(Ok(FunctionConfig::Platform(p))) if platform => return transform(list, &p, sieve),
         Some(Err(diagnostics)) => return Response { list, diagnostics },
-        Some(Ok(_)) => {
+        // Another mode, or a check after the platform's sieve, which ran the guard rails'
+        // rule families only.
+        _ => {
             return match list.take_trees() {
                 Ok(items) => {
                     list.items = items.into_iter().map(Item::Tree).collect();

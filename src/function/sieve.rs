@@ -84,7 +84,9 @@ fn enabled(settings: &Settings, f: usize) -> bool {
 /// read of it stays.
 #[derive(Default)]
 pub(super) struct Check {
-    /// Whether the items a platform plan reads stay trees too ([`platform::kept`]).
+    /// Whether the items a platform plan reads stay trees too ([`platform::kept`]); then only
+    /// the guard rails' rule families run on the passed items
+    /// ([`check::TRANSFORMER_GUARD`]).
     platform: bool,
     /// How many passed items were read: the next one's ordinal among them.
     read: usize,
@@ -206,7 +208,9 @@ impl Sieve for Check {
         self.read += 1;
         let findings: [Vec<Diagnostic>; FAMILIES] = std::array::from_fn(|f| {
             let mut out = Vec::new();
-            check::check_item(&item, &family(f), &mut out);
+            if !self.platform || enabled(&check::TRANSFORMER_GUARD, f) {
+                check::check_item(&item, &family(f), &mut out);
+            }
             out
         });
         if findings.iter().any(|f| !f.is_empty()) {
