@@ -75,12 +75,19 @@ pub(super) fn trees(items: &[Item]) -> impl Iterator<Item = (usize, &Value)> {
 pub(super) fn json_of(items: &[Item], index: usize) -> Result<Json, Diagnostic> {
     match items.get(index) {
         Some(Item::Tree(v)) => super::json::item_json(v),
-        other => Err(Diagnostic::error(format!(
-            "internal error: the platform layer reads or rewrites {}, an item it passed through unread",
-            other.map_or_else(|| format!("item {index}"), |o| o.key().to_string())
-        ))
-        .fix("report it with the input that caused it")),
+        other => Err(unread(
+            &other.map_or_else(|| format!("item {index}"), |o| o.key().to_string()),
+        )),
     }
+}
+
+/// The plan reads or changes `what`, an item passed through unread: a bug of the sieve
+/// (`super::kept`) or of the plan.
+pub(super) fn unread(what: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "internal error: the platform layer reads or changes {what}, an item it passed through unread"
+    ))
+    .fix("report it with the input that caused it")
 }
 
 impl OrchestratorObjects {

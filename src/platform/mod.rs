@@ -143,7 +143,7 @@ fn apply(
         let item = match items.get_mut(*index) {
             None => continue,
             Some(Item::Tree(item)) => item,
-            Some(Item::Passed(_)) => return Err(passed(target)),
+            Some(Item::Passed(_)) => return Err(found::unread(&target.to_string())),
         };
         let patched = item_json(item).and_then(|mut doc| {
             json_patch::patch(&mut doc, ops).map_err(|e| {
@@ -162,7 +162,7 @@ fn apply(
         match change {
             Change::Delete { index, target } => match items.get(*index) {
                 Some(Item::Tree(_)) => deletes.push(*index),
-                Some(Item::Passed(_)) => return Err(passed(target)),
+                Some(Item::Passed(_)) => return Err(found::unread(&target.to_string())),
                 None => {}
             },
             _ => continue,
@@ -206,10 +206,48 @@ fn apply(
     Ok(())
 }
 
-/// A change aimed at an item passed through unread: a bug of the sieve or the plan.
-fn passed(target: &ObjectKey) -> Diagnostic {
-    Diagnostic::error(format!(
-        "internal error: the platform layer changes {target}, an item it passed through unread"
-    ))
-    .fix("report it with the input that caused it")
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::krm::item::Passed;
+
+    #[test]
+    fn a_change_aimed_at_a_passed_item_is_an_internal_error_and_undone() {
+        let cfg: Value = serde_yaml::from_str(include_str!("../../overlays/eks/platform.yaml")).unwrap();
+        let cfg = OrchestratorPlatform::from_value(&cfg, None).unwrap();
+        let tree: Value = serde_yaml::from_str("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}").unwrap();
+        let passed = Item::Passed(Passed::of(
+            &serde_yaml::from_str("{apiVersion: v1, kind: Secret, metadata: {name: s}}").unwrap(),
+            0..0,
+        ));
+        let target = ObjectKey::of(&tree);
+        let ops: Vec<json_patch::PatchOperation> =
+            serde_json::from_str(r#"[{"op": "add", "path": "/data", "value": {"k": "v"}}]"#).unwrap();
+        for changes in [
+            vec![
+                Change::Patch {
+                    index: 0,
+                    target: target.clone(),
+                    ops: ops.clone(),
+                },
+                Change::Patch {
+                    index: 1,
+                    target: passed.key(),
+                    ops: ops.clone(),
+                },
+            ],
+            vec![Change::Delete {
+                index: 1,
+                target: passed.key(),
+            }],
+        ] {
+            let mut items = vec![Item::Tree(tree.clone()), passed.clone()];
+            let mut undo = Undo::default();
+            let err = apply(&mut items, &changes, &cfg, &mut undo).unwrap_err();
+            assert!(err.message.starts_with("internal error"), "{}", err.message);
+            assert!(err.message.contains("Secret"), "{}", err.message);
+            undo.restore(&mut items);
+            assert_eq!(items, [Item::Tree(tree.clone()), passed.clone()]);
+        }
+    }
 }
