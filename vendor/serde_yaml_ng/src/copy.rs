@@ -70,6 +70,11 @@ impl<'input> Element<'input> {
 
     /// Its value, as [`crate::from_str`] builds it.
     pub fn value(&self) -> Result<Value> {
+        if self.document.error.is_none() {
+            if let Some((value, _)) = build(&self.document, 0, &mut 0, self.remaining) {
+                return Ok(value);
+            }
+        }
         de::node_value(&self.document, self.remaining).map_err(|e| self.locate(e))
     }
 
@@ -169,12 +174,74 @@ impl<'input> Element<'input> {
     }
 
     fn built(&self, pos: usize, jumpcount: &mut usize, depth: u8) -> Result<(Value, usize)> {
-        de::value_at(&self.document, pos, jumpcount, depth).map_err(|e| self.locate(e))
+        // A failed build may have counted some of its aliases: the deserializer counts again.
+        let before = *jumpcount;
+        match build(&self.document, pos, jumpcount, depth) {
+            Some(built) => Ok(built),
+            None => {
+                *jumpcount = before;
+                de::value_at(&self.document, pos, jumpcount, depth).map_err(|e| self.locate(e))
+            }
+        }
     }
 
     fn locate(&self, e: Error) -> Error {
         error::prefix_path(e, &self.at)
     }
+}
+
+/// The value of the node at `pos` and the position after it, as `de::value_at` builds them:
+/// plain mappings and sequences and the scalars the deserializer reads as strings are built
+/// here, with no deserializer for each node and no attempt to parse a word as a number; any
+/// other node (a tagged node, an alias, a null, a boolean or a number) by the deserializer.
+/// `None` where building fails (a duplicate key, nesting past `depth`, the repetition limit):
+/// the caller builds the whole node with the deserializer, whose error it reports, word for
+/// word and with its path.
+fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> Option<(Value, usize)> {
+    let events = &document.events;
+    match events.get(pos) {
+        Some((Event::Scalar(scalar), _)) => {
+            if let Some(text) = de::string_scalar(scalar) {
+                return Some((Value::String(text.to_owned()), pos + 1));
+            }
+        }
+        Some((Event::SequenceStart(start), _)) if !de::is_tagged(&start.tag) => {
+            let depth = depth.checked_sub(1)?;
+            let mut sequence = Vec::new();
+            let mut at = pos + 1;
+            loop {
+                match events.get(at)? {
+                    (Event::SequenceEnd, _) => return Some((Value::Sequence(sequence), at + 1)),
+                    _ => {
+                        let (element, next) = build(document, at, jumpcount, depth)?;
+                        sequence.push(element);
+                        at = next;
+                    }
+                }
+            }
+        }
+        Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag) => {
+            let depth = depth.checked_sub(1)?;
+            let mut mapping = Mapping::new();
+            let mut at = pos + 1;
+            loop {
+                match events.get(at)? {
+                    (Event::MappingEnd, _) => return Some((Value::Mapping(mapping), at + 1)),
+                    _ => {
+                        let (key, value_pos) = build(document, at, jumpcount, depth)?;
+                        if mapping.contains_key(&key) {
+                            return None;
+                        }
+                        let (value, next) = build(document, value_pos, jumpcount, depth)?;
+                        mapping.insert(key, value);
+                        at = next;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    de::value_at(document, pos, jumpcount, depth).ok()
 }
 
 /// The position after the node that starts at `pos`.
@@ -247,7 +314,13 @@ impl<'e, 'input> Copier<'e, 'input> {
         place: Place,
     ) -> std::result::Result<Value, E> {
         let mut jumpcount = self.jumpcount.get();
-        let built = de::value_at(self.document, pos, &mut jumpcount, depth);
+        let built = match build(self.document, pos, &mut jumpcount, depth) {
+            Some(built) => Ok(built),
+            None => {
+                jumpcount = self.jumpcount.get();
+                de::value_at(self.document, pos, &mut jumpcount, depth)
+            }
+        };
         self.jumpcount.set(jumpcount);
         let (value, _) = built.map_err(|e| self.fail(e))?;
         (self.on_value.borrow_mut())(&value, place);

@@ -26,6 +26,9 @@ use std::collections::BTreeMap;
 /// reader's alias limit counts them.
 const REPETITION: usize = 100;
 
+/// The most events a node's buffer is given before it is read (`MappingReader::last_len`).
+const LAST_LEN_CAP: usize = 4096;
+
 /// Reads one YAML document whose root is a mapping, one top-level entry (or one element of a
 /// top-level sequence) at a time.
 ///
@@ -57,6 +60,9 @@ pub struct MappingReader<'input> {
     parsed: usize,
     copied: usize,
     keys: Vec<Value>,
+    /// The events of the last node read: the room the next one's are given at once, so the
+    /// elements of a list of like objects do not each grow their buffer from nothing.
+    last_len: usize,
     /// The place of the value being read, for errors: its key, and the index of the next
     /// element when it is a sequence read element by element.
     at: String,
@@ -78,6 +84,7 @@ impl<'input> MappingReader<'input> {
             parsed: 0,
             copied: 0,
             keys: Vec::new(),
+            last_len: 0,
             at: String::new(),
             index: 0,
         };
@@ -240,7 +247,7 @@ impl<'input> MappingReader<'input> {
     /// Reads one node's events, with those of the earlier anchors its aliases name after
     /// them; the events of anchored nodes are kept for later nodes.
     fn events(&mut self) -> Result<Document<'input>> {
-        let mut events: Vec<(Event<'input>, Mark)> = Vec::new();
+        let mut events: Vec<(Event<'input>, Mark)> = Vec::with_capacity(self.last_len);
         let mut aliases: BTreeMap<usize, usize> = BTreeMap::new();
         // Open collections: the anchor id each defines, if any, and where it starts.
         let mut open: Vec<(Option<usize>, usize)> = Vec::new();
@@ -304,6 +311,8 @@ impl<'input> MappingReader<'input> {
                 break;
             }
         }
+        // A huge node does not make every later one reserve its size.
+        self.last_len = events.len().min(LAST_LEN_CAP);
         // Aliases to anchors of earlier nodes: their events go after this node's, where only
         // a jump reaches them, and count against the repetition limit.
         while let Some(id) = outside.pop() {
