@@ -155,6 +155,7 @@ impl<'input> Element<'input> {
             jumpcount: Cell::new(0),
             failed: RefCell::new(None),
             on_value: RefCell::new(on_value),
+            scratch: RefCell::new(Value::String(String::new())),
         };
         let node = Node {
             copier: &copier,
@@ -285,6 +286,8 @@ struct Copier<'e, 'input> {
     /// The copy's own error, kept while the serializer unwinds with a generic one.
     failed: RefCell<Option<Error>>,
     on_value: RefCell<&'e mut dyn FnMut(&Value, Place)>,
+    /// The string value `on_value` is shown for each string scalar, refilled each time.
+    scratch: RefCell<Value>,
 }
 
 impl<'e, 'input> Copier<'e, 'input> {
@@ -304,6 +307,19 @@ impl<'e, 'input> Copier<'e, 'input> {
     fn fail<E: serde::ser::Error>(&self, e: Error) -> E {
         *self.failed.borrow_mut() = Some(e);
         E::custom("the event copy stopped")
+    }
+
+    /// Shows `on_value` a string scalar as its `Value`, with no allocation per scalar.
+    fn seen_string(&self, text: &str, place: Place) {
+        let mut scratch = self.scratch.borrow_mut();
+        match &mut *scratch {
+            Value::String(s) => {
+                s.clear();
+                s.push_str(text);
+            }
+            other => *other = Value::String(text.to_owned()),
+        }
+        (self.on_value.borrow_mut())(&scratch, place);
     }
 
     /// The value of the node at `pos`, built by the deserializer, seen by `on_value`.
@@ -345,6 +361,14 @@ impl Serialize for Node<'_, '_, '_, '_> {
         let plain = match event {
             Event::MappingStart(start) => !de::is_tagged(&start.tag),
             Event::SequenceStart(start) => !de::is_tagged(&start.tag),
+            // What serialising its `Value::String` does, without building that.
+            Event::Scalar(scalar) => match de::string_scalar(scalar) {
+                Some(text) => {
+                    c.seen_string(text, self.place);
+                    return serializer.serialize_str(text);
+                }
+                None => false,
+            },
             _ => false,
         };
         if !plain {
