@@ -84,6 +84,7 @@ impl ResourceList {
                         continue;
                     }
                     let item = read_item(i, &element, sieve, &mut passed)?;
+                    reader.recycle(element);
                     match item {
                         Ok(item) => items.push(item),
                         Err(d) => bad = Some(d),

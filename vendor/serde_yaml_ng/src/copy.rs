@@ -4,13 +4,16 @@
 //! straight from its events, with no `Value` tree of the whole node.
 //!
 //! The copy makes exactly the serializer calls that serialising the node's `Value` makes, so
-//! its text is the same bytes: every scalar (and every key, tagged node and alias) is read by
-//! the deserializer itself as a small `Value` and serialised as such, so scalar styles (the
-//! YAML 1.1 lookalikes quoted), tags and expanded aliases come out as they do today; only the
-//! plain mappings and sequences around them are walked instead of built. Duplicate keys, the
-//! depth limit and the repetition limit of aliases are enforced as the deserializer enforces
-//! them; on any failure the node is built as a `Value`, so the error is the deserializer's own,
-//! word for word.
+//! its text is the same bytes: a scalar the deserializer reads as a string goes to
+//! `serialize_str` as its `Value::String` would (the serializer chooses its style, the YAML
+//! 1.1 lookalikes quoted); every other scalar, tagged node and alias is read by the
+//! deserializer itself as a small `Value` and serialised as such, so numbers, tags and expanded
+//! aliases come out as they do today; the plain mappings and sequences around them are walked
+//! instead of built. Duplicate keys, the depth limit and the repetition limit of aliases are
+//! enforced as the deserializer enforces them; on any failure the node is built as a `Value`,
+//! so the error is the deserializer's own, word for word. Values asked for (`value`, `pick`,
+//! `get`, each key of a copy) are built the same way: plain nodes and strings here, the rest by
+//! the deserializer, the deserializer's build of the whole node on any failure.
 
 use crate::de::{self, Event};
 use crate::error::{self, Error, ErrorImpl, Result};
@@ -66,6 +69,10 @@ impl<'input> Element<'input> {
             remaining,
             at,
         }
+    }
+
+    pub(crate) fn into_events(self) -> Vec<(Event<'input>, crate::libyaml::error::Mark)> {
+        self.document.events
     }
 
     /// Its value, as [`crate::from_str`] builds it.
