@@ -62,8 +62,13 @@ impl Response {
 
     /// The ResourceList to print: the list with the diagnostics as `results` after earlier ones.
     pub fn to_yaml(&self) -> String {
+        self.output().into_string()
+    }
+
+    /// [`Response::to_yaml`] in the parts it is written in (passed items where they lie).
+    pub fn output(&self) -> crate::krm::output::Output<'_> {
         let results: Vec<_> = self.diagnostics.iter().map(Diagnostic::to_result).collect();
-        self.list.to_yaml(&results)
+        self.list.output(&results)
     }
 }
 

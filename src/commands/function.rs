@@ -32,7 +32,7 @@ pub fn run() -> Result<Exit, CliError> {
         }),
     };
     print(&outcome.diagnostics);
-    stdout::write(outcome.to_yaml())?;
+    stdout::write_parts(outcome.output().parts())?;
     let exit = outcome.exit();
     // The process ends here: freeing every tree of the stream one by one would cost a
     // twentieth of a run's instructions for memory the exit hands back anyway.

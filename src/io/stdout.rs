@@ -38,15 +38,20 @@ impl From<std::io::Error> for WriteError {
 
 /// Writes all of `bytes` to stdout and flushes it.
 pub fn write(bytes: impl AsRef<[u8]>) -> Result<(), WriteError> {
-    let bytes = bytes.as_ref();
+    write_parts([bytes.as_ref()])
+}
+
+/// [`write()`] of output kept in parts, one after the other, rather than first copied into one
+/// buffer (function mode's pass-through items).
+pub fn write_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> Result<(), WriteError> {
     // Whatever a library printed through std's buffer goes first.
     std::io::stdout().lock().flush()?;
-    raw(bytes)?;
+    raw(parts)?;
     Ok(())
 }
 
 #[cfg(unix)]
-fn raw(bytes: &[u8]) -> std::io::Result<()> {
+fn raw<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> std::io::Result<()> {
     use std::os::fd::AsFd;
     if closed_at_start() {
         return Err(std::io::Error::other(
@@ -57,7 +62,9 @@ fn raw(bytes: &[u8]) -> std::io::Result<()> {
     // std's handle would pretend to succeed.
     let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
     let mut file = std::fs::File::from(fd);
-    file.write_all(bytes)?;
+    for bytes in parts {
+        file.write_all(bytes)?;
+    }
     file.flush()
 }
 
@@ -67,8 +74,10 @@ fn closed_at_start() -> bool {
 }
 
 #[cfg(not(unix))]
-fn raw(bytes: &[u8]) -> std::io::Result<()> {
+fn raw<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
+    for bytes in parts {
+        out.write_all(bytes)?;
+    }
     out.flush()
 }

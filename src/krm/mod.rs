@@ -4,6 +4,7 @@
 pub mod annotations;
 pub mod item;
 pub mod object;
+pub mod output;
 pub mod resource_list;
 
 pub use item::Item;

@@ -1,16 +1,15 @@
 //! Reading and writing the `ResourceList` document exchanged with the host.
 
-use crate::diag::{Diagnostic, KrmResult};
+use crate::diag::Diagnostic;
 use crate::krm::item::{Item, Passed, Sieve};
 use crate::krm::object;
-use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
 /// The ResourceList `apiVersion` of the KRM functions spec v1.
 pub const API_VERSION_V1: &str = "config.kubernetes.io/v1";
 /// The older ResourceList `apiVersion`, still accepted and echoed back.
 pub const API_VERSION_V1BETA1: &str = "config.kubernetes.io/v1beta1";
-const KIND: &str = "ResourceList";
+pub(super) const KIND: &str = "ResourceList";
 
 /// Largest input accepted on stdin: the limit of every reader.
 pub const MAX_INPUT_BYTES: usize = crate::io::read::MAX_BYTES;
@@ -70,7 +69,8 @@ impl ResourceList {
         };
         let mut map = Mapping::new();
         let mut streamed = None;
-        let mut passed = String::new();
+        // About the input's size in the end: reserved once rather than grown by copies.
+        let mut passed = String::with_capacity(text.len());
         while let Some(key) = reader.next_key().map_err(|e| yaml_error(&e))? {
             if key.as_str() == Some("items") && reader.enter_sequence().map_err(|e| yaml_error(&e))? {
                 let mut items = Vec::new();
@@ -84,6 +84,7 @@ impl ResourceList {
                         continue;
                     }
                     let item = read_item(i, &element, sieve, &mut passed)?;
+                    reader.recycle(element);
                     match item {
                         Ok(item) => items.push(item),
                         Err(d) => bad = Some(d),
@@ -209,39 +210,6 @@ impl ResourceList {
         Ok(trees)
     }
 
-    /// Serialises the list in block-style YAML: the input's results, then those of `results`
-    /// the input does not already hold.
-    /// Results are written only when there are some.
-    pub fn to_yaml(&self, results: &[KrmResult]) -> String {
-        let serialised = results
-            .iter()
-            .map(serde_yaml::to_value)
-            .collect::<Result<Vec<Value>, _>>()
-            // A result of ours that the input already holds (this function's own output fed
-            // back) is written once: running on its own output must change nothing.
-            .map(|ours| {
-                let fresh: Vec<Value> = ours.into_iter().filter(|r| !self.results.contains(r)).collect();
-                self.results.iter().cloned().chain(fresh).collect::<Vec<_>>()
-            })
-            .and_then(|results| {
-                write(
-                    &self.api_version,
-                    &self.items,
-                    &self.passed,
-                    self.function_config.as_ref(),
-                    &self.extra,
-                    &results,
-                )
-            });
-        // Serialising a tree of Values and plain structs has no failure mode left once
-        // parsing succeeded; should the emitter still refuse, say so instead of writing half.
-        serialised.unwrap_or_else(|e| {
-            let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
-            let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
-            write(&self.api_version, &[], "", None, &Mapping::new(), &[result]).unwrap_or_default()
-        })
-    }
-
     /// The list the function writes when the input could not be read at all: no items
     /// (there are none it could trust) and the error as a result. The caller exits 1, so no
     /// host applies it.
@@ -255,76 +223,6 @@ impl ResourceList {
             passed: String::new(),
         }
     }
-}
-
-/// The whole output: the head, each item as a sequence element (a passed item's text as it
-/// is, a run of them as one slice), then the tail. The same bytes as the emitter writes for the list as one tree
-/// (`tests/it/properties.rs` compares them).
-fn write(
-    api_version: &str,
-    items: &[Item],
-    passed: &str,
-    function_config: Option<&Value>,
-    extra: &Mapping,
-    results: &[Value],
-) -> Result<String, serde_yaml::Error> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Head<'a> {
-        api_version: &'a str,
-        kind: &'static str,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Tail<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        function_config: Option<&'a Value>,
-        #[serde(flatten)]
-        extra: &'a Mapping,
-        #[serde(skip_serializing_if = "<[Value]>::is_empty")]
-        results: &'a [Value],
-    }
-    let mut out = serde_yaml::to_string(&Head {
-        api_version,
-        kind: KIND,
-    })?;
-    out.reserve(passed.len() + "items:\n".len());
-    if items.is_empty() {
-        out.push_str("items: []\n");
-    } else {
-        out.push_str("items:\n");
-    }
-    // A run of passed items is one slice of `passed`: copied at once.
-    let mut run: Option<std::ops::Range<usize>> = None;
-    for item in items {
-        match item {
-            Item::Passed(p) => match &mut run {
-                Some(r) if r.end == p.text.start => r.end = p.text.end,
-                _ => {
-                    if let Some(r) = run.replace(p.text.clone()) {
-                        out.push_str(&passed[r]);
-                    }
-                }
-            },
-            Item::Tree(v) => {
-                if let Some(r) = run.take() {
-                    out.push_str(&passed[r]);
-                }
-                out.push_str(&element(v)?);
-            }
-        }
-    }
-    if let Some(r) = run {
-        out.push_str(&passed[r]);
-    }
-    if function_config.is_some() || !extra.is_empty() || !results.is_empty() {
-        out.push_str(&serde_yaml::to_string(&Tail {
-            function_config,
-            extra,
-            results,
-        })?);
-    }
-    Ok(out)
 }
 
 /// One item as an element of a block sequence at column 0, as the emitter writes it nested:

@@ -4,13 +4,16 @@
 //! straight from its events, with no `Value` tree of the whole node.
 //!
 //! The copy makes exactly the serializer calls that serialising the node's `Value` makes, so
-//! its text is the same bytes: every scalar (and every key, tagged node and alias) is read by
-//! the deserializer itself as a small `Value` and serialised as such, so scalar styles (the
-//! YAML 1.1 lookalikes quoted), tags and expanded aliases come out as they do today; only the
-//! plain mappings and sequences around them are walked instead of built. Duplicate keys, the
-//! depth limit and the repetition limit of aliases are enforced as the deserializer enforces
-//! them; on any failure the node is built as a `Value`, so the error is the deserializer's own,
-//! word for word.
+//! its text is the same bytes: a scalar the deserializer reads as a string goes to
+//! `serialize_str` as its `Value::String` would (the serializer chooses its style, the YAML
+//! 1.1 lookalikes quoted); every other scalar, tagged node and alias is read by the
+//! deserializer itself as a small `Value` and serialised as such, so numbers, tags and expanded
+//! aliases come out as they do today; the plain mappings and sequences around them are walked
+//! instead of built. Duplicate keys, the depth limit and the repetition limit of aliases are
+//! enforced as the deserializer enforces them; on any failure the node is built as a `Value`,
+//! so the error is the deserializer's own, word for word. Values asked for (`value`, `pick`,
+//! `get`, each key of a copy) are built the same way: plain nodes and strings here, the rest by
+//! the deserializer, the deserializer's build of the whole node on any failure.
 
 use crate::de::{self, Event};
 use crate::error::{self, Error, ErrorImpl, Result};
@@ -68,8 +71,17 @@ impl<'input> Element<'input> {
         }
     }
 
+    pub(crate) fn into_events(self) -> Vec<(Event<'input>, crate::libyaml::error::Mark)> {
+        self.document.events
+    }
+
     /// Its value, as [`crate::from_str`] builds it.
     pub fn value(&self) -> Result<Value> {
+        if self.document.error.is_none() {
+            if let Some((value, _)) = build(&self.document, 0, &mut 0, self.remaining) {
+                return Ok(value);
+            }
+        }
         de::node_value(&self.document, self.remaining).map_err(|e| self.locate(e))
     }
 
@@ -150,6 +162,7 @@ impl<'input> Element<'input> {
             jumpcount: Cell::new(0),
             failed: RefCell::new(None),
             on_value: RefCell::new(on_value),
+            scratch: RefCell::new(Value::String(String::new())),
         };
         let node = Node {
             copier: &copier,
@@ -169,12 +182,74 @@ impl<'input> Element<'input> {
     }
 
     fn built(&self, pos: usize, jumpcount: &mut usize, depth: u8) -> Result<(Value, usize)> {
-        de::value_at(&self.document, pos, jumpcount, depth).map_err(|e| self.locate(e))
+        // A failed build may have counted some of its aliases: the deserializer counts again.
+        let before = *jumpcount;
+        match build(&self.document, pos, jumpcount, depth) {
+            Some(built) => Ok(built),
+            None => {
+                *jumpcount = before;
+                de::value_at(&self.document, pos, jumpcount, depth).map_err(|e| self.locate(e))
+            }
+        }
     }
 
     fn locate(&self, e: Error) -> Error {
         error::prefix_path(e, &self.at)
     }
+}
+
+/// The value of the node at `pos` and the position after it, as `de::value_at` builds them:
+/// plain mappings and sequences and the scalars the deserializer reads as strings are built
+/// here, with no deserializer for each node and no attempt to parse a word as a number; any
+/// other node (a tagged node, an alias, a null, a boolean or a number) by the deserializer.
+/// `None` where building fails (a duplicate key, nesting past `depth`, the repetition limit):
+/// the caller builds the whole node with the deserializer, whose error it reports, word for
+/// word and with its path.
+fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> Option<(Value, usize)> {
+    let events = &document.events;
+    match events.get(pos) {
+        Some((Event::Scalar(scalar), _)) => {
+            if let Some(text) = de::string_scalar(scalar) {
+                return Some((Value::String(text.to_owned()), pos + 1));
+            }
+        }
+        Some((Event::SequenceStart(start), _)) if !de::is_tagged(&start.tag) => {
+            let depth = depth.checked_sub(1)?;
+            let mut sequence = Vec::new();
+            let mut at = pos + 1;
+            loop {
+                match events.get(at)? {
+                    (Event::SequenceEnd, _) => return Some((Value::Sequence(sequence), at + 1)),
+                    _ => {
+                        let (element, next) = build(document, at, jumpcount, depth)?;
+                        sequence.push(element);
+                        at = next;
+                    }
+                }
+            }
+        }
+        Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag) => {
+            let depth = depth.checked_sub(1)?;
+            let mut mapping = Mapping::new();
+            let mut at = pos + 1;
+            loop {
+                match events.get(at)? {
+                    (Event::MappingEnd, _) => return Some((Value::Mapping(mapping), at + 1)),
+                    _ => {
+                        let (key, value_pos) = build(document, at, jumpcount, depth)?;
+                        if mapping.contains_key(&key) {
+                            return None;
+                        }
+                        let (value, next) = build(document, value_pos, jumpcount, depth)?;
+                        mapping.insert(key, value);
+                        at = next;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    de::value_at(document, pos, jumpcount, depth).ok()
 }
 
 /// The position after the node that starts at `pos`.
@@ -218,6 +293,8 @@ struct Copier<'e, 'input> {
     /// The copy's own error, kept while the serializer unwinds with a generic one.
     failed: RefCell<Option<Error>>,
     on_value: RefCell<&'e mut dyn FnMut(&Value, Place)>,
+    /// The string value `on_value` is shown for each string scalar, refilled each time.
+    scratch: RefCell<Value>,
 }
 
 impl<'e, 'input> Copier<'e, 'input> {
@@ -239,6 +316,19 @@ impl<'e, 'input> Copier<'e, 'input> {
         E::custom("the event copy stopped")
     }
 
+    /// Shows `on_value` a string scalar as its `Value`, with no allocation per scalar.
+    fn seen_string(&self, text: &str, place: Place) {
+        let mut scratch = self.scratch.borrow_mut();
+        match &mut *scratch {
+            Value::String(s) => {
+                s.clear();
+                s.push_str(text);
+            }
+            other => *other = Value::String(text.to_owned()),
+        }
+        (self.on_value.borrow_mut())(&scratch, place);
+    }
+
     /// The value of the node at `pos`, built by the deserializer, seen by `on_value`.
     fn value<E: serde::ser::Error>(
         &self,
@@ -247,7 +337,13 @@ impl<'e, 'input> Copier<'e, 'input> {
         place: Place,
     ) -> std::result::Result<Value, E> {
         let mut jumpcount = self.jumpcount.get();
-        let built = de::value_at(self.document, pos, &mut jumpcount, depth);
+        let built = match build(self.document, pos, &mut jumpcount, depth) {
+            Some(built) => Ok(built),
+            None => {
+                jumpcount = self.jumpcount.get();
+                de::value_at(self.document, pos, &mut jumpcount, depth)
+            }
+        };
         self.jumpcount.set(jumpcount);
         let (value, _) = built.map_err(|e| self.fail(e))?;
         (self.on_value.borrow_mut())(&value, place);
@@ -272,6 +368,14 @@ impl Serialize for Node<'_, '_, '_, '_> {
         let plain = match event {
             Event::MappingStart(start) => !de::is_tagged(&start.tag),
             Event::SequenceStart(start) => !de::is_tagged(&start.tag),
+            // What serialising its `Value::String` does, without building that.
+            Event::Scalar(scalar) => match de::string_scalar(scalar) {
+                Some(text) => {
+                    c.seen_string(text, self.place);
+                    return serializer.serialize_str(text);
+                }
+                None => false,
+            },
             _ => false,
         };
         if !plain {

@@ -469,6 +469,70 @@ pub(crate) fn is_tagged(tag: &Option<Tag>) -> bool {
     parse_tag(tag).is_some()
 }
 
+/// maverics-krm patch: the text of a scalar that the deserialiser reads as a string, for the
+/// event copier (`src/copy.rs`), which then needs no deserialiser for it; `None` for any other
+/// scalar (tagged, or null, a boolean or a number). A quoted or block scalar is a string; a
+/// plain one is read by `visit_untagged_scalar` itself, except a word: none of its nulls,
+/// booleans and numbers starts with a letter but the null and boolean words (`f64` parsing
+/// takes `inf` and `nan`, which `parse_f64` then refuses as not finite), so a word is a string
+/// unless it is one of those, without the attempt to parse it as a number.
+pub(crate) fn string_scalar<'a>(scalar: &'a Scalar) -> Option<&'a str> {
+    struct IsString;
+
+    impl<'de> Visitor<'de> for IsString {
+        type Value = bool;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a scalar")
+        }
+
+        fn visit_bool<E>(self, _v: bool) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_i64<E>(self, _v: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_i128<E>(self, _v: i128) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_u64<E>(self, _v: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_u128<E>(self, _v: u128) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_f64<E>(self, _v: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_unit<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+
+        fn visit_str<E>(self, _v: &str) -> Result<bool, E> {
+            Ok(true)
+        }
+    }
+
+    if scalar.tag.is_some() {
+        return None;
+    }
+    let v = str::from_utf8(&scalar.value).ok()?;
+    let string = match scalar.style {
+        ScalarStyle::Plain if v.starts_with(|c: char| c.is_ascii_alphabetic()) => {
+            parse_null(v.as_bytes()).is_none() && parse_bool(v).is_none()
+        }
+        ScalarStyle::Plain => visit_untagged_scalar(IsString, v, None, ScalarStyle::Plain).unwrap_or(false),
+        _ => true,
+    };
+    string.then_some(v)
+}
+
 struct DeserializerFromEvents<'de, 'document> {
     document: &'document Document<'de>,
     pos: &'document mut usize,

@@ -26,6 +26,9 @@ use std::collections::BTreeMap;
 /// reader's alias limit counts them.
 const REPETITION: usize = 100;
 
+/// The most events a node's buffer is given before it is read (`MappingReader::last_len`).
+const LAST_LEN_CAP: usize = 4096;
+
 /// Reads one YAML document whose root is a mapping, one top-level entry (or one element of a
 /// top-level sequence) at a time.
 ///
@@ -57,6 +60,13 @@ pub struct MappingReader<'input> {
     parsed: usize,
     copied: usize,
     keys: Vec<Value>,
+    /// The events of the last node read: the room the next one's are given at once, so the
+    /// elements of a list of like objects do not each grow their buffer from nothing.
+    last_len: usize,
+    /// The buffer of a node done with ([`Self::recycle`]), emptied: the next node's events
+    /// go there, with no allocation (a large one costs most, as the allocator first sorts
+    /// the small blocks the last node's scalars freed).
+    spare: Vec<(Event<'input>, Mark)>,
     /// The place of the value being read, for errors: its key, and the index of the next
     /// element when it is a sequence read element by element.
     at: String,
@@ -78,6 +88,8 @@ impl<'input> MappingReader<'input> {
             parsed: 0,
             copied: 0,
             keys: Vec::new(),
+            last_len: 0,
+            spare: Vec::new(),
             at: String::new(),
             index: 0,
         };
@@ -230,17 +242,35 @@ impl<'input> MappingReader<'input> {
         u8::try_from(MAX_DEPTH.saturating_sub(self.depth)).unwrap_or(0)
     }
 
+    /// Takes back an element of [`Self::next_element_events`] once done with it: its buffer
+    /// holds the next element's events.
+    pub fn recycle(&mut self, element: Element<'input>) {
+        self.reuse(element.into_events());
+    }
+
+    fn reuse(&mut self, mut events: Vec<(Event<'input>, Mark)>) {
+        if events.capacity() <= LAST_LEN_CAP {
+            events.clear();
+            self.spare = events;
+        }
+    }
+
     /// Reads one node's events and builds its value.
     fn node(&mut self) -> Result<Value> {
         let remaining = self.remaining();
         let document = self.events()?;
-        de::node_value(&document, remaining)
+        let value = de::node_value(&document, remaining);
+        self.reuse(document.events);
+        value
     }
 
     /// Reads one node's events, with those of the earlier anchors its aliases name after
     /// them; the events of anchored nodes are kept for later nodes.
     fn events(&mut self) -> Result<Document<'input>> {
-        let mut events: Vec<(Event<'input>, Mark)> = Vec::new();
+        let mut events = match std::mem::take(&mut self.spare) {
+            spare if spare.capacity() > 0 => spare,
+            _ => Vec::with_capacity(self.last_len),
+        };
         let mut aliases: BTreeMap<usize, usize> = BTreeMap::new();
         // Open collections: the anchor id each defines, if any, and where it starts.
         let mut open: Vec<(Option<usize>, usize)> = Vec::new();
@@ -304,6 +334,8 @@ impl<'input> MappingReader<'input> {
                 break;
             }
         }
+        // A huge node does not make every later one reserve its size.
+        self.last_len = events.len().min(LAST_LEN_CAP);
         // Aliases to anchors of earlier nodes: their events go after this node's, where only
         // a jump reaches them, and count against the repetition limit.
         while let Some(id) = outside.pop() {

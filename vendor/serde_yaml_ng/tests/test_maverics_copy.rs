@@ -37,6 +37,43 @@ fn assert_same(input: &str) {
     for (copied, built) in both(input) {
         assert_eq!(copied, built, "{input:?}");
     }
+    // Input that does not parse ends the reader early, with no element refused.
+    assert_values_as_whole(input, false);
+}
+
+/// The elements of `items` as `Element::value` builds them (without a deserializer for
+/// plain nodes) against the whole-document reader's: the same values, or, when that reader
+/// refuses the document, the same error from the first element refused (when `errors`).
+fn assert_values_as_whole(input: &str, errors: bool) {
+    let mut values = Vec::new();
+    if let Ok(Some(mut reader)) = MappingReader::from_str(input) {
+        while let Ok(Some(key)) = reader.next_key() {
+            match reader.enter_sequence() {
+                Ok(true) if key == "items" => {
+                    while let Ok(Some(element)) = reader.next_element_events() {
+                        values.push(element.value().map_err(|e| e.to_string()));
+                    }
+                }
+                Ok(true) => while let Ok(Some(_)) = reader.next_element_events() {},
+                Ok(false) if reader.next_value().is_ok() => {}
+                _ => break,
+            }
+        }
+    }
+    match serde_yaml_ng::from_str::<Value>(input) {
+        Ok(whole) => {
+            let want: Vec<Result<Value, String>> = match whole.get("items") {
+                Some(Value::Sequence(items)) => items.iter().cloned().map(Ok).collect(),
+                _ => return,
+            };
+            assert_eq!(values, want, "{input:?}");
+        }
+        Err(e) if errors => {
+            let first = values.iter().find_map(|v| v.clone().err());
+            assert_eq!(first, Some(e.to_string()), "{input:?}");
+        }
+        Err(_) => {}
+    }
 }
 
 /// Strings a YAML 1.1 reader takes for something else, written plain, quoted and in block
@@ -48,6 +85,9 @@ const LOOKALIKES: &[&str] = &[
     "12:30:00", "1:20", "0b101", "=", "<<", "-", "?", ":", "#", "@x", "`x", "!x", "&x", "*x", "%x",
     "a: b", "a #b", " lead", "trail ", "multi\nline", "tab\there", "\u{85}next", "\u{2028}sep",
     "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+    // Words `f64` parsing takes (not finite, so strings here), and null and boolean words
+    // in other cases: a word is read without the number parse.
+    "inf", "-inf", "nan", "NaN", "Infinity", "e3", "TRUE", "FALSE", "nULL", "tRUE",
 ];
 
 #[test]
@@ -129,6 +169,7 @@ fn what_building_refuses_the_copy_refuses_with_the_same_error() {
         for (copied, built) in results {
             assert_eq!(copied, built, "{input:?}");
         }
+        assert_values_as_whole(input, true);
     }
 }
 
@@ -216,6 +257,7 @@ fn the_repository_corpus_copies_as_it_serialises() {
             elements += 1;
             assert_eq!(copied, built, "{}", path.display());
         }
+        assert_values_as_whole(&text, false);
     }
     // Outside the repository (the crate alone) there is no corpus; inside, hundreds of items.
     if Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus").is_dir() {

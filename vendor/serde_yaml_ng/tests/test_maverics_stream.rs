@@ -166,3 +166,22 @@ fn errors_inside_a_value_name_its_path_from_the_root() {
         assert_eq!(streamed(input).unwrap_err().to_string(), whole.to_string());
     }
 }
+
+#[test]
+fn a_recycled_element_buffer_holds_only_the_next_element() {
+    // Elements of falling and rising size, anchors and aliases across them, each handed back
+    // before the next is read: the same values as the whole-document reader's.
+    let input = "items:\n- {a: &x [1, 2, 3], b: {c: d, e: [f, g]}}\n- [*x]\n- {}\n- {h: {i: {j: [k, l, *x]}}}\n- z\nafter: 1\n";
+    let whole: Value = serde_yaml_ng::from_str(input).unwrap();
+    let mut reader = MappingReader::from_str(input).unwrap().unwrap();
+    reader.next_key().unwrap();
+    assert!(reader.enter_sequence().unwrap());
+    let mut items = Vec::new();
+    while let Some(element) = reader.next_element_events().unwrap() {
+        items.push(element.value().unwrap());
+        reader.recycle(element);
+    }
+    assert_eq!(Some(&Value::Sequence(items)), whole.get("items"));
+    assert_eq!(reader.next_key().unwrap(), Some(Value::from("after")));
+    assert_eq!(reader.next_value().unwrap(), Value::from(1));
+}
