@@ -109,9 +109,11 @@ pub fn reads_whole(head: &Value) -> bool {
 pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
     use serde_yaml::Place;
     match (value, place) {
-        (Value::String(s), Place::Key) => names_a_secret(s) || secrets::MAVERICS_KEYS.contains(&s.as_str()),
+        (Value::String(s), Place::Key) => {
+            crate::secrets::is_secret_key(s) || secrets::MAVERICS_KEYS.contains(&s.as_str())
+        }
         (Value::String(s), place) => {
-            (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && names_a_secret(s))
+            (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && crate::secrets::is_secret_key(s))
                 || crate::secrets::shape(s).is_some()
                 || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
                 // JSON is read whole whatever it holds: a `last-applied-configuration` is
@@ -121,58 +123,5 @@ pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
         (Value::Sequence(_) | Value::Mapping(_), _) => true,
         (Value::Tagged(t), place) => may_find(&t.value, place),
         (Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
-    }
-}
-
-/// Slots of [`names_a_secret`]'s memory of names that are not secret.
-const REMEMBERED: usize = 256;
-
-thread_local! {
-    /// Names [`crate::secrets::is_secret_key`] said no to, one per slot (a later name of the
-    /// same slot takes it). The keys of a stream's objects repeat (every Deployment's
-    /// `containers`, `image`, `name`), and asking again for each was a twentieth of a
-    /// generator run over 1,000 objects; the slots bound the memory whatever the input.
-    static NOT_SECRET: std::cell::RefCell<[Option<Box<str>>; REMEMBERED]> =
-        const { std::cell::RefCell::new([const { None }; REMEMBERED]) };
-}
-
-/// [`crate::secrets::is_secret_key`], remembering the names it said no to.
-fn names_a_secret(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let slot = match (bytes.first(), bytes.get(bytes.len() / 2), bytes.last()) {
-        (Some(&first), Some(&middle), Some(&last)) => {
-            (usize::from(first) * 31 + usize::from(middle) * 7 + usize::from(last) + bytes.len()) % REMEMBERED
-        }
-        _ => 0,
-    };
-    NOT_SECRET.with_borrow_mut(|slots| {
-        if slots[slot].as_deref() == Some(name) {
-            return false;
-        }
-        let secret = crate::secrets::is_secret_key(name);
-        if !secret {
-            slots[slot] = Some(name.into());
-        }
-        secret
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remembered_names_get_the_answer_asked_fresh() {
-        // More names than slots, asked three times over, secret and not, so slots are shared
-        // and taken over: each answer is still the rule's own.
-        let names: Vec<String> = (0..2 * REMEMBERED)
-            .flat_map(|i| [format!("name{i}"), format!("db{i}Password"), format!("token{i}")])
-            .chain(["", "a", "password", "tokenLifetime", "image", "containers"].map(String::from))
-            .collect();
-        for _ in 0..3 {
-            for name in &names {
-                assert_eq!(names_a_secret(name), crate::secrets::is_secret_key(name), "{name:?}");
-            }
-        }
     }
 }

@@ -74,23 +74,46 @@ pub fn check_stream(items: &[Value], settings: &Settings) -> Vec<Diagnostic> {
 /// The rules that read one object alone, the first part of [`check_stream`]: they can run
 /// on each object as it streams by.
 pub fn check_item(item: &Value, settings: &Settings, out: &mut Vec<Diagnostic>) {
-    if !item.is_mapping() {
-        return;
+    for found in check_item_by_family(item, settings.families()) {
+        out.extend(found);
+    }
+}
+
+/// The rule families of [`check_item`], in the order it reports them: pod security, inline
+/// secrets, sanity, example values.
+pub const FAMILIES: usize = 4;
+
+impl Settings {
+    /// Which of the [`FAMILIES`] rule families of [`check_item`] are on.
+    pub fn families(&self) -> [bool; FAMILIES] {
+        [self.pod_security, self.inline_secrets, self.sanity, self.example_values]
+    }
+}
+
+/// The findings of [`check_item`] with the rule families `on`, apart by family: a caller
+/// that learns the settings later (the function reads its config after the items) reads
+/// each object once for every family and keeps what the settings turn on.
+pub fn check_item_by_family(item: &Value, on: [bool; FAMILIES]) -> [Vec<Diagnostic>; FAMILIES] {
+    let mut out: [Vec<Diagnostic>; FAMILIES] = Default::default();
+    if !item.is_mapping() || !on.contains(&true) {
+        return out;
     }
     let at = At::new(item);
-    if settings.pod_security {
-        pss::check_pod_security(item, &at, out);
+    let [pod_security, inline_secrets, sanity, example_values] = &mut out;
+    if on[0] {
+        pss::check_pod_security(item, &at, pod_security);
     }
-    if settings.inline_secrets {
-        inline::check_object(item, &at, out);
+    if on[1] {
+        inline::check_object(item, &at, inline_secrets);
     }
-    if settings.sanity {
-        sanity::check_object(item, &at, out);
-        trust::check_object(item, &at, out);
+    if on[2] {
+        sanity::check_object(item, &at, sanity);
+        trust::check_object(item, &at, sanity);
     }
-    if settings.example_values {
-        examples::check_object(item, &at, out);
+    if on[3] {
+        examples::check_object(item, &at, example_values);
     }
+    out
 }
 
 /// The rules that read several objects together, the second part of [`check_stream`]. They

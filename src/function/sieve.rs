@@ -54,30 +54,6 @@ impl Sieve for Generator {
     }
 }
 
-/// The rule families of [`check::check_item`], in the order it reports them: the settings
-/// come with the config, after the items, so each family's findings are kept apart until
-/// then.
-const FAMILIES: usize = 4;
-
-fn family(f: usize) -> Settings {
-    Settings {
-        pod_security: f == 0,
-        inline_secrets: f == 1,
-        sticky_sessions: false,
-        sanity: f == 2,
-        example_values: f == 3,
-    }
-}
-
-fn enabled(settings: &Settings, f: usize) -> bool {
-    [
-        settings.pod_security,
-        settings.inline_secrets,
-        settings.sanity,
-        settings.example_values,
-    ][f]
-}
-
 /// The sieve of the check and of the platform transformer's guard rails: every item it does
 /// not keep is passed through and checked as it goes by (the rules of each object, each
 /// family apart until the config says which are on); only what the rules across objects
@@ -91,7 +67,7 @@ pub(super) struct Check {
     /// How many passed items were read: the next one's ordinal among them.
     read: usize,
     /// The findings of the passed items that have some, by family, by ordinal.
-    found: Vec<(usize, [Vec<Diagnostic>; FAMILIES])>,
+    found: Vec<(usize, [Vec<Diagnostic>; check::FAMILIES])>,
     /// What the rules across objects read of each passed item: the whole item, or its
     /// outline later (none is kept now), by ordinal.
     across: Vec<(usize, Option<Value>)>,
@@ -140,8 +116,8 @@ impl Check {
                 }
                 Item::Passed(_) => {
                     if let Some((_, families)) = found.next_if(|(n, _)| *n == ordinal) {
-                        for (f, found) in families.into_iter().enumerate() {
-                            if enabled(settings, f) {
+                        for (found, on) in families.into_iter().zip(settings.families()) {
+                            if on {
                                 out.extend(found);
                             }
                         }
@@ -206,13 +182,13 @@ impl Sieve for Check {
     fn read(&mut self, _: usize, item: Value) {
         let ordinal = self.read;
         self.read += 1;
-        let findings: [Vec<Diagnostic>; FAMILIES] = std::array::from_fn(|f| {
-            let mut out = Vec::new();
-            if !self.platform || enabled(&check::TRANSFORMER_GUARD, f) {
-                check::check_item(&item, &family(f), &mut out);
-            }
-            out
-        });
+        // Every family the config may turn on: it comes after the items.
+        let on = if self.platform {
+            check::TRANSFORMER_GUARD.families()
+        } else {
+            [true; check::FAMILIES]
+        };
+        let findings = check::check_item_by_family(&item, on);
         if findings.iter().any(|f| !f.is_empty()) {
             self.found.push((ordinal, findings));
         }
