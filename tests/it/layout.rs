@@ -29,13 +29,27 @@ fn sections(elf: &[u8]) -> Option<Vec<(String, u64)>> {
         .collect()
 }
 
+/// `cargo test --release` checks the ordering itself; a debug build must not get the script
+/// (its functions are not the ones the script names, and its link would pay for the patterns).
 #[cfg(target_os = "linux")]
 #[test]
-fn the_binary_holds_its_hot_functions_in_a_section_of_their_own() {
+fn the_release_binary_holds_its_hot_functions_in_a_section_of_their_own() {
     let bin = env!("CARGO_BIN_EXE_maverics-krm");
     let elf = std::fs::read(bin).unwrap_or_else(|e| panic!("{bin}: {e}"));
     let sections = sections(&elf).unwrap_or_else(|| panic!("{bin}: not an ELF64 little-endian file"));
     let size = |name: &str| sections.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
+    assert!(
+        size(".text").is_some_and(|t| t > 0),
+        "the rest of the code stays in .text"
+    );
+    if cfg!(debug_assertions) {
+        assert_eq!(
+            size(".text.hot"),
+            None,
+            "{bin}: a debug build was linked with link/hot-text.ld"
+        );
+        return;
+    }
     let hot = size(".text.hot").unwrap_or_else(|| {
         panic!(
             "{bin} has no .text.hot section: build.rs did not pass link/hot-text.ld to the link \
@@ -43,12 +57,11 @@ fn the_binary_holds_its_hot_functions_in_a_section_of_their_own() {
         )
     });
     // A script whose patterns no longer match the program's functions would leave it nearly
-    // empty: about 2,000 of them fill several hundred KiB even in an optimised build.
+    // empty: the 3,000 functions of the runs fill about 2 MiB of an optimised build.
     assert!(
-        hot >= 256 * 1024,
+        hot >= 1024 * 1024,
         ".text.hot holds {hot} bytes: link/hot-text.ld matches few functions; rerun scripts/order-text"
     );
-    assert!(size(".text").is_some_and(|t| t > 0), "the rest of the code stays in .text");
 }
 
 #[test]
@@ -77,5 +90,5 @@ fn the_linker_script_only_adds_a_section_of_patterns() {
         );
         count += 1;
     }
-    assert!(count >= 500, "{}: only {count} patterns", path.display());
+    assert!(count >= 2000, "{}: only {count} patterns", path.display());
 }
