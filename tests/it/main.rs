@@ -38,6 +38,7 @@ mod guards;
 mod helm_import;
 mod house;
 mod io;
+mod layout;
 mod libyaml;
 mod platform;
 mod platform_misfits;
