@@ -32,8 +32,18 @@ pub fn run() -> Result<Exit, CliError> {
         }),
     };
     print(&outcome.diagnostics);
-    stdout::write_parts(outcome.output().parts())?;
-    let exit = outcome.exit();
+    let output = outcome.output();
+    // Items that could not be serialised are not written: the run fails closed, as a host
+    // would otherwise replace the package with the error list.
+    let exit = match output.failure() {
+        Some(failure) => {
+            print(std::slice::from_ref(failure));
+            Exit::of(std::slice::from_ref(failure))
+        }
+        None => outcome.exit(),
+    };
+    stdout::write_parts(output.parts())?;
+    drop(output);
     // The process ends here: freeing every tree of the stream one by one would cost a
     // twentieth of a run's instructions for memory the exit hands back anyway.
     std::mem::forget(outcome);

@@ -14,12 +14,20 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub struct Output<'a> {
     parts: Vec<Cow<'a, str>>,
+    /// Why the items could not be written, when the parts are the error list written instead.
+    failure: Option<Diagnostic>,
 }
 
 impl Output<'_> {
     /// The parts, in order: write them one after the other.
     pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
         self.parts.iter().map(|p| p.as_bytes())
+    }
+
+    /// The error written in place of the items, when they could not be serialised: the run
+    /// must then fail, since the host would take the empty list as the package's new content.
+    pub fn failure(&self) -> Option<&Diagnostic> {
+        self.failure.as_ref()
     }
 
     /// The whole output as one string.
@@ -62,10 +70,13 @@ impl ResourceList {
         // Serialising a tree of Values and plain structs has no failure mode left once
         // parsing succeeded; should the emitter still refuse, say so instead of writing half.
         serialised.unwrap_or_else(|e| {
-            let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"));
+            let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"))
+                .fix("no item was written; a mapping of one entry under a tagged key is one known cause: quote the key or give the mapping a second entry");
             let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
-            write(&self.api_version, &[], "", None, &Mapping::new(), &[result])
-                .unwrap_or_else(|_| Output { parts: Vec::new() })
+            let mut output = write(&self.api_version, &[], "", None, &Mapping::new(), &[result])
+                .unwrap_or_else(|_| Output { parts: Vec::new(), failure: None });
+            output.failure = Some(diag);
+            output
         })
     }
 }
@@ -133,7 +144,7 @@ fn write<'a>(
         })?;
         add(&mut parts, &tail);
     }
-    Ok(Output { parts })
+    Ok(Output { parts, failure: None })
 }
 
 /// Appends `text` to the last part when that is our own, so the parts are as few as the runs

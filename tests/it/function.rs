@@ -1867,3 +1867,25 @@ fn streamed_items_are_judged_as_whole_items_were() {
         assert!(!r.stderr.contains("not a valid YAML document"), "{}", r.stderr);
     }
 }
+
+/// An item kept as a tree that the emitter refuses (a one-entry mapping under a tagged key)
+/// must not turn into exit 0 with an empty list: kpt would write that back as the package.
+#[test]
+fn items_that_cannot_be_written_fail_the_run_instead_of_emptying_the_package() {
+    let input = "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: krm.maverics.dev/v1alpha1
+  kind: Widget
+  metadata: {name: w}
+  spec: {!t a: b}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: keep-me}
+  data: {a: b}
+";
+    let out = run(input);
+    assert_eq!(out.code, 1, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("could not serialise the output"), "{}", out.stderr);
+    assert!(out.stdout.contains("could not serialise the output"), "{}", out.stdout);
+}
