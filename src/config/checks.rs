@@ -234,6 +234,11 @@ pub fn check_orchestrator(o: &Orchestrator) -> Vec<Diagnostic> {
             .fix(
                 "write the orchestrator's maverics.yaml under `spec.config` as YAML, e.g. `config: {version: 0.0.1}`",
             ));
+    } else if let Err(e) = serde_yaml::to_string(&spec.config) {
+        // The ConfigMap's `maverics.yaml` is this text: it must never be written empty.
+        err(Diagnostic::error(format!("spec.config cannot be written as YAML: {e}"))
+            .field("spec.config")
+            .fix("write the keys of spec.config as plain strings, without YAML tags"));
     } else {
         let facts = MavericsFacts::read(&spec.config);
         super::api_rules::cookie(&facts.session_cookie, "spec.config.session.cookie.name", &mut err);

@@ -71,10 +71,13 @@ impl ResourceList {
         // parsing succeeded; should the emitter still refuse, say so instead of writing half.
         serialised.unwrap_or_else(|e| {
             let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"))
-                .fix("no item was written; a mapping of one entry under a tagged key is one known cause: quote the key or give the mapping a second entry");
+                .fix("no item was written; this is a bug in maverics-krm: please report it with the input");
             let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
-            let mut output = write(&self.api_version, &[], "", None, &Mapping::new(), &[result])
-                .unwrap_or_else(|_| Output { parts: Vec::new(), failure: None });
+            let mut output =
+                write(&self.api_version, &[], "", None, &Mapping::new(), &[result]).unwrap_or_else(|_| Output {
+                    parts: Vec::new(),
+                    failure: None,
+                });
             output.failure = Some(diag);
             output
         })
@@ -177,5 +180,30 @@ mod tests {
         );
         let whole = ResourceList::parse(input.as_bytes()).unwrap().to_yaml(&[]);
         assert_eq!(output.into_string(), whole);
+    }
+
+    /// No parsed input reaches this any more (a tag on a tag cannot be written in YAML, only
+    /// built), but should the emitter refuse an item, nothing of the items is written and the
+    /// output says why, so the caller fails the run instead of emptying the package.
+    #[test]
+    fn an_item_the_emitter_refuses_writes_no_item_and_a_failure() {
+        use serde_yaml::value::{Tag, TaggedValue};
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: A}\n";
+        let mut list = ResourceList::parse(input.as_bytes()).unwrap();
+        let inner = Value::Tagged(Box::new(TaggedValue {
+            tag: Tag::new("u"),
+            value: Value::Null,
+        }));
+        let outer = Value::Tagged(Box::new(TaggedValue {
+            tag: Tag::new("t"),
+            value: inner,
+        }));
+        list.items.push(Item::Tree(outer));
+        let output = list.output(&[]);
+        let failure = output.failure().map(|d| d.message.clone()).unwrap_or_default();
+        assert!(failure.contains("could not serialise the output"), "{failure}");
+        let text = output.into_string();
+        assert!(text.contains("items: []") && !text.contains("kind: A"), "{text}");
+        assert!(text.contains("could not serialise the output"), "{text}");
     }
 }

@@ -90,6 +90,24 @@ pub(super) fn unread(what: &str) -> Diagnostic {
     .fix("report it with the input that caused it")
 }
 
+/// Two objects of the orchestrator `instance` of kind `kind` where it generates one.
+fn twice(kind: Kind, instance: &str, a: &Value, b: &Value) -> Diagnostic {
+    let at = |o: &Value| {
+        let key = crate::krm::ObjectKey::of(o);
+        match crate::krm::annotations::path(o) {
+            Some(path) => format!("`{key}` ({path})"),
+            None => format!("`{key}`"),
+        }
+    };
+    Diagnostic::error(format!(
+        "the orchestrator `{instance}` has two {} objects where it generates one: {} and {}; a platform layer would change only the first",
+        kind.kind,
+        at(a),
+        at(b)
+    ))
+    .fix("remove the copy: list the base once under `resources:`, and patch a generated object instead of copying it into an overlay")
+}
+
 impl OrchestratorObjects {
     /// Finds the orchestrator that `cfg` is for (by `spec.instance` when the stream holds several)
     /// and its objects, by their labels. An error when there is none, several and no
@@ -145,13 +163,19 @@ impl OrchestratorObjects {
             }
         };
         let mine = |o: &Value| ours(o) && label(o, LABEL_INSTANCE) == Some(instance.as_str());
-        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| {
-            trees(items)
-                .find(|(_, o)| mine(o) && k.is(o) && extra(o))
-                .map(|(i, _)| i)
+        // Each of these the layers edit, replace or delete as the one object it is: a second
+        // copy (the base listed twice, a generated object copied into an overlay) would be
+        // left as it came, and a second run would then change it, so it is refused.
+        let find = |k: Kind, extra: &dyn Fn(&Value) -> bool| -> Result<Option<usize>, Vec<Diagnostic>> {
+            let mut found = trees(items).filter(|(_, o)| mine(o) && k.is(o) && extra(o));
+            let first = found.next();
+            match (first, found.next()) {
+                (Some((_, a)), Some((_, b))) => Err(vec![twice(k, &instance, a, b)]),
+                (first, _) => Ok(first.map(|(i, _)| i)),
+            }
         };
         let any = |_: &Value| true;
-        let Some(statefulset) = find(builtin::<StatefulSet>(), &any) else {
+        let Some(statefulset) = find(builtin::<StatefulSet>(), &any)? else {
             return Err(vec![Diagnostic::error("the orchestrator StatefulSet is missing")]);
         };
         let sts = json_of(items, statefulset).map_err(|d| vec![d])?;
@@ -174,7 +198,7 @@ impl OrchestratorObjects {
         };
         let headless =
             |o: &Value| o.get("spec").and_then(|s| s.get("clusterIP")).and_then(Value::as_str) == Some("None");
-        let Some(service) = find(builtin::<Service>(), &|o| !headless(o)) else {
+        let Some(service) = find(builtin::<Service>(), &|o| !headless(o))? else {
             return Err(vec![
                 Diagnostic::error("the orchestrator's client Service is missing")
                     .fix("keep the generated Service; the platform's Ingress or Route points at it"),
@@ -183,7 +207,7 @@ impl OrchestratorObjects {
         fn config_text(o: &Value) -> Option<&Value> {
             o.get("data")?.get(configmap::KEY)
         }
-        let config_map = find(builtin::<ConfigMap>(), &|o| config_text(o).is_some());
+        let config_map = find(builtin::<ConfigMap>(), &|o| config_text(o).is_some())?;
         let facts = config_map
             .and_then(|i| items[i].tree())
             .and_then(config_text)
@@ -209,10 +233,10 @@ impl OrchestratorObjects {
             .map(|(i, _)| i);
         let service_account = find(builtin::<ServiceAccount>(), &|o| {
             Some(object::name(o)) == pod_sa.as_deref()
-        });
-        let external_secret = find(EXTERNAL_SECRET, &any);
-        let network_policy = find(builtin::<NetworkPolicy>(), &any);
-        let ingress = find(builtin::<Ingress>(), &any);
+        })?;
+        let external_secret = find(EXTERNAL_SECRET, &any)?;
+        let network_policy = find(builtin::<NetworkPolicy>(), &any)?;
+        let ingress = find(builtin::<Ingress>(), &any)?;
         // The orchestrator's own objects the layers read or edit, each copied to JSON once.
         // The Namespace is not the generator's (it is found by name): it is copied only when
         // a layer edits it, so one JSON cannot hold fails only the layer that needs it.

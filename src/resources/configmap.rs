@@ -25,7 +25,8 @@ pub const BUNDLE_FILE: &str = "maverics.tar.gz";
 pub fn content(inputs: &Inputs) -> String {
     let mut config = inputs.config.spec.config.clone();
     sort_keys(&mut config);
-    // spec.config is a checked YAML mapping; serialising a Value cannot fail.
+    // The config checks refuse a spec.config that cannot be written (`config::checks`), so
+    // this never yields the empty file.
     serde_yaml::to_string(&config).unwrap_or_default()
 }
 

@@ -94,6 +94,31 @@ fn render_of_a_bad_config_names_file_field_and_fix_and_prints_nothing() {
     assert!(err.contains("did you mean `minReplicas`?"), "{err}");
 }
 
+/// The orchestrator's config file holds what `spec.config` says, a tagged key included: the
+/// YAML crate's serializer refused a one-entry mapping under a tagged key and the ConfigMap
+/// came out with an empty `maverics.yaml` (and the pods' checksum of an empty file).
+#[test]
+fn render_writes_a_tagged_key_of_spec_config_into_maverics_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("orchestrator.yaml");
+    std::fs::write(
+        &cfg,
+        "apiVersion: krm.maverics.dev/v1alpha1\nkind: Orchestrator\nmetadata:\n  name: m\nspec:\n  config:\n    version: 0.0.1\n    extra: {!t a: b}\n",
+    )
+    .unwrap();
+    let out = Command::new(bin()).arg("render").arg(&cfg).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let docs = common::documents(&stdout(&out));
+    let file = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["data"]["maverics.yaml"].is_string())
+        .and_then(|d| d["data"]["maverics.yaml"].as_str())
+        .unwrap_or_default();
+    let written: serde_yaml::Value = serde_yaml::from_str(file).unwrap();
+    let expected: serde_yaml::Value = serde_yaml::from_str("{extra: {!t a: b}, version: 0.0.1}").unwrap();
+    assert_eq!(written, expected, "{file:?}");
+}
+
 #[test]
 fn function_mode_on_a_terminal_explains_itself_instead_of_hanging() {
     // No terminal in tests; the closest check: an empty stdin is an error with a fix, exit 1.

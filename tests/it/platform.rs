@@ -724,6 +724,37 @@ fn several_instances_need_spec_instance() {
     assert!(!out.contains_key("Ingress/maverics/maverics"));
 }
 
+/// An object the layers edit, replace or delete, found twice (the base listed twice, a
+/// generated object copied into an overlay), is refused under every platform: the layer
+/// changed only the first copy, so a second run changed the output again (under ROSA and
+/// GKE one copy of the Ingress was removed per run).
+#[test]
+fn a_second_copy_of_an_object_the_layers_change_is_refused() {
+    let items = render(&base_config().replace(
+        "  ingress:\n    enabled: false\n",
+        "  ingress:\n    enabled: true\n    className: alb\n",
+    ));
+    for kind in ["Ingress", "StatefulSet", "NetworkPolicy", "ConfigMap", "ExternalSecret"] {
+        let Some(copy) = items
+            .iter()
+            .find(|o| o["kind"] == kind && (kind != "ConfigMap" || o["data"]["maverics.yaml"].is_string()))
+        else {
+            panic!("the base has no {kind}");
+        };
+        let mut twice = items.clone();
+        twice.push(copy.clone());
+        for platform in ["eks", "rosa", "aks", "gke"] {
+            assert_fails(
+                &platform_config(platform),
+                &twice,
+                &[&format!(
+                    "the orchestrator `maverics` has two {kind} objects where it generates one"
+                )],
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // kpt
 

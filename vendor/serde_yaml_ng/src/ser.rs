@@ -477,6 +477,11 @@ where
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap> {
+        // maverics-krm patch: a mapping in the key position of a pending one-entry mapping
+        // (a tagged key: `{!t a: b}`) means that mapping is not a tag, so its start is
+        // written first. Without this the outer start was lost and the emitter refused the
+        // events, so a `Value` that parsed could not be written back.
+        self.flush_mapping_start()?;
         if len == Some(1) {
             self.state = if let State::FoundTag(_) = self.state {
                 self.emit_mapping_start()?;

@@ -97,3 +97,41 @@ fn small_and_large_mappings_find_the_same_keys() {
         assert_eq!(m.get(Value::from(7)), Some(&Value::from("seven")));
     }
 }
+
+/// Patch 8 (`src/ser.rs`, `serialize_map`): a tagged key, alone in its mapping or not, at the
+/// root or nested, with a scalar, sequence or mapping under the tag, is written and reads back
+/// as the same value. Upstream refused every one-entry mapping with a tagged key.
+#[test]
+fn tagged_keys_are_written_and_read_back() {
+    for text in [
+        "{!t a: b}",
+        "{!t a: {c: d}}",
+        "{!t [a]: b}",
+        "{!t {a: b}: c}",
+        "{!t a: b, c: d}",
+        "x: {!t a: b}",
+        "- {!t a: b}",
+        "!u {!t a: b}",
+        "{!t a: !u b}",
+        "{!t a: {!u c: d}}",
+        "{!!str a: b}",
+    ] {
+        let value: Value = serde_yaml_ng::from_str(text).unwrap();
+        let written = serde_yaml_ng::to_string(&value)
+            .unwrap_or_else(|e| panic!("{text:?} could not be written: {e}"));
+        let back: Value = serde_yaml_ng::from_str(&written)
+            .unwrap_or_else(|e| panic!("{text:?} was written as {written:?}, which does not parse: {e}"));
+        assert_eq!(back, value, "{text:?} was written as {written:?}");
+    }
+}
+
+/// A one-entry mapping whose key is a plain string starting with `!` is still a tagged value
+/// when serialised from a `TaggedValue`, and only then: the patch does not change the
+/// encoding of tags.
+#[test]
+fn tags_are_still_written_as_tags() {
+    let value: Value = serde_yaml_ng::from_str("!t {a: b}").unwrap();
+    assert_eq!(serde_yaml_ng::to_string(&value).unwrap(), "!t\na: b\n");
+    let value: Value = serde_yaml_ng::from_str("'!t': b").unwrap();
+    assert_eq!(serde_yaml_ng::from_str::<Value>(&serde_yaml_ng::to_string(&value).unwrap()).unwrap(), value);
+}
