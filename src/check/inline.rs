@@ -101,8 +101,8 @@ pub fn reads_whole(head: &Value) -> bool {
 /// standing at `place`, could give it a finding. Every finding of the generic scan starts at
 /// a string: a key that names a secret (or the key of a ConfigMap's orchestrator config); the
 /// value of a `name` key that does (an env var, whose `value` is then secret); a value with a
-/// secret shape, secret lines, or JSON (a `last-applied-configuration` is checked as the
-/// object it is); or at a collection met whole
+/// secret shape, secret lines, or JSON that may hold one of these or an object (a
+/// `last-applied-configuration` is checked as the object it is); or at a collection met whole
 /// (an alias, a tagged node, or a key whose text joins words, as `[pass, word]` does). A
 /// scalar key that is not a string is read by its text, which for a number, a boolean or null
 /// names no secret. So an object where this says no for every key and scalar has no finding.
@@ -113,15 +113,58 @@ pub fn may_find(value: &Value, place: serde_yaml::Place) -> bool {
             crate::secrets::is_secret_key(s) || secrets::MAVERICS_KEYS.contains(&s.as_str())
         }
         (Value::String(s), place) => {
-            (matches!(place, Place::Under(k) if k.as_str() == Some("name")) && crate::secrets::is_secret_key(s))
+            (matches!(place, Place::Under(Some("name"))) && crate::secrets::is_secret_key(s))
                 || crate::secrets::shape(s).is_some()
                 || (s.contains('\n') && !crate::secrets::secret_lines(s).is_empty())
-                // JSON is read whole whatever it holds: a `last-applied-configuration` is
-                // checked as the object it is, with one nested in it, kind or no kind.
-                || crate::secrets::json_inside(s).is_some()
+                || crate::secrets::json_inside(s).is_some_and(|json| json_may_find(&json))
         }
         (Value::Sequence(_) | Value::Mapping(_), _) => true,
         (Value::Tagged(t), place) => may_find(&t.value, place),
         (Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
+    }
+}
+
+/// [`may_find`] for the value of JSON found in a string, which the scan reads as a value of
+/// its own: its keys and scalars judged where they stand. An object in it with a `kind` is
+/// checked as the object it is (a `last-applied-configuration`: a Secret's data, a List's
+/// items, a ConfigMap's orchestrator config), whatever its keys say: read whole.
+fn json_may_find(json: &Value) -> bool {
+    fn walk(v: &Value, place: serde_yaml::Place) -> bool {
+        match v {
+            Value::Mapping(m) => {
+                m.contains_key("kind")
+                    || m.iter().any(|(k, v)| {
+                        may_find(k, serde_yaml::Place::Key) || walk(v, serde_yaml::Place::Under(k.as_str()))
+                    })
+            }
+            Value::Sequence(s) => s.iter().any(|v| walk(v, serde_yaml::Place::Element)),
+            scalar => may_find(scalar, place),
+        }
+    }
+    walk(json, serde_yaml::Place::Element)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_yaml::Place;
+
+    /// JSON in a string is judged by what it holds, not read whole for being JSON: a clean
+    /// document is passed without a tree, one that may hold a finding or an object is not.
+    #[test]
+    fn json_in_a_string_is_judged_by_what_it_holds() {
+        let judge = |s: &str| may_find(&Value::from(s), Place::Under(Some("doc")));
+        assert!(!judge(r#"{"timeout": 30, "region": "eu-west-1", "on": [true, null]}"#));
+        for s in [
+            r#"{"token": "abc"}"#,
+            r#"[{"name": "DB_PASSWORD", "value": "x"}]"#,
+            r#"{"a": {"b": "postgres://app:hunter2@db:5432/app"}}"#,
+            r#"{"kind": "Secret"}"#,
+            r#"[{"kind": "List", "items": []}]"#,
+            r#"{"a": "{\"password\": \"x\"}"}"#,
+            r#"{"maverics.yaml": "version: 1"}"#,
+        ] {
+            assert!(judge(s), "{s}");
+        }
     }
 }

@@ -15,6 +15,9 @@ pub const LEGACY_INDEX: &str = "config.kubernetes.io/index";
 pub const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
 /// On a function config: the image or exec path of the function that reads it.
 pub const FUNCTION: &str = "config.kubernetes.io/function";
+/// This tool's own: the config that generated an object (`resources::OWNER_ANNOTATION`,
+/// which says why), here because every item's head reads it.
+pub const OWNER: &str = "krm.maverics.dev/owner";
 
 /// Annotations the host owns on an item: they identify the item to the host (ids), place it
 /// in a file (path, index) or carry build state (kustomize's `internal.` set). When a

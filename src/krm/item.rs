@@ -133,7 +133,9 @@ impl PartialEq<Value> for Item {
 /// method but `keep` sees only items that are passed through.
 pub trait Sieve {
     /// Whether item `i` is kept as a tree (the function reads or changes it); otherwise it is
-    /// written through as text. `head` holds its `apiVersion`, `kind` and `metadata`.
+    /// written through as text. `head` holds its `apiVersion` and `kind`, and of its
+    /// `metadata` the name, the namespace and the annotations of the file and the owner
+    /// (`resource_list::HEAD`): a sieve that reads more of a head adds it there.
     fn keep(&mut self, i: usize, head: &Value) -> bool;
 
     /// Whether every item is kept as a tree, whatever its head: then no head is read first.

@@ -2,7 +2,7 @@
 
 use crate::diag::Diagnostic;
 use crate::krm::item::{Item, Passed, Sieve};
-use crate::krm::object;
+use crate::krm::{annotations, object};
 use serde_yaml::{Mapping, Value};
 
 /// The ResourceList `apiVersion` of the KRM functions spec v1.
@@ -310,8 +310,21 @@ fn read_item(
     Ok(Ok(Item::Passed(Passed::of(&head, start..passed.len()))))
 }
 
-/// The top-level fields every mode reads of an item before it decides what to do with it.
-const HEAD: [&str; 3] = ["apiVersion", "kind", "metadata"];
+/// The fields every mode reads of an item before it decides what to do with it: its
+/// identity, its file and its owner (a sieve's `keep`, `reads_whole`, and `Passed`). Only
+/// these are built: the rest of `metadata` (labels, other annotations) is copied with the
+/// item, and building it was a tenth of a generator run over foreign items.
+const HEAD: [&[&str]; 9] = [
+    &["apiVersion"],
+    &["kind"],
+    &["metadata", "name"],
+    &["metadata", "namespace"],
+    &["metadata", "annotations", annotations::PATH],
+    &["metadata", "annotations", annotations::LEGACY_PATH],
+    &["metadata", "annotations", annotations::INDEX],
+    &["metadata", "annotations", annotations::LEGACY_INDEX],
+    &["metadata", "annotations", annotations::OWNER],
+];
 
 fn yaml_error(e: &serde_yaml::Error) -> Diagnostic {
     let msg = e.to_string();

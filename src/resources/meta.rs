@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// annotation values, so the mark keeps naming the config through any overlay. It stays in
 /// `build` output: kpt packages need it on disk to recognise their earlier output, and on a
 /// cluster it is inert metadata that tells an operator where an object came from.
-pub const OWNER_ANNOTATION: &str = "krm.maverics.dev/owner";
+pub const OWNER_ANNOTATION: &str = crate::krm::annotations::OWNER;
 
 /// The config's identity as the mark writes it: `<namespace>/<name>`, the namespace being
 /// the one its objects go to (`spec.namespace`, else the config's own `metadata.namespace`);

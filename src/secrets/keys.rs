@@ -45,9 +45,21 @@ const KEY_FILE_ENDINGS: &[&str] = &[".key", ".p12", ".pfx", ".jks"];
 /// True when the value under `key` is a secret itself (see the module doc for the rule).
 pub fn is_secret_key(key: &str) -> bool {
     let bytes = key.as_bytes();
-    let slot = match (bytes.first(), bytes.get(bytes.len() / 2), bytes.last()) {
-        (Some(&first), Some(&middle), Some(&last)) => {
-            (usize::from(first) * 31 + usize::from(middle) * 7 + usize::from(last) + bytes.len()) % REMEMBERED
+    // Four bytes and the length: cheap, and over the keys of a stream of Kubernetes objects
+    // as good as hashing every byte (three bytes made `containerPort` and
+    // `config.kubernetes.io/path` take each other's slot on every item).
+    let slot = match (
+        bytes.first(),
+        bytes.get(bytes.len() / 2),
+        bytes.len().checked_sub(2).map(|i| bytes[i]),
+        bytes.last(),
+    ) {
+        (Some(&first), Some(&middle), before_last, Some(&last)) => {
+            let before_last = usize::from(before_last.unwrap_or(first));
+            (((usize::from(first) * 31 + usize::from(middle)) * 31 + before_last) * 31
+                + usize::from(last)
+                + bytes.len() * 7919)
+                % REMEMBERED
         }
         _ => 0,
     };
@@ -64,13 +76,14 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// Slots of [`is_secret_key`]'s memory of names that are not secret.
-const REMEMBERED: usize = 256;
+const REMEMBERED: usize = 1024;
 
 thread_local! {
     /// Names [`judged`] said no to, one per slot (a later name of the same slot takes it).
     /// The keys of a stream's objects repeat (every Deployment's `containers`, `image`,
     /// `name`), and judging each again was a twentieth of a generator run and a thirtieth of
-    /// a check over 1,000 objects; the slots bound the memory whatever the input.
+    /// a check over 1,000 objects; the slots bound the memory whatever the input (16 KiB
+    /// and the names).
     static NOT_SECRET: std::cell::RefCell<[Option<Box<str>>; REMEMBERED]> =
         const { std::cell::RefCell::new([const { None }; REMEMBERED]) };
 }

@@ -31,8 +31,22 @@ impl Shape {
     }
 }
 
+/// Below this length only a URL with a password fits: a private key's header, a JWT, an
+/// access key ID and `basic `/`bearer ` with credentials of six characters all take more.
+/// Most values of a manifest are that short (names, ports, quantities), and this runs for
+/// every string of every item a stream check reads.
+const SHORTEST_BUT_URL: usize = 12;
+
 /// The first secret shape found in `s`, if any.
 pub fn shape(s: &str) -> Option<Shape> {
+    if s.len() < SHORTEST_BUT_URL {
+        return url_password(s).then_some(Shape::UrlPassword);
+    }
+    any_shape(s)
+}
+
+/// [`shape`] without the length gate: every test in turn.
+fn any_shape(s: &str) -> Option<Shape> {
     if private_key(s) {
         Some(Shape::PrivateKey)
     } else if jwt(s) {
@@ -230,6 +244,30 @@ mod tests {
             "",
         ] {
             assert_eq!(shape(value), None, "{value}");
+        }
+    }
+
+    /// The length gate answers as the five tests would: for every prefix and suffix of the
+    /// shapes above (and the shortest forms of each), the gated answer is the ungated one.
+    #[test]
+    fn short_values_get_the_answer_of_every_test() {
+        assert_eq!(shape("basic abcdef"), Some(Shape::AuthorizationHeader));
+        assert_eq!(shape("a://:b@c"), Some(Shape::UrlPassword));
+        for text in [
+            "-----BEGIN RSA PRIVATE KEY-----",
+            JWT,
+            "AKIAIOSFODNN7EXAMPLE",
+            "redis://:s3cret@redis:6379",
+            "a://:b@c",
+            "Bearer 0123456789abcdef",
+            "basic abcdef",
+            "authorization: basic abcdef",
+        ] {
+            for cut in 0..=text.len() {
+                for part in [&text[..cut], &text[cut..]] {
+                    assert_eq!(shape(part), any_shape(part), "{part:?}");
+                }
+            }
         }
     }
 }

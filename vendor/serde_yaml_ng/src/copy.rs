@@ -21,6 +21,7 @@ use crate::loader::Document;
 use crate::{Mapping, Value};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 /// Mappings with up to this many keys look for a duplicate key by comparison; larger ones
@@ -33,8 +34,8 @@ const LINEAR_KEYS: usize = 16;
 pub enum Place<'a> {
     /// A mapping key.
     Key,
-    /// The value of this mapping key.
-    Under(&'a Value),
+    /// The value of a mapping key: the key's text, when it is a string.
+    Under(Option<&'a str>),
     /// An element of a sequence, or the node itself.
     Element,
 }
@@ -129,26 +130,82 @@ impl<'input> Element<'input> {
         self.built(pos, &mut jumpcount, depth).map(|(v, _)| Some(v))
     }
 
-    /// The entries of the node's top-level `keys` that it has, in its order, each value built
-    /// from its own events; `None` when the node is not a plain mapping. Reads the top level
-    /// once, however many keys are asked for.
-    pub fn pick(&self, keys: &[&str]) -> Result<Option<Value>> {
+    /// The node with only the entries on `paths` (paths of string keys), in its order: where
+    /// a path ends, or a step below is no plain mapping (a scalar, a sequence, an alias, a
+    /// tagged node), the value is built whole from its events; a plain mapping on the way
+    /// keeps only the entries of the paths through it. `None` when the node is not a plain
+    /// mapping. Reads each mapping on the way once, however many paths pass through it; a
+    /// key is built only when picked (or when it is not a string scalar). Of a duplicate key
+    /// (which [`Self::value`] refuses) the first entry is kept. At most 64 paths.
+    pub fn pick(&self, paths: &[&[&str]]) -> Result<Option<Value>> {
         if !self.is_plain_mapping() {
             return Ok(None);
         }
-        let depth = self.remaining.saturating_sub(1);
+        // The paths still followed, one bit each: no allocation per key.
+        let live = match paths.len() {
+            0 => 0,
+            n @ 1..=64 => u64::MAX >> (64 - n),
+            _ => return Err(error::new(ErrorImpl::Message("pick: more than 64 paths".to_owned(), None))),
+        };
         let mut jumpcount = 0;
+        self.pick_in(0, paths, live, 0, self.remaining, &mut jumpcount).map(Some)
+    }
+
+    /// [`Self::pick`] of the plain mapping at `pos`, following the paths of `live`, at step
+    /// `step`.
+    fn pick_in(
+        &self,
+        pos: usize,
+        paths: &[&[&str]],
+        live: u64,
+        step: usize,
+        depth: u8,
+        jumpcount: &mut usize,
+    ) -> Result<Value> {
+        let events = &self.document.events;
+        let depth = depth.saturating_sub(1);
         let mut picked = Mapping::new();
-        let mut at = 1;
-        while !matches!(self.document.events.get(at), Some((Event::MappingEnd, _)) | None) {
-            let (key, value_pos) = self.built(at, &mut jumpcount, depth)?;
-            at = skip(&self.document.events, value_pos);
-            if matches!(&key, Value::String(k) if keys.contains(&k.as_str())) && !picked.contains_key(&key) {
-                let (value, _) = self.built(value_pos, &mut jumpcount, depth)?;
-                picked.insert(key, value);
+        let mut at = pos + 1;
+        loop {
+            let text = match events.get(at) {
+                Some((Event::MappingEnd, _)) | None => return Ok(Value::Mapping(picked)),
+                Some((Event::Scalar(scalar), _)) => de::string_scalar(scalar),
+                Some(_) => None,
+            };
+            let (key, value_pos): (std::borrow::Cow<'_, str>, usize) = match text {
+                Some(text) => (text.into(), at + 1),
+                None => match self.built(at, jumpcount, depth)? {
+                    (Value::String(key), value_pos) => (key.into(), value_pos),
+                    // A key that is not a string is on no path.
+                    (_, value_pos) => {
+                        at = skip(events, value_pos);
+                        continue;
+                    }
+                },
+            };
+            at = skip(events, value_pos);
+            let (mut on, mut whole) = (0u64, false);
+            for (i, path) in paths.iter().enumerate().filter(|(i, _)| live & (1 << i) != 0) {
+                if path.get(step) == Some(&key.as_ref()) {
+                    on |= 1 << i;
+                    whole |= path.len() == step + 1;
+                }
             }
+            if on == 0 || picked.contains_key(key.as_ref()) {
+                continue;
+            }
+            let plain = matches!(events.get(value_pos), Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag));
+            let value = if whole {
+                self.built(value_pos, jumpcount, depth)?.0
+            } else if plain {
+                self.pick_in(value_pos, paths, on, step + 1, depth, jumpcount)?
+            } else {
+                // An alias to a mapping: what the paths reach of its value.
+                let on: Vec<&[&str]> = (0..paths.len()).filter(|i| on & (1 << i) != 0).map(|i| paths[i]).collect();
+                along(self.built(value_pos, jumpcount, depth)?.0, &on, step + 1)
+            };
+            picked.insert(Value::String(key.into_owned()), value);
         }
-        Ok(Some(Value::Mapping(picked)))
     }
 
     /// The node as the one element of a block sequence at column 0: the same text as
@@ -198,6 +255,25 @@ impl<'input> Element<'input> {
     }
 }
 
+/// Of `value`, built, what [`Element::pick`] of `paths` (at step `step`) keeps: a mapping's
+/// entries on the paths, the whole value where a path ends or it is no mapping.
+fn along(value: Value, paths: &[&[&str]], step: usize) -> Value {
+    let Value::Mapping(mapping) = value else { return value };
+    let mut kept = Mapping::new();
+    for (key, value) in mapping {
+        let on: Vec<&[&str]> = match key.as_str() {
+            Some(k) => paths.iter().copied().filter(|p| p.get(step) == Some(&k)).collect(),
+            None => continue,
+        };
+        if on.is_empty() {
+            continue;
+        }
+        let value = if on.iter().any(|p| p.len() == step + 1) { value } else { along(value, &on, step + 1) };
+        kept.insert(key, value);
+    }
+    Value::Mapping(kept)
+}
+
 /// The value of the node at `pos` and the position after it, as `de::value_at` builds them:
 /// plain mappings and sequences and the scalars the deserializer reads as strings are built
 /// here, with no deserializer for each node and no attempt to parse a word as a number; any
@@ -206,6 +282,26 @@ impl<'input> Element<'input> {
 /// the caller builds the whole node with the deserializer, whose error it reports, word for
 /// word and with its path.
 fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> Option<(Value, usize)> {
+    build_in(document, pos, jumpcount, depth, &mut Built::default())
+}
+
+/// The elements and entries of the collections being built, one stack for every level: each
+/// collection is made at its size once its end is reached. Grown an element at a time, each
+/// mapping's table was rehashed and each vector reallocated on the way (most of the cost of
+/// building an object's `metadata`).
+#[derive(Default)]
+struct Built {
+    elements: Vec<Value>,
+    entries: Vec<(Value, Value)>,
+}
+
+fn build_in(
+    document: &Document,
+    pos: usize,
+    jumpcount: &mut usize,
+    depth: u8,
+    built: &mut Built,
+) -> Option<(Value, usize)> {
     let events = &document.events;
     match events.get(pos) {
         Some((Event::Scalar(scalar), _)) => {
@@ -215,14 +311,17 @@ fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> O
         }
         Some((Event::SequenceStart(start), _)) if !de::is_tagged(&start.tag) => {
             let depth = depth.checked_sub(1)?;
-            let mut sequence = Vec::new();
+            let first = built.elements.len();
             let mut at = pos + 1;
             loop {
                 match events.get(at)? {
-                    (Event::SequenceEnd, _) => return Some((Value::Sequence(sequence), at + 1)),
+                    (Event::SequenceEnd, _) => {
+                        let sequence: Vec<Value> = built.elements.drain(first..).collect();
+                        return Some((Value::Sequence(sequence), at + 1));
+                    }
                     _ => {
-                        let (element, next) = build(document, at, jumpcount, depth)?;
-                        sequence.push(element);
+                        let (element, next) = build_in(document, at, jumpcount, depth, built)?;
+                        built.elements.push(element);
                         at = next;
                     }
                 }
@@ -230,18 +329,24 @@ fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> O
         }
         Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag) => {
             let depth = depth.checked_sub(1)?;
-            let mut mapping = Mapping::new();
+            let first = built.entries.len();
             let mut at = pos + 1;
             loop {
                 match events.get(at)? {
-                    (Event::MappingEnd, _) => return Some((Value::Mapping(mapping), at + 1)),
-                    _ => {
-                        let (key, value_pos) = build(document, at, jumpcount, depth)?;
-                        if mapping.contains_key(&key) {
-                            return None;
+                    (Event::MappingEnd, _) => {
+                        let mut mapping = Mapping::with_capacity(built.entries.len() - first);
+                        for (key, value) in built.entries.drain(first..) {
+                            // A duplicate key: the deserializer reports it.
+                            if mapping.insert(key, value).is_some() {
+                                return None;
+                            }
                         }
-                        let (value, next) = build(document, value_pos, jumpcount, depth)?;
-                        mapping.insert(key, value);
+                        return Some((Value::Mapping(mapping), at + 1));
+                    }
+                    _ => {
+                        let (key, value_pos) = build_in(document, at, jumpcount, depth, built)?;
+                        let (value, next) = build_in(document, value_pos, jumpcount, depth, built)?;
+                        built.entries.push((key, value));
                         at = next;
                     }
                 }
@@ -351,6 +456,22 @@ impl<'e, 'input> Copier<'e, 'input> {
     }
 }
 
+/// A mapping key met while copying: a plain string scalar's text, or any other key's value.
+enum Key<'t> {
+    Text(&'t str),
+    Built(Value),
+}
+
+impl Serialize for Key<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            // What serialising its `Value::String` does.
+            Key::Text(text) => serializer.serialize_str(text),
+            Key::Built(value) => value.serialize(serializer),
+        }
+    }
+}
+
 /// The node at `pos`, serialised as its `Value` would be.
 struct Node<'c, 'e, 'input, 'k> {
     copier: &'c Copier<'e, 'input>,
@@ -400,15 +521,31 @@ impl Serialize for Node<'_, '_, '_, '_> {
         }
         let len = c.children(self.pos).count() / 2;
         let mut map = serializer.serialize_map(Some(len))?;
-        let mut few: Vec<Value> = Vec::new();
+        // Keys seen, for the duplicate test: a string key by its text (a plain one borrowed
+        // from its event, with no `Value` built), any other key as its value. An alias may
+        // stand for a string: its text is compared with the others'.
+        let mut strings: Vec<Cow<'_, str>> = Vec::new();
+        let mut others: Vec<Value> = Vec::new();
         let mut many = Mapping::new();
         let mut children = c.children(self.pos);
         while let (Some(key_pos), Some(value_pos)) = (children.next(), children.next()) {
-            let key = c.value::<S::Error>(key_pos, depth, Place::Key)?;
-            let seen = if len <= LINEAR_KEYS {
-                few.contains(&key)
-            } else {
-                many.contains_key(&key)
+            let text = match c.document.events.get(key_pos) {
+                Some((Event::Scalar(scalar), _)) => de::string_scalar(scalar),
+                _ => None,
+            };
+            let key = match text {
+                Some(text) => {
+                    c.seen_string(text, Place::Key);
+                    Key::Text(text)
+                }
+                None => Key::Built(c.value::<S::Error>(key_pos, depth, Place::Key)?),
+            };
+            let seen = match (&key, len <= LINEAR_KEYS) {
+                (Key::Text(text), true) => strings.iter().any(|s| s == text),
+                (Key::Built(Value::String(text)), true) => strings.iter().any(|s| s == text),
+                (Key::Built(other), true) => others.contains(other),
+                (Key::Text(text), false) => many.contains_key(*text),
+                (Key::Built(value), false) => many.contains_key(value),
             };
             if seen {
                 return Err(S::Error::custom("duplicate key"));
@@ -419,13 +556,22 @@ impl Serialize for Node<'_, '_, '_, '_> {
                 copier: c,
                 pos: value_pos,
                 depth,
-                place: Place::Under(&key),
+                place: Place::Under(match &key {
+                    Key::Text(text) => Some(text),
+                    Key::Built(value) => value.as_str(),
+                }),
             };
             map.serialize_entry(&key, &value)?;
-            if len <= LINEAR_KEYS {
-                few.push(key);
-            } else {
-                many.insert(key, Value::Null);
+            match (key, len <= LINEAR_KEYS) {
+                (Key::Text(text), true) => strings.push(Cow::Borrowed(text)),
+                (Key::Built(Value::String(text)), true) => strings.push(Cow::Owned(text)),
+                (Key::Built(other), true) => others.push(other),
+                (Key::Text(text), false) => {
+                    many.insert(Value::String(text.to_owned()), Value::Null);
+                }
+                (Key::Built(value), false) => {
+                    many.insert(value, Value::Null);
+                }
             }
         }
         map.end()

@@ -194,7 +194,7 @@ fn fields_read_from_the_events_are_those_of_the_value() {
         if element.is_plain_mapping() {
             assert!(value.is_mapping());
         }
-        let picked = element.pick(&["kind", "metadata", "missing"]).unwrap();
+        let picked = element.pick(&[&["kind"], &["metadata"], &["missing"]]).unwrap();
         match (&value, element.is_plain_mapping()) {
             (Value::Mapping(m), true) => {
                 let want: serde_yaml_ng::Mapping = m
@@ -204,6 +204,13 @@ fn fields_read_from_the_events_are_those_of_the_value() {
                     .collect();
                 assert_eq!(picked, Some(Value::Mapping(want)));
             }
+            _ => assert_eq!(picked, None),
+        }
+        // Paths into the node: what the value holds along them, and nothing else.
+        let nested: &[&[&str]] = &[&["kind"], &["metadata", "name"], &["metadata", "annotations", "p"], &["missing", "x"]];
+        let picked = element.pick(nested).unwrap();
+        match (&value, element.is_plain_mapping()) {
+            (Value::Mapping(_), true) => assert_eq!(picked, Some(along(&value, nested, 0)), "{value:?}"),
             _ => assert_eq!(picked, None),
         }
         for path in paths {
@@ -263,4 +270,54 @@ fn the_repository_corpus_copies_as_it_serialises() {
     if Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus").is_dir() {
         assert!(elements > 100, "{elements} elements compared");
     }
+}
+
+/// What `Element::pick` of `paths` (at step `step`) should give of `value`, a mapping: its
+/// entries on the paths, in its order, whole where a path ends or the value is no mapping.
+fn along(value: &Value, paths: &[&[&str]], step: usize) -> Value {
+    let Value::Mapping(m) = value else { return value.clone() };
+    let mut out = serde_yaml_ng::Mapping::new();
+    for (k, v) in m {
+        let Some(key) = k.as_str() else { continue };
+        let on: Vec<&[&str]> = paths.iter().copied().filter(|p| p.get(step) == Some(&key)).collect();
+        if on.is_empty() {
+            continue;
+        }
+        let whole = !v.is_mapping() || on.iter().any(|p| p.len() == step + 1);
+        out.insert(k.clone(), if whole { v.clone() } else { along(v, &on, step + 1) });
+    }
+    Value::Mapping(out)
+}
+
+/// Duplicate keys are refused by the copy whatever the keys' forms: plain and quoted strings,
+/// an alias standing for a string, numbers, in small and large mappings.
+#[test]
+fn duplicate_keys_in_every_form_are_refused() {
+    let many: String = (0..20).map(|i| format!("k{i}: {i}, ")).collect();
+    for body in [
+        "{a: 1, 'a': 2}".to_owned(),
+        "{&k a: 1, *k: 2}".to_owned(),
+        "{1: a, 1: b}".to_owned(),
+        format!("{{{many}a: 1, \"a\": 2}}"),
+        format!("{{{many}&k a: 1, *k: 2}}"),
+        format!("{{{many}1: a, 1: b}}"),
+    ] {
+        let input = format!("items:\n- {body}\n");
+        let mut reader = MappingReader::from_str(&input).unwrap().unwrap();
+        reader.next_key().unwrap();
+        assert!(reader.enter_sequence().unwrap());
+        let element = reader.next_element_events().unwrap().unwrap();
+        assert!(element.value().is_err(), "{body}");
+        assert!(element.to_element_string(&mut |_, _| {}).is_err(), "{body}");
+    }
+    // And keys that only look alike are not duplicates.
+    let input = "items:\n- {'1': a, 1: b, 'null': c, ~: d, a: e, &x b: f, *x : g}\n";
+    let input = input.replace(", *x : g", "");
+    let mut reader = MappingReader::from_str(&input).unwrap().unwrap();
+    reader.next_key().unwrap();
+    assert!(reader.enter_sequence().unwrap());
+    let element = reader.next_element_events().unwrap().unwrap();
+    let value = element.value().unwrap();
+    let copied = element.to_element_string(&mut |_, _| {}).unwrap();
+    assert_eq!(copied, serde_yaml_ng::to_string(&[value]).unwrap());
 }
