@@ -845,6 +845,16 @@ fn the_check_streams_its_items_with_the_findings_of_the_whole_stream() {
 - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: elsewhere}, spec: {selector: {app: w}}}
 - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: n, namespace: team}, spec: {podSelector: {}}}
 - {apiVersion: v1, kind: Secret, metadata: {name: k, namespace: team}, stringData: {token: abc}}
+- {apiVersion: v1, kind: Service, metadata: {name: d, namespace: default}, spec: {selector: {app: w}}}
+- {apiVersion: v1, kind: Service, metadata: {name: ex, namespace: team, annotations: {external-dns.alpha.kubernetes.io/hostname: sso.example.com}}, spec: {selector: {app: w}}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: ex, namespace: team}, data: {url: 'https://sso.example.com/x', role: 'arn:aws:iam::111122223333:role/x', id: 00000000-0000-0000-0000-000000000000}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: clean, namespace: team, labels: {app: w}}, data: {a: b, n: '1', doc: '{\"timeout\": 30}'}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: json, namespace: team}, data: {doc: '{\"clientSecret\": \"s3cr3t-value\"}'}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: config, namespace: team}, data: {maverics.yaml: 'connectors: [{name: x, oauthClientSecret: abc}]'}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: tagged, namespace: team}, data: {x: !t {password: abc}}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: allowed, namespace: team, annotations: {krm.maverics.dev/allow-inline-secret: a test fixture}}, data: {password: hunter2}}
+- {apiVersion: v1, kind: ServiceAccount, metadata: {name: sa, namespace: team, annotations: {krm.maverics.dev/trust-subject: system:serviceaccount:other:sa}}}
+- {apiVersion: example.com/v1, kind: Widget, metadata: {name: w, namespace: default}, spec: {host: api.example.com, replicas: 2}}
 ";
     items.extend(serde_yaml::from_str::<Vec<Value>>(extra).unwrap());
     let mut list = ResourceList::empty();

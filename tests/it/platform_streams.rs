@@ -28,8 +28,8 @@ static CONFIGS: LazyLock<Vec<Value>> = LazyLock::new(|| {
 /// Foreign objects: some the plan reads (a Namespace, an Ingress, an IngressClass, an HPA,
 /// Gateway API and affinity policy objects, a ServiceAccount with the name the EKS and ROSA
 /// layers give their secrets reader), some it passes (Secrets and ConfigMaps with inline
-/// values, a workload failing Pod Security, a Service, a budget, a `List`), in the
-/// orchestrator's namespace and another.
+/// values, a workload failing Pod Security, Services, one in `default`, a budget, a `List`,
+/// ConfigMaps with JSON), in the orchestrator's namespace and another.
 const FOREIGN: &str = "\
 - {apiVersion: v1, kind: Secret, metadata: {name: creds, namespace: team, annotations: {config.kubernetes.io/path: team/secret.yaml, config.kubernetes.io/index: '1'}}, data: {password: aHVudGVyMg==}}
 - {apiVersion: v1, kind: ConfigMap, metadata: {name: plain, namespace: maverics}, data: {password: hunter2, mode: 'on'}}
@@ -48,6 +48,9 @@ const FOREIGN: &str = "\
 - {apiVersion: networking.gke.io/v1, kind: GCPBackendPolicy, metadata: {name: p, namespace: maverics}, spec: {targetRef: {kind: Service, name: maverics}, default: {sessionAffinity: {type: GENERATED_COOKIE}}}}
 - {apiVersion: alb.networking.azure.io/v1, kind: RoutePolicy, metadata: {name: rp, namespace: maverics}, spec: {targetRef: {group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}, default: {sessionAffinity: {affinityType: managed-cookie}}}}
 - {apiVersion: v1, kind: ServiceAccount, metadata: {name: maverics-secrets-reader, namespace: maverics, annotations: {owner: someone}}}
+- {apiVersion: v1, kind: Service, metadata: {name: stray, namespace: default}, spec: {selector: {app: w}, ports: [{name: http, port: 80}]}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: json, namespace: team}, data: {doc: '{\"clientSecret\": \"s3cr3t-value\"}', host: sso.example.com}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: clean, namespace: team}, data: {doc: '{\"timeout\": 30}'}}
 ";
 
 fn foreign() -> Vec<Value> {
