@@ -77,6 +77,11 @@ impl Diagnostic {
         Self::new(Severity::Info, message)
     }
 
+    /// An error of this tool, not of the input: `what` went wrong, said as a bug to report.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Self::error(format!("internal error: {what}")).fix("report it with the input that caused it")
+    }
+
     fn new(severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,

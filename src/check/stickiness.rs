@@ -340,12 +340,7 @@ fn ingress(items: &[Value], e: &Value, services: &[&Value], cookie: &str, max: i
 fn backend_config_affinity<'a>(items: &'a [Value], namespace: &str, name: &str) -> Option<&'a str> {
     items
         .iter()
-        .find(|b| {
-            object::kind(b) == BACKEND_CONFIG.kind
-                && object::api_version(b).starts_with(BACKEND_CONFIG.group())
-                && ns(b) == namespace
-                && object::name(b) == name
-        })
+        .find(|b| BACKEND_CONFIG.is_any_version(b) && ns(b) == namespace && object::name(b) == name)
         .map(|b| {
             b.get("spec")
                 .and_then(|s| s.get("sessionAffinity"))
@@ -418,9 +413,7 @@ fn gke_ingress(e: &Value, items: &[Value], services: &[&Value], max: i64, out: &
 
 /// A GKE GCPBackendPolicy on Service `service` with a session affinity that sticks.
 pub(crate) fn gcp_backend_policy_sticks(items: &[Value], namespace: &str, service: &str) -> bool {
-    let is_policy = |b: &Value| {
-        object::kind(b) == GCP_BACKEND_POLICY.kind && object::api_version(b).starts_with(GCP_BACKEND_POLICY.group())
-    };
+    let is_policy = |b: &Value| GCP_BACKEND_POLICY.is_any_version(b);
     policy_sticks(items, is_policy, namespace, (Service::KIND, service), "type", |t| {
         GKE_STICKY.contains(&t)
     })

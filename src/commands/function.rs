@@ -25,10 +25,7 @@ pub fn run() -> Result<Exit, CliError> {
         },
         Ok(input) => std::panic::catch_unwind(|| crate::function::run(&input)).unwrap_or_else(|_| Response {
             list: ResourceList::empty(),
-            diagnostics: vec![
-                Diagnostic::error("internal error: maverics-krm panicked; this is a bug")
-                    .fix("report it with the input that caused it"),
-            ],
+            diagnostics: vec![Diagnostic::internal("maverics-krm panicked; this is a bug")],
         }),
     };
     print(&outcome.diagnostics);

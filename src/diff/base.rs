@@ -101,7 +101,7 @@ pub fn load_both(rev: &str, tip: bool, paths: &[PathBuf], kustomize: &Path) -> R
         let _ = early.join();
         results
     });
-    let internal = || Diagnostic::error("internal error: a render thread panicked");
+    let internal = || Diagnostic::internal("a render thread panicked");
     let (mut old, mut new) = (Vec::new(), Vec::new());
     // Collected in overlay order, old side first: the output and the first error reported
     // do not depend on which render finished first.

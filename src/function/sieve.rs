@@ -130,7 +130,7 @@ impl Check {
             }
         }
         if ordinal != self.read {
-            out.push(internal(format!(
+            out.push(Diagnostic::internal(format!(
                 "{ordinal} passed items to check, where {} were read",
                 self.read
             )));
@@ -147,7 +147,7 @@ impl Check {
                     Item::Tree(tree) => read.push(check::across::outline(tree)),
                     Item::Passed(p) => match p.read_back(passed) {
                         Some(v) => read.push(check::across::outline(&v)),
-                        None => out.push(internal(format!("{} could not be read back", p.key))),
+                        None => out.push(Diagnostic::internal(format!("{} could not be read back", p.key))),
                     },
                 },
                 Across::Outline(_) => {}
@@ -156,11 +156,6 @@ impl Check {
         check::check_across(&read, settings, &mut out);
         out
     }
-}
-
-/// An error of this code, not of the input.
-fn internal(what: String) -> Diagnostic {
-    Diagnostic::error(format!("internal error: {what}")).fix("report it with the input that caused it")
 }
 
 impl Sieve for Check {

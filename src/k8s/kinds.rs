@@ -31,6 +31,12 @@ impl Kind {
         super::object::kind(obj) == self.kind && super::object::api_version(obj) == self.api_version
     }
 
+    /// Whether `obj` is of this kind at any version of its API group (a kind of a named
+    /// group: a core kind's group is empty, which any apiVersion starts with).
+    pub fn is_any_version(&self, obj: &serde_yaml::Value) -> bool {
+        super::object::kind(obj) == self.kind && super::object::api_version(obj).starts_with(self.group())
+    }
+
     /// The API group with its slash (`cloud.google.com/`), to match any of its versions.
     pub fn group(&self) -> &'static str {
         let api = self.api_version;

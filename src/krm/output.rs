@@ -70,8 +70,7 @@ impl ResourceList {
         // Serialising a tree of Values and plain structs has no failure mode left once
         // parsing succeeded; should the emitter still refuse, say so instead of writing half.
         serialised.unwrap_or_else(|e| {
-            let diag = Diagnostic::error(format!("internal error: could not serialise the output: {e}"))
-                .fix("no item was written; this is a bug in maverics-krm: please report it with the input");
+            let diag = Diagnostic::internal(format!("could not serialise the output (no item was written): {e}"));
             let result = serde_yaml::to_value(diag.to_result()).unwrap_or_default();
             let mut output =
                 write(&self.api_version, &[], "", None, &Mapping::new(), &[result]).unwrap_or_else(|_| Output {

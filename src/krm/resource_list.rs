@@ -200,9 +200,8 @@ impl ResourceList {
                     // The text is the emitter's own output of an item it read: it reads back
                     // to one item, or this is a bug, said as one rather than a lost item.
                     trees.push(p.read_back(&passed).ok_or_else(|| {
-                        Diagnostic::error(format!("internal error: passed item {i} could not be read back"))
+                        Diagnostic::internal(format!("passed item {i} could not be read back"))
                             .field(format!("items[{i}]"))
-                            .fix("report it with the input that caused it")
                     })?);
                 }
             }
@@ -245,9 +244,7 @@ fn read_item(
     // An item that reads but that the emitter cannot write (a tagged or a mapping key): not a
     // fault of its YAML, said as what it is, naming the item.
     let unwritable = |e: serde_yaml::Error| {
-        Diagnostic::error(format!("internal error: item {i} could not be written back: {e}"))
-            .field(format!("items[{i}]"))
-            .fix("report it with the input that caused it")
+        Diagnostic::internal(format!("item {i} could not be written back: {e}")).field(format!("items[{i}]"))
     };
     if element.is_plain_mapping() && (sieve.keeps_all() || sieve.reads_all()) {
         // The mode reads every item whole whatever its head: built once, and its head read

@@ -84,10 +84,9 @@ pub(super) fn json_of(items: &[Item], index: usize) -> Result<Json, Diagnostic> 
 /// The plan reads or changes `what`, an item passed through unread: a bug of the sieve
 /// (`super::kept`) or of the plan.
 pub(super) fn unread(what: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "internal error: the platform layer reads or changes {what}, an item it passed through unread"
+    Diagnostic::internal(format!(
+        "the platform layer reads or changes {what}, an item it passed through unread"
     ))
-    .fix("report it with the input that caused it")
 }
 
 /// Two objects of the orchestrator `instance` of kind `kind` where it generates one.

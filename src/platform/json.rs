@@ -23,7 +23,7 @@ pub(super) fn item_json(v: &Value) -> Result<Json, Diagnostic> {
 
 /// The JSON object `v` back as YAML; it fails only on a bug, said as an internal error.
 pub fn from_json(v: &Json) -> Result<Value, Diagnostic> {
-    serde_yaml::to_value(v).map_err(|e| Diagnostic::error(format!("internal error: JSON to YAML: {e}")))
+    serde_yaml::to_value(v).map_err(|e| Diagnostic::internal(format!("JSON to YAML: {e}")))
 }
 
 /// The mapping at `path`, created (with empty mappings on the way) when missing. None when

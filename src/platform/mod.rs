@@ -147,11 +147,10 @@ fn apply(
         };
         let patched = item_json(item).and_then(|mut doc| {
             json_patch::patch(&mut doc, ops).map_err(|e| {
-                Diagnostic::error(format!(
-                    "internal error: a platform patch for {} {} did not apply: {e}",
+                Diagnostic::internal(format!(
+                    "a platform patch for {} {} did not apply: {e}",
                     target.kind, target.name
                 ))
-                .fix("report it with the input that caused it")
             })?;
             from_json(&doc)
         });
