@@ -98,11 +98,22 @@ fn twice(kind: Kind, instance: &str, a: &Value, b: &Value) -> Diagnostic {
             None => format!("`{key}`"),
         }
     };
-    Diagnostic::error(format!(
-        "the orchestrator `{instance}` has two {} objects where it generates one: {} and {}; a platform layer would change only the first",
+    let found = format!(
+        "two {} objects of the orchestrator `{instance}`: {} and {}",
         kind.kind,
         at(a),
         at(b)
+    );
+    if object::namespace(a) != object::namespace(b) {
+        // Two configs of one name in two namespaces: their objects carry the same instance
+        // label, which is all `spec.instance` selects by.
+        return Diagnostic::error(format!(
+            "{found}: two orchestrators named `{instance}` in different namespaces, which a platform layer cannot tell apart"
+        ))
+        .fix("give each Orchestrator config its own metadata.name (spec.instance selects by it), or apply the platform layer in the overlay of each one");
+    }
+    Diagnostic::error(format!(
+        "{found}, where the generator makes one: a platform layer would change only the first"
     ))
     .fix("remove the copy: list the base once under `resources:`, and patch a generated object instead of copying it into an overlay")
 }
@@ -235,7 +246,11 @@ impl OrchestratorObjects {
         })?;
         let external_secret = find(EXTERNAL_SECRET, &any)?;
         let network_policy = find(builtin::<NetworkPolicy>(), &any)?;
-        let ingress = find(builtin::<Ingress>(), &any)?;
+        // The generator names its Ingress as its client Service, and so do the layers that
+        // write their own (EKS, AKS): another Ingress with the orchestrator's labels is not
+        // the one they replace, and counting it would refuse their own output on a second run.
+        let service_name = name(&svc).to_owned();
+        let ingress = find(builtin::<Ingress>(), &|o| object::name(o) == service_name)?;
         // The orchestrator's own objects the layers read or edit, each copied to JSON once.
         // The Namespace is not the generator's (it is found by name): it is copied only when
         // a layer edits it, so one JSON cannot hold fails only the layer that needs it.

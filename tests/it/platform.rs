@@ -727,7 +727,10 @@ fn several_instances_need_spec_instance() {
 /// An object the layers edit, replace or delete, found twice (the base listed twice, a
 /// generated object copied into an overlay), is refused under every platform: the layer
 /// changed only the first copy, so a second run changed the output again (under ROSA and
-/// GKE one copy of the Ingress was removed per run).
+/// GKE one copy of the Ingress was removed per run). Two orchestrators of one name in two
+/// namespaces are said as such; an Ingress with the orchestrator's labels and another name
+/// is not the orchestrator's (found by an outside review: EKS and AKS refused their own
+/// output on a second run).
 #[test]
 fn a_second_copy_of_an_object_the_layers_change_is_refused() {
     let items = render(&base_config().replace(
@@ -747,11 +750,47 @@ fn a_second_copy_of_an_object_the_layers_change_is_refused() {
             assert_fails(
                 &platform_config(platform),
                 &twice,
-                &[&format!(
-                    "the orchestrator `maverics` has two {kind} objects where it generates one"
-                )],
+                &[
+                    &format!("two {kind} objects of the orchestrator `maverics`: `"),
+                    "where the generator makes one",
+                    "remove the copy",
+                ],
             );
         }
+    }
+    // Two configs of one name in two namespaces: said as such, with the setting to change.
+    let mut other = items.clone();
+    for o in &mut other {
+        if let Some(ns) = o["metadata"].get_mut("namespace") {
+            *ns = "elsewhere".into();
+        }
+    }
+    let mut both = items.clone();
+    both.extend(other);
+    assert_fails(
+        &platform_config("eks"),
+        &both,
+        &[
+            "two orchestrators named `maverics` in different namespaces",
+            "metadata.name",
+        ],
+    );
+    // An Ingress with the orchestrator's labels but another name is not the one the EKS and
+    // AKS layers replace by name: it passes, and the layer's output is its own fixed point.
+    let stray = |items: &[Value]| {
+        let mut ingress = items.iter().find(|o| o["kind"] == "Ingress").cloned().expect("Ingress");
+        ingress["metadata"]["name"] = "stray".into();
+        let mut out: Vec<Value> = items.iter().filter(|o| o["kind"] != "Ingress").cloned().collect();
+        out.push(ingress);
+        out
+    };
+    for platform in ["eks", "aks", "rosa", "gke"] {
+        let out = assert_idempotent(&stray(&items), &platform_config(platform));
+        assert!(
+            out.iter()
+                .any(|o| o["kind"] == "Ingress" && o["metadata"]["name"] == "stray"),
+            "{platform}: the stray Ingress is passed through"
+        );
     }
 }
 
