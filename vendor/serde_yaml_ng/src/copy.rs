@@ -172,7 +172,7 @@ impl<'input> Element<'input> {
                 Some((Event::Scalar(scalar), _)) => de::string_scalar(scalar),
                 Some(_) => None,
             };
-            let (key, value_pos): (std::borrow::Cow<'_, str>, usize) = match text {
+            let (key, value_pos): (Cow<'_, str>, usize) = match text {
                 Some(text) => (text.into(), at + 1),
                 None => match self.built(at, jumpcount, depth)? {
                     (Value::String(key), value_pos) => (key.into(), value_pos),
@@ -184,13 +184,7 @@ impl<'input> Element<'input> {
                 },
             };
             at = skip(events, value_pos);
-            let (mut on, mut whole) = (0u64, false);
-            for (i, path) in paths.iter().enumerate().filter(|(i, _)| live & (1 << i) != 0) {
-                if path.get(step) == Some(&key.as_ref()) {
-                    on |= 1 << i;
-                    whole |= path.len() == step + 1;
-                }
-            }
+            let (on, whole) = on_paths(paths, live, step, &key);
             if on == 0 || picked.contains_key(key.as_ref()) {
                 continue;
             }
@@ -201,8 +195,7 @@ impl<'input> Element<'input> {
                 self.pick_in(value_pos, paths, on, step + 1, depth, jumpcount)?
             } else {
                 // An alias to a mapping: what the paths reach of its value.
-                let on: Vec<&[&str]> = (0..paths.len()).filter(|i| on & (1 << i) != 0).map(|i| paths[i]).collect();
-                along(self.built(value_pos, jumpcount, depth)?.0, &on, step + 1)
+                along(self.built(value_pos, jumpcount, depth)?.0, paths, on, step + 1)
             };
             picked.insert(Value::String(key.into_owned()), value);
         }
@@ -255,20 +248,33 @@ impl<'input> Element<'input> {
     }
 }
 
-/// Of `value`, built, what [`Element::pick`] of `paths` (at step `step`) keeps: a mapping's
-/// entries on the paths, the whole value where a path ends or it is no mapping.
-fn along(value: Value, paths: &[&[&str]], step: usize) -> Value {
+/// Of the paths in `live` (one bit each), those whose step `step` is `key`, and whether one
+/// of them ends there.
+fn on_paths(paths: &[&[&str]], live: u64, step: usize, key: &str) -> (u64, bool) {
+    let (mut on, mut whole) = (0u64, false);
+    for (i, path) in paths.iter().enumerate().filter(|(i, _)| live & (1 << i) != 0) {
+        if path.get(step) == Some(&key) {
+            on |= 1 << i;
+            whole |= path.len() == step + 1;
+        }
+    }
+    (on, whole)
+}
+
+/// Of `value`, built, what [`Element::pick`] of the paths in `live` (at step `step`) keeps:
+/// a mapping's entries on the paths, the whole value where a path ends or it is no mapping.
+fn along(value: Value, paths: &[&[&str]], live: u64, step: usize) -> Value {
     let Value::Mapping(mapping) = value else { return value };
     let mut kept = Mapping::new();
     for (key, value) in mapping {
-        let on: Vec<&[&str]> = match key.as_str() {
-            Some(k) => paths.iter().copied().filter(|p| p.get(step) == Some(&k)).collect(),
+        let (on, whole) = match key.as_str() {
+            Some(k) => on_paths(paths, live, step, k),
             None => continue,
         };
-        if on.is_empty() {
+        if on == 0 {
             continue;
         }
-        let value = if on.iter().any(|p| p.len() == step + 1) { value } else { along(value, &on, step + 1) };
+        let value = if whole { value } else { along(value, paths, on, step + 1) };
         kept.insert(key, value);
     }
     Value::Mapping(kept)
