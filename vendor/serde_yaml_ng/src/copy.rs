@@ -288,26 +288,6 @@ fn along(value: Value, paths: &[&[&str]], live: u64, step: usize) -> Value {
 /// the caller builds the whole node with the deserializer, whose error it reports, word for
 /// word and with its path.
 fn build(document: &Document, pos: usize, jumpcount: &mut usize, depth: u8) -> Option<(Value, usize)> {
-    build_in(document, pos, jumpcount, depth, &mut Built::default())
-}
-
-/// The elements and entries of the collections being built, one stack for every level: each
-/// collection is made at its size once its end is reached. Grown an element at a time, each
-/// mapping's table was rehashed and each vector reallocated on the way (most of the cost of
-/// building an object's `metadata`).
-#[derive(Default)]
-struct Built {
-    elements: Vec<Value>,
-    entries: Vec<(Value, Value)>,
-}
-
-fn build_in(
-    document: &Document,
-    pos: usize,
-    jumpcount: &mut usize,
-    depth: u8,
-    built: &mut Built,
-) -> Option<(Value, usize)> {
     let events = &document.events;
     match events.get(pos) {
         Some((Event::Scalar(scalar), _)) => {
@@ -317,17 +297,14 @@ fn build_in(
         }
         Some((Event::SequenceStart(start), _)) if !de::is_tagged(&start.tag) => {
             let depth = depth.checked_sub(1)?;
-            let first = built.elements.len();
+            let mut sequence = Vec::new();
             let mut at = pos + 1;
             loop {
                 match events.get(at)? {
-                    (Event::SequenceEnd, _) => {
-                        let sequence: Vec<Value> = built.elements.drain(first..).collect();
-                        return Some((Value::Sequence(sequence), at + 1));
-                    }
+                    (Event::SequenceEnd, _) => return Some((Value::Sequence(sequence), at + 1)),
                     _ => {
-                        let (element, next) = build_in(document, at, jumpcount, depth, built)?;
-                        built.elements.push(element);
+                        let (element, next) = build(document, at, jumpcount, depth)?;
+                        sequence.push(element);
                         at = next;
                     }
                 }
@@ -335,24 +312,20 @@ fn build_in(
         }
         Some((Event::MappingStart(start), _)) if !de::is_tagged(&start.tag) => {
             let depth = depth.checked_sub(1)?;
-            let first = built.entries.len();
+            let mut mapping = Mapping::new();
             let mut at = pos + 1;
             loop {
                 match events.get(at)? {
-                    (Event::MappingEnd, _) => {
-                        let mut mapping = Mapping::with_capacity(built.entries.len() - first);
-                        for (key, value) in built.entries.drain(first..) {
-                            // A duplicate key: the deserializer reports it.
-                            if mapping.insert(key, value).is_some() {
-                                return None;
-                            }
-                        }
-                        return Some((Value::Mapping(mapping), at + 1));
-                    }
+                    (Event::MappingEnd, _) => return Some((Value::Mapping(mapping), at + 1)),
                     _ => {
-                        let (key, value_pos) = build_in(document, at, jumpcount, depth, built)?;
-                        let (value, next) = build_in(document, value_pos, jumpcount, depth, built)?;
-                        built.entries.push((key, value));
+                        let (key, value_pos) = build(document, at, jumpcount, depth)?;
+                        // One hashing of the key for the duplicate test and the insertion; a
+                        // duplicate key is the deserializer's to report.
+                        let crate::mapping::Entry::Vacant(entry) = mapping.entry(key) else {
+                            return None;
+                        };
+                        let (value, next) = build(document, value_pos, jumpcount, depth)?;
+                        entry.insert(value);
                         at = next;
                     }
                 }
